@@ -1,0 +1,60 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AutoscalerProfile, Taint } from "../../stacks/schema";
+
+/** A node pool as later components see it: what a pod needs to land there, and how much it can hold. */
+export interface PoolHandle {
+  name: string;
+  role: "system" | "workload";
+  spot: boolean;
+  gpu?: { count: number; type: string };
+  min: number;
+  max: number;
+  machineTypes: string[];
+  /** Labels every node of the pool carries and that pods may select on (nodeSelector / node affinity). */
+  selector: Record<string, string>;
+  /** Taints every node of the pool carries, including the ones the cloud adds itself (AKS spot taint). */
+  taints: Taint[];
+  /** max nodes × GPUs per node; 0 for CPU pools. */
+  gpuCapacity: number;
+  /** GPUs to hold warm with placeholder pods (0: off). */
+  headroomGpus: number;
+}
+
+/** The cluster autoscaler chart the platform must install (EKS); AKS runs its own, existing clusters none. */
+export interface AutoscalerChartSpec {
+  clusterName: pulumi.Input<string>;
+  region: string;
+  /** IAM role for the autoscaler's service account (IRSA). */
+  roleArn: pulumi.Input<string>;
+  serviceAccountName: string;
+  kubernetesVersion: string;
+  expander: string;
+  /** priority-expander priorities: priority → node-group name regexes (higher wins). */
+  expanderPriorities: Record<number, string[]>;
+  profile: AutoscalerProfile;
+}
+
+/**
+ * What every cluster kind yields; the only thing add-ons and workloads use from a cluster. Cloud differences stop
+ * here.
+ */
+export interface ClusterHandle {
+  name: string;
+  cloud: "azure" | "aws" | "existing";
+  /** Explicit provider for every Kubernetes object of this cluster (there is no default provider). */
+  provider: k8s.Provider;
+  pools: PoolHandle[];
+  /** kubeconfig, always a Pulumi secret. */
+  kubeconfig: pulumi.Output<string>;
+  /** Cloud resources Kubernetes objects should wait for (node pools), so pods have somewhere to run. */
+  ready: pulumi.Resource[];
+  /** The cluster already runs metrics-server (AKS ships it). */
+  hasMetricsServer: boolean;
+  /** Set where the platform must install the cluster-autoscaler chart. */
+  autoscalerChart?: AutoscalerChartSpec;
+  autoscaler: AutoscalerProfile;
+}
+
+export const systemPools = (c: ClusterHandle) => c.pools.filter((p) => p.role === "system");
+export const gpuPools = (c: ClusterHandle) => c.pools.filter((p) => p.gpu);

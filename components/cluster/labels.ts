@@ -1,0 +1,36 @@
+import type { Taint } from "../../stacks/schema";
+
+/** Node labels the platform puts on every pool it creates; workloads select on these, never on hostnames. */
+export const LABELS = {
+  pool: "worker-platform/pool",
+  role: "worker-platform/role",
+  /** "true" | "false" */
+  gpu: "worker-platform/gpu",
+  /** GPUs per node, e.g. "1" (GPU pools only) */
+  gpuCount: "worker-platform/gpu-count",
+  /** "spot" | "on-demand" */
+  capacity: "worker-platform/capacity",
+} as const;
+
+/** Every GPU pool carries this taint on every cloud, so only pods that ask for a GPU land there. */
+export const GPU_TAINT: Taint = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
+
+/** AKS adds this label and taint to spot pools itself (AKS docs, "Add a spot node pool"). */
+export const AKS_SPOT_TAINT: Taint = { key: "kubernetes.azure.com/scalesetpriority", value: "spot", effect: "NoSchedule" };
+
+/** EKS adds no taint to spot managed node groups; the platform adds this one so spot is opt-in as on AKS. */
+export const EKS_SPOT_TAINT: Taint = { key: "worker-platform/capacity", value: "spot", effect: "NoSchedule" };
+
+/** AKS system pools: only critical add-ons (AKS docs, "Manage system node pools"). */
+export const SYSTEM_TAINT: Taint = { key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" };
+
+/** Labels of a pool the platform creates, from its config. */
+export function platformPoolLabels(pool: { name: string; role: string; spot: boolean; gpu?: { count: number } }): Record<string, string> {
+  return {
+    [LABELS.pool]: pool.name,
+    [LABELS.role]: pool.role,
+    [LABELS.gpu]: pool.gpu ? "true" : "false",
+    ...(pool.gpu ? { [LABELS.gpuCount]: String(pool.gpu.count) } : {}),
+    [LABELS.capacity]: pool.spot ? "spot" : "on-demand",
+  };
+}

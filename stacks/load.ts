@@ -1,0 +1,180 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { STACK_CONFIG_KEYS, StackConfig, stackConfig } from "./schema";
+import { workloadWarnings } from "./schema/checks/workloads";
+
+export const PROJECT = "worker-platform";
+
+/** Raised when the stack configuration is invalid; `problems` holds one line per problem, each naming its key. */
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadedConfig {
+  config: StackConfig;
+  warnings: string[];
+}
+
+/** A view of the stack's config: `get` returns the raw string of `worker-platform:<key>`. */
+export interface ConfigSource {
+  keys(): string[];
+  get(key: string): string | undefined;
+  isSecret(key: string): boolean;
+}
+
+/** The running program's config, as the Pulumi CLI (or the offline plan's mocks) provides it. */
+export const pulumiConfigSource: ConfigSource = {
+  keys: () =>
+    Object.keys(pulumi.runtime.allConfig())
+      .filter((k) => k.startsWith(`${PROJECT}:`))
+      .map((k) => k.slice(PROJECT.length + 1)),
+  get: (key) => pulumi.runtime.getConfig(`${PROJECT}:${key}`),
+  isSecret: (key) => runtimeInternals.isConfigSecret(`${PROJECT}:${key}`),
+};
+
+/**
+ * `isConfigSecret` is what `pulumi.Config.get` itself uses to warn on a secret read as plaintext; it is marked
+ * @internal in the typings (sdk/nodejs/runtime/config.ts), so it is reached through this narrow cast.
+ */
+const runtimeInternals = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
+
+/**
+ * Reads and validates the whole stack configuration. Runs before any resource is registered and reports every
+ * problem at once; throws ConfigError.
+ */
+export function loadConfig(source: ConfigSource = pulumiConfigSource): LoadedConfig {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  for (const key of STACK_CONFIG_KEYS) {
+    const value = source.get(key);
+    if (value === undefined) continue;
+    try {
+      raw[key] = JSON.parse(value);
+    } catch {
+      raw[key] = value; // a plain string; the schema reports it if a structure was expected
+    }
+  }
+  const parsed = stackConfig.safeParse(raw, { reportInput: true });
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => formatIssue(i, raw)));
+
+  const secretKeys = new Set<string>();
+  if (parsed.success) {
+    parsed.data.secrets.forEach((s, si) =>
+      Object.entries(s.data).forEach(([dataKey, v]) => {
+        if (!("fromConfig" in v)) return;
+        secretKeys.add(v.fromConfig);
+        const at = `secrets[${si}].data.${dataKey}.fromConfig`;
+        if (source.get(v.fromConfig) === undefined) {
+          problems.push(`${at}: config key "${v.fromConfig}" is not set; run \`pulumi config set --secret ${v.fromConfig} <value>\``);
+        } else if (!source.isSecret(v.fromConfig)) {
+          problems.push(`${at}: config key "${v.fromConfig}" is stored in plaintext; set it again with \`pulumi config set --secret ${v.fromConfig} <value>\``);
+        }
+      }),
+    );
+  }
+  for (const key of source.keys()) {
+    if ((STACK_CONFIG_KEYS as string[]).includes(key) || secretKeys.has(key)) continue;
+    if (source.isSecret(key) && !parsed.success) continue; // may be referenced by a secret we could not parse
+    problems.push(`${key}: unknown config key${suggest(key, STACK_CONFIG_KEYS)}; top-level keys are ${STACK_CONFIG_KEYS.join(", ")} and the secrets' fromConfig keys`);
+  }
+  if (!("platform" in raw)) problems.sort(); // keep output stable when several keys are missing
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return { config: parsed.data, warnings: workloadWarnings(parsed.data) };
+}
+
+/** `workers[2].replicas.max: must be >= min (3), got 1` */
+export function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
+  const path = formatPath(issue.path);
+  if (issue.code === "unrecognized_keys") {
+    const allowed = allowedKeysAt(issue.path);
+    return issue.keys
+      .map((k) => `${formatPath([...issue.path, k])}: unknown key${suggest(k, allowed)}${allowed.length ? `; allowed: ${allowed.join(", ")}` : ""}`)
+      .join("\n  - ");
+  }
+  const input = "input" in issue ? issue.input : valueAt(root, issue.path);
+  const got = input === undefined ? (issue.code === "invalid_type" ? ", got nothing (required)" : "") : `, got ${JSON.stringify(input)}`;
+  const message = issue.code === "invalid_type" ? `must be ${issue.expected}` : issue.message;
+  return `${path || "(config)"}: ${message}${got}`;
+}
+
+export function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), "");
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, seg) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg] : undefined), root);
+}
+
+/** The keys the schema allows at a path (for "did you mean"), found by walking the schema. */
+function allowedKeysAt(path: PropertyKey[]): string[] {
+  let schema: z.core.$ZodType | undefined = stackConfig;
+  for (const seg of path) {
+    schema = schema && child(schema, seg);
+  }
+  const shape = schema && objectShape(schema);
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  let s = schema;
+  for (let i = 0; i < 10; i++) {
+    const def = s._zod.def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+    const next = def.innerType ?? def.in;
+    if (!next) break;
+    s = next;
+  }
+  return s;
+}
+
+function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {
+  const def = unwrap(schema)._zod.def as { shape?: Record<string, z.core.$ZodType> };
+  return def.shape;
+}
+
+function child(schema: z.core.$ZodType, seg: PropertyKey): z.core.$ZodType | undefined {
+  const def = unwrap(schema)._zod.def as {
+    type: string;
+    element?: z.core.$ZodType;
+    shape?: Record<string, z.core.$ZodType>;
+    valueType?: z.core.$ZodType;
+    options?: z.core.$ZodType[];
+  };
+  if (def.type === "array") return def.element;
+  if (def.type === "object") return def.shape?.[String(seg)];
+  if (def.type === "record") return def.valueType;
+  if (def.type === "union" && def.options) {
+    // discriminated unions: pick the first option that has this key (all share the common keys)
+    const merged: Record<string, z.core.$ZodType> = {};
+    def.options.forEach((o) => Object.assign(merged, objectShape(o) ?? {}));
+    return merged[String(seg)];
+  }
+  return undefined;
+}
+
+/** `; did you mean "replicas"?` for a key one or two edits away from an allowed one. */
+export function suggest(key: string, allowed: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of allowed) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best ? ` (did you mean "${best}"?)` : "";
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}

@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { knownGpuCount } from "../../machine-types";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions";
+import type { StackConfig } from "..";
+
+type Ctx = z.RefinementCtx;
+
+/** Cross-field rules of `clusters` that a field schema cannot express. */
+export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
+  duplicates(cfg.clusters.map((c) => c.name)).forEach((i) =>
+    issue(ctx, ["clusters", i, "name"], `duplicate cluster name "${cfg.clusters[i].name}"; cluster names must be unique`, cfg.clusters[i].name),
+  );
+  cfg.clusters.forEach((cluster, ci) => {
+    const at = (...rest: (string | number)[]) => ["clusters", ci, ...rest];
+    duplicates(cluster.pools.map((p) => p.name)).forEach((pi) =>
+      issue(ctx, at("pools", pi, "name"), `duplicate pool name "${cluster.pools[pi].name}" in cluster ${cluster.name}`, cluster.pools[pi].name),
+    );
+    if (cluster.cloud !== "existing" && !cluster.pools.some((p) => p.role === "system")) {
+      issue(ctx, at("pools"), `needs one pool with role: system (it runs the platform add-ons)`, cluster.pools.map((p) => p.name));
+    }
+    cluster.pools.forEach((pool, pi) => {
+      const p = (...rest: (string | number)[]) => at("pools", pi, ...rest);
+      if (pool.min > pool.max) issue(ctx, p("max"), `must be >= min (${pool.min})`, pool.max);
+      if (pool.role === "system" && pool.spot) {
+        issue(ctx, p("spot"), "a system pool cannot be spot (AKS forbids it; evictions would take the add-ons down); set spot: false", pool.spot);
+      }
+      if (pool.role === "system" && pool.min < 1 && cluster.cloud !== "existing") {
+        issue(ctx, p("min"), "a system pool needs min >= 1 (the add-ons and the autoscaler itself run there)", pool.min);
+      }
+      if (cluster.cloud === "azure" && pool.machineTypes.length > 1) {
+        issue(ctx, p("machineTypes"), "AKS pools take exactly one VM size; list one, or add another pool", pool.machineTypes);
+      }
+      if (cluster.cloud !== "existing") {
+        pool.machineTypes.forEach((type, ti) => {
+          const known = knownGpuCount(type);
+          const declared = pool.gpu?.count ?? 0;
+          if (known !== undefined && known !== declared) {
+            const fix = known === 0 ? "remove gpu or pick a GPU machine type" : `set gpu.count: ${known}`;
+            issue(ctx, p("machineTypes", ti), `${type} has ${known} GPU(s) per node but the pool declares ${declared}; ${fix}`, type);
+          }
+        });
+      }
+      if (pool.headroomGpus > 0 && !pool.gpu) {
+        issue(ctx, p("headroomGpus"), "warm GPU headroom needs a GPU pool (gpu.count); set 0 or add gpu", pool.headroomGpus);
+      }
+      if (pool.gpu && pool.headroomGpus > pool.gpu.count * pool.max) {
+        issue(ctx, p("headroomGpus"), `must be <= max × gpu.count (${pool.gpu.count * pool.max})`, pool.headroomGpus);
+      }
+    });
+    if (cluster.cloud === "aws" && cfg.addons.clusterAutoscaler.enabled && !cfg.addons.clusterAutoscaler.imageTag) {
+      if (!(cluster.kubernetesVersion in CLUSTER_AUTOSCALER_IMAGE_TAGS)) {
+        issue(
+          ctx,
+          at("kubernetesVersion"),
+          `no cluster-autoscaler image is pinned for ${cluster.kubernetesVersion} (known: ${Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ")}); set addons.clusterAutoscaler.imageTag`,
+          cluster.kubernetesVersion,
+        );
+      }
+    }
+  });
+}
+
+export function issue(ctx: Ctx, path: (string | number)[], message: string, input: unknown): void {
+  ctx.addIssue({ code: "custom", path, message, input });
+}
+
+/** Indexes of the second and later occurrences of repeated values. */
+export function duplicates(values: string[]): number[] {
+  const seen = new Set<string>();
+  const out: number[] = [];
+  values.forEach((v, i) => (seen.has(v) ? out.push(i) : seen.add(v)));
+  return out;
+}

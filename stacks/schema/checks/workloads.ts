@@ -1,0 +1,136 @@
+import { z } from "zod";
+import type { ClusterConfig, StackConfig } from "..";
+import { duplicates, issue } from "./clusters";
+
+type Ctx = z.RefinementCtx;
+type Path = (string | number)[];
+
+/** Cross-field rules of queues, secrets, workers and services. */
+export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
+  const clusterNames = cfg.clusters.map((c) => c.name);
+  for (const key of ["queues", "secrets", "workers", "services"] as const) {
+    const names = cfg[key].map((x) => x.name);
+    duplicates(names).forEach((i) => issue(ctx, [key, i, "name"], `duplicate name "${names[i]}" in ${key}`, names[i]));
+  }
+  // Workers and services share a namespace and become Deployments of the same name.
+  const workerNames = new Set(cfg.workers.map((w) => w.name));
+  cfg.services.forEach((s, i) => {
+    if (workerNames.has(s.name)) issue(ctx, ["services", i, "name"], `"${s.name}" is also a worker name; names must differ`, s.name);
+  });
+
+  const secrets = new Map(cfg.secrets.map((s) => [s.name, s]));
+  const checkSecretRef = (path: Path, ref: { secret: string; key: string } | undefined) => {
+    if (!ref) return;
+    const s = secrets.get(ref.secret);
+    if (!s) issue(ctx, [...path, "secret"], `no secret named "${ref.secret}" under secrets (have: ${[...secrets.keys()].join(", ") || "none"})`, ref.secret);
+    else if (!(ref.key in s.data)) issue(ctx, [...path, "key"], `secret "${ref.secret}" has no key "${ref.key}" (has: ${Object.keys(s.data).join(", ")})`, ref.key);
+  };
+
+  cfg.queues.forEach((q, i) => {
+    if (q.mode === "external") {
+      if (!q.host) issue(ctx, ["queues", i, "host"], "an external queue needs host", q.host);
+      if (!q.passwordSecret) issue(ctx, ["queues", i, "passwordSecret"], "an external queue needs passwordSecret ({secret, key})", q.passwordSecret);
+      checkSecretRef(["queues", i, "passwordSecret"], q.passwordSecret);
+      if (q.kind === "rabbitmq" && q.passwordSecret && secrets.get(q.passwordSecret.secret) && !("username" in secrets.get(q.passwordSecret.secret)!.data)) {
+        issue(ctx, ["queues", i, "passwordSecret", "secret"], `an external rabbitmq needs the key "username" in secret "${q.passwordSecret.secret}"`, q.passwordSecret.secret);
+      }
+    } else {
+      for (const field of ["host", "port", "passwordSecret"] as const) {
+        if (q[field] !== undefined) issue(ctx, ["queues", i, field], `only for mode: external; an in-cluster queue generates its own`, q[field]);
+      }
+    }
+  });
+
+  const pods = [
+    ...cfg.workers.map((w, i) => ({ w, path: ["workers", i] as Path })),
+    ...cfg.services.map((w, i) => ({ w, path: ["services", i] as Path })),
+  ];
+  for (const { w, path } of pods) {
+    if (w.replicas.min > w.replicas.max) issue(ctx, [...path, "replicas", "max"], `must be >= min (${w.replicas.min})`, w.replicas.max);
+    Object.entries(w.secretEnv).forEach(([name, ref]) => checkSecretRef([...path, "secretEnv", name], ref));
+    (w.clusters ?? []).forEach((c, ci) => {
+      if (!clusterNames.includes(c)) issue(ctx, [...path, "clusters", ci], `no cluster named "${c}" (have: ${clusterNames.join(", ")})`, c);
+    });
+    for (const cluster of targetClusters(cfg, w.clusters)) checkPlacement(ctx, path, w, cluster);
+  }
+
+  cfg.workers.forEach((w, i) => {
+    const path: Path = ["workers", i];
+    const t = w.trigger;
+    if (!t && !w.safetyNet) issue(ctx, [...path, "trigger"], "a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)", t);
+    if (w.replicas.min === 0 && !t) {
+      issue(ctx, [...path, "replicas", "min"], "min 0 needs a queue or prometheus trigger: KEDA cannot activate from zero on cpu/memory; set min >= 1 or add trigger", 0);
+    }
+    if (w.mode === "job" && w.safetyNet) {
+      issue(ctx, [...path, "safetyNet"], "a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment", w.safetyNet);
+    }
+    if (w.mode === "job" && !t) issue(ctx, [...path, "trigger"], "mode: job needs a queue trigger", t);
+    if (t && t.type !== "prometheus") {
+      const q = cfg.queues.find((x) => x.name === t.queue);
+      if (!q) issue(ctx, [...path, "trigger", "queue"], `no queue named "${t.queue}" under queues (have: ${cfg.queues.map((x) => x.name).join(", ") || "none"})`, t.queue);
+      else if (q.kind !== t.type) issue(ctx, [...path, "trigger", "queue"], `queue "${t.queue}" is ${q.kind}, the trigger is ${t.type}`, t.queue);
+    }
+    if (t?.type === "prometheus" && !t.serverAddress && !cfg.addons.prometheus.enabled && !cfg.addons.prometheus.externalUrl) {
+      issue(ctx, [...path, "trigger", "serverAddress"], "no Prometheus: set serverAddress, addons.prometheus.externalUrl, or enable addons.prometheus", undefined);
+    }
+    if (w.mode === "deployment") {
+      for (const cluster of targetClusters(cfg, w.clusters)) {
+        const cap = cluster.autoscaler.maxGracefulTerminationSec;
+        if (w.maxJobDurationSeconds > cap) {
+          issue(
+            ctx,
+            [...path, "maxJobDurationSeconds"],
+            `jobs of up to ${w.maxJobDurationSeconds}s would be killed on scale-in: the cluster autoscaler of ${cluster.name} waits at most ${cap}s (autoscaler.maxGracefulTerminationSec); use mode: job, or raise that cap`,
+            w.maxJobDurationSeconds,
+          );
+        }
+      }
+    }
+  });
+
+  cfg.services.forEach((s, i) => {
+    if (s.customMetric && !cfg.addons.prometheusAdapter.enabled) {
+      issue(ctx, ["services", i, "customMetric"], "custom metrics come from the Prometheus Adapter; enable addons.prometheusAdapter", s.customMetric);
+    }
+  });
+}
+
+/** The clusters a worker or service deploys to. */
+export function targetClusters(cfg: StackConfig, names: string[] | undefined): ClusterConfig[] {
+  return names ? cfg.clusters.filter((c) => names.includes(c.name)) : cfg.clusters;
+}
+
+/** A pod must be schedulable on some pool of each cluster it targets. */
+function checkPlacement(ctx: Ctx, path: Path, w: StackConfig["workers"][number] | StackConfig["services"][number], cluster: ClusterConfig) {
+  if (!w.gpu) return;
+  const gpuPools = cluster.pools.filter((p) => p.gpu && (w.spot || !p.spot));
+  if (gpuPools.length === 0) {
+    if (w.gpu.fallbackToCpu) return;
+    const spotOnly = cluster.pools.some((p) => p.gpu);
+    const why = spotOnly ? `cluster ${cluster.name} has only spot GPU pools and spot is false` : `cluster ${cluster.name} has no GPU pool`;
+    issue(ctx, [...path, "gpu"], `${why}: the pod could never schedule; add a GPU pool, set spot: true, set gpu.fallbackToCpu: true, or limit clusters`, w.gpu);
+    return;
+  }
+  const largest = Math.max(...gpuPools.map((p) => p.gpu!.count));
+  if (w.gpu.count > largest) {
+    issue(ctx, [...path, "gpu", "count"], `no GPU pool of cluster ${cluster.name} has ${w.gpu.count} GPUs per node (largest: ${largest})`, w.gpu.count);
+  }
+}
+
+/** Things that are allowed but deserve a warning. */
+export function workloadWarnings(cfg: StackConfig): string[] {
+  const out: string[] = [];
+  cfg.workers.forEach((w, i) => {
+    if (w.mode !== "deployment" || !w.spot) return;
+    for (const c of targetClusters(cfg, w.clusters)) {
+      // Spot notice: 2 minutes on AWS, at least 30 s on Azure (Scheduled Events). Nothing can extend it.
+      const notice = c.cloud === "aws" ? 120 : c.cloud === "azure" ? 30 : undefined;
+      if (notice !== undefined && w.maxJobDurationSeconds > notice && c.pools.some((p) => p.spot)) {
+        out.push(
+          `workers[${i}].maxJobDurationSeconds: ${w.maxJobDurationSeconds}s exceeds the spot eviction notice on ${c.name} (${notice}s); a job running at eviction is retried from the queue, so make jobs idempotent or set spot: false`,
+        );
+      }
+    }
+  });
+  return out;
+}

@@ -1,0 +1,165 @@
+import { z } from "zod";
+import { cidr, dnsLabel, duration, labels, taint } from "./common";
+
+/**
+ * One node pool, the same spec on every cloud. `name` follows the strictest cloud rule (AKS Linux pools: lowercase
+ * alphanumeric, at most 12 characters) so a pool can move between clouds unchanged.
+ */
+export const pool = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/, {
+    error: "must be 1-12 lowercase letters or digits, starting with a letter (AKS pool name rule)",
+  }),
+  /** `system` runs the platform add-ons (tainted CriticalAddonsOnly on AKS); `workload` runs workers. Defaults to workload. */
+  role: z.enum(["system", "workload"]).default("workload"),
+  /** VM sizes (AKS: the first is used) or EC2 instance types (EKS: all, of equal size for spot diversity). */
+  machineTypes: z.array(z.string().min(1)).min(1),
+  min: z.number().int().min(0),
+  max: z.number().int().min(1),
+  /** GPUs per node. Absent for CPU pools. */
+  gpu: z
+    .strictObject({
+      count: z.number().int().min(1),
+      /** Accelerator name, e.g. nvidia-tesla-t4, nvidia-a100 (EKS label k8s.amazonaws.com/accelerator). */
+      type: z.string().min(1),
+    })
+    .optional(),
+  /** Spot/low-priority capacity. Defaults to false. */
+  spot: z.boolean().default(false),
+  /** Extra node labels, added to the platform's own (worker-platform/pool, ...). Defaults to none. */
+  labels: labels.default({}),
+  /** Extra taints, added to the platform's own (GPU taint, spot taint). Defaults to none. */
+  taints: z.array(taint).default([]),
+  /** OS disk size in GiB. Defaults to 128. */
+  diskSizeGb: z.number().int().min(30).max(4096).default(128),
+  /** Cluster autoscaler priority-expander priority; higher is tried first. Defaults to 20 for spot, 10 for on-demand. */
+  expanderPriority: z.number().int().min(1).max(100).optional(),
+  /**
+   * Warm GPU headroom: GPUs held by low-priority placeholder pods so a node stays up and the first real job does not
+   * wait for a cold GPU node. Defaults to 0 (off).
+   */
+  headroomGpus: z.number().int().min(0).default(0),
+});
+export type PoolConfig = z.infer<typeof pool>;
+
+/** Cluster autoscaler tuning; on AKS it becomes the cluster's `autoScalerProfile`, on EKS the chart's flags. */
+export const autoscalerProfile = z.strictObject({
+  /** How long a node must be unneeded before removal. Defaults to 10m (upstream default). */
+  scaleDownUnneededTime: duration.default("10m"),
+  /** Pause after a scale-up before scale-down is considered. Defaults to 10m (upstream default). */
+  scaleDownDelayAfterAdd: duration.default("10m"),
+  /** Node utilisation under which a node may be removed. Defaults to 0.5 (upstream default). */
+  scaleDownUtilizationThreshold: z.number().gt(0).max(1).default(0.5),
+  /** Cap on a pod's graceful termination when the autoscaler drains a node. Defaults to 600 (upstream default). */
+  maxGracefulTerminationSec: z.number().int().min(0).max(3600).default(600),
+  /** How long to wait for a node to register. Defaults to 15m (upstream default); GPU nodes can take 10m. */
+  maxNodeProvisionTime: duration.default("15m"),
+  /** Defaults to 10s (upstream default). */
+  scanInterval: duration.default("10s"),
+  /** Spread replicas over node groups of the same shape. Defaults to true. */
+  balanceSimilarNodeGroups: z.boolean().default(true),
+  /** Do not block scale-down on pods with emptyDir (workers use one for /tmp). Defaults to false. */
+  skipNodesWithLocalStorage: z.boolean().default(false),
+});
+export type AutoscalerProfile = z.infer<typeof autoscalerProfile>;
+
+const kubernetesVersion = z.string().regex(/^1\.[0-9]{2}$/, { error: "must be a Kubernetes minor version such as 1.34" });
+
+const clusterBase = {
+  /** Cluster name; prefixes every cloud resource of the cluster. */
+  name: dnsLabel.max(30),
+  /** Protect the cluster and its pools from `pulumi destroy`. Defaults to platform.production. */
+  protect: z.boolean().optional(),
+  pools: z.array(pool).min(1),
+  autoscaler: autoscalerProfile.prefault({}),
+};
+
+export const azureCluster = z.strictObject({
+  ...clusterBase,
+  cloud: z.literal("azure"),
+  /** Azure region, e.g. westeurope. */
+  region: z.string().min(1),
+  kubernetesVersion,
+  azure: z
+    .strictObject({
+      /** Use this existing resource group instead of creating `<cluster>-rg`. Defaults to creating one. */
+      resourceGroupName: z.string().optional(),
+      /** Defaults to Standard (uptime SLA). */
+      skuTier: z.enum(["Free", "Standard", "Premium"]).default("Standard"),
+      /** Network policy engine. Defaults to cilium (Azure CNI overlay with the Cilium dataplane). */
+      networkPolicy: z.enum(["azure", "calico", "cilium"]).default("cilium"),
+      /** Private API server. Defaults to false. */
+      privateCluster: z.boolean().default(false),
+      /** CIDRs allowed to reach a public API server. Defaults to none (open). */
+      apiServerAuthorizedIpRanges: z.array(cidr).default([]),
+      /** Entra ID groups granted cluster admin. Defaults to none. */
+      adminGroupObjectIds: z.array(z.string().uuid()).default([]),
+      /** Cluster autoscaler expander. AKS takes one. Defaults to priority (spot first, on-demand fallback). */
+      expander: z.enum(["priority", "least-waste", "most-pods", "random"]).default("priority"),
+    })
+    .prefault({}),
+});
+
+export const awsCluster = z.strictObject({
+  ...clusterBase,
+  cloud: z.literal("aws"),
+  /** AWS region, e.g. eu-west-1. */
+  region: z.string().min(1),
+  kubernetesVersion,
+  aws: z
+    .strictObject({
+      /** CIDR of the VPC the platform creates. Defaults to 10.0.0.0/16. Ignored with existingVpc. */
+      vpcCidr: cidr.default("10.0.0.0/16"),
+      /** Availability zones to spread subnets over. Defaults to 3. */
+      availabilityZoneCount: z.number().int().min(2).max(3).default(3),
+      /** Use these existing subnets instead of creating a VPC. */
+      existingVpc: z
+        .strictObject({
+          vpcId: z.string().startsWith("vpc-"),
+          privateSubnetIds: z.array(z.string().startsWith("subnet-")).min(2),
+          publicSubnetIds: z.array(z.string().startsWith("subnet-")).default([]),
+        })
+        .optional(),
+      /** Public API endpoint. Defaults to true. */
+      endpointPublicAccess: z.boolean().default(true),
+      /** CIDRs allowed on the public endpoint. Defaults to 0.0.0.0/0. */
+      publicAccessCidrs: z.array(cidr).default(["0.0.0.0/0"]),
+      /** Control-plane log types. Defaults to api, audit, authenticator. */
+      logTypes: z
+        .array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"]))
+        .default(["api", "audit", "authenticator"]),
+      /** IAM principals granted cluster admin through access entries. Defaults to none. */
+      adminPrincipalArns: z.array(z.string().startsWith("arn:")).default([]),
+      /** Cluster autoscaler expanders, chained. Defaults to priority,least-waste. */
+      expander: z.string().regex(/^[a-z-]+(,[a-z-]+)*$/).default("priority,least-waste"),
+    })
+    .prefault({}),
+});
+
+export const existingCluster = z.strictObject({
+  ...clusterBase,
+  cloud: z.literal("existing"),
+  /**
+   * Pools the existing cluster offers, declared rather than created. `labels` are labels its nodes already carry
+   * (used as the pool's node selector); `taints` the taints they carry. Defaults to one CPU pool selecting any node.
+   */
+  pools: z
+    .array(pool.extend({ machineTypes: z.array(z.string().min(1)).default(["unknown"]) }))
+    .min(1)
+    .default([{ name: "default", role: "workload", machineTypes: ["unknown"], min: 1, max: 1, spot: false, labels: {}, taints: [], diskSizeGb: 128, headroomGpus: 0 }]),
+  existing: z.strictObject({
+    /** Path to a kubeconfig file. Defaults to the KUBECONFIG the CLI runs with. */
+    kubeconfigPath: z.string().optional(),
+    /** kubeconfig context, e.g. kind-worker-platform, k3d-wp, minikube. */
+    context: z.string().min(1),
+    /** Whether metrics-server already runs (k3d, minikube with the addon). Defaults to false: the platform installs it. */
+    hasMetricsServer: z.boolean().default(false),
+  }),
+});
+
+export const cluster = z.discriminatedUnion("cloud", [azureCluster, awsCluster, existingCluster], {
+  error: "cloud must be one of azure, aws, existing",
+});
+export type ClusterConfig = z.infer<typeof cluster>;
+export type AzureClusterConfig = z.infer<typeof azureCluster>;
+export type AwsClusterConfig = z.infer<typeof awsCluster>;
+export type ExistingClusterConfig = z.infer<typeof existingCluster>;

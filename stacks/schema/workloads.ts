@@ -1,0 +1,180 @@
+import { z } from "zod";
+import { dnsLabel, pinnedImage, quantity, resources } from "./common";
+import { IMAGES } from "../versions";
+
+/** A reference to one key of a Secret declared under `secrets`. */
+export const secretKeyRef = z.strictObject({ secret: dnsLabel, key: z.string().min(1) });
+
+export const secret = z.strictObject({
+  name: dnsLabel,
+  /**
+   * Keys of the Kubernetes Secret. Each comes from a Pulumi config secret (`fromConfig`, set with
+   * `pulumi config set --secret <key> ...`) or is generated once and kept in state (`generate`).
+   */
+  data: z.record(
+    z.string().regex(/^[-._a-zA-Z0-9]+$/),
+    z.union([
+      z.strictObject({ fromConfig: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/) }),
+      z.strictObject({ generate: z.strictObject({ length: z.number().int().min(16).max(128).default(32) }) }),
+    ]),
+  ),
+});
+export type SecretConfig = z.infer<typeof secret>;
+
+export const queue = z.strictObject({
+  name: dnsLabel,
+  kind: z.enum(["redis", "rabbitmq"]),
+  /** in-cluster: a small StatefulSet with a generated password and a volume; external: an address. Defaults to in-cluster. */
+  mode: z.enum(["in-cluster", "external"]).default("in-cluster"),
+  /** external: host name. */
+  host: z.string().optional(),
+  /** external: port. Defaults to 6379 (redis) or 5672 (rabbitmq). */
+  port: z.number().int().min(1).max(65535).optional(),
+  /** external rabbitmq: management API port, which KEDA's http protocol reads. Defaults to 15672. */
+  managementPort: z.number().int().min(1).max(65535).default(15672),
+  /** external: TLS. Defaults to false. */
+  tls: z.boolean().default(false),
+  /** external: the password as a secret key; for rabbitmq the user name is the key `username` of the same Secret. */
+  passwordSecret: secretKeyRef.optional(),
+  /** in-cluster: image. Defaults to the pin in stacks/versions.ts. */
+  image: pinnedImage.optional(),
+  /** in-cluster: volume size. Defaults to 8Gi. */
+  storageSize: quantity.default("8Gi"),
+});
+export type QueueConfig = z.infer<typeof queue>;
+export const defaultQueueImage = (kind: QueueConfig["kind"]) => (kind === "redis" ? IMAGES.redis : IMAGES.rabbitmq);
+
+const trigger = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({
+      type: z.literal("redis"),
+      /** Name of a queue under `queues` (kind redis). */
+      queue: dnsLabel,
+      listName: z.string().min(1),
+      /** List length one replica handles (KEDA listLength). Defaults to 5. */
+      targetPerReplica: z.number().int().min(1).default(5),
+      /** Length above which the worker wakes from 0 (KEDA activationListLength, strict >). Defaults to 0. */
+      activation: z.number().int().min(0).default(0),
+    }),
+    z.strictObject({
+      type: z.literal("rabbitmq"),
+      /** Name of a queue under `queues` (kind rabbitmq). */
+      queue: dnsLabel,
+      queueName: z.string().min(1),
+      /** Defaults to /. */
+      vhost: z.string().default("/"),
+      targetPerReplica: z.number().int().min(1).default(5),
+      activation: z.number().int().min(0).default(0),
+    }),
+    z.strictObject({
+      type: z.literal("prometheus"),
+      /** PromQL returning one value, e.g. the queue depth your producer exports. */
+      query: z.string().min(1),
+      threshold: z.number().gt(0),
+      activationThreshold: z.number().min(0).default(0),
+      /** Defaults to the platform's Prometheus (addons.prometheus). */
+      serverAddress: z.string().url().optional(),
+    }),
+  ],
+  { error: "type must be one of redis, rabbitmq, prometheus" },
+);
+export type TriggerConfig = z.infer<typeof trigger>;
+
+const behaviorPolicy = z.strictObject({
+  /** Seconds the autoscaler looks back before acting (HPA stabilizationWindowSeconds, at most 3600: KEDA #4976). */
+  stabilizationWindowSeconds: z.number().int().min(0).max(3600),
+  /** Most pods added/removed per 15 s. */
+  podsPer15s: z.number().int().min(1).optional(),
+  /** Most percent added/removed per 15 s. */
+  percentPer15s: z.number().int().min(1).optional(),
+});
+
+/** Fields workers and services share. */
+const podShape = {
+  name: dnsLabel,
+  image: pinnedImage,
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  /** Plain, non-secret environment variables. Defaults to none. */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  /** Environment variables from secret keys (`secretKeyRef`). Defaults to none. */
+  secretEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), secretKeyRef).default({}),
+  resources,
+  gpu: z
+    .strictObject({
+      /** nvidia.com/gpu per pod. */
+      count: z.number().int().min(1),
+      /** Where the cluster has no GPU pool, run on CPU without the GPU request instead of failing. Defaults to false. */
+      fallbackToCpu: z.boolean().default(false),
+    })
+    .optional(),
+  /** May run on spot capacity (preferred when allowed, on-demand as fallback). Defaults to false. */
+  spot: z.boolean().default(false),
+  /** Priority tier. Defaults to standard. */
+  priority: z.enum(["critical", "standard", "background"]).default("standard"),
+  /** Clusters to deploy to, by name. Defaults to every cluster of the stack. */
+  clusters: z.array(dnsLabel).optional(),
+  /** Extra egress allowed by the NetworkPolicy, beyond DNS and the worker's queue. Defaults to none. */
+  egress: z.array(z.strictObject({ cidr: z.string(), ports: z.array(z.number().int()).default([]) })).default([]),
+};
+
+export const worker = z.strictObject({
+  ...podShape,
+  /** deployment: a Deployment scaled by a ScaledObject; job: a ScaledJob, one Job per message. Defaults to deployment. */
+  mode: z.enum(["deployment", "job"]).default("deployment"),
+  /** The queue whose depth drives scaling. Optional only for workers with min >= 1 and a cpu/memory safety net. */
+  trigger: trigger.optional(),
+  /** CPU/memory utilisation triggers (percent of requests) that add replicas under load. Defaults to none. */
+  safetyNet: z
+    .strictObject({ cpuUtilization: z.number().int().min(1).max(100).optional(), memoryUtilization: z.number().int().min(1).max(100).optional() })
+    .optional(),
+  replicas: z.strictObject({
+    /** Defaults to 0 (scale to zero; needs a queue trigger). */
+    min: z.number().int().min(0).default(0),
+    /** Always explicit: KEDA's default of 100 has stranded GPU pods in Pending. */
+    max: z.number().int().min(1),
+  }),
+  /** KEDA pollingInterval (s). Defaults to 15. */
+  pollingInterval: z.number().int().min(1).default(15),
+  /** KEDA cooldownPeriod (s): delay of the last step to zero only. Defaults to 300. */
+  cooldownPeriod: z.number().int().min(0).default(300),
+  /** HPA behaviour. Defaults: scale up at once, scale down after 300 s of stability. */
+  scaleUp: behaviorPolicy.prefault({ stabilizationWindowSeconds: 0 }),
+  scaleDown: behaviorPolicy.prefault({ stabilizationWindowSeconds: 300 }),
+  /** Longest a single job may run (s): drives termination grace (deployment) or activeDeadlineSeconds (job). Defaults to 300. */
+  maxJobDurationSeconds: z.number().int().min(1).default(300),
+});
+export type WorkerConfig = z.infer<typeof worker>;
+
+export const service = z.strictObject({
+  ...podShape,
+  port: z.number().int().min(1).max(65535),
+  replicas: z.strictObject({ min: z.number().int().min(1).default(2), max: z.number().int().min(1) }),
+  /** HPA CPU target (percent of requests). Defaults to 70. */
+  targetCpuUtilization: z.number().int().min(1).max(100).default(70),
+  targetMemoryUtilization: z.number().int().min(1).max(100).optional(),
+  /** A per-pod custom metric from the Prometheus Adapter, e.g. DCGM_FI_DEV_GPU_UTIL. */
+  customMetric: z.strictObject({ name: z.string().min(1), targetAverageValue: quantity }).optional(),
+  /** Service type. LoadBalancer is flagged by the policy pack unless allowed. Defaults to ClusterIP. */
+  expose: z.enum(["ClusterIP", "LoadBalancer"]).default("ClusterIP"),
+  /** Ingress allowed by the NetworkPolicy. Defaults to any pod in the cluster. */
+  allowFrom: z.array(z.string()).default([]),
+});
+export type ServiceConfig = z.infer<typeof service>;
+
+export const priorityClasses = z
+  .strictObject({
+    /** Values of the tiers. Defaults to critical 100000, standard 10000, background 1000, overprovisioning -10. */
+    values: z
+      .strictObject({
+        critical: z.number().int().max(1_000_000_000).default(100_000),
+        standard: z.number().int().max(1_000_000_000).default(10_000),
+        background: z.number().int().max(1_000_000_000).default(1_000),
+        overprovisioning: z.number().int().max(-1).default(-10),
+      })
+      .prefault({}),
+    /** Tier used for pods that name none (globalDefault). Defaults to none. */
+    globalDefault: z.enum(["critical", "standard", "background", "none"]).default("none"),
+  })
+  .prefault({});

@@ -1,0 +1,37 @@
+/**
+ * Every pinned Helm chart version and container image tag of the platform, in one place.
+ *
+ * These are the schema's defaults; a stack overrides any of them in its config
+ * (`addons.<name>.version`, `addons.<name>.image`, `queues[].image`, ...). Verify a bump against the chart
+ * repository's index.yaml and the chart's values.yaml before changing it (see docs/addons.md).
+ */
+export const CHARTS = {
+  keda: { chart: "keda", repo: "https://kedacore.github.io/charts", version: "2.20.2" },
+  metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.13.1" },
+  prometheus: { chart: "prometheus", repo: "https://prometheus-community.github.io/helm-charts", version: "29.27.0" },
+  prometheusAdapter: { chart: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "5.3.0" },
+  nvidiaDevicePlugin: { chart: "nvidia-device-plugin", repo: "https://nvidia.github.io/k8s-device-plugin", version: "0.20.0" },
+  dcgmExporter: { chart: "dcgm-exporter", repo: "https://nvidia.github.io/dcgm-exporter/helm-charts", version: "4.8.2" },
+  clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.59.0" },
+} as const;
+
+export type ChartName = keyof typeof CHARTS;
+
+/** Container images the platform runs itself (not the users' workers, whose images come from config). */
+export const IMAGES = {
+  redis: "docker.io/library/redis:8.2.3-alpine",
+  rabbitmq: "docker.io/library/rabbitmq:4.1.6-management-alpine",
+  /** Placeholder for warm GPU headroom: does nothing, holds a GPU reservation. */
+  pause: "registry.k8s.io/pause:3.10.1",
+} as const;
+
+/**
+ * cluster-autoscaler image tag per Kubernetes minor: the autoscaler must match the cluster's minor version
+ * (kubernetes/autoscaler README, "Releases"). Only used where the platform installs the chart (EKS).
+ */
+export const CLUSTER_AUTOSCALER_IMAGE_TAGS: Record<string, string> = {
+  "1.32": "v1.32.4",
+  "1.33": "v1.33.2",
+  "1.34": "v1.34.1",
+  "1.35": "v1.35.0",
+};

@@ -1,0 +1,84 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Offline stand-ins for the cloud providers: deterministic ids and the computed outputs the program reads (ARNs,
+ * endpoints, OIDC issuers, ASG names, kubeconfigs). Values are realistic in shape, never real.
+ */
+export const ACCOUNT_ID = "123456789012";
+export const TENANT_ID = "00000000-0000-4000-8000-000000000001";
+export const SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000002";
+
+const FAKE_KUBECONFIG = (server: string) =>
+  [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters: [{name: offline, cluster: {server: " + server + "}}]",
+    "contexts: [{name: offline, context: {cluster: offline, user: offline}}]",
+    "current-context: offline",
+    "users: [{name: offline, user: {token: offline-plan}}]",
+  ].join("\n");
+
+export const mocks: pulumi.runtime.Mocks = {
+  newResource(args) {
+    const { type, name, inputs } = args;
+    const id = `${name}-id`;
+    const arn = (service: string, resource: string) => `arn:aws:${service}:eu-west-1:${ACCOUNT_ID}:${resource}`;
+    const extra: Record<string, unknown> = {};
+    switch (type) {
+      case "azure-native:resources:ResourceGroup":
+        extra.name = inputs.resourceGroupName ?? name;
+        break;
+      case "azure-native:containerservice:ManagedCluster":
+        extra.name = inputs.resourceName ?? name;
+        extra.fqdn = `${name}.hcp.${inputs.location ?? "westeurope"}.azmk8s.io`;
+        extra.oidcIssuerProfile = { enabled: true, issuerURL: `https://oidc.prod-aks.azure.com/${TENANT_ID}/${name}/` };
+        extra.identityProfile = { kubeletidentity: { clientId: `${name}-kubelet-client`, objectId: `${name}-kubelet-object` } };
+        extra.nodeResourceGroup = `MC_${name}`;
+        break;
+      case "aws:eks/cluster:Cluster":
+        extra.name = inputs.name ?? name;
+        extra.arn = arn("eks", `cluster/${inputs.name ?? name}`);
+        extra.endpoint = `https://${name.toUpperCase()}.gr7.eu-west-1.eks.amazonaws.com`;
+        extra.certificateAuthority = { data: Buffer.from(`offline-ca-${name}`).toString("base64") };
+        extra.identities = [{ oidcs: [{ issuer: `https://oidc.eks.eu-west-1.amazonaws.com/id/${name.toUpperCase()}` }] }];
+        break;
+      case "aws:eks/nodeGroup:NodeGroup":
+        extra.arn = arn("eks", `nodegroup/${name}`);
+        extra.resources = [{ autoscalingGroups: [{ name: `eks-${name}-asg` }], remoteAccessSecurityGroupId: "" }];
+        break;
+      case "random:index/randomPassword:RandomPassword":
+        extra.result = `offline-${name}-password`;
+        break;
+    }
+    if (type.startsWith("aws:")) {
+      const service = type.split(":")[1].split("/")[0];
+      extra.arn ??= arn(service, name);
+      extra.name ??= inputs.name ?? name;
+    }
+    return { id, state: { ...inputs, ...extra } };
+  },
+  call(args) {
+    switch (args.token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/offline`, userId: "AIDAOFFLINE", id: ACCOUNT_ID };
+      case "aws:index/getAvailabilityZones:getAvailabilityZones":
+        return { names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"], id: "eu-west-1" };
+      case "aws:index/getRegion:getRegion":
+      case "aws:index/getRegion:getRegion_v2":
+        return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };
+      case "aws:index/getPartition:getPartition":
+        return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      case "aws:iam/getPolicyDocument:getPolicyDocument":
+        return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }), id: "policy" };
+      case "azure-native:authorization:getClientConfig":
+        return { clientId: "offline-client", objectId: "00000000-0000-4000-8000-000000000003", subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID };
+      case "azure-native:containerservice:listManagedClusterUserCredentials":
+      case "azure-native:containerservice:listManagedClusterAdminCredentials":
+        return {
+          kubeconfigs: [{ name: "clusterUser", value: Buffer.from(FAKE_KUBECONFIG(`https://${args.inputs.resourceName}.hcp.azmk8s.io:443`)).toString("base64") }],
+        };
+      default:
+        return args.inputs;
+    }
+  },
+};
