@@ -127,7 +127,7 @@ export function workloadWarnings(cfg: StackConfig): string[] {
       const notice = c.cloud === "aws" ? 120 : c.cloud === "azure" ? 30 : undefined;
       if (notice !== undefined && w.maxJobDurationSeconds > notice && c.pools.some((p) => p.spot)) {
         out.push(
-          `workers[${i}].maxJobDurationSeconds: ${w.maxJobDurationSeconds}s exceeds the spot eviction notice on ${c.name} (${notice}s); a job running at eviction is retried from the queue, so make jobs idempotent or set spot: false`,
+          `workers[${i}].maxJobDurationSeconds: ${w.maxJobDurationSeconds}s exceeds the spot eviction notice on ${c.name} (${notice}s); a job in flight at eviction is lost unless the worker acknowledges only after finishing (RabbitMQ manual ack, Redis BLMOVE to a processing list), or set spot: false`,
         );
       }
     }
