@@ -1,0 +1,158 @@
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError, loadConfig } from "../stacks/load";
+import { readStackFile } from "../tools/stack-file";
+import { cpuWorker, minimalStack, sourceOf } from "./helpers/config";
+
+/** The problems loadConfig reports for a config, or [] when valid. */
+function problems(values: Record<string, unknown>, secretKeys: string[] = []): string[] {
+  try {
+    loadConfig(sourceOf(values, secretKeys));
+    return [];
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    return err.problems.flatMap((p) => p.split("\n  - "));
+  }
+}
+
+function withQueue(values: Record<string, unknown>) {
+  return { ...values, queues: [{ name: "q", kind: "redis" }] };
+}
+
+describe("stack config", () => {
+  for (const stack of ["dev", "prod", "local"]) {
+    it(`accepts the shipped ${stack} stack`, () => {
+      const file = readStackFile(stack, path.resolve(__dirname, ".."));
+      const source = {
+        keys: () => Object.keys(file.config).map((k) => k.split(":")[1]),
+        get: (k: string) => file.config[`worker-platform:${k}`],
+        isSecret: (k: string) => file.secretKeys.includes(`worker-platform:${k}`),
+      };
+      const { config } = loadConfig(source);
+      assert.equal(config.platform.environment, stack);
+      assert.ok(config.clusters.length >= 1);
+    });
+  }
+
+  it("fills defaults from the schema", () => {
+    const { config } = loadConfig(sourceOf(withQueue({ ...minimalStack(), workers: [cpuWorker()] })));
+    assert.equal(config.platform.name, "wp");
+    assert.equal(config.platform.production, false);
+    assert.equal(config.addons.keda.enabled, true);
+    assert.match(config.addons.keda.version, /^\d+\.\d+\.\d+$/);
+    assert.equal(config.workers[0].mode, "deployment");
+    assert.equal(config.workers[0].pollingInterval, 15);
+    assert.equal(config.workers[0].scaleDown.stabilizationWindowSeconds, 300);
+    assert.equal(config.clusters[0].autoscaler.maxGracefulTerminationSec, 600);
+    assert.equal(config.priorityClasses.values.overprovisioning, -10);
+  });
+
+  it("names a typo'd key and suggests the right one", () => {
+    const bad = withQueue({ ...minimalStack(), workers: [{ ...cpuWorker(), replicas: undefined, replcias: { max: 2 } }] });
+    const found = problems(bad);
+    assert.ok(found.some((p) => p.startsWith('workers[0].replcias: unknown key (did you mean "replicas"?)')), found.join("\n"));
+    assert.ok(found.some((p) => p.startsWith("workers[0].replicas: must be object, got nothing (required)")), found.join("\n"));
+  });
+
+  it("names a wrong type with the value it got", () => {
+    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ replicas: { min: 0, max: "ten" } })] }));
+    assert.deepEqual(found, ['workers[0].replicas.max: must be number, got "ten"']);
+  });
+
+  it("rejects min > max with both values", () => {
+    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ replicas: { min: 3, max: 1 } })] }));
+    assert.deepEqual(found, ["workers[0].replicas.max: must be >= min (3), got 1"]);
+  });
+
+  it("reports every problem at once, field and cross-field alike", () => {
+    const stack = minimalStack() as { clusters: { pools: unknown[] }[] };
+    stack.clusters[0].pools.push({ name: "GPU_pool", machineTypes: ["Standard_D4s_v5"], min: 2, max: 1 });
+    const found = problems({
+      ...stack,
+      workers: [cpuWorker({ image: "ghcr.io/acme/w:latest", replicas: { min: 5, max: 1 } })],
+      tyop: "x",
+    });
+    const keys = found.map((p) => p.split(":")[0]);
+    for (const key of [
+      "clusters[0].pools[1].name",
+      "workers[0].image",
+      "workers[0].replicas.max",
+      "workers[0].trigger.queue",
+      "tyop",
+    ]) {
+      assert.ok(keys.includes(key), `missing ${key} in:\n${found.join("\n")}`);
+    }
+  });
+
+  it("rejects an unknown cloud and says which are allowed", () => {
+    const stack = minimalStack() as { clusters: Record<string, unknown>[] };
+    stack.clusters[0].cloud = "gcp";
+    const found = problems(stack);
+    assert.ok(found.some((p) => p.startsWith("clusters[0].cloud: cloud must be one of azure, aws, existing")), found.join("\n"));
+  });
+
+  it("rejects a missing required top-level key", () => {
+    const found = problems({ platform: { environment: "x" } });
+    assert.deepEqual(found, ["clusters: must be array, got nothing (required)"]);
+  });
+
+  describe("secrets from config", () => {
+    const withSecret = (values: Record<string, unknown>) => ({
+      ...values,
+      secrets: [{ name: "tok", data: { TOKEN: { fromConfig: "apiToken" } } }],
+    });
+
+    it("accepts a referenced key that is set as a secret", () => {
+      assert.deepEqual(problems(withSecret({ ...minimalStack(), apiToken: "s3cret" }), ["apiToken"]), []);
+    });
+
+    it("tells how to set a missing secret", () => {
+      assert.deepEqual(problems(withSecret(minimalStack())), [
+        'secrets[0].data.TOKEN.fromConfig: config key "apiToken" is not set; run `pulumi config set --secret apiToken <value>`',
+      ]);
+    });
+
+    it("rejects a secret stored in plaintext", () => {
+      const found = problems(withSecret({ ...minimalStack(), apiToken: "s3cret" }));
+      assert.equal(found.length, 1);
+      assert.match(found[0], /stored in plaintext; set it again with `pulumi config set --secret apiToken/);
+    });
+  });
+});
+
+describe("stack file reader", () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-stack-"));
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.t.yaml"),
+      [
+        "config:",
+        "  worker-platform:platform: { environment: t }",
+        "  worker-platform:dbPassword:",
+        "    secure: v1:AAAABBBBCCCC",
+        "  worker-platform:secrets:",
+        "    - name: s",
+        "      data: { A: { fromConfig: dbPassword }, B: { fromConfig: notInFile } }",
+        "  aws:region: eu-west-1",
+      ].join("\n"),
+    );
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("turns secure values and unset referenced secrets into placeholder secrets", () => {
+    const file = readStackFile("t", dir);
+    assert.deepEqual(file.secretKeys.sort(), ["worker-platform:dbPassword", "worker-platform:notInFile"]);
+    assert.equal(file.config["worker-platform:dbPassword"], "offline-placeholder-secret");
+    assert.ok(!JSON.stringify(file.config).includes("AAAABBBBCCCC"));
+    assert.equal(file.config["aws:region"], "eu-west-1");
+    assert.deepEqual(JSON.parse(file.config["worker-platform:platform"]), { environment: "t" });
+    assert.ok(file.notes.some((n) => n.includes("pulumi config set --secret notInFile")));
+  });
+
+  it("fails clearly for a stack without a file", () => {
+    assert.throws(() => readStackFile("nope", dir), /no stack file .*Pulumi\.nope\.yaml/);
+  });
+});

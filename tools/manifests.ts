@@ -1,0 +1,100 @@
+import type { RecordedResource } from "./harness";
+
+/** A Kubernetes object the program would create, as sent (plain) and as shown (masked). */
+export interface Manifest {
+  urn: string;
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** The provider's resource name: one Kubernetes provider per cluster. */
+  providerName: string;
+  /** Secret values masked as "[secret]": safe to write to disk. */
+  masked: Record<string, unknown>;
+  /** Plaintext, for validation only; never written. */
+  plain: Record<string, unknown>;
+}
+
+export interface ManifestProblem {
+  urn: string;
+  message: string;
+}
+
+/** Types that are Kubernetes objects sent to an API server (not providers, not Helm charts or YAML groups). */
+export function isKubernetesObject(r: RecordedResource): boolean {
+  return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/") && !r.type.startsWith("kubernetes:yaml");
+}
+
+export function toManifests(resources: RecordedResource[]): Manifest[] {
+  return resources.filter(isKubernetesObject).map((r) => {
+    const metadata = (r.plainInputs.metadata ?? {}) as { name?: string; namespace?: string };
+    const [, groupVersion, kind] = r.type.split(":");
+    return {
+      urn: r.urn,
+      apiVersion: String(r.plainInputs.apiVersion ?? (groupVersion.startsWith("core/") ? groupVersion.slice(5) : groupVersion)),
+      kind: String(r.plainInputs.kind ?? kind),
+      namespace: metadata.namespace,
+      name: metadata.name ?? r.name,
+      providerName: providerName(r.provider),
+      masked: r.inputs,
+      plain: r.plainInputs,
+    };
+  });
+}
+
+/** `urn:pulumi:s::p::...$pulumi:providers:kubernetes::prod-aks::id` → `prod-aks` */
+export function providerName(ref: string | undefined): string {
+  if (!ref) return "default-provider";
+  const urn = ref.split("::").slice(0, -1).join("::");
+  return urn.split("::").pop() ?? "unknown";
+}
+
+/** ESM-only packages (kubernetes-models): a real dynamic import, which TypeScript's commonjs output would rewrite. */
+const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
+
+interface ValidatableModel {
+  validate(): void;
+}
+type ModelClass = new (data: unknown) => ValidatableModel;
+
+/** The kubernetes-models (or @kubernetes-models/keda) module of an apiVersion/kind. */
+function modelModule(apiVersion: string, kind: string): string {
+  if (apiVersion.startsWith("keda.sh/")) return `@kubernetes-models/keda/${apiVersion}/${kind}`;
+  return `kubernetes-models/${apiVersion}/${kind}`;
+}
+
+/**
+ * Validates each object against its OpenAPI schema (kubernetes-models for Kubernetes kinds, @kubernetes-models/keda
+ * for KEDA's CRDs). A kind with no schema is reported, so nothing passes unchecked.
+ */
+export async function validateManifests(manifests: Manifest[]): Promise<ManifestProblem[]> {
+  const problems: ManifestProblem[] = [];
+  const cache = new Map<string, ModelClass | undefined>();
+  for (const m of manifests) {
+    const module = modelModule(m.apiVersion, m.kind);
+    if (!cache.has(module)) {
+      try {
+        cache.set(module, (await importEsm(module))[m.kind] as ModelClass);
+      } catch {
+        cache.set(module, undefined);
+      }
+    }
+    const Model = cache.get(module);
+    const what = `${m.kind} ${m.namespace ? `${m.namespace}/` : ""}${m.name}`;
+    if (!Model) {
+      problems.push({ urn: m.urn, message: `${what}: no schema for ${m.apiVersion} ${m.kind}; cannot validate` });
+      continue;
+    }
+    try {
+      new Model(m.plain).validate();
+    } catch (err) {
+      problems.push({ urn: m.urn, message: `${what} (${m.providerName}): ${(err as Error).message}` });
+    }
+  }
+  return problems;
+}
+
+/** A stable file name: `<kind>-<namespace>-<name>.yaml`, lower-case. */
+export function manifestFileName(m: Manifest): string {
+  return `${m.kind}-${m.namespace ? `${m.namespace}-` : ""}${m.name}.yaml`.toLowerCase().replace(/[^a-z0-9.-]/g, "-");
+}

@@ -1,0 +1,173 @@
+import * as fs from "fs";
+import * as path from "path";
+import { stringify } from "yaml";
+import { PROJECT } from "../stacks/load";
+import { RecordedResource, runUnderMocks } from "./harness";
+import { Manifest, ManifestProblem, manifestFileName, toManifests, validateManifests } from "./manifests";
+import { PolicyViolation, evaluateStackPolicies } from "./plan-policies";
+import { readStackFile } from "./stack-file";
+
+export interface Diagnostic {
+  severity: "info" | "warning" | "error";
+  message: string;
+  urn?: string;
+}
+
+/** The document written to out/<stack>/plan.json, shaped after `pulumi preview --json` where it has a field. */
+export interface PlanDocument {
+  stack: string;
+  config: Record<string, string>;
+  steps: {
+    op: "create";
+    urn: string;
+    provider?: string;
+    newState: {
+      type: string;
+      urn: string;
+      custom: boolean;
+      parent?: string;
+      provider?: string;
+      dependencies: string[];
+      protect: boolean;
+      ignoreChanges: string[];
+      additionalSecretOutputs: string[];
+      inputs: Record<string, unknown>;
+    };
+  }[];
+  changeSummary: { create: number };
+  diagnostics: Diagnostic[];
+  policies: PolicyViolation[];
+}
+
+export interface PlanResult {
+  stack: string;
+  /** Set when the configuration is invalid; nothing else was planned. */
+  configError?: string;
+  resources: RecordedResource[];
+  manifests: Manifest[];
+  manifestProblems: ManifestProblem[];
+  policies: PolicyViolation[];
+  document?: PlanDocument;
+  /** 0 ok; 1 invalid object or mandatory policy violation; 2 invalid configuration. */
+  exitCode: number;
+}
+
+export interface PlanOptions {
+  /** Project directory holding Pulumi.<stack>.yaml. Defaults to the current directory. */
+  dir?: string;
+  /** Where to write `<stack>/plan.json` and manifests; nothing is written when undefined. */
+  outDir?: string;
+}
+
+/**
+ * The offline `pulumi preview`: runs the real program (index.ts) under the SDK's mocks with the stack's config,
+ * records every registration, validates the Kubernetes objects against their schemas and runs the policy pack.
+ */
+export async function planStack(stack: string, opts: PlanOptions = {}): Promise<PlanResult> {
+  const dir = opts.dir ?? process.cwd();
+  const file = readStackFile(stack, dir);
+  const diagnostics: Diagnostic[] = file.notes.map((message) => ({ severity: "info", message }));
+  const warnings: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const program = require("../index") as () => Promise<Record<string, unknown>>;
+  let resources: RecordedResource[];
+  try {
+    const captured = await withCapturedWarnings(warnings, () =>
+      runUnderMocks(program, { project: PROJECT, stack, config: file.config, secretKeys: file.secretKeys, preview: true }),
+    );
+    resources = captured.resources;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (message.includes("Invalid stack configuration")) {
+      return { stack, configError: message, resources: [], manifests: [], manifestProblems: [], policies: [], exitCode: 2 };
+    }
+    throw err;
+  }
+  diagnostics.push(...warnings.map((message) => ({ severity: "warning" as const, message })));
+
+  const manifests = toManifests(resources);
+  const manifestProblems = await validateManifests(manifests);
+  diagnostics.push(...manifestProblems.map((p) => ({ severity: "error" as const, message: p.message, urn: p.urn })));
+  const policies = await evaluateStackPolicies(resources, stack, dir);
+  diagnostics.push(
+    ...policies.map((v) => ({
+      severity: v.enforcementLevel === "mandatory" ? ("error" as const) : ("warning" as const),
+      message: `[${v.enforcementLevel}] ${v.policy}: ${v.message}`,
+      urn: v.urn,
+    })),
+  );
+
+  const document: PlanDocument = {
+    stack,
+    config: maskedConfig(file.config, file.secretKeys),
+    steps: resources.map((r) => ({
+      op: "create",
+      urn: r.urn,
+      ...(r.provider ? { provider: r.provider } : {}),
+      newState: {
+        type: r.type,
+        urn: r.urn,
+        custom: r.custom,
+        ...(r.parent ? { parent: r.parent } : {}),
+        ...(r.provider ? { provider: r.provider } : {}),
+        dependencies: r.dependencies,
+        protect: r.protect,
+        ignoreChanges: r.ignoreChanges,
+        additionalSecretOutputs: r.additionalSecretOutputs,
+        inputs: r.inputs,
+      },
+    })),
+    changeSummary: { create: resources.length },
+    diagnostics,
+    policies,
+  };
+  const mandatory = policies.some((p) => p.enforcementLevel === "mandatory");
+  const result: PlanResult = {
+    stack,
+    resources,
+    manifests,
+    manifestProblems,
+    policies,
+    document,
+    exitCode: manifestProblems.length > 0 || mandatory ? 1 : 0,
+  };
+  if (opts.outDir) writePlan(result, path.join(opts.outDir, stack));
+  return result;
+}
+
+function maskedConfig(config: Record<string, string>, secretKeys: string[]): Record<string, string> {
+  return Object.fromEntries(Object.keys(config).sort().map((k) => [k, secretKeys.includes(k) ? "[secret]" : config[k]]));
+}
+
+/** With no engine (mocks), pulumi.log.warn prints `warning: [runtime] <msg>` via console.warn (sdk/nodejs/log). */
+async function withCapturedWarnings<T>(into: string[], fn: () => Promise<T>): Promise<T> {
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = args.map(String).join(" ");
+    const match = /^warning: (\[runtime\] )?/.exec(text);
+    if (match) into.push(text.slice(match[0].length).trim());
+    else original(...args);
+  };
+  try {
+    return await fn();
+  } finally {
+    console.warn = original;
+  }
+}
+
+function writePlan(result: PlanResult, dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, "manifests"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "plan.json"), JSON.stringify(result.document, null, 2) + "\n");
+  for (const m of result.manifests) {
+    const clusterDir = path.join(dir, "manifests", m.providerName);
+    fs.mkdirSync(clusterDir, { recursive: true });
+    fs.writeFileSync(path.join(clusterDir, manifestFileName(m)), stringify(conventionalOrder(m.masked), { lineWidth: 0 }));
+  }
+}
+
+/** apiVersion, kind, metadata first, as kubectl prints objects. */
+function conventionalOrder(obj: Record<string, unknown>): Record<string, unknown> {
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  return { apiVersion, kind, metadata, ...rest };
+}
