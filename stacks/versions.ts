@@ -5,6 +5,11 @@
  * (`addons.<name>.version`, `addons.<name>.image`, `queues[].image`, ...). Verify a bump against the chart
  * repository's index.yaml and the chart's values.yaml before changing it (see docs/addons.md).
  */
+// Chart pins: the newest release of each chart, checked against the Chart.yaml at the chart's release tag
+// (kedacore/charts v2.20.2; kubernetes-sigs/metrics-server metrics-server-helm-chart-3.13.1 (app 0.8.1);
+// prometheus-community/helm-charts prometheus-29.27.0 (app v3.14.0), prometheus-adapter-5.3.0 (app v0.12.0);
+// NVIDIA/k8s-device-plugin v0.20.0; NVIDIA/dcgm-exporter 4.5.3-4.8.2; kubernetes/autoscaler
+// cluster-autoscaler-chart-9.59.0 (app 1.35.0)), Aug 2026.
 export const CHARTS = {
   keda: { chart: "keda", repo: "https://kedacore.github.io/charts", version: "2.20.2" },
   metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.13.1" },
@@ -30,8 +35,11 @@ export const IMAGES = {
  * (kubernetes/autoscaler README, "Releases"). Only used where the platform installs the chart (EKS).
  */
 export const CLUSTER_AUTOSCALER_IMAGE_TAGS: Record<string, string> = {
-  "1.32": "v1.32.4",
-  "1.33": "v1.33.2",
-  "1.34": "v1.34.1",
-  "1.35": "v1.35.0",
+  // Newest patch per minor: kubernetes/autoscaler release tags cluster-autoscaler-<version> (Jul 2026; 1.32.7 Feb
+  // 2026), image registry.k8s.io/autoscaling/cluster-autoscaler:v<version>.
+  "1.32": "v1.32.7",
+  "1.33": "v1.33.6",
+  "1.34": "v1.34.5",
+  "1.35": "v1.35.2",
+  "1.36": "v1.36.1",
 };

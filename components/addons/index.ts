@@ -1,6 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AddonsConfig } from "../../stacks/schema";
 import type { ClusterHandle } from "../cluster/handle";
+import { clusterAutoscaler } from "./cluster-autoscaler";
+import { dcgmExporter } from "./dcgm-exporter";
+import { AddonInstaller, HelmAddon } from "./helm-addon";
+import { keda } from "./keda";
+import { metricsServer } from "./metrics-server";
+import { nvidiaDevicePlugin } from "./nvidia-device-plugin";
+import { prometheus, prometheusUrl } from "./prometheus";
+import { prometheusAdapter } from "./prometheus-adapter";
+
+/** Every add-on the platform knows, in install order. Adding one = one file + one entry here. */
+export const ADDONS: HelmAddon[] = [keda, metricsServer, prometheus, prometheusAdapter, nvidiaDevicePlugin, dcgmExporter, clusterAutoscaler];
 
 /** What workloads need from the add-ons of their cluster. */
 export interface AddonsOutputs {
@@ -20,11 +31,21 @@ export interface AddonsArgs {
 /** The Helm add-ons of one cluster. */
 export class Addons extends pulumi.ComponentResource {
   public readonly outputs: AddonsOutputs;
+  /** Release names of the add-ons installed on this cluster, in install order. */
+  public readonly installed: string[];
   constructor(name: string, args: AddonsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("worker-platform:addons:Addons", name, {}, opts);
-    // TODO(issue 4)
-    void args;
-    this.outputs = { keda: [] };
-    this.registerOutputs({});
+    const { cluster, config, production } = args;
+    const installer = new AddonInstaller({ cluster, config, env: { production }, parent: this });
+    const wanted = ADDONS.filter((a) => installer.wanted(a));
+    if (config.prometheusAdapter.enabled && !wanted.includes(prometheusAdapter)) {
+      pulumi.log.warn(`${cluster.name}: no Prometheus (addons.prometheus disabled, no externalUrl): Prometheus Adapter not installed`, this);
+    }
+    installer.prepareNamespaces(wanted);
+    const charts = new Map(wanted.map((a) => [a.key, installer.install(a)]));
+    const kedaChart = charts.get("keda");
+    this.outputs = { keda: kedaChart ? [kedaChart] : [], prometheusUrl: prometheusUrl(config) };
+    this.installed = wanted.map((a) => a.release);
+    this.registerOutputs({ prometheusUrl: this.outputs.prometheusUrl, installed: this.installed });
   }
 }

@@ -27,19 +27,27 @@ export const addons = z
     }),
     metricsServer: addon("metricsServer", "kube-system", {}),
     prometheus: addon("prometheus", "monitoring", {
-      /** URL of an external/managed Prometheus to use instead of installing the chart (set enabled: false). */
+      /** URL of an external/managed Prometheus to use instead of the chart; when set the chart is not installed. */
       externalUrl: z.string().url().optional(),
+      /** Default scrape interval of the in-cluster Prometheus (chart default 1m is slow for autoscaling). Defaults to 15s. */
+      scrapeInterval: z.string().regex(/^[0-9]+[sm]$/, { error: "must be a duration such as 15s or 1m" }).default("15s"),
       /** Defaults to 15d. */
-      retention: z.string().regex(/^[0-9]+[dhw]$/).default("15d"),
+      retention: z.string().regex(/^[0-9]+[dhw]$/, { error: "must be a duration such as 15d, 12h or 2w" }).default("15d"),
       /** Persistent volume for the TSDB. Defaults to 50Gi. */
       storageSize: quantity.default("50Gi"),
     }),
-    prometheusAdapter: addon("prometheusAdapter", "monitoring", {}),
+    prometheusAdapter: addon("prometheusAdapter", "monitoring", {
+      /**
+       * Prefix of the worker metrics exposed as per-pod custom metrics (gauges as-is, `<prefix>x_total` counters as
+       * `<prefix>x_per_second`); DCGM GPU metrics are always exposed. Defaults to worker_.
+       */
+      workerMetricPrefix: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { error: "must be a Prometheus metric name prefix such as worker_" }).default("worker_"),
+    }),
     nvidiaDevicePlugin: addon("nvidiaDevicePlugin", "nvidia-device-plugin", {}),
     dcgmExporter: addon("dcgmExporter", "monitoring", {}),
     clusterAutoscaler: addon("clusterAutoscaler", "kube-system", {
       /** Image tag. Defaults to the tag matching the cluster's Kubernetes minor (stacks/versions.ts). */
-      imageTag: z.string().regex(/^v[0-9]+\.[0-9]+\.[0-9]+$/).optional(),
+      imageTag: z.string().regex(/^v[0-9]+\.[0-9]+\.[0-9]+$/, { error: "must be an image tag such as v1.34.5" }).optional(),
     }),
   })
   .prefault({});

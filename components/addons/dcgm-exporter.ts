@@ -1,0 +1,37 @@
+import { gpuPools } from "../cluster/handle";
+import type { HelmAddon } from "./helm-addon";
+import { gpuPlacement } from "./scheduling";
+
+const METRICS_PORT = 9400;
+
+/**
+ * DCGM exporter: per-GPU metrics labelled with the pod using the GPU (`pod`, `namespace`), e.g. DCGM_FI_DEV_GPU_UTIL
+ * for GPU-utilisation HPAs through the Prometheus Adapter. Keys: NVIDIA/dcgm-exporter deployment/values.yaml at
+ * 4.5.3-4.8.2 (chart 4.8.2).
+ */
+export const dcgmExporter: HelmAddon<"dcgmExporter"> = {
+  key: "dcgmExporter",
+  release: "dcgm-exporter",
+  // Runs as root with SYS_ADMIN (profiling metrics) and reads the kubelet pod-resources socket (hostPath).
+  podSecurity: "privileged",
+  applies: (cluster) => gpuPools(cluster).length > 0,
+  values(cluster) {
+    const placement = gpuPlacement(cluster);
+    return {
+      // The chart defaults serviceMonitor.enabled to true, which needs the Prometheus Operator CRDs (absent here).
+      // Scraping is annotation-based instead, per pod, so each GPU node's exporter is a target of the kubernetes-pods
+      // job; its honor_labels keeps the exporter's pod/namespace labels (the GPU's user) over the target's.
+      serviceMonitor: { enabled: false },
+      podAnnotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(METRICS_PORT), "prometheus.io/path": "/metrics" },
+      service: { port: METRICS_PORT },
+      // No GPU nodeSelector by default: it would run (and fail) on every node.
+      affinity: placement?.affinity ?? {},
+      nodeSelector: placement?.nodeSelector ?? {},
+      tolerations: placement?.tolerations ?? [],
+      // Chart default is system-node-critical; a metrics exporter is not needed for the node's pods to run (the device
+      // plugin is), so one step lower.
+      priorityClassName: "system-cluster-critical",
+      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+    };
+  },
+};

@@ -1,0 +1,81 @@
+import { ClusterHandle, gpuPools } from "../cluster/handle";
+import type { AddonsConfig } from "../../stacks/schema";
+import type { HelmAddon } from "./helm-addon";
+import { prometheusUrl } from "./prometheus";
+import { systemPlacement } from "./scheduling";
+
+/** Map the series' namespace/pod labels to Kubernetes objects: per-pod metrics for HPAs (Pods metrics). */
+const PER_POD = { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } };
+
+/** DCGM exporter gauges per GPU, averaged over the GPUs of a pod; exposed under their own names (DCGM_FI_DEV_GPU_UTIL). */
+const DCGM_RULE = {
+  seriesQuery: '{__name__=~"^DCGM_FI_DEV_(GPU_UTIL|FB_USED|MEM_COPY_UTIL)$",namespace!="",pod!=""}',
+  resources: PER_POD,
+  name: { matches: "^(.*)$", as: "$1" },
+  metricsQuery: "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+};
+
+/** Worker metrics (`<prefix>*`): gauges as they are, counters `<prefix>x_total` as a per-second rate `<prefix>x_per_second`. */
+function workerRules(prefix: string) {
+  return [
+    {
+      seriesQuery: `{__name__=~"^${prefix}.*",__name__!~".*_total$",namespace!="",pod!=""}`,
+      resources: PER_POD,
+      name: { matches: "^(.*)$", as: "$1" },
+      metricsQuery: "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+    },
+    {
+      seriesQuery: `{__name__=~"^${prefix}.*_total$",namespace!="",pod!=""}`,
+      resources: PER_POD,
+      name: { matches: "^(.*)_total$", as: "${1}_per_second" },
+      metricsQuery: "sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)",
+    },
+  ];
+}
+
+/**
+ * The chart builds `--prometheus-url={{url}}{{ if port }}:{{port}}{{end}}{{path}}` (templates/deployment.yaml): the
+ * whole URL, port and path included, goes in `url` and the empty port (default 9090) is skipped.
+ */
+function endpoint(url: string): { url: string; port: string; path: string } {
+  return { url, port: "", path: "" };
+}
+
+/**
+ * Prometheus Adapter serving `v1beta1.custom.metrics.k8s.io` ONLY (the chart creates an APIService per non-empty
+ * rules group: templates/{custom,external,resource}-metrics-apiservice.yaml):
+ * - `rules.external` stays empty: KEDA owns `v1beta1.external.metrics.k8s.io`, only one can exist (kedacore/keda #470);
+ * - `rules.resource` stays unset: metrics-server (or AKS's) owns `v1beta1.metrics.k8s.io`;
+ * - `rules.default` off: it exposes every container_* and namespaced series (load on Prometheus, accidental names);
+ *   explicit rules instead. Keys: prometheus-community/helm-charts charts/prometheus-adapter/values.yaml at
+ *   prometheus-adapter-5.3.0.
+ * Not installed without a Prometheus to read from.
+ */
+export const prometheusAdapter: HelmAddon<"prometheusAdapter"> = {
+  key: "prometheusAdapter",
+  release: "prometheus-adapter",
+  // runAsNonRoot, drop ALL, seccomp RuntimeDefault in the chart's defaults.
+  podSecurity: "restricted",
+  applies: (_cluster, config) => prometheusUrl(config) !== undefined,
+  values(cluster, config, env) {
+    const { nodeSelector, tolerations } = systemPlacement(cluster);
+    const replicas = env.production ? 2 : 1;
+    return {
+      // applies() guarantees a URL.
+      prometheus: endpoint(prometheusUrl(config) ?? ""),
+      rules: { default: false, custom: adapterRules(cluster, config), external: [] },
+      replicas,
+      podDisruptionBudget: replicas > 1 ? { enabled: true, maxUnavailable: 1 } : { enabled: false },
+      nodeSelector,
+      tolerations,
+      priorityClassName: "system-cluster-critical",
+      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+    };
+  },
+};
+
+/** Custom-metrics rules: DCGM GPU metrics where the cluster has GPU pools and the exporter, and worker metrics. */
+export function adapterRules(cluster: ClusterHandle, config: AddonsConfig): unknown[] {
+  const gpu = gpuPools(cluster).length > 0 && config.dcgmExporter.enabled;
+  return [...(gpu ? [DCGM_RULE] : []), ...workerRules(config.prometheusAdapter.workerMetricPrefix)];
+}

@@ -1,0 +1,46 @@
+import { Addons } from "../../components/addons";
+import type { ClusterHandle } from "../../components/cluster/handle";
+import { addons as addonsSchema } from "../../stacks/schema";
+import { RecordedResource, runUnderMocks } from "../../tools/harness";
+import { FakeKind, fakeCluster } from "./clusters";
+
+export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
+
+export interface AddonsRun {
+  resources: RecordedResource[];
+  charts: Map<string, RecordedResource>;
+  outputs: { prometheusUrl?: string; installed: string[]; kedaUrns: string[] };
+  /** The chart of a release; fails the test when it is missing. */
+  chart(release: string): RecordedResource;
+  values(release: string): Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * Builds the Addons component for a fake cluster under mocks. `extra` runs inside the same program (e.g. a KEDA object
+ * depending on the outputs). Charts are keyed by release name (`<cluster>-` stripped).
+ */
+export async function runAddons(
+  kind: FakeKind,
+  config: Record<string, unknown> = {},
+  opts: { production?: boolean; cluster?: Partial<ClusterHandle> | ((c: ClusterHandle) => Partial<ClusterHandle>); extra?: (a: Addons, c: ClusterHandle) => void } = {},
+): Promise<AddonsRun> {
+  const parsed = addonsSchema.parse(config);
+  const { resources, outputs } = await runUnderMocks(async () => {
+    const base = fakeCluster(kind);
+    const cluster = { ...base, ...(typeof opts.cluster === "function" ? opts.cluster(base) : opts.cluster) };
+    const addons = new Addons(cluster.name, { cluster, config: parsed, production: opts.production ?? false });
+    opts.extra?.(addons, cluster);
+    const kedaUrns = await Promise.all(addons.outputs.keda.map((r) => new Promise<string>((res) => r.urn.apply((u) => res(u)))));
+    const url = addons.outputs.prometheusUrl;
+    return { ...(url ? { prometheusUrl: url } : {}), installed: addons.installed, kedaUrns };
+  });
+  const prefix = `${kind}-c-`;
+  const charts = new Map(resources.filter((r) => r.type === CHART_TYPE).map((r) => [r.name.slice(prefix.length), r]));
+  const chart = (release: string) => {
+    const c = charts.get(release);
+    if (!c) throw new Error(`no ${release} chart; installed: ${[...charts.keys()].join(", ")}`);
+    return c;
+  };
+  return { resources, charts, outputs, chart, values: (release) => chart(release).inputs.values as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
