@@ -203,3 +203,29 @@ describe("preview tree", () => {
     );
   });
 });
+
+describe("offline plan on a stack that breaks a policy", function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => {
+    // prod with the transcriber GPU worker allowed 40 replicas: more GPUs than the GPU pools can ever hold.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-policy-"));
+    const text = fs.readFileSync(path.join(projectDir, "Pulumi.prod.yaml"), "utf8");
+    const broken = text.replace(/(- name: transcriber[\s\S]*?replicas: \{ min: 0, max: )8( \})/, "$140$2");
+    assert.notEqual(broken, text, "the transcriber's replicas line moved: update this test");
+    fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), broken);
+    fs.cpSync(path.join(projectDir, "policy", "config"), path.join(dir, "policy", "config"), { recursive: true });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("exits 1 with a mandatory gpu-capacity violation naming the worker, the pools and the fix", async () => {
+    const r = await planStack("prod", { dir });
+    assert.equal(r.configError, undefined);
+    assert.equal(r.exitCode, 1);
+    const v = r.policies.filter((p) => p.policy === "gpu-capacity" && p.enforcementLevel === "mandatory");
+    assert.ok(v.length >= 1, JSON.stringify(r.policies, null, 2));
+    assert.match(v[0].message, /transcriber \(max 40/);
+    assert.match(v[0].message, /gpuspot/);
+    assert.match(v[0].remediation ?? "", /replicas\.max/);
+  });
+});

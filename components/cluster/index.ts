@@ -1,12 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, StackConfig } from "../../stacks/schema";
+import { AksCluster } from "./aks";
+import { EksCluster } from "./eks";
+import { ExistingCluster } from "./existing";
 import type { ClusterHandle } from "./handle";
 
 export type { ClusterHandle, PoolHandle } from "./handle";
 
 /** Creates (or, for `existing`, connects to) the cluster a config entry describes, and returns its handle. */
 export function createCluster(cluster: ClusterConfig, stack: StackConfig, opts: pulumi.ComponentResourceOptions): ClusterHandle {
-  // TODO(issue 3): AksCluster, EksCluster, ExistingCluster
-  void cluster; void stack; void opts;
-  throw new Error("not implemented");
+  const protect = cluster.protect ?? stack.platform.production;
+  switch (cluster.cloud) {
+    case "azure":
+      return new AksCluster(cluster.name, { config: cluster, protect }, opts).handle;
+    case "aws": {
+      const ca = stack.addons.clusterAutoscaler;
+      const autoscaler = ca.enabled ? { namespace: ca.namespace } : undefined;
+      return new EksCluster(cluster.name, { config: cluster, protect, autoscaler }, opts).handle;
+    }
+    case "existing":
+      return new ExistingCluster(cluster.name, { config: cluster }, opts).handle;
+  }
 }

@@ -1,20 +1,77 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../stacks/schema";
+import { targetClusters } from "../../stacks/schema/checks/workloads";
 import type { AddonsOutputs } from "../addons";
 import type { ClusterHandle } from "../cluster/handle";
+import { WorkloadEnv, workloadsNamespace } from "./common";
+import { createHeadroom } from "./headroom";
+import { createNetworkPolicies } from "./network-policies";
+import { createPriorityClasses } from "./priority-classes";
+import { createQueues } from "./queues";
+import { createConfigSecrets } from "./secrets";
+import { Service } from "./service";
+import { Worker } from "./worker";
 
 export interface WorkloadsArgs {
+  /** The cluster to deploy to; only its handle is used. */
   cluster: ClusterHandle;
+  /** KEDA objects depend on `addons.keda`; prometheus triggers default to `addons.prometheusUrl`. */
   addons: AddonsOutputs;
+  /** The validated stack configuration. */
   config: StackConfig;
 }
 
-/** Everything users run on one cluster: priority classes, secrets, queues, workers, services. */
+/**
+ * Everything users run on one cluster, in order: the namespace (Pod Security "restricted"), PriorityClasses,
+ * Secrets, queues, workers (KEDA), services (HPA), warm GPU headroom, NetworkPolicies. Workers and services honour
+ * their `clusters:` list. Every object uses the cluster's provider and is parented here.
+ */
 export class Workloads extends pulumi.ComponentResource {
+  /** Namespace of the workloads. */
+  public readonly namespace: string;
+  public readonly workers: Worker[] = [];
+  public readonly services: Service[] = [];
+
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("worker-platform:workloads:Workloads", name, {}, opts);
-    // TODO(issue 5)
-    void args;
-    this.registerOutputs({});
+    const { cluster, addons, config } = args;
+    this.namespace = workloadsNamespace(config);
+    const namespaceResource = new k8s.core.v1.Namespace(
+      `${cluster.name}-${this.namespace}`,
+      {
+        metadata: {
+          name: this.namespace,
+          labels: {
+            // Every pod here meets "restricted" (workers, services, queues, placeholders): enforce it.
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+            "app.kubernetes.io/managed-by": "worker-platform",
+          },
+        },
+      },
+      { provider: cluster.provider, parent: this },
+    );
+    const priorityClasses = createPriorityClasses(cluster, config, this);
+    const env: WorkloadEnv = { cluster, addons, config, namespace: this.namespace, namespaceResource, priorityClasses: Object.values(priorityClasses) };
+
+    const secrets = createConfigSecrets(env, config.secrets, this);
+    const queues = createQueues(env, config.queues, secrets, this);
+    const onThisCluster = (names: string[] | undefined) => targetClusters(config, names).some((c) => c.name === cluster.name);
+    const secretDeps = (secretEnv: Record<string, { secret: string }>) => Object.values(secretEnv).flatMap((r) => secrets.get(r.secret)?.resource ?? []);
+
+    const workers = config.workers.filter((w) => onThisCluster(w.clusters));
+    const withQueues = workers.map((w) => ({ worker: w, queue: w.trigger && w.trigger.type !== "prometheus" ? queues.get(w.trigger.queue) : undefined }));
+    for (const { worker, queue } of withQueues) {
+      this.workers.push(new Worker(`${cluster.name}-${worker.name}`, { env, worker, queue, dependsOn: secretDeps(worker.secretEnv) }, { parent: this }));
+    }
+    const services = config.services.filter((s) => onThisCluster(s.clusters));
+    for (const service of services) {
+      this.services.push(new Service(`${cluster.name}-${service.name}`, { env, service, dependsOn: secretDeps(service.secretEnv) }, { parent: this }));
+    }
+    createHeadroom(env, this);
+    createNetworkPolicies(env, { workers: withQueues, services, queues: [...queues.values()] }, this);
+
+    this.registerOutputs({ namespace: this.namespace, workers: workers.map((w) => w.name), services: services.map((s) => s.name) });
   }
 }

@@ -1,0 +1,172 @@
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as resources from "@pulumi/azure-native/resources";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AutoscalerProfile, AzureClusterConfig, PoolConfig } from "../../stacks/schema";
+import type { ClusterHandle } from "./handle";
+import { decodeAksKubeconfig } from "./kubeconfig";
+import { AKS_SPOT_TAINT } from "./labels";
+import { expanderPriorities, nodeLabels, platformTaints, poolHandle, prioritiesYaml, taintString } from "./pools";
+
+export interface AksClusterArgs {
+  /** The validated `clusters[]` entry (cloud: azure). */
+  config: AzureClusterConfig;
+  /** Protect the resource group, the cluster and its pools from deletion (cluster.protect ?? platform.production). */
+  protect: boolean;
+}
+
+/** Labels AKS puts on nodes itself; pods may select on them, but they are not valid nodeLabels input. */
+export const AKS_GPU_LABEL = { "kubernetes.azure.com/accelerator": "nvidia" } as const;
+export const AKS_SPOT_LABEL = { "kubernetes.azure.com/scalesetpriority": "spot" } as const;
+
+/** ConfigMap AKS's built-in autoscaler reads for the priority expander (kubernetes/autoscaler expander/priority). */
+export const PRIORITY_EXPANDER_CONFIGMAP = "cluster-autoscaler-priority-expander";
+
+/**
+ * Regex matching the autoscaler node-group name of an AKS pool. The Azure provider names node groups after the VM
+ * scale set, `aks-<pool>-<digits>-vmss`; the `-` after the pool name keeps `gpu` from matching `gpuspot`.
+ */
+export const aksNodeGroupRegex = (pool: string) => `.*aks-${pool}-.*`;
+
+/**
+ * An AKS cluster: resource group (unless given), ManagedCluster with the first system pool inline, every other pool
+ * as an AgentPool, the priority-expander ConfigMap, and an explicit Kubernetes provider named after the cluster.
+ * AKS runs the cluster autoscaler itself: never the upstream chart here (field notes, "AKS").
+ */
+export class AksCluster extends pulumi.ComponentResource {
+  public readonly handle: ClusterHandle;
+
+  constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("worker-platform:cluster:AksCluster", name, {}, opts);
+    const cfg = args.config;
+    const az = cfg.azure;
+    const protect = args.protect;
+
+    const resourceGroupName: pulumi.Input<string> = az.resourceGroupName
+      ? az.resourceGroupName
+      : new resources.ResourceGroup(`${cfg.name}-rg`, { resourceGroupName: `${cfg.name}-rg`, location: cfg.region }, { parent: this, protect }).name;
+
+    // The schema requires a system pool on cloud clusters (stacks/schema/checks/clusters.ts); AKS needs one at create.
+    const inline = cfg.pools.find((p) => p.role === "system")!;
+    const others = cfg.pools.filter((p) => p !== inline);
+
+    const cluster = new containerservice.ManagedCluster(
+      cfg.name,
+      {
+        resourceGroupName,
+        resourceName: cfg.name,
+        location: cfg.region,
+        dnsPrefix: cfg.name,
+        kubernetesVersion: cfg.kubernetesVersion,
+        sku: { name: "Base", tier: az.skuTier },
+        identity: { type: containerservice.ResourceIdentityType.SystemAssigned },
+        // Entra ID + Azure RBAC, no static admin kubeconfig (policy aks-local-accounts-disabled, aks-entra-id-azure-rbac).
+        aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: az.adminGroupObjectIds },
+        enableRBAC: true,
+        disableLocalAccounts: true,
+        networkProfile: {
+          networkPlugin: "azure",
+          networkPluginMode: "overlay",
+          networkPolicy: az.networkPolicy,
+          // Cilium network policy needs the Cilium dataplane (Azure CNI powered by Cilium).
+          ...(az.networkPolicy === "cilium" ? { networkDataplane: "cilium" } : {}),
+          loadBalancerSku: "standard",
+        },
+        oidcIssuerProfile: { enabled: true },
+        securityProfile: { workloadIdentity: { enabled: true } },
+        apiServerAccessProfile: az.privateCluster
+          ? { enablePrivateCluster: true }
+          : { enablePrivateCluster: false, authorizedIPRanges: az.apiServerAuthorizedIpRanges },
+        autoScalerProfile: aksAutoScalerProfile(cfg.autoscaler, az.expander),
+        agentPoolProfiles: [{ name: inline.name, ...agentPoolSpec(inline, cfg.kubernetesVersion) }],
+      },
+      // Pools are separate AgentPool resources, which the cluster would otherwise try to remove (pulumi-azure-native #2719).
+      { parent: this, protect, ignoreChanges: ["agentPoolProfiles"] },
+    );
+
+    const pools = others.map(
+      (pool) =>
+        new containerservice.AgentPool(
+          `${cfg.name}-${pool.name}`,
+          { resourceGroupName, resourceName: cluster.name, agentPoolName: pool.name, ...agentPoolSpec(pool, cfg.kubernetesVersion) },
+          // count is required but the autoscaler owns it after creation (pulumi-azure-native #2943).
+          { parent: this, protect, ignoreChanges: ["count"] },
+        ),
+    );
+
+    // Local accounts are disabled: the user credentials are an Entra ID kubeconfig (kubelogin converts it, docs/clusters.md).
+    const kubeconfig = decodeAksKubeconfig(containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName: cluster.name }, { parent: this }));
+
+    // Named exactly after the cluster: the policy pack finds a cluster's objects through it (policy/rules/lib/model.ts).
+    const provider = new k8s.Provider(cfg.name, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [cluster] });
+
+    if (az.expander === "priority") {
+      new k8s.core.v1.ConfigMap(
+        `${cfg.name}-priority-expander`,
+        {
+          metadata: { name: PRIORITY_EXPANDER_CONFIGMAP, namespace: "kube-system" },
+          data: { priorities: prioritiesYaml(expanderPriorities(cfg.pools, aksNodeGroupRegex)) },
+        },
+        { parent: this, provider },
+      );
+    }
+
+    this.handle = {
+      name: cfg.name,
+      cloud: "azure",
+      provider,
+      pools: cfg.pools.map((pool) => aksPoolHandle(pool)),
+      kubeconfig,
+      ready: [cluster, ...pools],
+      // AKS ships metrics-server (field notes, "AKS").
+      hasMetricsServer: true,
+      autoscaler: cfg.autoscaler,
+    };
+    this.registerOutputs({ kubeconfig, pools: this.handle.pools.map((p) => p.name) });
+  }
+}
+
+/** The AgentPool properties shared by the inline system pool and the separate pools. */
+function agentPoolSpec(pool: PoolConfig, kubernetesVersion: string) {
+  return {
+    mode: pool.role === "system" ? "System" : "User",
+    type: "VirtualMachineScaleSets",
+    osType: "Linux",
+    orchestratorVersion: kubernetesVersion,
+    // The schema allows one VM size per AKS pool (stacks/schema/checks/clusters.ts).
+    vmSize: pool.machineTypes[0],
+    osDiskSizeGB: pool.diskSizeGb,
+    enableAutoScaling: true,
+    minCount: pool.min,
+    maxCount: pool.max,
+    // Initial size only (ignored afterwards): the minimum, and at least one node for a system pool (AKS requires it).
+    count: pool.role === "system" ? Math.max(pool.min, 1) : pool.min,
+    nodeLabels: nodeLabels(pool),
+    nodeTaints: platformTaints(pool, "azure").map(taintString),
+    ...(pool.spot ? { scaleSetPriority: "Spot", scaleSetEvictionPolicy: "Delete", spotMaxPrice: -1 } : {}),
+    // Driver only; the device plugin is an add-on (field notes, "AKS GPU").
+    ...(pool.gpu ? { gpuProfile: { driver: "Install" } } : {}),
+  };
+}
+
+/** What pods see of an AKS pool: the platform's labels and taints plus those AKS adds (GPU label, spot label and taint). */
+export function aksPoolHandle(pool: PoolConfig) {
+  const selector = { ...nodeLabels(pool), ...(pool.gpu ? AKS_GPU_LABEL : {}), ...(pool.spot ? AKS_SPOT_LABEL : {}) };
+  const taints = [...platformTaints(pool, "azure"), ...(pool.spot ? [AKS_SPOT_TAINT] : [])];
+  return poolHandle(pool, selector, taints);
+}
+
+/** AKS autoScalerProfile: every value a string ("10m", "600", "true"; field notes, "AKS"). */
+export function aksAutoScalerProfile(p: AutoscalerProfile, expander: string) {
+  return {
+    expander,
+    scanInterval: p.scanInterval,
+    scaleDownUnneededTime: p.scaleDownUnneededTime,
+    scaleDownDelayAfterAdd: p.scaleDownDelayAfterAdd,
+    scaleDownUtilizationThreshold: String(p.scaleDownUtilizationThreshold),
+    maxGracefulTerminationSec: String(p.maxGracefulTerminationSec),
+    maxNodeProvisionTime: p.maxNodeProvisionTime,
+    balanceSimilarNodeGroups: String(p.balanceSimilarNodeGroups),
+    skipNodesWithLocalStorage: String(p.skipNodesWithLocalStorage),
+  };
+}

@@ -1,0 +1,205 @@
+import * as eks from "@pulumi/aws/eks";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsClusterConfig, PoolConfig } from "../../stacks/schema";
+import { autoDiscoveryTags, autoscalerRole, tagNodeTemplate } from "./eks-autoscaling";
+import { eksNetwork } from "./eks-network";
+import type { ClusterHandle } from "./handle";
+import { eksKubeconfig } from "./kubeconfig";
+import { expanderPriorities, nodeLabels, platformTaints, poolHandle } from "./pools";
+
+export interface EksClusterArgs {
+  /** The validated `clusters[]` entry (cloud: aws). */
+  config: AwsClusterConfig;
+  /** Protect the cluster, its node groups and its KMS key from deletion (cluster.protect ?? platform.production). */
+  protect: boolean;
+  /**
+   * Where the cluster-autoscaler chart runs (addons.clusterAutoscaler.namespace): its IRSA role trusts exactly that
+   * service account. Undefined when the add-on is disabled: no role, no autoscalerChart.
+   */
+  autoscaler?: { namespace: string };
+}
+
+/** The chart's service account (components/addons/cluster-autoscaler.ts creates it under this name). */
+export const AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler";
+
+/** Label the AWS cloud provider of the autoscaler reads as "GPU node" (components/addons/cluster-autoscaler.ts). */
+export const EKS_GPU_LABEL = "k8s.amazonaws.com/accelerator";
+/** Label EKS puts on every managed node group's nodes: SPOT | ON_DEMAND (EKS docs, "Managed node groups"). */
+export const EKS_CAPACITY_LABEL = "eks.amazonaws.com/capacityType";
+
+/**
+ * Regex of a managed node group's ASG name (the autoscaler's node-group id on AWS): `eks-<nodegroup>-<uuid>`. The
+ * `-` after the name keeps `gpu` from matching `gpuspot`.
+ */
+export const eksNodeGroupRegex = (pool: string) => `^eks-${pool}-.*`;
+
+const managedPolicy = (partition: pulumi.Input<string>, name: string) => pulumi.interpolate`arn:${partition}:iam::aws:policy/${name}`;
+const assumeBy = (service: string) =>
+  JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: ["sts:AssumeRole", "sts:TagSession"] }] });
+
+/**
+ * An EKS cluster with @pulumi/aws only: network (or existing subnets), IAM roles, KMS-encrypted Secrets, access
+ * entries, the IRSA OIDC provider, managed add-ons, one managed node group per pool with the ASG tags that make scale
+ * from zero work, and the cluster autoscaler's IRSA role. The autoscaler itself is a Helm add-on (autoscalerChart).
+ */
+export class EksCluster extends pulumi.ComponentResource {
+  public readonly handle: ClusterHandle;
+
+  constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("worker-platform:cluster:EksCluster", name, {}, opts);
+    const cfg = args.config;
+    const { protect } = args;
+    // Region from config, not from the ambient aws:region.
+    const aws = new AwsProvider(`${cfg.name}-aws`, { region: cfg.region }, { parent: this });
+    const o: pulumi.CustomResourceOptions = { parent: this, provider: aws };
+    const partition = getPartitionOutput({}, { parent: this, provider: aws }).partition;
+
+    const network = eksNetwork(cfg, this, { provider: aws });
+
+    const clusterRole = new iam.Role(`${cfg.name}-cluster`, { assumeRolePolicy: assumeBy("eks.amazonaws.com") }, o);
+    const clusterPolicy = new iam.RolePolicyAttachment(`${cfg.name}-cluster`, { role: clusterRole.name, policyArn: managedPolicy(partition, "AmazonEKSClusterPolicy") }, o);
+    const nodeRole = new iam.Role(`${cfg.name}-node`, { assumeRolePolicy: assumeBy("ec2.amazonaws.com") }, o);
+    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"].map(
+      (p) => new iam.RolePolicyAttachment(`${cfg.name}-node-${p}`, { role: nodeRole.name, policyArn: managedPolicy(partition, p) }, o),
+    );
+
+    // Envelope encryption of Secrets, yearly rotation (policy eks-secrets-encryption).
+    const key = new kms.Key(`${cfg.name}-secrets`, { description: `EKS ${cfg.name} Secrets encryption`, enableKeyRotation: true, deletionWindowInDays: 30 }, { ...o, protect });
+
+    const cluster = new eks.Cluster(
+      cfg.name,
+      {
+        name: cfg.name,
+        version: cfg.kubernetesVersion,
+        roleArn: clusterRole.arn,
+        vpcConfig: {
+          subnetIds: [...network.privateSubnetIds, ...network.publicSubnetIds],
+          endpointPrivateAccess: true,
+          endpointPublicAccess: cfg.aws.endpointPublicAccess,
+          ...(cfg.aws.endpointPublicAccess ? { publicAccessCidrs: cfg.aws.publicAccessCidrs } : {}),
+        },
+        // Access entries only (no aws-auth ConfigMap); the identity running `pulumi up` gets admin so it can create
+        // the add-ons and workloads right after.
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+        encryptionConfig: { resources: ["secrets"], provider: { keyArn: key.arn } },
+        enabledClusterLogTypes: cfg.aws.logTypes,
+        // vpc-cni, kube-proxy and coredns come as managed add-ons below instead.
+        bootstrapSelfManagedAddons: false,
+        tags: { "worker-platform/cluster": cfg.name },
+      },
+      { ...o, protect, dependsOn: [clusterPolicy] },
+    );
+
+    // IRSA: IAM trusts the cluster's OIDC issuer (EKS docs, "IAM roles for service accounts").
+    const issuerUrl = cluster.identities.apply((ids) => ids[0].oidcs![0].issuer!);
+    const oidc = new iam.OpenIdConnectProvider(`${cfg.name}-oidc`, { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] }, o);
+
+    cfg.aws.adminPrincipalArns.forEach((principalArn, i) => {
+      const entry = new eks.AccessEntry(`${cfg.name}-admin-${i}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, o);
+      new eks.AccessPolicyAssociation(
+        `${cfg.name}-admin-${i}`,
+        { clusterName: cluster.name, principalArn, policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`, accessScope: { type: "cluster" } },
+        { ...o, dependsOn: [entry] },
+      );
+    });
+
+    // Nodes only become Ready with a CNI, so networking add-ons come before the node groups, CoreDNS after (its
+    // pods need nodes, or the add-on stays degraded and its creation times out).
+    const addon = (addonName: string, dependsOn: pulumi.Resource[] = []) =>
+      new eks.Addon(`${cfg.name}-${addonName}`, { clusterName: cluster.name, addonName, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE" }, { ...o, dependsOn });
+    const networking = [addon("vpc-cni"), addon("kube-proxy")];
+
+    const pools = cfg.pools.map((pool) => eksPoolHandle(pool));
+    const nodeGroups = cfg.pools.map((pool, i) => {
+      const ng = new eks.NodeGroup(
+        `${cfg.name}-${pool.name}`,
+        {
+          clusterName: cluster.name,
+          // Fixed name: the autoscaler's priority regexes match the ASG name derived from it (eksNodeGroupRegex).
+          nodeGroupName: pool.name,
+          nodeRoleArn: nodeRole.arn,
+          subnetIds: network.privateSubnetIds,
+          version: cfg.kubernetesVersion,
+          capacityType: pool.spot ? "SPOT" : "ON_DEMAND",
+          // All types: spot diversity (the schema's doc asks for types of equal size).
+          instanceTypes: pool.machineTypes,
+          // AL2023 NVIDIA AMI: driver included, device plugin is an add-on (field notes, "EKS AL2023 NVIDIA").
+          amiType: pool.gpu ? "AL2023_x86_64_NVIDIA" : "AL2023_x86_64_STANDARD",
+          diskSize: pool.diskSizeGb,
+          labels: eksNodeLabels(pool),
+          taints: platformTaints(pool, "aws").map((t) => ({ key: t.key, value: t.value, effect: EKS_EFFECT[t.effect] })),
+          scalingConfig: { minSize: pool.min, maxSize: pool.max, desiredSize: pool.min },
+          updateConfig: { maxUnavailable: 1 },
+          tags: { ...autoDiscoveryTags(cfg.name), "worker-platform/pool": pool.name },
+        },
+        {
+          ...o,
+          protect,
+          // The autoscaler owns the desired size after creation.
+          ignoreChanges: ["scalingConfig.desiredSize"],
+          // A fixed nodeGroupName cannot be created next to the old one on replacement.
+          deleteBeforeReplace: true,
+          dependsOn: [...nodePolicies, ...networking],
+        },
+      );
+      tagNodeTemplate(`${cfg.name}-${pool.name}`, ng, pools[i], o);
+      return ng;
+    });
+    const coredns = addon("coredns", nodeGroups);
+
+    const kubeconfig = eksKubeconfig({ name: cfg.name, region: cfg.region, endpoint: cluster.endpoint, caData: cluster.certificateAuthority.data });
+    // Named exactly after the cluster: the policy pack finds a cluster's objects through it (policy/rules/lib/model.ts).
+    const provider = new k8s.Provider(cfg.name, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [cluster] });
+
+    let autoscalerChart: ClusterHandle["autoscalerChart"];
+    if (args.autoscaler) {
+      const { roleArn } = autoscalerRole(
+        cfg.name,
+        { cluster: cfg.name, oidcArn: oidc.arn, issuerUrl, namespace: args.autoscaler.namespace, serviceAccount: AUTOSCALER_SERVICE_ACCOUNT },
+        o,
+      );
+      autoscalerChart = {
+        clusterName: cluster.name,
+        region: cfg.region,
+        roleArn,
+        serviceAccountName: AUTOSCALER_SERVICE_ACCOUNT,
+        kubernetesVersion: cfg.kubernetesVersion,
+        expander: cfg.aws.expander,
+        expanderPriorities: expanderPriorities(cfg.pools, eksNodeGroupRegex),
+        profile: cfg.autoscaler,
+      };
+    }
+
+    this.handle = {
+      name: cfg.name,
+      cloud: "aws",
+      provider,
+      pools,
+      kubeconfig,
+      ready: [...nodeGroups, ...networking, coredns],
+      // EKS ships no metrics-server: the platform installs it.
+      hasMetricsServer: false,
+      autoscalerChart,
+      autoscaler: cfg.autoscaler,
+    };
+    this.registerOutputs({ kubeconfig, clusterName: cluster.name, oidcProviderArn: oidc.arn, pools: pools.map((p) => p.name) });
+  }
+}
+
+const EKS_EFFECT = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" } as const;
+
+/** Labels set on the node group: the platform's, plus the accelerator label the autoscaler's AWS provider reads. */
+export function eksNodeLabels(pool: PoolConfig): Record<string, string> {
+  return { ...nodeLabels(pool), ...(pool.gpu ? { [EKS_GPU_LABEL]: pool.gpu.type } : {}) };
+}
+
+/** What pods see of an EKS pool: the node group's labels plus EKS's capacity-type label; the taints it sets. */
+export function eksPoolHandle(pool: PoolConfig) {
+  const selector = { ...eksNodeLabels(pool), [EKS_CAPACITY_LABEL]: pool.spot ? "SPOT" : "ON_DEMAND" };
+  return poolHandle(pool, selector, platformTaints(pool, "aws"));
+}

@@ -1,0 +1,67 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { IMAGES } from "../../stacks/versions";
+import type { PoolHandle } from "../cluster/handle";
+import { WorkloadEnv, objectLabels, podOpts, priorityClassName, selectorLabels } from "./common";
+import { GPU_RESOURCE } from "./pod";
+import { placementOn } from "./scheduling";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+
+/** uid:gid the pause image runs as (registry.k8s.io/pause: USER 65535:65535). */
+const PAUSE_USER = { uid: 65535, gid: 65535 };
+
+/** How many placeholder pods, with how many GPUs each, hold `headroomGpus` GPUs on a pool: whole nodes, rounded up. */
+export function headroomShape(headroomGpus: number, gpusPerNode: number): { replicas: number; gpusPerPod: number } {
+  const gpusPerPod = Math.min(headroomGpus, gpusPerNode);
+  return { replicas: Math.ceil(headroomGpus / gpusPerPod), gpusPerPod };
+}
+
+/**
+ * Warm GPU headroom: per GPU pool with `headroomGpus > 0`, a Deployment of `pause` pods at the negative
+ * overprovisioning PriorityClass that request GPUs on that pool (tolerating its taints, required affinity to it).
+ * They keep GPU nodes up; a real GPU pod preempts them at once (their class never preempts anything), they go
+ * Pending, and the cluster autoscaler brings up a replacement node: the GPU node cold start (minutes) is paid by a
+ * placeholder, not by the first job. Fixed replicas: no autoscaler targets them.
+ */
+export function createHeadroom(env: WorkloadEnv, parent: pulumi.Resource): k8s.apps.v1.Deployment[] {
+  const pools = env.cluster.pools.filter((p): p is PoolHandle & { gpu: { count: number; type: string } } => !!p.gpu && p.headroomGpus > 0);
+  return pools.map((pool) => {
+    const name = `gpu-headroom-${pool.name}`;
+    const labels = objectLabels(env, name, "headroom");
+    const podLabels = selectorLabels(name, "headroom");
+    const { replicas, gpusPerPod } = headroomShape(pool.headroomGpus, pool.gpu.count);
+    const placement = placementOn([pool]);
+    const gpus = { [GPU_RESOURCE]: String(gpusPerPod) };
+    return new k8s.apps.v1.Deployment(
+      `${env.cluster.name}-${name}`,
+      {
+        metadata: { name, namespace: env.namespace, labels, annotations: { "worker-platform/headroom-gpus": String(pool.headroomGpus) } },
+        spec: {
+          replicas,
+          selector: { matchLabels: podLabels },
+          template: {
+            metadata: { labels: podLabels },
+            spec: {
+              priorityClassName: priorityClassName(env.config, "overprovisioning"),
+              automountServiceAccountToken: false,
+              // Preempted pods should leave at once so the real pod gets the GPU.
+              terminationGracePeriodSeconds: 0,
+              securityContext: restrictedPodSecurityContext(PAUSE_USER),
+              tolerations: placement.tolerations,
+              ...(placement.affinity ? { affinity: placement.affinity } : {}),
+              containers: [
+                {
+                  name: "pause",
+                  image: IMAGES.pause,
+                  resources: { requests: { cpu: "10m", memory: "16Mi", ...gpus }, limits: { memory: "16Mi", ...gpus } },
+                  securityContext: restrictedContainerSecurityContext(),
+                },
+              ],
+            },
+          },
+        },
+      },
+      podOpts(env, parent),
+    );
+  });
+}

@@ -1,0 +1,95 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig, WorkerConfig } from "../../stacks/schema";
+import { WorkloadEnv, APP_LABELS, k8sOpts, selectorLabels } from "./common";
+import type { QueueEndpoint } from "./queues";
+
+type Rule = Record<string, unknown>;
+
+const NAMESPACE_LABEL = "kubernetes.io/metadata.name";
+const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$/;
+
+/** Egress to the cluster DNS (kube-system, UDP and TCP 53). */
+export const DNS_EGRESS: Rule = {
+  to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: "kube-system" } } }],
+  ports: [
+    { protocol: "UDP", port: 53 },
+    { protocol: "TCP", port: 53 },
+  ],
+};
+
+const tcp = (ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+
+/** Egress to a queue: its pods (in-cluster), or its port anywhere (external: a NetworkPolicy cannot name a host). */
+function queueEgress(q: QueueEndpoint): Rule {
+  return q.inCluster ? { to: [{ podSelector: { matchLabels: q.podLabels } }], ports: tcp([q.port]) } : { ports: tcp([q.port]) };
+}
+
+/** Egress the config allows (`egress[]`): a CIDR, on the given ports or all. */
+function configEgress(egress: WorkerConfig["egress"]): Rule[] {
+  return egress.map((e) => ({ to: [{ ipBlock: { cidr: e.cidr } }], ...(e.ports.length ? { ports: tcp(e.ports) } : {}) }));
+}
+
+export interface NetworkPolicyInputs {
+  workers: { worker: WorkerConfig; queue?: QueueEndpoint }[];
+  services: ServiceConfig[];
+  queues: QueueEndpoint[];
+}
+
+/**
+ * Network policies of the workloads namespace: deny everything by default, then allow per object.
+ *  - workers: no ingress; egress to DNS, their queue, and `egress` CIDRs.
+ *  - services: ingress on their port from `allowFrom` (CIDRs or namespace names; default any pod in the cluster, or
+ *    anywhere for a LoadBalancer); egress to DNS, the namespace's queues (services are usually the producers) and
+ *    `egress` CIDRs.
+ *  - in-cluster queues: ingress on their ports from the workers that use them, the services, and KEDA's operator
+ *    (it reads the queue length); egress to DNS.
+ *  Prometheus trigger queries are made by KEDA's operator, not by the worker, so workers get no Prometheus egress.
+ */
+export function createNetworkPolicies(env: WorkloadEnv, inputs: NetworkPolicyInputs, parent: pulumi.Resource): k8s.networking.v1.NetworkPolicy[] {
+  const ns = env.namespace;
+  const prefix = env.cluster.name;
+  const make = (name: string, spec: Rule) =>
+    new k8s.networking.v1.NetworkPolicy(`${prefix}-netpol-${name}`, { metadata: { name, namespace: ns, labels: { [APP_LABELS.managedBy]: "worker-platform" } }, spec: spec as unknown as k8s.types.input.networking.v1.NetworkPolicySpec }, k8sOpts(env, parent));
+  const out = [make("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] })];
+
+  for (const { worker: w, queue } of inputs.workers) {
+    out.push(
+      make(`worker-${w.name}`, {
+        podSelector: { matchLabels: selectorLabels(w.name, "worker") },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [],
+        egress: [DNS_EGRESS, ...(queue ? [queueEgress(queue)] : []), ...configEgress(w.egress)],
+      }),
+    );
+  }
+
+  for (const s of inputs.services) {
+    const from = s.allowFrom.map((a) => (CIDR.test(a) ? { ipBlock: { cidr: a } } : { namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: a } } }));
+    const ingressRule: Rule =
+      from.length > 0 ? { from, ports: tcp([s.port]) } : s.expose === "LoadBalancer" ? { ports: tcp([s.port]) } : { from: [{ namespaceSelector: {} }], ports: tcp([s.port]) };
+    out.push(
+      make(`service-${s.name}`, {
+        podSelector: { matchLabels: selectorLabels(s.name, "service") },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [ingressRule],
+        egress: [DNS_EGRESS, ...inputs.queues.map(queueEgress), ...configEgress(s.egress)],
+      }),
+    );
+  }
+
+  for (const q of inputs.queues.filter((q) => q.inCluster)) {
+    const users = inputs.workers.filter((x) => x.queue?.name === q.name).map((x) => ({ podSelector: { matchLabels: selectorLabels(x.worker.name, "worker") } }));
+    const services = inputs.services.length ? [{ podSelector: { matchLabels: { [APP_LABELS.component]: "service" } } }] : [];
+    const keda = { namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: env.config.addons.keda.namespace } } };
+    out.push(
+      make(`queue-${q.name}`, {
+        podSelector: { matchLabels: q.podLabels },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [...users, ...services, keda], ports: tcp([q.port, ...(q.managementPort ? [q.managementPort] : [])]) }],
+        egress: [DNS_EGRESS],
+      }),
+    );
+  }
+  return out;
+}

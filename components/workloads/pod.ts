@@ -1,0 +1,102 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type { ServiceConfig, WorkerConfig } from "../../stacks/schema";
+import { WorkloadEnv, priorityClassName } from "./common";
+import type { QueueEndpoint } from "./queues";
+import { WorkloadPlacement } from "./scheduling";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpVolume } from "./security";
+
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Container = k8s.types.input.core.v1.Container;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+export const GPU_RESOURCE = "nvidia.com/gpu";
+/** Seconds the preStop hook waits before SIGTERM: time for endpoints/queues to stop routing work to the pod. */
+export const PRESTOP_SECONDS = 5;
+
+/**
+ * Environment of a worker's container: the queue it consumes (host, port, name; credentials by secretKeyRef from
+ * the queue's Secret), then the config's plain `env`, then `secretEnv` by secretKeyRef. Never a literal secret.
+ * A name set in config wins over the platform's QUEUE_* variables.
+ */
+export function containerEnv(w: WorkerConfig | ServiceConfig, queue?: QueueEndpoint, queueName?: string): EnvVar[] {
+  const out = new Map<string, EnvVar>();
+  if (queue) {
+    out.set("QUEUE_HOST", { name: "QUEUE_HOST", value: queue.host });
+    out.set("QUEUE_PORT", { name: "QUEUE_PORT", value: String(queue.port) });
+    out.set("QUEUE_TLS", { name: "QUEUE_TLS", value: String(queue.tls) });
+    if (queueName) out.set("QUEUE_NAME", { name: "QUEUE_NAME", value: queueName });
+    if (queue.auth.usernameKey) out.set("QUEUE_USERNAME", { name: "QUEUE_USERNAME", valueFrom: { secretKeyRef: { name: queue.auth.secret, key: queue.auth.usernameKey } } });
+    out.set("QUEUE_PASSWORD", { name: "QUEUE_PASSWORD", valueFrom: { secretKeyRef: { name: queue.auth.secret, key: queue.auth.passwordKey } } });
+  }
+  for (const [name, value] of Object.entries(w.env)) out.set(name, { name, value });
+  for (const [name, ref] of Object.entries(w.secretEnv)) out.set(name, { name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } });
+  return [...out.values()];
+}
+
+/** Requests and limits from config; GPUs in limits and, equal, in requests (extended resources: kubernetes.io). */
+export function containerResources(w: WorkerConfig | ServiceConfig, gpus: number): k8s.types.input.core.v1.ResourceRequirements {
+  const gpu: Record<string, string> = gpus > 0 ? { [GPU_RESOURCE]: String(gpus) } : {};
+  return {
+    requests: { cpu: w.resources.requests.cpu, memory: w.resources.requests.memory, ...gpu },
+    limits: { memory: w.resources.limits.memory, ...(w.resources.limits.cpu ? { cpu: w.resources.limits.cpu } : {}), ...gpu },
+  };
+}
+
+export interface PodSpecOptions {
+  serviceAccountName: string;
+  placement: WorkloadPlacement;
+  podLabels: Record<string, string>;
+  env: EnvVar[];
+  terminationGracePeriodSeconds: number;
+  ports?: k8s.types.input.core.v1.ContainerPort[];
+  probes?: Pick<Container, "readinessProbe" | "livenessProbe">;
+  restartPolicy?: "Always" | "Never";
+  /** Spread replicas over zones and nodes (Deployments); not for one-pod Jobs. Defaults to true. */
+  spread?: boolean;
+}
+
+/**
+ * The pod of a worker or service: restricted security context, read-only root with an emptyDir /tmp, no service
+ * account token, the tier's PriorityClass, placement from scheduling.ts, a preStop pause before SIGTERM.
+ */
+export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: PodSpecOptions): PodSpec {
+  const tmp = tmpVolume();
+  const container: Container = {
+    name: w.name,
+    image: w.image,
+    ...(w.command ? { command: w.command } : {}),
+    ...(w.args ? { args: w.args } : {}),
+    env: o.env,
+    resources: containerResources(w, o.placement.gpus),
+    securityContext: restrictedContainerSecurityContext(),
+    volumeMounts: [tmp.mount],
+    ...(o.ports ? { ports: o.ports } : {}),
+    ...(o.probes ?? {}),
+    // The built-in sleep action needs no shell in the image (PodLifecycleSleepAction, Kubernetes 1.30+).
+    lifecycle: { preStop: { sleep: { seconds: PRESTOP_SECONDS } } },
+  };
+  const spread = o.spread ?? true;
+  return {
+    serviceAccountName: o.serviceAccountName,
+    automountServiceAccountToken: false,
+    priorityClassName: priorityClassName(env.config, w.priority),
+    securityContext: restrictedPodSecurityContext(),
+    terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+    ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
+    tolerations: o.placement.tolerations,
+    ...(o.placement.affinity ? { affinity: o.placement.affinity } : {}),
+    ...(spread
+      ? {
+          // ScheduleAnyway: spreading is best effort; it must never keep a pod Pending (or block a scale-up).
+          topologySpreadConstraints: ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
+            maxSkew: 1,
+            topologyKey,
+            whenUnsatisfiable: "ScheduleAnyway",
+            labelSelector: { matchLabels: o.podLabels },
+          })),
+        }
+      : {}),
+    containers: [container],
+    volumes: [tmp.volume],
+  };
+}

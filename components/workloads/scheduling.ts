@@ -1,0 +1,111 @@
+import type { ClusterHandle, PoolHandle } from "../cluster/handle";
+import { Toleration, tolerate } from "../addons/scheduling";
+
+/**
+ * The ONE place where workload pods get their tolerations and node affinity, derived from the pools of the cluster
+ * handle (their selector labels and their taints, including the ones the cloud adds itself).
+ */
+
+/** Pod placement fields, as core/v1 PodSpec takes them. */
+export interface PodPlacement {
+  tolerations: Toleration[];
+  /** core/v1 Affinity; undefined when any node will do. */
+  affinity?: Record<string, unknown>;
+  /** The pools the pod may land on (for tests and messages). */
+  pools: PoolHandle[];
+}
+
+export interface WorkloadPlacement extends PodPlacement {
+  /** nvidia.com/gpu per pod to request; 0 for CPU pods and for GPU pods that fell back to CPU. */
+  gpus: number;
+  /** Set when a GPU pod runs on CPU because the cluster has no usable GPU pool (gpu.fallbackToCpu). */
+  fellBackToCpu: boolean;
+  /** Compromises made to keep the pod schedulable; the caller logs them once (pulumi.log.warn). */
+  warnings: string[];
+}
+
+export interface PlacementRequest {
+  gpu?: { count: number; fallbackToCpu: boolean };
+  /** May use spot pools. */
+  spot: boolean;
+}
+
+/** Weight of the spot preference: the largest allowed, so spot wins whenever a spot node fits (1-100). */
+export const SPOT_PREFERENCE_WEIGHT = 100;
+
+const workloadPools = (cluster: ClusterHandle) => cluster.pools.filter((p) => p.role === "workload");
+
+/** One nodeSelectorTerm matching exactly the nodes of a pool (all its selector labels), or undefined if it has none. */
+function poolTerm(pool: PoolHandle): { matchExpressions: { key: string; operator: "In"; values: string[] }[] } | undefined {
+  const entries = Object.entries(pool.selector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (entries.length === 0) return undefined;
+  return { matchExpressions: entries.map(([key, value]) => ({ key, operator: "In", values: [value] })) };
+}
+
+/**
+ * Required affinity to the given pools (terms are ORed) and, when spot and on-demand pools are both allowed, a
+ * preference for the spot ones: the scheduler and the cluster autoscaler try spot first and fall back to on-demand
+ * when no spot node fits or the spot pool is at its max. A pool without selector labels is "any node" (existing
+ * clusters), so no affinity at all then: an empty term would match no node.
+ */
+export function placementOn(pools: PoolHandle[]): PodPlacement {
+  const tolerations = tolerate(pools.flatMap((p) => p.taints));
+  const terms = pools.map(poolTerm);
+  if (pools.length === 0 || terms.some((t) => t === undefined)) return { tolerations, pools };
+  const unique = [...new Map(terms.map((t) => [JSON.stringify(t), t!])).values()];
+  const nodeAffinity: Record<string, unknown> = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unique } };
+  const spot = pools.filter((p) => p.spot);
+  if (spot.length > 0 && spot.length < pools.length) {
+    nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution = spot.map((p) => ({ weight: SPOT_PREFERENCE_WEIGHT, preference: poolTerm(p)! }));
+  }
+  return { tolerations, affinity: { nodeAffinity }, pools };
+}
+
+/**
+ * Where a worker or service pod goes. GPU pods: the GPU pools with enough GPUs per node (spot ones only when spot is
+ * allowed), tolerating their GPU and spot taints. CPU pods: the CPU workload pools (spot ones only when allowed).
+ * Never a system pool. A GPU pod with no usable GPU pool runs on CPU without the GPU request when
+ * `gpu.fallbackToCpu` is set; otherwise it is an error (the schema rejects that config before this runs).
+ */
+export function workloadPlacement(cluster: ClusterHandle, req: PlacementRequest): WorkloadPlacement {
+  const allowed = workloadPools(cluster).filter((p) => req.spot || !p.spot);
+  if (req.gpu) {
+    const gpuPools = allowed.filter((p) => p.gpu && p.gpu.count >= req.gpu!.count);
+    if (gpuPools.length > 0) return { ...placementOn(gpuPools), gpus: req.gpu.count, fellBackToCpu: false, warnings: [] };
+    if (!req.gpu.fallbackToCpu) {
+      throw new Error(`cluster ${cluster.name} has no ${req.spot ? "" : "on-demand "}GPU pool with ${req.gpu.count} GPUs per node and gpu.fallbackToCpu is false`);
+    }
+    const cpu = cpuPlacement(cluster, req.spot);
+    const why = `cluster ${cluster.name} has no usable GPU pool: runs on CPU without the nvidia.com/gpu request (gpu.fallbackToCpu)`;
+    return { ...cpu, gpus: 0, fellBackToCpu: true, warnings: [why, ...cpu.warnings] };
+  }
+  return { ...cpuPlacement(cluster, req.spot), gpus: 0, fellBackToCpu: false };
+}
+
+/**
+ * CPU pods: the CPU workload pools they may use. When `spot: false` but the cluster's only CPU workload pools are
+ * spot (a dev cluster), the pod runs there rather than staying Pending forever, with a warning; when the cluster has
+ * no CPU workload pool at all, no constraint is set and the scheduler decides (with a warning).
+ */
+function cpuPlacement(cluster: ClusterHandle, spot: boolean): PodPlacement & { warnings: string[] } {
+  const cpuPools = workloadPools(cluster).filter((p) => !p.gpu);
+  const allowed = cpuPools.filter((p) => spot || !p.spot);
+  if (allowed.length > 0) return { ...placementOn(allowed), warnings: [] };
+  if (cpuPools.length > 0) {
+    return {
+      ...placementOn(cpuPools),
+      warnings: [`spot is false but cluster ${cluster.name} has only spot CPU workload pools (${cpuPools.map((p) => p.name).join(", ")}): runs on spot`],
+    };
+  }
+  return { tolerations: [], pools: [], warnings: [`cluster ${cluster.name} has no CPU workload pool: no node affinity set, the pod may stay Pending`] };
+}
+
+/**
+ * Queues (stateful, one replica): an on-demand CPU workload pool, never spot (an eviction takes the queue down for
+ * every worker); else the system pools (tolerating their taints, e.g. AKS CriticalAddonsOnly); else anywhere.
+ */
+export function queuePlacement(cluster: ClusterHandle): PodPlacement {
+  const onDemand = workloadPools(cluster).filter((p) => !p.spot && !p.gpu);
+  if (onDemand.length > 0) return placementOn(onDemand);
+  return placementOn(cluster.pools.filter((p) => p.role === "system"));
+}

@@ -1,0 +1,108 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "../../stacks/schema";
+import type { ClusterHandle } from "../cluster/handle";
+import { WorkloadEnv, k8sOpts, objectLabels, podOpts, selectorLabels } from "./common";
+import { podDisruptionBudget } from "./pdb";
+import { containerEnv, podSpec, PRESTOP_SECONDS } from "./pod";
+import { workloadPlacement, WorkloadPlacement } from "./scheduling";
+
+/** Grace of a service pod: the preStop pause (endpoints deregister) plus time to finish in-flight requests. */
+export const SERVICE_GRACE_SECONDS = PRESTOP_SECONDS + 25;
+
+/**
+ * Annotations that make a LoadBalancer Service internal (a private IP in the cluster's network): cloud-provider-azure
+ * `azure-load-balancer-internal`, AWS load balancer controller `aws-load-balancer-scheme: internal` (and the legacy
+ * in-tree `aws-load-balancer-internal`). The platform never creates a public load balancer: public exposure goes
+ * through an ingress the stack owner adds, and the policy pack's no-public-load-balancer rule agrees.
+ */
+export function internalLoadBalancerAnnotations(cluster: ClusterHandle): Record<string, string> {
+  switch (cluster.cloud) {
+    case "azure":
+      return { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" };
+    case "aws":
+      return { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal", "service.beta.kubernetes.io/aws-load-balancer-internal": "true" };
+    default:
+      return {};
+  }
+}
+
+export interface ServiceArgs {
+  env: WorkloadEnv;
+  service: ServiceConfig;
+  dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * A web/API or inference service on one cluster: ServiceAccount, Deployment with NO spec.replicas (the HPA owns
+ * it), Service (ClusterIP, or an internal LoadBalancer), HPA autoscaling/v2 on cpu, optional memory and an optional
+ * per-pod custom metric from the Prometheus Adapter, and a PodDisruptionBudget when min >= 2 or in production.
+ */
+export class Service extends pulumi.ComponentResource {
+  public readonly placement: WorkloadPlacement;
+  constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("worker-platform:workloads:Service", name, {}, opts);
+    const { env, service: s } = args;
+    const ns = env.namespace;
+    const labels = objectLabels(env, s.name, "service");
+    const podLabels = selectorLabels(s.name, "service");
+    const placement = workloadPlacement(env.cluster, { gpu: s.gpu, spot: s.spot });
+    this.placement = placement;
+    for (const warning of placement.warnings) pulumi.log.warn(`service ${s.name}: ${warning}`, this);
+
+    const sa = new k8s.core.v1.ServiceAccount(`${name}`, { metadata: { name: s.name, namespace: ns, labels }, automountServiceAccountToken: false }, k8sOpts(env, this));
+    const probe = { tcpSocket: { port: "http" } };
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}`,
+      {
+        metadata: { name: s.name, namespace: ns, labels },
+        spec: {
+          // No replicas: the HPA owns the count (pulumi-kubernetes #2491/#2569).
+          selector: { matchLabels: podLabels },
+          // Never below the current count during a rollout: a service keeps serving.
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+          template: {
+            metadata: { labels: podLabels },
+            spec: podSpec(env, s, {
+              serviceAccountName: s.name,
+              placement,
+              podLabels,
+              env: containerEnv(s),
+              terminationGracePeriodSeconds: SERVICE_GRACE_SECONDS,
+              ports: [{ name: "http", containerPort: s.port, protocol: "TCP" }],
+              probes: { readinessProbe: { ...probe, periodSeconds: 10 }, livenessProbe: { ...probe, initialDelaySeconds: 15, periodSeconds: 20 } },
+            }),
+          },
+        },
+      },
+      podOpts(env, this, [sa, ...(args.dependsOn ?? [])]),
+    );
+    new k8s.core.v1.Service(
+      `${name}`,
+      {
+        metadata: { name: s.name, namespace: ns, labels, ...(s.expose === "LoadBalancer" ? { annotations: internalLoadBalancerAnnotations(env.cluster) } : {}) },
+        spec: { type: s.expose, selector: podLabels, ports: [{ name: "http", port: s.port, targetPort: "http", protocol: "TCP" }] },
+      },
+      k8sOpts(env, this),
+    );
+    const metrics: k8s.types.input.autoscaling.v2.MetricSpec[] = [
+      { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: s.targetCpuUtilization } } },
+      ...(s.targetMemoryUtilization !== undefined
+        ? [{ type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: s.targetMemoryUtilization } } }]
+        : []),
+      ...(s.customMetric
+        ? [{ type: "Pods", pods: { metric: { name: s.customMetric.name }, target: { type: "AverageValue", averageValue: s.customMetric.targetAverageValue } } }]
+        : []),
+    ];
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}`,
+      {
+        metadata: { name: s.name, namespace: ns, labels },
+        spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: s.name }, minReplicas: s.replicas.min, maxReplicas: s.replicas.max, metrics },
+      },
+      k8sOpts(env, this, [deployment]),
+    );
+    if (s.replicas.min >= 2 || env.config.platform.production) podDisruptionBudget(env, name, s.name, labels, podLabels, this);
+    this.registerOutputs({ port: s.port });
+  }
+}

@@ -1,0 +1,90 @@
+import type { WorkerConfig } from "../../stacks/schema";
+import type { QueueEndpoint } from "./queues";
+
+/** A KEDA trigger (ScaledObject/ScaledJob `spec.triggers[]`). Metadata values are strings (KEDA CRD schema). */
+export interface KedaTrigger {
+  type: string;
+  name?: string;
+  metricType?: "Utilization" | "AverageValue" | "Value";
+  metadata: Record<string, string>;
+  authenticationRef?: { name: string };
+}
+
+/** A TriggerAuthentication `secretTargetRef` entry: trigger parameter ← Secret key. */
+export interface SecretTargetRef {
+  parameter: string;
+  name: string;
+  key: string;
+}
+
+export interface TriggerSet {
+  triggers: KedaTrigger[];
+  /** Entries of the worker's TriggerAuthentication; empty when no trigger needs credentials (prometheus). */
+  secretTargetRefs: SecretTargetRef[];
+}
+
+/** Name of a worker's TriggerAuthentication. */
+export const triggerAuthName = (worker: string) => `${worker}-keda-auth`;
+
+/**
+ * The KEDA triggers of a worker (keda.sh/docs/2.20/scalers). Credentials are never in metadata: they come from the
+ * queue's Secret through the worker's TriggerAuthentication (`authenticationRef`), so only KEDA's operator reads them.
+ *  - redis: `address` host:port, `listName`, `listLength` (target per replica), `activationListLength`, `enableTLS`;
+ *    `password` via auth.
+ *  - rabbitmq: `protocol: http` so unacknowledged messages count too (AMQP counts only ready ones, kedacore/keda
+ *    #1325), `mode: QueueLength`, `value`, `activationValue`, `queueName`, `vhostName`; `host` (the management URL
+ *    with credentials) via auth.
+ *  - prometheus: `serverAddress` (the trigger's, else the platform's Prometheus), `query`, `threshold`,
+ *    `activationThreshold`; no credentials.
+ *  - safety net: cpu/memory with `metricType: Utilization` (percent of requests).
+ */
+export function workerTriggers(w: WorkerConfig, queue: QueueEndpoint | undefined, prometheusUrl: string | undefined): TriggerSet {
+  const triggers: KedaTrigger[] = [];
+  const secretTargetRefs: SecretTargetRef[] = [];
+  const auth = { name: triggerAuthName(w.name) };
+  const t = w.trigger;
+  if (t?.type === "redis") {
+    if (!queue || queue.kind !== "redis") throw new Error(`worker ${w.name}: redis queue ${t.queue} not found`);
+    triggers.push({
+      type: "redis",
+      name: "queue",
+      metadata: {
+        address: `${queue.host}:${queue.port}`,
+        listName: t.listName,
+        listLength: String(t.targetPerReplica),
+        activationListLength: String(t.activation),
+        enableTLS: String(queue.tls),
+      },
+      authenticationRef: auth,
+    });
+    secretTargetRefs.push({ parameter: "password", name: queue.auth.secret, key: queue.auth.passwordKey });
+  } else if (t?.type === "rabbitmq") {
+    if (!queue || queue.kind !== "rabbitmq" || !queue.kedaHost) throw new Error(`worker ${w.name}: rabbitmq queue ${t.queue} not found`);
+    triggers.push({
+      type: "rabbitmq",
+      name: "queue",
+      metadata: {
+        protocol: "http",
+        mode: "QueueLength",
+        value: String(t.targetPerReplica),
+        activationValue: String(t.activation),
+        queueName: t.queueName,
+        vhostName: t.vhost,
+      },
+      authenticationRef: auth,
+    });
+    secretTargetRefs.push({ parameter: "host", name: queue.kedaHost.secret, key: queue.kedaHost.key });
+  } else if (t?.type === "prometheus") {
+    const serverAddress = t.serverAddress ?? prometheusUrl;
+    if (!serverAddress) throw new Error(`worker ${w.name}: prometheus trigger without serverAddress and no platform Prometheus`);
+    triggers.push({
+      type: "prometheus",
+      name: "queue",
+      metadata: { serverAddress, query: t.query, threshold: String(t.threshold), activationThreshold: String(t.activationThreshold) },
+    });
+  }
+  // cpu/memory read the resource metrics API (metrics-server); they need container requests, which the schema requires.
+  if (w.safetyNet?.cpuUtilization !== undefined) triggers.push({ type: "cpu", name: "cpu", metricType: "Utilization", metadata: { value: String(w.safetyNet.cpuUtilization) } });
+  if (w.safetyNet?.memoryUtilization !== undefined) triggers.push({ type: "memory", name: "memory", metricType: "Utilization", metadata: { value: String(w.safetyNet.memoryUtilization) } });
+  return { triggers, secretTargetRefs };
+}

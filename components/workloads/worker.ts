@@ -1,0 +1,192 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { WorkerConfig } from "../../stacks/schema";
+import { WorkloadEnv, k8sOpts, objectLabels, podOpts, selectorLabels } from "./common";
+import { containerEnv, podSpec, PRESTOP_SECONDS } from "./pod";
+import { podDisruptionBudget } from "./pdb";
+import type { QueueEndpoint } from "./queues";
+import { workloadPlacement, WorkloadPlacement } from "./scheduling";
+import { triggerAuthName, workerTriggers } from "./triggers";
+
+/** Annotation the policy pack's scale-in-safety rule reads (policy/rules/lib/platform.ts). */
+export const MAX_JOB_DURATION_ANNOTATION = "worker-platform/max-job-duration-seconds";
+/** Seconds added to the max job duration for the grace period: the preStop pause plus time to ack and exit. */
+export const GRACE_MARGIN_SECONDS = 10;
+/** Retries of a failed job (not counting disruptions, see podFailurePolicy). */
+export const JOB_BACKOFF_LIMIT = 2;
+export const JOB_HISTORY = { successful: 5, failed: 10 } as const;
+
+export interface WorkerArgs {
+  env: WorkloadEnv;
+  worker: WorkerConfig;
+  /** The queue of the worker's redis/rabbitmq trigger. */
+  queue?: QueueEndpoint;
+  /** Resources the pods need first (the Secrets their secretEnv names). */
+  dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * Termination grace of a deployment-mode worker: the max job duration plus the preStop pause and a margin, capped
+ * by the cluster autoscaler's max-graceful-termination-sec (which it applies when it drains a node), and never
+ * below the max job duration (the schema rejects jobs longer than that cap in deployment mode).
+ */
+export function terminationGrace(maxJobDurationSeconds: number, autoscalerCap: number): { seconds: number; capped: boolean } {
+  const wanted = maxJobDurationSeconds + PRESTOP_SECONDS + GRACE_MARGIN_SECONDS;
+  if (wanted <= autoscalerCap) return { seconds: wanted, capped: false };
+  return { seconds: Math.max(maxJobDurationSeconds, autoscalerCap), capped: true };
+}
+
+/** HPA behaviour rules from a scaleUp/scaleDown config (KEDA copies them into the HPA it owns). */
+function behaviorRules(b: WorkerConfig["scaleUp"]) {
+  const policies = [
+    ...(b.podsPer15s !== undefined ? [{ type: "Pods", value: b.podsPer15s, periodSeconds: 15 }] : []),
+    ...(b.percentPer15s !== undefined ? [{ type: "Percent", value: b.percentPer15s, periodSeconds: 15 }] : []),
+  ];
+  return { stabilizationWindowSeconds: b.stabilizationWindowSeconds, ...(policies.length ? { policies } : {}) };
+}
+
+/**
+ * One queue worker on one cluster. mode deployment: ServiceAccount, Deployment with NO spec.replicas (KEDA owns the
+ * count; a set value is reset on every `pulumi up`, pulumi-kubernetes #2491/#2569), TriggerAuthentication,
+ * ScaledObject, and a PodDisruptionBudget when min >= 2 or in production. mode job: ServiceAccount,
+ * TriggerAuthentication and a ScaledJob (one Job per message; scale-in never kills a running job).
+ */
+export class Worker extends pulumi.ComponentResource {
+  public readonly placement: WorkloadPlacement;
+  constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("worker-platform:workloads:Worker", name, {}, opts);
+    const { env, worker: w, queue } = args;
+    const ns = env.namespace;
+    const labels = objectLabels(env, w.name, "worker");
+    const podLabels = selectorLabels(w.name, "worker");
+    const placement = workloadPlacement(env.cluster, { gpu: w.gpu, spot: w.spot });
+    this.placement = placement;
+    for (const warning of placement.warnings) pulumi.log.warn(`worker ${w.name}: ${warning}`, this);
+
+    const sa = new k8s.core.v1.ServiceAccount(
+      `${name}`,
+      { metadata: { name: w.name, namespace: ns, labels }, automountServiceAccountToken: false },
+      k8sOpts(env, this),
+    );
+
+    const { triggers, secretTargetRefs } = workerTriggers(w, queue, env.addons.prometheusUrl);
+    const kedaDeps = [...env.addons.keda, ...(queue?.resources ?? [])];
+    const auth = secretTargetRefs.length
+      ? new k8s.apiextensions.CustomResource(
+          `${name}-keda-auth`,
+          {
+            apiVersion: "keda.sh/v1alpha1",
+            kind: "TriggerAuthentication",
+            metadata: { name: triggerAuthName(w.name), namespace: ns, labels },
+            spec: { secretTargetRef: secretTargetRefs },
+          },
+          k8sOpts(env, this, kedaDeps),
+        )
+      : undefined;
+
+    const queueName = w.trigger?.type === "redis" ? w.trigger.listName : w.trigger?.type === "rabbitmq" ? w.trigger.queueName : undefined;
+    const annotations = { [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds) };
+    const podDeps = [sa, ...(args.dependsOn ?? []), ...(queue?.resources ?? [])];
+    const scalerDeps = [...kedaDeps, ...(auth ? [auth] : [])];
+
+    if (w.mode === "job") {
+      const spec = podSpec(env, w, {
+        serviceAccountName: w.name,
+        placement,
+        podLabels,
+        env: containerEnv(w, queue, queueName),
+        // A job is never scaled in; this grace only applies to node drains and deletes.
+        terminationGracePeriodSeconds: Math.min(w.maxJobDurationSeconds + PRESTOP_SECONDS + GRACE_MARGIN_SECONDS, env.cluster.autoscaler.maxGracefulTerminationSec),
+        restartPolicy: "Never",
+        spread: false,
+      });
+      new k8s.apiextensions.CustomResource(
+        `${name}`,
+        {
+          apiVersion: "keda.sh/v1alpha1",
+          kind: "ScaledJob",
+          metadata: { name: w.name, namespace: ns, labels, annotations },
+          spec: {
+            jobTargetRef: {
+              parallelism: 1,
+              completions: 1,
+              activeDeadlineSeconds: w.maxJobDurationSeconds,
+              backoffLimit: JOB_BACKOFF_LIMIT,
+              // A pod lost to a spot eviction, drain or preemption is retried without counting against backoffLimit.
+              podFailurePolicy: { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] },
+              template: {
+                metadata: {
+                  labels: podLabels,
+                  // The cluster autoscaler does not remove a node while a job runs on it (autoscaler FAQ).
+                  annotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict": "false" },
+                },
+                spec,
+              },
+            },
+            pollingInterval: w.pollingInterval,
+            minReplicaCount: w.replicas.min,
+            maxReplicaCount: w.replicas.max,
+            successfulJobsHistoryLimit: JOB_HISTORY.successful,
+            failedJobsHistoryLimit: JOB_HISTORY.failed,
+            // accurate: pending jobs (not yet scheduled/ready, e.g. waiting for a GPU node) count against the queue.
+            scalingStrategy: { strategy: "accurate", pendingPodConditions: ["PodScheduled", "Ready"] },
+            // gradual: an update does not delete running jobs (kedacore/keda #1021).
+            rollout: { strategy: "gradual" },
+            triggers,
+          },
+        },
+        podOpts(env, this, [...podDeps, ...scalerDeps]),
+      );
+      this.registerOutputs({ mode: w.mode });
+      return;
+    }
+
+    const grace = terminationGrace(w.maxJobDurationSeconds, env.cluster.autoscaler.maxGracefulTerminationSec);
+    if (grace.capped) {
+      pulumi.log.warn(
+        `worker ${w.name}: termination grace capped at ${grace.seconds}s by the cluster autoscaler's max-graceful-termination-sec on ${env.cluster.name}; jobs close to ${w.maxJobDurationSeconds}s may be cut off on node scale-down`,
+        this,
+      );
+    }
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}`,
+      {
+        metadata: { name: w.name, namespace: ns, labels, annotations },
+        spec: {
+          // No replicas: the HPA that KEDA creates owns the count.
+          selector: { matchLabels: podLabels },
+          template: {
+            metadata: { labels: podLabels },
+            spec: podSpec(env, w, { serviceAccountName: w.name, placement, podLabels, env: containerEnv(w, queue, queueName), terminationGracePeriodSeconds: grace.seconds }),
+          },
+        },
+      },
+      podOpts(env, this, podDeps),
+    );
+    new k8s.apiextensions.CustomResource(
+      `${name}`,
+      {
+        apiVersion: "keda.sh/v1alpha1",
+        kind: "ScaledObject",
+        metadata: { name: w.name, namespace: ns, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: w.name },
+          minReplicaCount: w.replicas.min,
+          maxReplicaCount: w.replicas.max,
+          pollingInterval: w.pollingInterval,
+          cooldownPeriod: w.cooldownPeriod,
+          advanced: {
+            horizontalPodAutoscalerConfig: {
+              // cooldownPeriod only delays the last step to zero; N→M scale-down is the HPA's behaviour (KEDA docs).
+              behavior: { scaleUp: behaviorRules(w.scaleUp), scaleDown: behaviorRules(w.scaleDown) },
+            },
+          },
+          triggers,
+        },
+      },
+      k8sOpts(env, this, [deployment, ...scalerDeps]),
+    );
+    if (w.replicas.min >= 2 || env.config.platform.production) podDisruptionBudget(env, name, w.name, labels, podLabels, this);
+    this.registerOutputs({ mode: w.mode });
+  }
+}

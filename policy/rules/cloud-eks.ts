@@ -1,0 +1,103 @@
+import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { asArray, isProduction, productionSchema } from "./lib/common";
+import { Obj } from "./lib/k8s";
+import { CLOUD } from "./lib/model";
+import { stackPolicy } from "./lib/stack";
+import { forEachDeferringUnknowns, tryRead, UNKNOWN } from "./lib/unknown";
+
+function eks(meta: Omit<ResourceValidationPolicy, "validateResource">, check: (props: Obj, args: ResourceValidationArgs, report: (m: string) => void) => void): ResourceValidationPolicy {
+  return {
+    ...meta,
+    validateResource: (args, report) => {
+      if (args.type !== CLOUD.eksCluster) return;
+      check(args.props, args, (m) => report(`EKS cluster ${args.name}: ${m}`));
+    },
+  };
+}
+
+/**
+ * Kubernetes Secrets are only base64 in etcd unless envelope-encrypted with a KMS key; a key without rotation keeps
+ * one key version forever (AWS KMS automatic rotation is yearly when enabled).
+ */
+export const eksSecretsEncryption = stackPolicy(
+  {
+    name: "eks-secrets-encryption",
+    description: "EKS clusters envelope-encrypt Secrets with a KMS key of this stack that has rotation enabled.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    remediationSteps: "Create an aws.kms.Key with enableKeyRotation: true and set encryptionConfig: {resources: [\"secrets\"], provider: {keyArn: key.arn}} on the cluster.",
+  },
+  (model, _args, report) => {
+    const clusters = model.resources.filter((r) => r.type === CLOUD.eksCluster);
+    forEachDeferringUnknowns(clusters, (c) => {
+      const configs = asArray<Obj>(c.props.encryptionConfig);
+      const forSecrets = configs.find((e) => asArray<string>(e.resources).includes("secrets"));
+      if (!forSecrets) {
+        report(`EKS cluster ${c.name}: Secrets are not envelope-encrypted (no encryptionConfig with resources [secrets]).`, c.urn);
+        return;
+      }
+      const key = kmsKeyOf(model.resources, c, forSecrets);
+      if (key === undefined) {
+        report(`EKS cluster ${c.name}: the Secrets encryption key is not a KMS key of this stack, so its rotation cannot be checked.`, c.urn);
+      } else if (key.props.enableKeyRotation !== true) {
+        report(`EKS cluster ${c.name}: KMS key ${key.name} encrypting Secrets has enableKeyRotation off.`, key.urn);
+      }
+    });
+  },
+);
+
+/**
+ * The key behind encryptionConfig: by ARN when known, else by dependency (the ARN of a key being created is unknown
+ * in preview, but the cluster depends on the key resource).
+ */
+function kmsKeyOf(resources: PolicyResource[], cluster: PolicyResource, config: Obj): PolicyResource | undefined {
+  const keys = resources.filter((r) => r.type === CLOUD.kmsKey);
+  const arn = tryRead(() => config.provider?.keyArn);
+  if (typeof arn === "string") {
+    const byArn = keys.find((k) => tryRead(() => k.props.arn) === arn || arn.endsWith(`:${k.name}`) || arn.endsWith(`/${tryRead(() => k.props.keyId)}`));
+    if (byArn) return byArn;
+  }
+  const deps = new Set((cluster.dependencies ?? []).map((d) => d.urn));
+  const byDep = keys.filter((k) => deps.has(k.urn));
+  if (byDep.length === 1) return byDep[0];
+  return arn === UNKNOWN && keys.length === 1 ? keys[0] : undefined;
+}
+
+/** The audit log is the record of who did what through the API server; without it an incident cannot be traced. */
+export const eksAuditLogs = eks(
+  {
+    name: "eks-audit-logs",
+    description: "EKS clusters send control-plane audit logs to CloudWatch.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    remediationSteps: "Include \"audit\" in enabledClusterLogTypes (clusters[].aws.logTypes).",
+  },
+  (p, _args, report) => {
+    const types: string[] = p.enabledClusterLogTypes ?? [];
+    if (!types.includes("audit")) report(`enabledClusterLogTypes [${types.join(", ")}] lacks audit.`);
+  },
+);
+
+/** EKS defaults to a public endpoint open to 0.0.0.0/0. */
+export const eksEndpointAccess = eks(
+  {
+    name: "eks-endpoint-restricted",
+    description: "In production, the EKS API endpoint is private, or public only to restricted CIDRs.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    remediationSteps: "Set clusters[].aws.endpointPublicAccess: false (vpcConfig.endpointPrivateAccess: true), or restrict clusters[].aws.publicAccessCidrs.",
+    configSchema: { properties: { ...productionSchema } } as ResourceValidationPolicy["configSchema"],
+  },
+  (p, args, report) => {
+    if (!isProduction(args.getConfig<{ production?: boolean }>(), args.urn)) return;
+    const vpc: Obj = p.vpcConfig ?? {};
+    if (vpc.endpointPublicAccess === false) {
+      if (vpc.endpointPrivateAccess !== true) report("has neither a public nor a private endpoint (set endpointPrivateAccess: true).");
+      return;
+    }
+    const cidrs: string[] = vpc.publicAccessCidrs ?? ["0.0.0.0/0"]; // AWS default
+    if (cidrs.includes("0.0.0.0/0")) report("the public endpoint is open to 0.0.0.0/0.");
+  },
+);
+
+export const eksPolicies = [eksSecretsEncryption, eksAuditLogs, eksEndpointAccess];

@@ -1,0 +1,214 @@
+import type { PolicyResource } from "@pulumi/policy";
+import { asArray, toNumber } from "./common";
+import { Obj, T } from "./k8s";
+import { AKS_SPOT_TAINT, GPU_TAINT, LABELS, Taint, knownGpuCount } from "./platform";
+import { tryRead, UNKNOWN } from "./unknown";
+
+/**
+ * The stack as the cross-resource rules see it: clusters, their node pools, Kubernetes providers and Helm charts,
+ * and which cluster every Kubernetes object goes to. Built from PolicyResource only (what `pulumi preview
+ * --policy-pack` gives a stack policy), so it works the same offline and under the CLI. Every read of a value that
+ * may be unknown in preview (names and ARNs of resources being created) goes through tryRead and has a fallback.
+ */
+export const CLOUD = {
+  aksCluster: "azure-native:containerservice:ManagedCluster",
+  aksPool: "azure-native:containerservice:AgentPool",
+  eksCluster: "aws:eks/cluster:Cluster",
+  eksNodeGroup: "aws:eks/nodeGroup:NodeGroup",
+  kmsKey: "aws:kms/key:Key",
+} as const;
+
+export const CLUSTER_TYPES: string[] = [CLOUD.aksCluster, CLOUD.eksCluster];
+const CHART_TYPES = ["kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Chart", "kubernetes:helm.sh/v3:Release"];
+
+export interface Pool {
+  resource: PolicyResource;
+  /** The pool's name in the cloud (AKS agent pool name, EKS node group name) or the resource name. */
+  name: string;
+  spot: boolean;
+  /** GPUs per node; 0 for CPU pools; undefined when the pool is a GPU pool of an unknown machine type. */
+  gpusPerNode: number | undefined;
+  gpu: boolean;
+  maxNodes: number | undefined;
+  labels: Record<string, string>;
+  /** Every taint its nodes carry, including the ones the cloud adds (AKS spot). */
+  taints: Taint[];
+  machineTypes: string[];
+}
+
+export interface Cluster {
+  /** The cluster's name as the program uses it (the Kubernetes provider is named after it). */
+  name: string;
+  cloud: "azure" | "aws" | "existing";
+  /** The cloud cluster resource; undefined for an existing cluster reached only through its provider. */
+  resource?: PolicyResource;
+  providers: PolicyResource[];
+  pools: Pool[];
+  charts: PolicyResource[];
+}
+
+export class StackModel {
+  readonly clusters: Cluster[] = [];
+  private readonly byUrn = new Map<string, PolicyResource>();
+  private readonly clusterOfProvider = new Map<string, Cluster>();
+
+  constructor(readonly resources: PolicyResource[]) {
+    for (const r of resources) this.byUrn.set(r.urn, r);
+    for (const r of resources.filter((r) => CLUSTER_TYPES.includes(r.type))) {
+      this.clusters.push({ name: clusterName(r), cloud: r.type === CLOUD.aksCluster ? "azure" : "aws", resource: r, providers: [], pools: [], charts: [] });
+    }
+    for (const p of resources.filter((r) => r.type === T.K8sProvider)) {
+      let c = this.locate(p, new Set());
+      if (!c) {
+        // No cloud cluster behind it: an existing cluster (kind, k3d, a shared cluster), known only by its provider.
+        c = { name: p.name, cloud: "existing", providers: [], pools: [], charts: [] };
+        this.clusters.push(c);
+      }
+      c.providers.push(p);
+      this.clusterOfProvider.set(p.urn, c);
+    }
+    for (const r of resources) {
+      if (r.type === CLOUD.aksPool || r.type === CLOUD.eksNodeGroup) this.clusterOf(r)?.pools.push(toPool(r));
+      if (CHART_TYPES.includes(r.type)) this.clusterOf(r)?.charts.push(r);
+    }
+    // AKS pools declared inline on the cluster (the system pool must be, at creation), unless also a resource.
+    for (const c of this.clusters.filter((c) => c.cloud === "azure")) {
+      const inline = tryRead(() => asArray<Obj>(c.resource!.props.agentPoolProfiles));
+      if (inline === UNKNOWN) continue;
+      for (const profile of inline) {
+        const pool = aksPool(c.resource!, profile, String(tryRead(() => profile.name) as unknown));
+        if (!c.pools.some((p) => p.name === pool.name)) c.pools.push(pool);
+      }
+    }
+  }
+
+  get(urn: string | undefined): PolicyResource | undefined {
+    return urn ? this.byUrn.get(urn) : undefined;
+  }
+
+  /** The cluster a resource belongs to: its provider's, its dependency's, its component's, or the only one. */
+  clusterOf(r: PolicyResource): Cluster | undefined {
+    if (r.provider && this.clusterOfProvider.has(r.provider.urn)) return this.clusterOfProvider.get(r.provider.urn);
+    if (r.type === T.K8sProvider) return this.clusterOfProvider.get(r.urn);
+    return this.locate(r, new Set());
+  }
+
+  private locate(r: PolicyResource, seen: Set<string>): Cluster | undefined {
+    const cloud = this.clusters.filter((c) => c.resource);
+    const direct = cloud.find((c) => c.resource!.urn === r.urn);
+    if (direct) return direct;
+    // 1. A dependency (kubeconfig from the cluster's credentials, a pool's clusterName/resourceName).
+    for (const d of r.dependencies ?? []) {
+      const hit = cloud.find((c) => c.resource!.urn === d.urn) ?? this.clusterOfProvider.get(d.urn);
+      if (hit) return hit;
+    }
+    // 2. A property naming the cluster, when known (AgentPool.resourceName, NodeGroup.clusterName).
+    const named = tryRead(() => r.props.resourceName ?? r.props.clusterName);
+    if (typeof named === "string") {
+      const hit = this.clusters.find((c) => c.name === named || (c.resource && clusterName(c.resource) === named));
+      if (hit) return hit;
+    }
+    // 3. The nearest component that holds exactly one cluster (AksCluster/EksCluster), or is named after one.
+    for (let p = this.parentOf(r); p && !seen.has(p.urn); p = this.parentOf(p)) {
+      seen.add(p.urn);
+      const inside = this.clusters.filter((c) => [c.resource, ...c.providers].some((x) => x && this.isAncestor(p!, x)));
+      if (inside.length === 1) return inside[0];
+      const byName = this.clusters.filter((c) => c.name === p.name);
+      if (byName.length === 1) return byName[0];
+      if (inside.length > 1) break;
+    }
+    // 4. A provider named after the cluster resource.
+    const byName = this.clusters.filter((c) => c.name === r.name);
+    if (byName.length === 1 && r.type === T.K8sProvider) return byName[0];
+    return undefined;
+  }
+
+  private parentOf(r: PolicyResource): PolicyResource | undefined {
+    return r.parent ?? this.get(r.opts?.parent);
+  }
+
+  private isAncestor(ancestor: PolicyResource, r: PolicyResource): boolean {
+    for (let p = this.parentOf(r); p; p = this.parentOf(p)) if (p.urn === ancestor.urn) return true;
+    return false;
+  }
+}
+
+/** The cluster's cloud name when known (ManagedCluster.resourceName, eks Cluster.name), else the resource name. */
+export function clusterName(r: PolicyResource): string {
+  const n = tryRead(() => r.props.resourceName ?? r.props.name);
+  return typeof n === "string" && n ? n : r.name;
+}
+
+export function chartName(chart: PolicyResource): string {
+  const c = tryRead(() => chart.props.chart);
+  return typeof c === "string" ? (c.split("/").pop() ?? c) : "";
+}
+
+function toPool(r: PolicyResource): Pool {
+  if (r.type === CLOUD.aksPool) return aksPool(r, r.props, r.name);
+  const p = r.props;
+  const labels = stringMap(tryRead(() => p.labels));
+  const taints = asArray<Obj>(p.taints).map((t) => ({ key: String(t.key), value: String(t.value ?? ""), effect: EKS_EFFECTS[t.effect] ?? t.effect }));
+  const machineTypes = asArray<string>(p.instanceTypes).map(String);
+  const name = tryRead(() => p.nodeGroupName);
+  return finish(r, typeof name === "string" ? name : r.name, p.capacityType === "SPOT", labels, taints, machineTypes, toNumber(p.scalingConfig?.maxSize));
+}
+
+function aksPool(owner: PolicyResource, p: Obj, fallbackName: string): Pool {
+  const labels = stringMap(tryRead(() => p.nodeLabels));
+  // AKS taints are "key=value:Effect" strings.
+  const taints: Taint[] = asArray<string>(p.nodeTaints).map((s) => {
+    const m = /^([^=:]+)(?:=([^:]*))?:(\w+)$/.exec(String(s));
+    return m ? { key: m[1], value: m[2] ?? "", effect: m[3] as Taint["effect"] } : { key: String(s), value: "", effect: "NoSchedule" };
+  });
+  const spot = p.scaleSetPriority === "Spot";
+  if (spot && !taints.some((t) => t.key === AKS_SPOT_TAINT.key)) taints.push(AKS_SPOT_TAINT); // added by AKS itself
+  const max = p.enableAutoScaling ? toNumber(p.maxCount) : toNumber(p.count);
+  const name = tryRead(() => p.agentPoolName ?? p.name);
+  return finish(owner, typeof name === "string" ? name : fallbackName, spot, labels, taints, p.vmSize ? [String(p.vmSize)] : [], max);
+}
+
+function finish(r: PolicyResource, name: string, spot: boolean, labels: Record<string, string>, taints: Taint[], machineTypes: string[], maxNodes: number | undefined): Pool {
+  const declared = toNumber(labels[LABELS.gpuCount]);
+  const known = machineTypes.map(knownGpuCount);
+  // With several instance types (EKS spot diversity) count the smallest: the autoscaler may pick any of them.
+  const fromTypes = known.length && known.every((n) => n !== undefined) ? Math.min(...(known as number[])) : undefined;
+  const gpu = labels[LABELS.gpu] === "true" || (declared ?? 0) > 0 || (fromTypes ?? 0) > 0 || taints.some((t) => t.key === GPU_TAINT.key);
+  const gpusPerNode = declared ?? (gpu ? (fromTypes || undefined) : 0);
+  return { resource: r, name, spot, gpu, gpusPerNode, maxNodes, labels, taints, machineTypes };
+}
+
+const EKS_EFFECTS: Record<string, Taint["effect"]> = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute", PREFER_NO_SCHEDULE: "PreferNoSchedule" };
+
+function stringMap(v: unknown): Record<string, string> {
+  if (v === UNKNOWN || !v || typeof v !== "object") return {};
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(v)) {
+    const x = tryRead(() => (v as Obj)[k]);
+    if (x !== UNKNOWN && x !== undefined && x !== null) out[k] = String(x);
+  }
+  return out;
+}
+
+/** Kubernetes objects of the stack with their namespace, name and cluster, for cross-object rules. */
+export interface K8sObject {
+  resource: PolicyResource;
+  kind: string;
+  namespace: string;
+  name: string;
+  cluster?: Cluster;
+}
+
+export function k8sObjects(model: StackModel, types: string[]): K8sObject[] {
+  return model.resources
+    .filter((r) => types.includes(r.type))
+    .map((r) => {
+      const md = (r.props.metadata ?? {}) as Obj;
+      return { resource: r, kind: r.type.split(":").pop()!, namespace: String(md.namespace ?? "default"), name: String(md.name ?? r.name), cluster: model.clusterOf(r) };
+    });
+}
+
+/** Same object slot: cluster + namespace + kind + name. */
+export function sameSlot(a: { cluster?: Cluster; namespace: string }, b: { cluster?: Cluster; namespace: string }): boolean {
+  return a.cluster === b.cluster && a.namespace === b.namespace;
+}

@@ -1,0 +1,267 @@
+import * as assert from "node:assert/strict";
+import { createCluster } from "../components/cluster";
+import type { ClusterHandle } from "../components/cluster/handle";
+import { AKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels";
+import { loadConfig } from "../stacks/load";
+import { RecordedResource, runUnderMocks } from "../tools/harness";
+import { sourceOf } from "./helpers/config";
+
+const T = {
+  cluster: "azure-native:containerservice:ManagedCluster",
+  pool: "azure-native:containerservice:AgentPool",
+  rg: "azure-native:resources:ResourceGroup",
+  provider: "pulumi:providers:kubernetes",
+  configMap: "kubernetes:core/v1:ConfigMap",
+  component: "worker-platform:cluster:AksCluster",
+};
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** An AKS stack like the shipped prod one: system, spot GPU, on-demand GPU, spot CPU pools. */
+function aksStack(over: { production?: boolean; cluster?: Obj; azure?: Obj } = {}) {
+  return {
+    platform: { environment: "test", production: over.production ?? false },
+    clusters: [
+      {
+        name: "c1",
+        cloud: "azure",
+        region: "westeurope",
+        kubernetesVersion: "1.34",
+        azure: { skuTier: "Standard", apiServerAuthorizedIpRanges: ["203.0.113.0/24"], adminGroupObjectIds: ["00000000-0000-4000-8000-0000000000aa"], ...over.azure },
+        autoscaler: { scaleDownUnneededTime: "3m", scaleDownUtilizationThreshold: 0.4, maxGracefulTerminationSec: 900 },
+        pools: [
+          { name: "system", role: "system", machineTypes: ["Standard_D4s_v5"], min: 1, max: 3 },
+          { name: "gpuspot", machineTypes: ["Standard_NC8as_T4_v3"], gpu: { count: 1, type: "nvidia-tesla-t4" }, spot: true, min: 0, max: 10, labels: { team: "ml" } },
+          { name: "gpu", machineTypes: ["Standard_NC64as_T4_v3"], gpu: { count: 4, type: "nvidia-tesla-t4" }, min: 0, max: 2, taints: [{ key: "dedicated", value: "ml", effect: "NoSchedule" }] },
+          { name: "cpuspot", machineTypes: ["Standard_D8s_v5"], spot: true, min: 0, max: 20, expanderPriority: 50 },
+        ],
+        ...over.cluster,
+      },
+    ],
+  };
+}
+
+interface Run {
+  resources: RecordedResource[];
+  handle: ClusterHandle;
+  kubeconfigSecret: boolean;
+  one(type: string, name?: string): RecordedResource;
+  all(type: string): RecordedResource[];
+}
+
+async function run(values: Obj): Promise<Run> {
+  const { config } = loadConfig(sourceOf(values));
+  let handle!: ClusterHandle;
+  let kubeconfigSecret = false;
+  const { resources } = await runUnderMocks(async () => {
+    handle = createCluster(config.clusters[0], config, {});
+    kubeconfigSecret = await (handle.kubeconfig as unknown as { isSecret: Promise<boolean> }).isSecret;
+    return {};
+  });
+  const all = (type: string) => resources.filter((r) => r.type === type);
+  const one = (type: string, name?: string) => {
+    const found = all(type).filter((r) => name === undefined || r.name === name);
+    assert.equal(found.length, 1, `expected one ${type} ${name ?? ""}, got ${found.map((r) => r.name).join(", ")}`);
+    return found[0];
+  };
+  return { resources, handle, kubeconfigSecret, one, all };
+}
+
+describe("AksCluster", () => {
+  let dev: Run;
+  before(async () => {
+    dev = await run(aksStack());
+  });
+
+  it("creates <name>-rg and a ManagedCluster named after the config, with Entra ID, Azure RBAC, no local accounts", () => {
+    const rg = dev.one(T.rg);
+    assert.equal(rg.name, "c1-rg");
+    assert.equal(rg.inputs.resourceGroupName, "c1-rg");
+    const c = dev.one(T.cluster, "c1").inputs as Obj;
+    assert.equal(c.resourceName, "c1");
+    assert.equal(c.resourceGroupName, "c1-rg");
+    assert.equal(c.kubernetesVersion, "1.34");
+    assert.deepEqual(c.identity, { type: "SystemAssigned" });
+    assert.deepEqual(c.aadProfile, { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: ["00000000-0000-4000-8000-0000000000aa"] });
+    assert.equal(c.disableLocalAccounts, true);
+    assert.deepEqual(c.sku, { name: "Base", tier: "Standard" });
+    assert.deepEqual(c.oidcIssuerProfile, { enabled: true });
+    assert.deepEqual(c.securityProfile, { workloadIdentity: { enabled: true } });
+    assert.equal(c.networkProfile.networkPlugin, "azure");
+    assert.equal(c.networkProfile.networkPluginMode, "overlay");
+    assert.equal(c.networkProfile.networkPolicy, "cilium");
+    assert.equal(c.networkProfile.networkDataplane, "cilium");
+    assert.deepEqual(c.apiServerAccessProfile, { enablePrivateCluster: false, authorizedIPRanges: ["203.0.113.0/24"] });
+  });
+
+  it("passes the autoscaler profile as AKS strings, with the configured expander", () => {
+    assert.deepEqual(dev.one(T.cluster).inputs.autoScalerProfile, {
+      expander: "priority",
+      scanInterval: "10s",
+      scaleDownUnneededTime: "3m",
+      scaleDownDelayAfterAdd: "10m",
+      scaleDownUtilizationThreshold: "0.4",
+      maxGracefulTerminationSec: "900",
+      maxNodeProvisionTime: "15m",
+      balanceSimilarNodeGroups: "true",
+      skipNodesWithLocalStorage: "false",
+    });
+  });
+
+  it("declares the system pool inline (mode System, CriticalAddonsOnly) and ignores agentPoolProfiles (#2719)", () => {
+    const c = dev.one(T.cluster);
+    assert.deepEqual(c.ignoreChanges, ["agentPoolProfiles"]);
+    const profiles = c.inputs.agentPoolProfiles as Obj[];
+    assert.equal(profiles.length, 1);
+    const sys = profiles[0];
+    assert.equal(sys.name, "system");
+    assert.equal(sys.mode, "System");
+    assert.deepEqual(sys.nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
+    assert.equal(sys.nodeLabels["worker-platform/pool"], "system");
+    assert.equal(sys.nodeLabels["worker-platform/role"], "system");
+    assert.equal(sys.enableAutoScaling, true);
+    assert.equal(sys.count, 1);
+    assert.equal(sys.scaleSetPriority, undefined);
+    // No separate AgentPool for it.
+    assert.ok(!dev.all(T.pool).some((p) => p.inputs.agentPoolName === "system"));
+  });
+
+  it("creates every other pool as an AgentPool with autoscaling, count ignored after create (#2943)", () => {
+    const pools = dev.all(T.pool);
+    assert.deepEqual(pools.map((p) => p.inputs.agentPoolName).sort(), ["cpuspot", "gpu", "gpuspot"]);
+    const cluster = dev.one(T.cluster);
+    for (const p of pools) {
+      assert.deepEqual(p.ignoreChanges, ["count"], p.name);
+      assert.equal(p.inputs.enableAutoScaling, true, p.name);
+      assert.equal(p.inputs.minCount, 0, p.name);
+      assert.equal(p.inputs.count, 0, `${p.name}: starts at min`);
+      assert.equal(p.inputs.mode, "User", p.name);
+      assert.equal(p.inputs.resourceName, "c1", p.name);
+      assert.ok(p.dependencies.includes(cluster.urn), `${p.name} depends on the cluster`);
+    }
+    assert.equal(dev.one(T.pool, "c1-gpuspot").inputs.maxCount, 10);
+    assert.equal(dev.one(T.pool, "c1-gpu").inputs.vmSize, "Standard_NC64as_T4_v3");
+  });
+
+  it("spot pools: Spot priority, Delete eviction, max price -1, and not the spot taint AKS adds itself", () => {
+    for (const name of ["c1-gpuspot", "c1-cpuspot"]) {
+      const p = dev.one(T.pool, name).inputs as Obj;
+      assert.equal(p.scaleSetPriority, "Spot", name);
+      assert.equal(p.scaleSetEvictionPolicy, "Delete", name);
+      assert.equal(p.spotMaxPrice, -1, name);
+      assert.ok(!(p.nodeTaints as string[]).some((t) => t.startsWith(AKS_SPOT_TAINT.key)), `${name}: ${p.nodeTaints}`);
+      assert.equal(p.nodeLabels["worker-platform/capacity"], "spot");
+    }
+    const onDemand = dev.one(T.pool, "c1-gpu").inputs as Obj;
+    assert.equal(onDemand.scaleSetPriority, undefined);
+    assert.equal(onDemand.nodeLabels["worker-platform/capacity"], "on-demand");
+  });
+
+  it("GPU pools: driver install, GPU taint, platform and extra labels and taints", () => {
+    const gpuspot = dev.one(T.pool, "c1-gpuspot").inputs as Obj;
+    assert.deepEqual(gpuspot.gpuProfile, { driver: "Install" });
+    assert.deepEqual(gpuspot.nodeTaints, ["nvidia.com/gpu=present:NoSchedule"]);
+    assert.deepEqual(gpuspot.nodeLabels, {
+      team: "ml",
+      "worker-platform/pool": "gpuspot",
+      "worker-platform/role": "workload",
+      "worker-platform/gpu": "true",
+      "worker-platform/gpu-count": "1",
+      "worker-platform/capacity": "spot",
+    });
+    const gpu = dev.one(T.pool, "c1-gpu").inputs as Obj;
+    assert.deepEqual(gpu.nodeTaints, ["nvidia.com/gpu=present:NoSchedule", "dedicated=ml:NoSchedule"]);
+    assert.equal(gpu.nodeLabels["worker-platform/gpu-count"], "4");
+    const cpu = dev.one(T.pool, "c1-cpuspot").inputs as Obj;
+    assert.equal(cpu.gpuProfile, undefined);
+    assert.deepEqual(cpu.nodeTaints, []);
+  });
+
+  it("the handle reports the taints and labels AKS adds, and GPU capacity = max × GPUs per node", () => {
+    const byName = Object.fromEntries(dev.handle.pools.map((p) => [p.name, p]));
+    assert.deepEqual(Object.keys(byName), ["system", "gpuspot", "gpu", "cpuspot"]);
+    assert.deepEqual(byName.system.taints, [SYSTEM_TAINT]);
+    assert.deepEqual(byName.gpuspot.taints, [GPU_TAINT, AKS_SPOT_TAINT]);
+    assert.deepEqual(byName.cpuspot.taints, [AKS_SPOT_TAINT]);
+    assert.equal(byName.gpuspot.selector["kubernetes.azure.com/accelerator"], "nvidia");
+    assert.equal(byName.gpuspot.selector["kubernetes.azure.com/scalesetpriority"], "spot");
+    assert.equal(byName.gpuspot.selector.team, "ml");
+    assert.equal(byName.gpu.selector["kubernetes.azure.com/scalesetpriority"], undefined);
+    assert.equal(byName.gpu.gpuCapacity, 8);
+    assert.equal(byName.gpuspot.gpuCapacity, 10);
+    assert.equal(byName.cpuspot.gpuCapacity, 0);
+    assert.deepEqual(byName.gpu.gpu, { count: 4, type: "nvidia-tesla-t4" });
+  });
+
+  it("has metrics-server and no autoscaler chart (AKS runs its own autoscaler), and installs no chart itself", () => {
+    assert.equal(dev.handle.cloud, "azure");
+    assert.equal(dev.handle.hasMetricsServer, true);
+    assert.equal(dev.handle.autoscalerChart, undefined);
+    assert.ok(!dev.resources.some((r) => r.type.startsWith("kubernetes:helm.sh/")));
+    assert.equal(dev.handle.autoscaler.maxGracefulTerminationSec, 900);
+  });
+
+  it("the Kubernetes provider is named after the cluster, depends on it, and gets the user kubeconfig as a secret", () => {
+    const provider = dev.one(T.provider);
+    assert.equal(provider.name, "c1");
+    assert.ok(provider.dependencies.includes(dev.one(T.cluster).urn));
+    assert.equal(provider.inputs.kubeconfig, "[secret]");
+    assert.match(String(provider.plainInputs.kubeconfig), /apiVersion: v1/);
+    // Server-side apply stays on (the provider serializes its settings as strings).
+    assert.ok(["true", true].includes(provider.inputs.enableServerSideApply as string), String(provider.inputs.enableServerSideApply));
+    assert.equal(dev.kubeconfigSecret, true);
+  });
+
+  it("waits for the cluster and every AgentPool (ready)", async () => {
+    const urns = await Promise.all(dev.handle.ready.map((r) => new Promise<string>((res) => r.urn.apply(res))));
+    const expected = [dev.one(T.cluster), ...dev.all(T.pool)].map((r) => r.urn).sort();
+    assert.deepEqual(urns.sort(), expected);
+  });
+
+  it("writes the priority-expander ConfigMap: spot before on-demand, expanderPriority overrides, pool-exact regexes", () => {
+    const cm = dev.one(T.configMap);
+    assert.ok(cm.provider?.startsWith(`${dev.one(T.provider).urn}::`), "uses the cluster's provider");
+    const md = cm.inputs.metadata as Obj;
+    assert.deepEqual([md.name, md.namespace], ["cluster-autoscaler-priority-expander", "kube-system"]);
+    const text = String((cm.inputs.data as Obj).priorities);
+    assert.equal(text, ['50:', '  - ".*aks-cpuspot-.*"', '20:', '  - ".*aks-gpuspot-.*"', '10:', '  - ".*aks-system-.*"', '  - ".*aks-gpu-.*"', ""].join("\n"));
+    // The regex of "gpu" must not select the VMSS of "gpuspot".
+    assert.ok(!new RegExp(".*aks-gpu-.*").test("aks-gpuspot-12345678-vmss"));
+    assert.ok(new RegExp(".*aks-gpuspot-.*").test("aks-gpuspot-12345678-vmss"));
+  });
+
+  it("parents every resource to the AksCluster component", () => {
+    const component = dev.one(T.component);
+    for (const r of dev.resources.filter((r) => r !== component && r.type !== "pulumi:pulumi:Stack")) assert.equal(r.parent, component.urn, r.name);
+  });
+
+  it("does not protect outside production", () => {
+    for (const r of [dev.one(T.cluster), dev.one(T.rg), ...dev.all(T.pool)]) assert.equal(r.protect, false, r.name);
+  });
+
+  describe("variants", () => {
+    it("protects the resource group, cluster and pools in production, unless cluster.protect is false", async () => {
+      const prod = await run(aksStack({ production: true }));
+      for (const r of [prod.one(T.cluster), prod.one(T.rg), ...prod.all(T.pool)]) assert.equal(r.protect, true, r.name);
+      const off = await run(aksStack({ production: true, cluster: { protect: false } }));
+      for (const r of [off.one(T.cluster), ...off.all(T.pool)]) assert.equal(r.protect, false, r.name);
+    });
+
+    it("uses a given resource group without creating one; private cluster; calico without the cilium dataplane", async () => {
+      const r = await run(aksStack({ azure: { resourceGroupName: "shared-rg", privateCluster: true, networkPolicy: "calico", apiServerAuthorizedIpRanges: [] } }));
+      assert.equal(r.all(T.rg).length, 0);
+      const c = r.one(T.cluster).inputs as Obj;
+      assert.equal(c.resourceGroupName, "shared-rg");
+      assert.deepEqual(c.apiServerAccessProfile, { enablePrivateCluster: true });
+      assert.equal(c.networkProfile.networkPolicy, "calico");
+      assert.equal(c.networkProfile.networkDataplane, undefined);
+      for (const p of r.all(T.pool)) assert.equal(p.inputs.resourceGroupName, "shared-rg");
+    });
+
+    it("writes no priority ConfigMap with another expander", async () => {
+      const r = await run(aksStack({ azure: { expander: "least-waste" } }));
+      assert.equal(r.all(T.configMap).length, 0);
+      assert.equal((r.one(T.cluster).inputs as Obj).autoScalerProfile.expander, "least-waste");
+    });
+  });
+});

@@ -1,0 +1,51 @@
+import * as assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "../stacks/load";
+import { sourceOf } from "./helpers/config";
+
+/** Problems reported for a stack with one cluster of the given cloud and pools. */
+function problems(cloud: "azure" | "aws", pools: Record<string, unknown>[]): string[] {
+  const cluster = { name: "c", cloud, region: cloud === "azure" ? "westeurope" : "eu-west-1", kubernetesVersion: "1.34", pools };
+  try {
+    loadConfig(sourceOf({ platform: { environment: "test" }, clusters: [cluster] }));
+    return [];
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems.flatMap((p) => p.split("\n  - "));
+  }
+}
+
+const system = (over: Record<string, unknown> = {}) => ({ name: "system", role: "system", machineTypes: ["Standard_D4s_v5"], min: 1, max: 3, ...over });
+const has = (found: string[], prefix: string, re: RegExp) => assert.ok(found.some((p) => p.startsWith(prefix) && re.test(p)), `no "${prefix}" ${re} in:\n${found.join("\n")}`);
+
+describe("cluster pool config: invalid combinations are rejected, naming the key", () => {
+  it("accepts a valid AKS and EKS pool set", () => {
+    assert.deepEqual(problems("azure", [system(), { name: "gpu", machineTypes: ["Standard_NC4as_T4_v3"], gpu: { count: 1, type: "t4" }, spot: true, min: 0, max: 2 }]), []);
+    assert.deepEqual(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), { name: "gpu", machineTypes: ["g5.xlarge", "g6.xlarge"], gpu: { count: 1, type: "a10g" }, min: 0, max: 2 }]), []);
+  });
+
+  it("a spot system pool", () => {
+    has(problems("azure", [system({ spot: true })]), "clusters[0].pools[0].spot:", /system pool cannot be spot/);
+    has(problems("aws", [system({ machineTypes: ["m6i.xlarge"], spot: true })]), "clusters[0].pools[0].spot:", /set spot: false/);
+  });
+
+  it("a GPU count on a CPU machine type, or a count that does not match the GPU type", () => {
+    has(problems("azure", [system(), { name: "gpu", machineTypes: ["Standard_D8s_v5"], gpu: { count: 1, type: "t4" }, min: 0, max: 2 }]), "clusters[0].pools[1].machineTypes[0]:", /0 GPU\(s\) per node but the pool declares 1; remove gpu or pick a GPU machine type/);
+    has(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), { name: "gpu", machineTypes: ["g5.12xlarge"], gpu: { count: 1, type: "a10g" }, min: 0, max: 2 }]), "clusters[0].pools[1].machineTypes[0]:", /set gpu.count: 4/);
+    // A GPU machine type without gpu: its GPUs would be invisible to scheduling.
+    has(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), { name: "gpu", machineTypes: ["g5.xlarge"], min: 0, max: 2 }]), "clusters[0].pools[1].machineTypes[0]:", /declares 0/);
+  });
+
+  it("min > max", () => {
+    has(problems("azure", [system(), { name: "cpu", machineTypes: ["Standard_D8s_v5"], min: 3, max: 1 }]), "clusters[0].pools[1].max:", /must be >= min \(3\)/);
+  });
+
+  it("no system pool, a system pool at min 0, several VM sizes on AKS", () => {
+    has(problems("azure", [{ name: "cpu", machineTypes: ["Standard_D8s_v5"], min: 0, max: 2 }]), "clusters[0].pools:", /role: system/);
+    has(problems("azure", [system({ min: 0 })]), "clusters[0].pools[0].min:", /min >= 1/);
+    has(problems("azure", [system({ machineTypes: ["Standard_D4s_v5", "Standard_D8s_v5"] })]), "clusters[0].pools[0].machineTypes:", /exactly one VM size/);
+  });
+
+  it("a pool name AKS would refuse", () => {
+    has(problems("aws", [system({ machineTypes: ["m6i.xlarge"], name: "System-Pool" })]), "clusters[0].pools[0].name:", /lowercase/);
+  });
+});

@@ -1,0 +1,332 @@
+import * as assert from "node:assert/strict";
+import { createCluster } from "../components/cluster";
+import { subnetCidr } from "../components/cluster/eks-network";
+import type { ClusterHandle } from "../components/cluster/handle";
+import { EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels";
+import { loadConfig } from "../stacks/load";
+import { RecordedResource, runUnderMocks } from "../tools/harness";
+import { sourceOf } from "./helpers/config";
+
+const T = {
+  cluster: "aws:eks/cluster:Cluster",
+  nodeGroup: "aws:eks/nodeGroup:NodeGroup",
+  asgTag: "aws:autoscaling/tag:Tag",
+  addon: "aws:eks/addon:Addon",
+  key: "aws:kms/key:Key",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  oidc: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+  subnet: "aws:ec2/subnet:Subnet",
+  nat: "aws:ec2/natGateway:NatGateway",
+  provider: "pulumi:providers:kubernetes",
+  component: "worker-platform:cluster:EksCluster",
+};
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function eksStack(over: { production?: boolean; cluster?: Obj; aws?: Obj; addons?: Obj } = {}) {
+  return {
+    platform: { environment: "test", production: over.production ?? false },
+    ...(over.addons ? { addons: over.addons } : {}),
+    clusters: [
+      {
+        name: "c2",
+        cloud: "aws",
+        region: "eu-west-1",
+        kubernetesVersion: "1.34",
+        aws: { endpointPublicAccess: false, adminPrincipalArns: ["arn:aws:iam::123456789012:role/admins"], ...over.aws },
+        autoscaler: { maxGracefulTerminationSec: 900 },
+        pools: [
+          { name: "system", role: "system", machineTypes: ["m6i.xlarge"], min: 2, max: 4 },
+          { name: "gpuspot", machineTypes: ["g5.xlarge", "g6.xlarge"], gpu: { count: 1, type: "nvidia-a10g" }, spot: true, min: 0, max: 10, labels: { team: "ml" } },
+          { name: "gpu", machineTypes: ["g5.12xlarge"], gpu: { count: 4, type: "nvidia-a10g" }, min: 0, max: 2 },
+          { name: "cpu", machineTypes: ["m6i.2xlarge"], min: 1, max: 10, diskSizeGb: 64 },
+        ],
+        ...over.cluster,
+      },
+    ],
+  };
+}
+
+interface Run {
+  resources: RecordedResource[];
+  handle: ClusterHandle;
+  kubeconfig: string;
+  kubeconfigSecret: boolean;
+  roleArn?: string;
+  one(type: string, name?: string): RecordedResource;
+  all(type: string): RecordedResource[];
+}
+
+async function run(values: Obj): Promise<Run> {
+  const { config } = loadConfig(sourceOf(values));
+  let handle!: ClusterHandle;
+  let kubeconfig = "";
+  let kubeconfigSecret = false;
+  let roleArn: string | undefined;
+  const { resources } = await runUnderMocks(async () => {
+    handle = createCluster(config.clusters[0], config, {});
+    kubeconfigSecret = await (handle.kubeconfig as unknown as { isSecret: Promise<boolean> }).isSecret;
+    handle.kubeconfig.apply((k) => (kubeconfig = k));
+    if (handle.autoscalerChart) (handle.autoscalerChart.roleArn as unknown as { apply(f: (s: string) => void): void }).apply((a) => (roleArn = a));
+    return {};
+  });
+  const all = (type: string) => resources.filter((r) => r.type === type);
+  const one = (type: string, name?: string) => {
+    const found = all(type).filter((r) => name === undefined || r.name === name);
+    assert.equal(found.length, 1, `expected one ${type} ${name ?? ""}, got ${found.map((r) => r.name).join(", ")}`);
+    return found[0];
+  };
+  return { resources, handle, kubeconfig, kubeconfigSecret, roleArn, one, all };
+}
+
+/** The node-template tags of one node group's ASG: key → {value, propagateAtLaunch, asg}. */
+function asgTags(r: Run, pool: string) {
+  const out: Record<string, { value: string; propagateAtLaunch: boolean; asg: string }> = {};
+  for (const t of r.all(T.asgTag).filter((t) => t.name.startsWith(`c2-${pool}-`))) {
+    const tag = t.inputs.tag as Obj;
+    out[tag.key] = { value: tag.value, propagateAtLaunch: tag.propagateAtLaunch, asg: String(t.inputs.autoscalingGroupName) };
+  }
+  return out;
+}
+
+describe("EksCluster", () => {
+  let dev: Run;
+  before(async () => {
+    dev = await run(eksStack());
+  });
+
+  it("creates the EKS cluster named after the config: KMS-encrypted Secrets with rotation, logs, private endpoint, API auth", () => {
+    const c = dev.one(T.cluster, "c2");
+    assert.equal(c.inputs.name, "c2");
+    assert.equal(c.inputs.version, "1.34");
+    const key = dev.one(T.key);
+    assert.equal(key.inputs.enableKeyRotation, true);
+    assert.deepEqual((c.inputs.encryptionConfig as Obj).resources, ["secrets"]);
+    assert.ok(c.dependencies.includes(key.urn), "the cluster depends on its KMS key");
+    assert.deepEqual(c.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator"]);
+    const vpc = c.inputs.vpcConfig as Obj;
+    assert.equal(vpc.endpointPublicAccess, false);
+    assert.equal(vpc.endpointPrivateAccess, true);
+    assert.equal(vpc.publicAccessCidrs, undefined);
+    assert.equal((c.inputs.accessConfig as Obj).authenticationMode, "API");
+  });
+
+  it("grants cluster admin to adminPrincipalArns through access entries", () => {
+    const entry = dev.one("aws:eks/accessEntry:AccessEntry");
+    assert.equal(entry.inputs.principalArn, "arn:aws:iam::123456789012:role/admins");
+    const assoc = dev.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
+    assert.match(String(assoc.inputs.policyArn), /:eks::aws:cluster-access-policy\/AmazonEKSClusterAdminPolicy$/);
+    assert.deepEqual(assoc.inputs.accessScope, { type: "cluster" });
+    assert.ok(assoc.dependencies.includes(entry.urn));
+  });
+
+  it("builds a VPC over 3 zones with tagged public/private subnets and one NAT gateway", () => {
+    const subnets = dev.all(T.subnet);
+    const pub = subnets.filter((s) => (s.inputs.tags as Obj)["kubernetes.io/role/elb"] === "1");
+    const priv = subnets.filter((s) => (s.inputs.tags as Obj)["kubernetes.io/role/internal-elb"] === "1");
+    assert.equal(pub.length, 3);
+    assert.equal(priv.length, 3);
+    for (const s of subnets) assert.equal((s.inputs.tags as Obj)["kubernetes.io/cluster/c2"], "shared", s.name);
+    assert.deepEqual(priv.map((s) => s.inputs.cidrBlock).sort(), ["10.0.0.0/18", "10.0.128.0/18", "10.0.64.0/18"]);
+    assert.deepEqual(pub.map((s) => s.inputs.availabilityZone).sort(), ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+    assert.equal(dev.all(T.nat).length, 1);
+    for (const ng of dev.all(T.nodeGroup)) assert.deepEqual(ng.inputs.subnetIds, priv.map((s) => `${s.name}-id`).sort(), ng.name);
+  });
+
+  it("one managed node group per pool: capacity type, instance types, AMI, labels, taints, sizes", () => {
+    const gpuspot = dev.one(T.nodeGroup, "c2-gpuspot").inputs as Obj;
+    assert.equal(gpuspot.nodeGroupName, "gpuspot");
+    assert.equal(gpuspot.capacityType, "SPOT");
+    assert.deepEqual(gpuspot.instanceTypes, ["g5.xlarge", "g6.xlarge"]);
+    assert.equal(gpuspot.amiType, "AL2023_x86_64_NVIDIA");
+    assert.deepEqual(gpuspot.labels, {
+      team: "ml",
+      "worker-platform/pool": "gpuspot",
+      "worker-platform/role": "workload",
+      "worker-platform/gpu": "true",
+      "worker-platform/gpu-count": "1",
+      "worker-platform/capacity": "spot",
+      "k8s.amazonaws.com/accelerator": "nvidia-a10g",
+    });
+    assert.deepEqual(gpuspot.taints, [
+      { key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" },
+      { key: "worker-platform/capacity", value: "spot", effect: "NO_SCHEDULE" },
+    ]);
+    assert.deepEqual(gpuspot.scalingConfig, { minSize: 0, maxSize: 10, desiredSize: 0 });
+    assert.deepEqual(gpuspot.tags, { "k8s.io/cluster-autoscaler/enabled": "true", "k8s.io/cluster-autoscaler/c2": "owned", "worker-platform/pool": "gpuspot" });
+
+    const cpu = dev.one(T.nodeGroup, "c2-cpu").inputs as Obj;
+    assert.equal(cpu.capacityType, "ON_DEMAND");
+    assert.equal(cpu.amiType, "AL2023_x86_64_STANDARD");
+    assert.deepEqual(cpu.taints, []);
+    assert.equal(cpu.diskSize, 64);
+    assert.equal(cpu.labels["k8s.amazonaws.com/accelerator"], undefined);
+    // System pool: CriticalAddonsOnly for parity with AKS.
+    assert.deepEqual(dev.one(T.nodeGroup, "c2-system").inputs.taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
+  });
+
+  it("ignores desiredSize after creation and puts node groups after the networking add-ons, CoreDNS after the node groups", () => {
+    const groups = dev.all(T.nodeGroup);
+    assert.equal(groups.length, 4);
+    const cni = dev.one(T.addon, "c2-vpc-cni");
+    const coredns = dev.one(T.addon, "c2-coredns");
+    for (const ng of groups) {
+      assert.deepEqual(ng.ignoreChanges, ["scalingConfig.desiredSize"], ng.name);
+      assert.ok(ng.dependencies.includes(cni.urn), ng.name);
+      assert.ok(coredns.dependencies.includes(ng.urn), `coredns after ${ng.name}`);
+    }
+    assert.deepEqual(dev.all(T.addon).map((a) => a.inputs.addonName).sort(), ["coredns", "kube-proxy", "vpc-cni"]);
+  });
+
+  it("scale from zero: tags the ASG of the spot GPU group (min 0) with its labels, taints and GPUs, not propagated", () => {
+    const tags = asgTags(dev, "gpuspot");
+    const tpl = "k8s.io/cluster-autoscaler/node-template";
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, v.value])),
+      {
+        [`${tpl}/label/team`]: "ml",
+        [`${tpl}/label/worker-platform/pool`]: "gpuspot",
+        [`${tpl}/label/worker-platform/role`]: "workload",
+        [`${tpl}/label/worker-platform/gpu`]: "true",
+        [`${tpl}/label/worker-platform/gpu-count`]: "1",
+        [`${tpl}/label/worker-platform/capacity`]: "spot",
+        [`${tpl}/label/k8s.amazonaws.com/accelerator`]: "nvidia-a10g",
+        [`${tpl}/label/eks.amazonaws.com/capacityType`]: "SPOT",
+        [`${tpl}/taint/nvidia.com/gpu`]: "present:NoSchedule",
+        [`${tpl}/taint/worker-platform/capacity`]: "spot:NoSchedule",
+        [`${tpl}/resources/nvidia.com/gpu`]: "1",
+      },
+    );
+    for (const [k, v] of Object.entries(tags)) {
+      assert.equal(v.propagateAtLaunch, false, k);
+      // tools/mocks.ts names a node group's ASG eks-<resource name>-asg.
+      assert.equal(v.asg, "eks-c2-gpuspot-asg", k);
+    }
+    assert.equal(asgTags(dev, "gpu")[`${tpl}/resources/nvidia.com/gpu`].value, "4");
+    assert.equal(asgTags(dev, "cpu")[`${tpl}/resources/nvidia.com/gpu`], undefined);
+  });
+
+  it("every selector label of every pool is on its ASG (what pods select on must be known at zero nodes)", () => {
+    for (const pool of dev.handle.pools) {
+      const tags = asgTags(dev, pool.name);
+      for (const [k, v] of Object.entries(pool.selector)) assert.equal(tags[`k8s.io/cluster-autoscaler/node-template/label/${k}`]?.value, v, `${pool.name} ${k}`);
+      for (const t of pool.taints) assert.equal(tags[`k8s.io/cluster-autoscaler/node-template/taint/${t.key}`]?.value, `${t.value}:${t.effect}`, `${pool.name} ${t.key}`);
+    }
+  });
+
+  it("the handle: pools with EKS labels and taints, no metrics-server, the autoscaler chart spec", () => {
+    const byName = Object.fromEntries(dev.handle.pools.map((p) => [p.name, p]));
+    assert.deepEqual(byName.gpuspot.taints, [GPU_TAINT, EKS_SPOT_TAINT]);
+    assert.deepEqual(byName.system.taints, [SYSTEM_TAINT]);
+    assert.equal(byName.gpuspot.selector["eks.amazonaws.com/capacityType"], "SPOT");
+    assert.equal(byName.gpu.gpuCapacity, 8);
+    assert.equal(dev.handle.cloud, "aws");
+    assert.equal(dev.handle.hasMetricsServer, false);
+    const chart = dev.handle.autoscalerChart!;
+    assert.ok(chart, "EKS needs the autoscaler chart");
+    assert.equal(chart.region, "eu-west-1");
+    assert.equal(chart.kubernetesVersion, "1.34");
+    assert.equal(chart.serviceAccountName, "cluster-autoscaler");
+    assert.equal(chart.expander, "priority,least-waste");
+    assert.equal(chart.profile.maxGracefulTerminationSec, 900);
+    assert.deepEqual(chart.expanderPriorities, { 20: ["^eks-gpuspot-.*"], 10: ["^eks-system-.*", "^eks-gpu-.*", "^eks-cpu-.*"] });
+    assert.ok(!new RegExp(chart.expanderPriorities[10][1]).test("eks-gpuspot-8ec9c1a2-0f6e-4a61-9a4b-1c2d3e4f5a6b"));
+    assert.equal(dev.roleArn, "arn:aws:iam:eu-west-1:123456789012:c2-autoscaler");
+  });
+
+  it("the autoscaler's IRSA role trusts only its service account and scales only ASGs tagged owned by this cluster", () => {
+    const role = dev.one(T.role, "c2-autoscaler");
+    const trust = JSON.parse(String(role.plainInputs.assumeRolePolicy));
+    const stmt = trust.Statement[0];
+    assert.equal(stmt.Action, "sts:AssumeRoleWithWebIdentity");
+    assert.equal(stmt.Principal.Federated, "arn:aws:iam:eu-west-1:123456789012:c2-oidc");
+    assert.deepEqual(stmt.Condition.StringEquals, {
+      "oidc.eks.eu-west-1.amazonaws.com/id/C2:sub": "system:serviceaccount:kube-system:cluster-autoscaler",
+      "oidc.eks.eu-west-1.amazonaws.com/id/C2:aud": "sts.amazonaws.com",
+    });
+    const policy = JSON.parse(String(dev.one(T.rolePolicy, "c2-autoscaler").plainInputs.policy));
+    const mutating = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"];
+    for (const s of policy.Statement) {
+      const actions: string[] = [s.Action].flat();
+      if (actions.some((a) => mutating.includes(a))) {
+        assert.deepEqual(s.Condition, { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/c2": "owned" } });
+      } else {
+        assert.ok(actions.every((a) => /:(Describe|Get)/.test(a)), actions.join());
+      }
+    }
+    assert.deepEqual(policy.Statement.flatMap((s: Obj) => [s.Action].flat()).filter((a: string) => mutating.includes(a)).sort(), mutating);
+    assert.equal(dev.one(T.oidc).inputs.url, "https://oidc.eks.eu-west-1.amazonaws.com/id/C2");
+  });
+
+  it("kubeconfig: a secret with exec auth through aws eks get-token; the provider is named after the cluster and depends on it", () => {
+    assert.equal(dev.kubeconfigSecret, true);
+    const kc = JSON.parse(dev.kubeconfig);
+    assert.equal(kc.clusters[0].cluster.server, "https://C2.gr7.eu-west-1.eks.amazonaws.com");
+    assert.deepEqual(kc.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "c2", "--region", "eu-west-1", "--output", "json"]);
+    assert.equal(kc.users[0].user.exec.command, "aws");
+    const provider = dev.one(T.provider);
+    assert.equal(provider.name, "c2");
+    assert.equal(provider.inputs.kubeconfig, "[secret]");
+    assert.ok(provider.dependencies.includes(dev.one(T.cluster).urn));
+  });
+
+  it("parents every resource to the EksCluster component and protects nothing outside production", () => {
+    const component = dev.one(T.component);
+    for (const r of dev.resources.filter((r) => r !== component && r.type !== "pulumi:pulumi:Stack")) assert.equal(r.parent, component.urn, r.name);
+    for (const r of [dev.one(T.cluster), dev.one(T.key), ...dev.all(T.nodeGroup)]) assert.equal(r.protect, false, r.name);
+  });
+
+  describe("variants", () => {
+    it("protects the cluster, node groups and KMS key in production", async () => {
+      const prod = await run(eksStack({ production: true }));
+      for (const r of [prod.one(T.cluster), prod.one(T.key), ...prod.all(T.nodeGroup)]) assert.equal(r.protect, true, r.name);
+    });
+
+    it("uses existing subnets without creating a VPC; public endpoint with the configured CIDRs; 2 zones", async () => {
+      const existing = await run(
+        eksStack({
+          aws: {
+            endpointPublicAccess: true,
+            publicAccessCidrs: ["198.51.100.0/24"],
+            existingVpc: { vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"], publicSubnetIds: ["subnet-c"] },
+          },
+        }),
+      );
+      assert.equal(existing.resources.filter((r) => r.type.startsWith("aws:ec2/")).length, 0);
+      const vpc = existing.one(T.cluster).inputs.vpcConfig as Obj;
+      assert.deepEqual(vpc.subnetIds, ["subnet-a", "subnet-b", "subnet-c"]);
+      assert.deepEqual(vpc.publicAccessCidrs, ["198.51.100.0/24"]);
+      assert.equal(vpc.endpointPublicAccess, true);
+      for (const ng of existing.all(T.nodeGroup)) assert.deepEqual(ng.inputs.subnetIds, ["subnet-a", "subnet-b"]);
+      const two = await run(eksStack({ aws: { availabilityZoneCount: 2, vpcCidr: "10.20.0.0/16" } }));
+      assert.equal(two.all(T.subnet).length, 4);
+      assert.ok(two.all(T.subnet).every((s) => String(s.inputs.cidrBlock).startsWith("10.20.")));
+    });
+
+    it("trusts the configured autoscaler namespace; no role and no chart spec when the add-on is disabled", async () => {
+      const ns = await run(eksStack({ addons: { clusterAutoscaler: { namespace: "autoscaling" } } }));
+      const trust = JSON.parse(String(ns.one(T.role, "c2-autoscaler").plainInputs.assumeRolePolicy));
+      assert.equal(Object.values(trust.Statement[0].Condition.StringEquals)[0], "system:serviceaccount:autoscaling:cluster-autoscaler");
+      const off = await run(eksStack({ addons: { clusterAutoscaler: { enabled: false } } }));
+      assert.equal(off.handle.autoscalerChart, undefined);
+      assert.equal(off.all(T.role).filter((r) => r.name === "c2-autoscaler").length, 0);
+      // Scale-from-zero tags stay: another autoscaler may use them.
+      assert.ok(off.all(T.asgTag).length > 0);
+    });
+  });
+});
+
+describe("subnetCidr", () => {
+  it("carves the index-th subnet of a size out of a CIDR", () => {
+    assert.equal(subnetCidr("10.0.0.0/16", 18, 0), "10.0.0.0/18");
+    assert.equal(subnetCidr("10.0.0.0/16", 18, 2), "10.0.128.0/18");
+    assert.equal(subnetCidr("10.0.0.0/16", 20, 12), "10.0.192.0/20");
+    assert.equal(subnetCidr("172.16.0.0/12", 14, 1), "172.20.0.0/14");
+  });
+
+  it("refuses a subnet that does not fit", () => {
+    assert.throws(() => subnetCidr("10.0.0.0/26", 30, 0), /larger aws.vpcCidr/);
+    assert.throws(() => subnetCidr("10.0.0.0/16", 18, 4), /cannot carve subnet 4/);
+  });
+});

@@ -1,0 +1,82 @@
+import * as assert from "assert";
+import { aksApiServerAccess, aksEntraAzureRbac, aksLocalAccountsDisabled, aksNetworkPolicy } from "../policy/rules/cloud-aks";
+import { eksAuditLogs, eksEndpointAccess, eksSecretsEncryption } from "../policy/rules/cloud-eks";
+import { clustersProtected, gpuPoolsBounded, spotPoolsTainted } from "../policy/rules/node-pools";
+import { aks, check, eks } from "./helpers/policy";
+
+const text = (vs: { message: string }[]) => vs.map((v) => v.message).join("\n");
+
+describe("policy: cloud", () => {
+  describe("AKS", () => {
+    it("aks-local-accounts-disabled: passes disabled, fails enabled", async () => {
+      assert.deepStrictEqual(await check(aksLocalAccountsDisabled, aks().all), []);
+      const [v] = await check(aksLocalAccountsDisabled, aks({ cluster: { disableLocalAccounts: false } }).all);
+      assert.match(v.message, /AKS cluster dev-aks: disableLocalAccounts is not true/);
+    });
+    it("aks-entra-id-azure-rbac: passes Entra ID + Azure RBAC, fails without", async () => {
+      assert.deepStrictEqual(await check(aksEntraAzureRbac, aks().all), []);
+      assert.strictEqual((await check(aksEntraAzureRbac, aks({ cluster: { aadProfile: undefined } }).all)).length, 1);
+      assert.match(text(await check(aksEntraAzureRbac, aks({ cluster: { aadProfile: { managed: true } } }).all)), /enableAzureRBAC is not true/);
+    });
+    it("aks-network-policy: passes cilium, fails none", async () => {
+      assert.deepStrictEqual(await check(aksNetworkPolicy, aks().all), []);
+      const [v] = await check(aksNetworkPolicy, aks({ cluster: { networkProfile: { networkPlugin: "azure", networkPolicy: "none" } } }).all);
+      assert.match(v.message, /NetworkPolicies would not be enforced/);
+    });
+    it("aks-api-server-restricted: applies in production only; passes authorized ranges or private", async () => {
+      const open = { apiServerAccessProfile: { authorizedIPRanges: [] } };
+      assert.deepStrictEqual(await check(aksApiServerAccess, aks({ cluster: open }).all), [], "dev is not production");
+      const [v] = await check(aksApiServerAccess, aks({ stack: "prod", cluster: open }).all, { stack: "prod" });
+      assert.match(v.message, /open to any IP/);
+      assert.strictEqual((await check(aksApiServerAccess, aks({ cluster: open }).all, { config: { "aks-api-server-restricted": { production: true } } })).length, 1);
+      const ranges = { apiServerAccessProfile: { authorizedIPRanges: ["203.0.113.0/24"] } };
+      const priv = { apiServerAccessProfile: { enablePrivateCluster: true } };
+      assert.deepStrictEqual(await check(aksApiServerAccess, [...aks({ stack: "prod", cluster: ranges }).all, ...aks({ name: "p2", stack: "prod", cluster: priv }).all]), []);
+    });
+  });
+
+  describe("EKS", () => {
+    it("eks-secrets-encryption: passes a rotating key found by dependency while its ARN is unknown", async () => {
+      assert.deepStrictEqual(await check(eksSecretsEncryption, eks().all, { stack: "prod" }), []);
+    });
+    it("eks-secrets-encryption: fails no encryption, and a key without rotation", async () => {
+      assert.match(text(await check(eksSecretsEncryption, eks({ cluster: { encryptionConfig: undefined } }).all)), /Secrets are not envelope-encrypted/);
+      const [v] = await check(eksSecretsEncryption, eks({ keyRotation: false }).all);
+      assert.match(v.message, /KMS key prod-eks-secrets encrypting Secrets has enableKeyRotation off/);
+    });
+    it("eks-audit-logs: passes audit, fails without", async () => {
+      assert.deepStrictEqual(await check(eksAuditLogs, eks().all), []);
+      assert.match(text(await check(eksAuditLogs, eks({ cluster: { enabledClusterLogTypes: ["api"] } }).all)), /lacks audit/);
+    });
+    it("eks-endpoint-restricted: passes private, fails the public default in production", async () => {
+      assert.deepStrictEqual(await check(eksEndpointAccess, eks().all), []);
+      const [v] = await check(eksEndpointAccess, eks({ cluster: { vpcConfig: { subnetIds: ["s"] } } }).all);
+      assert.match(v.message, /open to 0.0.0.0\/0/);
+      assert.deepStrictEqual(await check(eksEndpointAccess, eks({ cluster: { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/24"] } } }).all), []);
+    });
+  });
+
+  describe("node pools", () => {
+    it("spot-pools-tainted: passes AKS spot (tainted by AKS) and tainted EKS spot groups", async () => {
+      assert.deepStrictEqual(await check(spotPoolsTainted, [...aks().all, ...eks().all]), []);
+    });
+    it("spot-pools-tainted: fails an untainted EKS SPOT node group", async () => {
+      const e = eks({ nodeGroups: [{ nodeGroupName: "cpuspot", capacityType: "SPOT", instanceTypes: ["m6i.2xlarge"], scalingConfig: { minSize: 0, maxSize: 3, desiredSize: 0 }, labels: {}, taints: [] }] });
+      const [v] = await check(spotPoolsTainted, e.all);
+      assert.match(v.message, /pool cpuspot of cluster prod-eks is spot capacity without a spot taint/);
+    });
+    it("gpu-pools-bounded-and-tainted: passes, and fails an untainted GPU pool and one above the configured max", async () => {
+      assert.deepStrictEqual(await check(gpuPoolsBounded, [...aks().all, ...eks().all]), []);
+      const c = aks({ pools: [{ name: "gpu", vmSize: "Standard_NC8as_T4_v3", gpu: true, max: 40, taints: [] }] });
+      const vs = await check(gpuPoolsBounded, c.all, { config: { "gpu-pools-bounded-and-tainted": { maxNodesPerGpuPool: 20 } } });
+      assert.match(text(vs), /may grow to 40 nodes, above the allowed 20/);
+      assert.match(text(vs), /lacks the nvidia.com\/gpu NoSchedule taint/);
+    });
+    it("clusters-protected-in-production: passes protected prod clusters and unprotected dev, fails unprotected prod", async () => {
+      assert.deepStrictEqual(await check(clustersProtected, [...aks().all, ...eks().all], { stack: "prod" }), []);
+      const vs = await check(clustersProtected, aks({ stack: "prod", name: "prod-aks" }).all);
+      assert.strictEqual(vs.length, 2, text(vs)); // cluster + pool
+      assert.match(vs[0].message, /ManagedCluster prod-aks is not protected/);
+    });
+  });
+});

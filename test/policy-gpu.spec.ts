@@ -1,0 +1,94 @@
+import * as assert from "assert";
+import { gpuCapacity, gpuInLimits, gpuPlacement, priorityClassDefined } from "../policy/rules/scheduling-gpu";
+import { aks, check, deployment, eks, gpuContainer, gpuPodSpec, podSpec, priorityClass, scaledJob, scaledObject } from "./helpers/policy";
+
+const text = (vs: { message: string }[]) => vs.map((v) => v.message).join("\n");
+
+describe("policy: scheduling and GPUs", () => {
+  describe("gpu-in-limits", () => {
+    it("passes a GPU in limits", async () => {
+      assert.deepStrictEqual(await check(gpuInLimits, [deployment("w", gpuPodSpec())]), []);
+    });
+    it("fails a request-only GPU and a request that differs from the limit", async () => {
+      const reqOnly = gpuContainer(1, { resources: { requests: { cpu: "1", memory: "1Gi", "nvidia.com/gpu": 1 }, limits: { memory: "1Gi" } } });
+      const differs = gpuContainer(1, { name: "b", resources: { requests: { cpu: "1", memory: "1Gi", "nvidia.com/gpu": "2" }, limits: { memory: "1Gi", "nvidia.com/gpu": 1 } } });
+      const vs = await check(gpuInLimits, [deployment("w", podSpec({ containers: [reqOnly, differs] }))]);
+      assert.match(text(vs), /requests 1 nvidia.com\/gpu without a limit/);
+      assert.match(text(vs), /request 2 differs from limit 1/);
+    });
+  });
+
+  describe("priority-class-defined", () => {
+    it("passes a class defined in the same cluster, and built-in classes", async () => {
+      const c = aks();
+      const ds = deployment("sys", podSpec({ priorityClassName: "system-node-critical" }), { provider: c.provider });
+      assert.deepStrictEqual(await check(priorityClassDefined, [...c.all, priorityClass("wp-standard", 10000, { provider: c.provider }), deployment("w", podSpec(), { provider: c.provider }), ds]), []);
+    });
+    it("fails a class defined only on another cluster", async () => {
+      const a = aks({ name: "a" });
+      const b = aks({ name: "b" });
+      const [v] = await check(priorityClassDefined, [...a.all, ...b.all, priorityClass("wp-standard", 10000, { provider: a.provider }), deployment("w", podSpec(), { provider: b.provider })]);
+      assert.match(v.message, /uses priorityClassName 'wp-standard', which this stack does not define on cluster b/);
+    });
+  });
+
+  describe("gpu-workload-placement", () => {
+    it("passes a GPU worker that tolerates a GPU pool of its cluster with the device plugin", async () => {
+      const c = aks();
+      assert.deepStrictEqual(await check(gpuPlacement, [...c.all, deployment("t", gpuPodSpec({ spot: true }), { provider: c.provider })]), []);
+    });
+    it("fails a cluster without GPU pool, with a message naming the resource and the fix", async () => {
+      const c = aks({ pools: [{ name: "cpu", vmSize: "Standard_D8s_v5" }] });
+      const vs = await check(gpuPlacement, [...c.all, deployment("transcriber", gpuPodSpec(), { provider: c.provider })]);
+      assert.match(vs[0].message, /Deployment wp-workloads\/transcriber \(1 nvidia.com\/gpu per pod\) runs on cluster dev-aks, which has no GPU pool/);
+      assert.match(vs[0].remediation!, /GPU pool/);
+      assert.strictEqual(vs[0].resourceName, "transcriber");
+    });
+    it("fails a worker that does not tolerate the derived AKS spot taint, or needs more GPUs per node", async () => {
+      const c = aks();
+      const vs = await check(gpuPlacement, [...c.all, deployment("a", gpuPodSpec(), { provider: c.provider }), deployment("b", gpuPodSpec({ spot: true, gpus: 2 }), { provider: c.provider })]);
+      assert.match(vs[0].message, /gpuspot \(does not tolerate kubernetes.azure.com\/scalesetpriority=spot:NoSchedule\)/);
+      assert.match(vs[1].message, /needs 2 GPUs per pod but its nodes have 1/);
+    });
+    it("fails a GPU cluster without the NVIDIA device plugin", async () => {
+      const c = aks({ devicePlugin: false });
+      const [v] = await check(gpuPlacement, [...c.all, deployment("t", gpuPodSpec({ spot: true }), { provider: c.provider })]);
+      assert.match(v.message, /installs no NVIDIA device plugin/);
+    });
+  });
+
+  describe("gpu-capacity", () => {
+    it("passes when max replicas × GPUs fit the GPU pools (placeholders excluded)", async () => {
+      const c = aks(); // gpuspot: 3 nodes × 1 GPU
+      const pc = priorityClass("wp-overprovisioning", -10, { provider: c.provider });
+      const headroom = deployment("headroom", { ...gpuPodSpec({ spot: true }), priorityClassName: "wp-overprovisioning" }, { provider: c.provider, replicas: 1 });
+      const rs = [...c.all, pc, headroom, deployment("t", gpuPodSpec({ spot: true }), { provider: c.provider }), scaledObject("t", "t", { maxReplicaCount: 2 }, { provider: c.provider }), deployment("l", gpuPodSpec({ spot: true }), { provider: c.provider }), scaledObject("l", "l", { maxReplicaCount: 1 }, { provider: c.provider })];
+      assert.deepStrictEqual(await check(gpuCapacity, rs), []);
+    });
+    it("fails a worker max beyond the cluster's GPUs, naming workers, demand and capacity", async () => {
+      const c = aks();
+      const rs = [...c.all, deployment("t", gpuPodSpec({ spot: true }), { provider: c.provider }), scaledObject("t", "t", { maxReplicaCount: 2 }, { provider: c.provider }), scaledJob("render", gpuPodSpec({ spot: true }), { maxReplicaCount: undefined }, { provider: c.provider })];
+      const [v] = await check(gpuCapacity, rs);
+      assert.strictEqual(v.enforcementLevel, "advisory");
+      assert.match(v.message, /cluster dev-aks: GPU workers t \(max 2 \[ScaledObject max\] × 1 GPU = 2\), render \(max 100 \[ScaledJob maxReplicaCount \(KEDA default\)\] × 1 GPU = 100\) can demand 102 GPUs/);
+      assert.match(v.message, /gpuspot \(3 nodes × 1 GPU = 3\) hold 3/);
+      const prod = await check(gpuCapacity, rs, { config: { "gpu-capacity": "mandatory" } });
+      assert.strictEqual(prod[0].enforcementLevel, "mandatory");
+    });
+    it("fails on-demand-only workers that exceed the on-demand GPU pools even when the total fits", async () => {
+      const c = aks({ pools: [{ name: "gpuspot", vmSize: "Standard_NC8as_T4_v3", spot: true, gpu: true, max: 10 }, { name: "gpu", vmSize: "Standard_NC8as_T4_v3", gpu: true, max: 6 }] });
+      const p = { provider: c.provider };
+      const rs = [...c.all, deployment("llm", gpuPodSpec(), p), scaledObject("llm", "llm", { maxReplicaCount: 4 }, p), scaledJob("renderer", gpuPodSpec(), { maxReplicaCount: 4 }, p)];
+      const [v] = await check(gpuCapacity, rs);
+      assert.match(v.message, /llm .*renderer .* can only use GPU pool\(s\) gpu \(6 nodes × 1 GPU = 6\) and can demand 8 GPUs, more than the 6/);
+    });
+    it("counts EKS node groups by instance type when the gpu-count label is absent", async () => {
+      const e = eks({ nodeGroups: [{ nodeGroupName: "gpu", capacityType: "ON_DEMAND", instanceTypes: ["g5.12xlarge"], scalingConfig: { minSize: 0, maxSize: 1, desiredSize: 0 }, labels: { "worker-platform/gpu": "true" }, taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }] }] });
+      const p = { provider: e.provider, stack: "prod" };
+      const ok = [...e.all, deployment("w", gpuPodSpec(), p), scaledObject("w", "w", { maxReplicaCount: 4 }, p)];
+      assert.deepStrictEqual(await check(gpuCapacity, ok, { stack: "prod" }), []);
+      const over = [...e.all, deployment("w", gpuPodSpec(), p), scaledObject("w", "w", { maxReplicaCount: 5 }, p)];
+      assert.match((await check(gpuCapacity, over, { stack: "prod" }))[0].message, /can demand 5 GPUs, but its GPU pools gpu \(1 nodes × 4 GPU = 4\) hold 4/);
+    });
+  });
+});

@@ -1,0 +1,105 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { Workloads } from "../components/workloads";
+import { autoscalingPolicies } from "../policy/rules/autoscaling";
+import { schedulingGpuPolicies } from "../policy/rules/scheduling-gpu";
+import { secretPolicies } from "../policy/rules/secrets";
+import { workloadSecurityPolicies } from "../policy/rules/workload-security";
+import { loadConfig } from "../stacks/load";
+import { RecordedResource, runUnderMocks } from "../tools/harness";
+import { toManifests, validateManifests } from "../tools/manifests";
+import { evaluatePolicies, readPolicyConfig } from "../tools/run-policies";
+import { readStackFile } from "../tools/stack-file";
+import { fakeAddons, handleFromConfig } from "./helpers/clusters";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Obj = Record<string, any>;
+const root = path.resolve(__dirname, "..");
+
+/** Builds Workloads for every cluster of a shipped stack on handles derived from its own cluster config. */
+async function buildStack(stack: string) {
+  const file = readStackFile(stack, root);
+  const source = {
+    keys: () => Object.keys(file.config).map((k) => k.split(":")[1]),
+    get: (k: string) => file.config[`worker-platform:${k}`],
+    isSecret: (k: string) => file.secretKeys.includes(`worker-platform:${k}`),
+  };
+  const { config } = loadConfig(source);
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
+  try {
+    const { resources } = await runUnderMocks(
+      () => {
+        for (const c of config.clusters) {
+          const cluster = handleFromConfig(c, new pulumi.ComponentResource("test:index:Cluster", c.name, {}));
+          new Workloads(c.name, { cluster, addons: fakeAddons(c.name), config });
+        }
+      },
+      { stack, config: file.config, secretKeys: file.secretKeys },
+    );
+    return { config, resources, warnings };
+  } finally {
+    console.warn = original;
+  }
+}
+
+// The pack's rules about what Workloads creates (cloud and node-pool rules need the cluster components).
+const RULES = [...workloadSecurityPolicies, ...secretPolicies, ...schedulingGpuPolicies, ...autoscalingPolicies];
+
+describe("workloads: the shipped stacks", function () {
+  this.timeout(120_000);
+  const built: Record<string, { config: any; resources: RecordedResource[]; warnings: string[] }> = {};
+  before(async () => {
+    for (const stack of ["dev", "prod", "local"]) built[stack] = await buildStack(stack);
+  });
+
+  for (const stack of ["dev", "prod", "local"]) {
+    it(`${stack}: every configured worker and service exists on each of its clusters`, () => {
+      const { config, resources } = built[stack];
+      for (const c of config.clusters) {
+        const onCluster = (type: string, name: string) => resources.some((r) => r.type === type && r.name === `${c.name}-${name}` && r.provider?.includes(`::${c.name}::`));
+        for (const w of config.workers) assert.ok(onCluster(`kubernetes:keda.sh/v1alpha1:${w.mode === "job" ? "ScaledJob" : "ScaledObject"}`, w.name), `${stack}/${c.name}: ${w.name}`);
+        for (const s of config.services) assert.ok(onCluster("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", s.name), `${stack}/${c.name}: ${s.name}`);
+      }
+    });
+
+    it(`${stack}: every Kubernetes object validates against the Kubernetes and KEDA schemas`, async () => {
+      const problems = await validateManifests(toManifests(built[stack].resources));
+      assert.deepEqual(problems.map((p) => p.message), []);
+    });
+
+    it(`${stack}: no violation of the pack's workload, secret, scheduling and autoscaling rules (stack's policy config)`, async () => {
+      // One cluster at a time: without cloud cluster resources the policy model takes every provider for an
+      // "existing" cluster and conflates two of them under one stack (StackModel.locate walks up to the stack).
+      for (const c of built[stack].config.clusters) {
+        const mine = built[stack].resources.filter((r) => !r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes" ? true : r.type === "pulumi:providers:kubernetes" ? r.name === c.name : r.provider?.includes(`::${c.name}::`));
+        const violations = await evaluatePolicies(mine, { stack, policyConfig: readPolicyConfig(stack), policies: RULES });
+        assert.deepEqual(violations.map((v) => `${c.name}: [${v.enforcementLevel}] ${v.policy}: ${v.message}`), []);
+      }
+    });
+
+    it(`${stack}: no secret value in plaintext outside Secrets`, () => {
+      for (const r of built[stack].resources) {
+        if (r.type === "kubernetes:core/v1:Secret" || r.type.startsWith("random:")) continue;
+        const plain = JSON.stringify(r.plainInputs);
+        assert.ok(!plain.includes("offline-placeholder-secret") && !/offline-[a-z0-9-]+-password/.test(plain), `${r.type} ${r.name}`);
+      }
+    });
+  }
+
+  it("prod: warm headroom placeholders on the pools that ask for them; PDBs for every deployment-mode worker and service", () => {
+    const { resources } = built.prod;
+    const headroom = resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.plainInputs.metadata as Obj).name.startsWith("gpu-headroom-"));
+    assert.deepEqual(headroom.map((r) => r.name).sort(), ["prod-aks-gpu-headroom-gpu", "prod-eks-gpu-headroom-gpu"]);
+    const pdbs = resources.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget").map((r) => (r.plainInputs.metadata as Obj).name);
+    assert.deepEqual([...new Set(pdbs)].sort(), ["api", "embedder", "llm", "transcriber"]);
+  });
+
+  it("local: GPU workers fall back to CPU with a warning each, and request no GPU", () => {
+    const { resources, warnings } = built.local;
+    assert.ok(!resources.some((r) => JSON.stringify(r.plainInputs).includes("nvidia.com/gpu")));
+    for (const w of ["transcriber", "llm"]) assert.equal(warnings.filter((x) => x.includes(`worker ${w}:`) && x.includes("runs on CPU")).length, 1, w);
+  });
+});
