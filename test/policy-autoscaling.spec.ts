@@ -79,6 +79,17 @@ describe("policy: autoscaling", () => {
     it("passes one ScaledObject per workload", async () => {
       assert.deepStrictEqual(await check(singleAutoscaler, [deployment("w"), scaledObject("so", "w"), deployment("api"), hpa("api", "api")]), []);
     });
+    it("keeps two existing clusters apart: the same workload name in each is not two autoscalers", async () => {
+      const platform = res("worker-platform:platform:Platform", "wp", {});
+      const objects = ["local-a", "local-b"].flatMap((cluster) => {
+        const component = res("worker-platform:cluster:ExistingCluster", cluster, {}, { parent: platform });
+        const provider = res("pulumi:providers:kubernetes", cluster, {}, { parent: component });
+        const d = deployment(`${cluster}-w`, podSpec(), { provider, parent: platform });
+        (d.plainInputs.metadata as Record<string, unknown>).name = "w";
+        return [component, provider, d, scaledObject(`${cluster}-so`, "w", {}, { provider, parent: platform })];
+      });
+      assert.deepStrictEqual(await check(singleAutoscaler, [platform, ...objects]), []);
+    });
     it("fails an HPA and a ScaledObject on one target", async () => {
       const [v] = await check(singleAutoscaler, [deployment("w"), scaledObject("so", "w"), hpa("h", "w")]);
       assert.match(v.message, /scaled by ScaledObject wp-workloads\/so and HorizontalPodAutoscaler wp-workloads\/h/);

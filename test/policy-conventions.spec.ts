@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, LABELS } from "../components/cluster/labels";
 import { CPU_ONLY_FAMILIES, GPU_MACHINE_TYPES } from "../stacks/machine-types";
+import { MAX_JOB_DURATION_ANNOTATION } from "../components/workloads/worker";
 import * as pack from "../policy/rules/lib/platform";
 
 /**
@@ -19,5 +20,8 @@ describe("policy: conventions shared with the program", () => {
   it("GPU machine types and CPU-only families", () => {
     assert.deepStrictEqual(pack.GPU_MACHINE_TYPES, GPU_MACHINE_TYPES);
     assert.deepStrictEqual(pack.CPU_ONLY_FAMILIES.map(String), CPU_ONLY_FAMILIES.map(String));
+  });
+  it("the worker annotation scale-in-safety reads", () => {
+    assert.equal(pack.MAX_JOB_DURATION_ANNOTATION, MAX_JOB_DURATION_ANNOTATION);
   });
 });

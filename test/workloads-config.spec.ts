@@ -58,4 +58,15 @@ describe("workloads config: invalid workers and services are rejected", () => {
     const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ replicas: { min: 0 } })] }));
     assert.deepEqual(found, ["workers[0].replicas.max: must be number, got nothing (required)"]);
   });
+
+  it("names that would collide in the namespace: a worker named like a queue, a secret named like a queue's own", () => {
+    const found = problems({
+      ...withQueue({ ...minimalStack(), workers: [cpuWorker({ name: "q" })] }),
+      secrets: [{ name: "q-auth", data: { k: { generate: { length: 32 } } } }],
+    });
+    assert.deepEqual(found.sort(), [
+      'secrets[0].name: "q-auth" is the name of a Secret queue "q" creates; choose another name, got "q-auth"',
+      'workers[0].name: "q" is also a queue name; names must differ (they share a namespace), got "q"',
+    ]);
+  });
 });

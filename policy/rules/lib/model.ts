@@ -57,8 +57,12 @@ export class StackModel {
     for (const r of resources.filter((r) => CLUSTER_TYPES.includes(r.type))) {
       this.clusters.push({ name: clusterName(r), cloud: r.type === CLOUD.aksCluster ? "azure" : "aws", resource: r, providers: [], pools: [], charts: [] });
     }
-    for (const p of resources.filter((r) => r.type === T.K8sProvider)) {
-      let c = this.locate(p, new Set());
+    // Locate every provider among the cloud clusters first: an existing cluster (no cloud resource) must never be
+    // matched to another existing cluster's provider by walking up to a shared ancestor component.
+    const providers = resources.filter((r) => r.type === T.K8sProvider);
+    const located = providers.map((p) => this.locate(p, new Set()));
+    for (const [i, p] of providers.entries()) {
+      let c = located[i];
       if (!c) {
         // No cloud cluster behind it: an existing cluster (kind, k3d, a shared cluster), known only by its provider.
         c = { name: p.name, cloud: "existing", providers: [], pools: [], charts: [] };

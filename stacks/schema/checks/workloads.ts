@@ -17,6 +17,19 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
   cfg.services.forEach((s, i) => {
     if (workerNames.has(s.name)) issue(ctx, ["services", i, "name"], `"${s.name}" is also a worker name; names must differ`, s.name);
   });
+  // Queues, workers and services share the namespace: each gets a Service/ServiceAccount/PDB named after it.
+  const queueNames = new Set(cfg.queues.map((q) => q.name));
+  for (const key of ["workers", "services"] as const) {
+    cfg[key].forEach((x, i) => {
+      if (queueNames.has(x.name)) issue(ctx, [key, i, "name"], `"${x.name}" is also a queue name; names must differ (they share a namespace)`, x.name);
+    });
+  }
+  // Each queue owns the Secrets <queue>-auth (its credentials) and <queue>-keda (KEDA's view of them).
+  const queueSecrets = new Map(cfg.queues.flatMap((q) => [[`${q.name}-auth`, q.name], [`${q.name}-keda`, q.name]]));
+  cfg.secrets.forEach((s, i) => {
+    const q = queueSecrets.get(s.name);
+    if (q) issue(ctx, ["secrets", i, "name"], `"${s.name}" is the name of a Secret queue "${q}" creates; choose another name`, s.name);
+  });
 
   const secrets = new Map(cfg.secrets.map((s) => [s.name, s]));
   const checkSecretRef = (path: Path, ref: { secret: string; key: string } | undefined) => {
