@@ -33,8 +33,9 @@ export const EKS_GPU_LABEL = "k8s.amazonaws.com/accelerator";
 export const EKS_CAPACITY_LABEL = "eks.amazonaws.com/capacityType";
 
 /**
- * Regex of a managed node group's ASG name (the autoscaler's node-group id on AWS): `eks-<nodegroup>-<uuid>`. The
- * `-` after the name keeps `gpu` from matching `gpuspot`.
+ * Regex of a managed node group's ASG name (the autoscaler's node-group id on AWS): `eks-<nodegroup>-<uuid>` (the
+ * node group name is in it since aws/containers-roadmap #1304 shipped; groups from before 2021 are `eks-<uuid>`, which
+ * this misses: recreate them). The `-` after the name keeps `gpu` from matching `gpuspot`.
  */
 export const eksNodeGroupRegex = (pool: string) => `^eks-${pool}-.*`;
 
