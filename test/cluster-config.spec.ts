@@ -3,8 +3,8 @@ import { ConfigError, loadConfig } from "../stacks/load";
 import { sourceOf } from "./helpers/config";
 
 /** Problems reported for a stack with one cluster of the given cloud and pools. */
-function problems(cloud: "azure" | "aws", pools: Record<string, unknown>[]): string[] {
-  const cluster = { name: "c", cloud, region: cloud === "azure" ? "westeurope" : "eu-west-1", kubernetesVersion: "1.34", pools };
+function problems(cloud: "azure" | "aws", pools: Record<string, unknown>[], kubernetesVersion = "1.34"): string[] {
+  const cluster = { name: "c", cloud, region: cloud === "azure" ? "westeurope" : "eu-west-1", kubernetesVersion, pools };
   try {
     loadConfig(sourceOf({ platform: { environment: "test" }, clusters: [cluster] }));
     return [];
@@ -47,5 +47,10 @@ describe("cluster pool config: invalid combinations are rejected, naming the key
 
   it("a pool name AKS would refuse", () => {
     has(problems("aws", [system({ machineTypes: ["m6i.xlarge"], name: "System-Pool" })]), "clusters[0].pools[0].name:", /lowercase/);
+  });
+
+  it("a Kubernetes version older than the workers need", () => {
+    has(problems("azure", [system()], "1.29"), "clusters[0].kubernetesVersion:", /must be 1\.30 or later \(workers use the preStop sleep action/);
+    assert.deepEqual(problems("azure", [system()], "1.30").filter((p) => p.startsWith("clusters[0].kubernetesVersion:") && /1\.30 or later/.test(p)), []);
   });
 });

@@ -62,7 +62,14 @@ export const autoscalerProfile = z.strictObject({
 });
 export type AutoscalerProfile = z.infer<typeof autoscalerProfile>;
 
-const kubernetesVersion = z.string().regex(/^1\.[0-9]{2}$/, { error: "must be a Kubernetes minor version such as 1.34" });
+/** Minor versions before this lack what workers rely on: the preStop `sleep` action (PodLifecycleSleepAction, 1.30). */
+export const MIN_KUBERNETES_MINOR = 30;
+const kubernetesVersion = z
+  .string()
+  .regex(/^1\.[0-9]{2}$/, { error: "must be a Kubernetes minor version such as 1.34" })
+  .refine((v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR, {
+    error: `must be 1.${MIN_KUBERNETES_MINOR} or later (workers use the preStop sleep action, Kubernetes 1.30+)`,
+  });
 
 const clusterBase = {
   /** Cluster name; prefixes every cloud resource of the cluster. */
