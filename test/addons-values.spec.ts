@@ -80,8 +80,10 @@ describe("add-ons: placement derived from the pools", () => {
         for (const [what, r] of blocks) {
           assert.ok(r?.requests?.cpu && r.requests.memory && r.limits?.memory, `${kind} ${release} ${what}`);
         }
-        const priority = release === "prometheus" ? v.server.priorityClassName : v.priorityClassName;
-        assert.equal(priority, release === "nvidia-device-plugin" ? "system-node-critical" : "system-cluster-critical", `${kind} ${release}`);
+        const priorities = release === "prometheus" ? [v.server.priorityClassName, v["kube-state-metrics"].priorityClassName] : [v.priorityClassName];
+        for (const priority of priorities) {
+          assert.equal(priority, release === "nvidia-device-plugin" ? "system-node-critical" : "system-cluster-critical", `${kind} ${release}`);
+        }
       }
     }
   });

@@ -64,6 +64,10 @@ describe("offline plan", function () {
     const k8s = doc.steps.filter((s: { newState: { type: string; custom: boolean } }) => s.newState.custom && s.newState.type.startsWith("kubernetes:"));
     assert.ok(k8s.length > 0);
     for (const s of k8s) assert.match(s.newState.provider ?? "", /pulumi:providers:kubernetes::/, `${s.urn} has no explicit provider`);
+    // AWS resources too: each EKS cluster has its own provider for its region.
+    const aws = doc.steps.filter((s: { newState: { type: string; custom: boolean } }) => s.newState.custom && s.newState.type.startsWith("aws:"));
+    assert.ok(aws.length > 0);
+    for (const s of aws) assert.match(s.newState.provider ?? "", /pulumi:providers:aws::/, `${s.urn} has no explicit provider`);
     assert.ok(doc.steps.some((s: { newState: { protect: boolean } }) => s.newState.protect), "prod protects its clusters");
     assert.ok(doc.steps.some((s: { newState: { dependencies: string[] } }) => s.newState.dependencies.length > 0));
   });
@@ -78,6 +82,16 @@ describe("offline plan", function () {
         assert.ok(!/offline-[a-z0-9-]+-password/.test(text), `${file} contains a generated password`);
       }
       assert.ok(fs.readFileSync(path.join(outDir, stack, "plan.json"), "utf8").includes('"[secret]"'));
+    }
+  });
+
+  it("every stack disables the default providers it never needs, so a resource without one fails instead of deploying", async () => {
+    const { parse } = await import("yaml");
+    for (const stack of ["dev", "prod", "local"]) {
+      const file = parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+      const disabled = file.config["pulumi:disable-default-providers"] as string[];
+      assert.ok(disabled?.includes("kubernetes"), `${stack}: kubernetes default provider not disabled`);
+      if (stack !== "local") assert.ok(disabled.includes("aws"), `${stack}: aws default provider not disabled`);
     }
   });
 

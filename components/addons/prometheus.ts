@@ -54,6 +54,8 @@ export const prometheus: HelmAddon<"prometheus"> = {
         enabled: true,
         nodeSelector,
         tolerations,
+        // Sub-chart key (prometheus-community/kube-state-metrics values.yaml `priorityClassName`).
+        priorityClassName: "system-cluster-critical",
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
       },
     };
