@@ -50,3 +50,44 @@ export function knownGpuCount(machineType: string): number | undefined {
   if (CPU_ONLY_FAMILIES.some((re) => re.test(machineType))) return 0;
   return undefined;
 }
+
+/** vCPUs of an EC2 size (current Nitro families: m/c/r 5th gen and later, g4dn, g5, g6, g6e). */
+const EC2_SIZE_VCPUS: Record<string, number> = {
+  large: 2, xlarge: 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64, "24xlarge": 96, "48xlarge": 192,
+};
+/** GiB per vCPU and GPU model per EC2 family (AWS EC2 instance type pages: general purpose, compute, memory, accelerated). */
+const EC2_FAMILIES: { re: RegExp; gibPerVcpu: number; gpuModel?: string }[] = [
+  { re: /^m[5-8][a-z]*$/, gibPerVcpu: 4 },
+  { re: /^c[5-8][a-z]*$/, gibPerVcpu: 2 },
+  { re: /^r[5-8][a-z]*$/, gibPerVcpu: 8 },
+  { re: /^g4dn$/, gibPerVcpu: 4, gpuModel: "T4" },
+  { re: /^g5$/, gibPerVcpu: 4, gpuModel: "A10G" },
+  { re: /^g6$/, gibPerVcpu: 4, gpuModel: "L4" },
+  { re: /^g6e$/, gibPerVcpu: 8, gpuModel: "L40S" },
+];
+
+export interface InstanceShape {
+  vcpus: number;
+  memoryGiB: number;
+  gpus: number;
+  gpuModel?: string;
+}
+
+/**
+ * vCPUs, memory and GPUs of an EC2 instance type, when its family and size are known; undefined otherwise. Used to
+ * keep the instance types of one node group alike: the cluster autoscaler builds a group's template node from one of
+ * its types, so mixed shapes make it add nodes that cannot hold the pending pod or too few of them
+ * (kubernetes/autoscaler cloudprovider/aws README, "Using Mixed Instances Policies and Spot Instances").
+ */
+export function ec2Shape(type: string): InstanceShape | undefined {
+  const m = /^([a-z0-9-]+)\.([0-9]*x?large)$/.exec(type);
+  if (!m) return undefined;
+  const family = EC2_FAMILIES.find((f) => f.re.test(m[1]));
+  const vcpus = EC2_SIZE_VCPUS[m[2]];
+  if (!family || !vcpus) return undefined;
+  const gpus = knownGpuCount(type);
+  if (family.gpuModel && gpus === undefined) return undefined;
+  return { vcpus, memoryGiB: vcpus * family.gibPerVcpu, gpus: gpus ?? 0, ...(family.gpuModel ? { gpuModel: family.gpuModel } : {}) };
+}
+
+export const describeShape = (s: InstanceShape) => `${s.vcpus} vCPU, ${s.memoryGiB} GiB${s.gpus ? `, ${s.gpus}× ${s.gpuModel}` : ""}`;

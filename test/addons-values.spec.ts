@@ -29,9 +29,10 @@ describe("add-ons: placement derived from the pools", () => {
     assert.deepEqual(runs.aks.values("prometheus")["kube-state-metrics"].tolerations, [tol(SYSTEM_TAINT)]);
   });
 
-  it("EKS: the untainted system pool needs no toleration; existing (no system pool): no constraint", () => {
-    assert.deepEqual(runs.eks.values("keda").tolerations, []);
+  it("EKS: the system pool is tainted CriticalAddonsOnly as on AKS, and tolerated; existing (no system pool): no constraint", () => {
+    assert.deepEqual(runs.eks.values("keda").tolerations, [tol(SYSTEM_TAINT)]);
     assert.equal(runs.eks.values("keda").nodeSelector["worker-platform/role"], "system");
+    assert.equal(runs.eks.values("keda").nodeSelector["eks.amazonaws.com/capacityType"], "ON_DEMAND");
     assert.deepEqual(runs.existing.values("keda").nodeSelector, {});
     assert.deepEqual(runs.existing.values("keda").tolerations, []);
   });

@@ -3,7 +3,11 @@ import { createCluster } from "../components/cluster";
 import type { ClusterHandle } from "../components/cluster/handle";
 import { AKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels";
 import { loadConfig } from "../stacks/load";
+import { AKS_RBAC_CLUSTER_ADMIN_ROLE } from "../components/cluster/aks";
+import { withKubeloginMode } from "../components/cluster/kubeconfig";
 import { RecordedResource, runUnderMocks } from "../tools/harness";
+import { SUBSCRIPTION_ID } from "../tools/mocks";
+import { parse } from "yaml";
 import { sourceOf } from "./helpers/config";
 
 const T = {
@@ -13,6 +17,7 @@ const T = {
   provider: "pulumi:providers:kubernetes",
   configMap: "kubernetes:core/v1:ConfigMap",
   component: "worker-platform:cluster:AksCluster",
+  roleAssignment: "azure-native:authorization:RoleAssignment",
 };
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -212,6 +217,23 @@ describe("AksCluster", () => {
     assert.equal(dev.kubeconfigSecret, true);
   });
 
+  it("grants the identity running Pulumi the AKS RBAC Cluster Admin role on the cluster, before the provider is used", () => {
+    const ra = dev.one(T.roleAssignment);
+    const inputs = ra.inputs as Obj;
+    assert.equal(inputs.principalId, "00000000-0000-4000-8000-000000000003"); // getClientConfig's objectId (tools/mocks.ts)
+    assert.equal(inputs.roleDefinitionId, `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${AKS_RBAC_CLUSTER_ADMIN_ROLE}`);
+    assert.match(String(inputs.scope), /\/providers\/Microsoft\.ContainerService\/managedClusters\/c1$/);
+    assert.ok(dev.one(T.provider).dependencies.includes(ra.urn), "the provider must wait for the role assignment");
+  });
+
+  it("switches the kubeconfig's kubelogin to a non-interactive login (azurecli by default), without the interactive client id", () => {
+    const args = execArgs(String(dev.one(T.provider).plainInputs.kubeconfig));
+    assert.deepEqual(args.slice(-2), ["--login", "azurecli"]);
+    assert.equal(args.filter((a) => a === "--login").length, 1);
+    assert.ok(!args.includes("--client-id") && !args.includes("devicecode"), args.join(" "));
+    for (const kept of ["get-token", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--tenant-id", "--environment"]) assert.ok(args.includes(kept), kept);
+  });
+
   it("waits for the cluster and every AgentPool (ready)", async () => {
     const urns = await Promise.all(dev.handle.ready.map((r) => new Promise<string>((res) => r.urn.apply(res))));
     const expected = [dev.one(T.cluster), ...dev.all(T.pool)].map((r) => r.urn).sort();
@@ -258,10 +280,45 @@ describe("AksCluster", () => {
       for (const p of r.all(T.pool)) assert.equal(p.inputs.resourceGroupName, "shared-rg");
     });
 
+    it("grants no cluster role when grantDeployerClusterAdmin is false; the provider then waits for the cluster only", async () => {
+      const r = await run(aksStack({ azure: { grantDeployerClusterAdmin: false } }));
+      assert.equal(r.all(T.roleAssignment).length, 0);
+      const deps = r.one(T.provider).dependencies;
+      assert.ok(deps.includes(r.one(T.cluster).urn));
+      assert.ok(!deps.some((d) => d.includes("RoleAssignment")), deps.join(", "));
+    });
+
+    it("devicecode login keeps the interactive client id", async () => {
+      const r = await run(aksStack({ azure: { kubeloginMode: "devicecode" } }));
+      const args = execArgs(String(r.one(T.provider).plainInputs.kubeconfig));
+      assert.deepEqual(args.slice(-2), ["--login", "devicecode"]);
+      assert.ok(args.includes("--client-id"));
+    });
+
     it("writes no priority ConfigMap with another expander", async () => {
       const r = await run(aksStack({ azure: { expander: "least-waste" } }));
       assert.equal(r.all(T.configMap).length, 0);
       assert.equal((r.one(T.cluster).inputs as Obj).autoScalerProfile.expander, "least-waste");
     });
+  });
+});
+
+/** The args of the kubeconfig's (only) exec user. */
+function execArgs(kubeconfig: string): string[] {
+  const doc = parse(kubeconfig) as Obj;
+  assert.equal(doc.users.length, 1);
+  return doc.users[0].user.exec.args;
+}
+
+describe("withKubeloginMode", () => {
+  const kubeconfig = (args: string[], command = "kubelogin") =>
+    `apiVersion: v1\nkind: Config\nusers:\n  - name: u\n    user:\n      exec:\n        command: ${command}\n        args: [${args.join(", ")}]\n`;
+  it("replaces -l/--login and keeps other flags with their values", () => {
+    const out = execArgs(withKubeloginMode(kubeconfig(["get-token", "-l", "devicecode", "--server-id", "s", "--client-id", "c"]), "workloadidentity"));
+    assert.deepEqual(out, ["get-token", "--server-id", "s", "--login", "workloadidentity"]);
+  });
+  it("adds --login when absent and leaves other exec plugins alone", () => {
+    assert.deepEqual(execArgs(withKubeloginMode(kubeconfig(["get-token", "--server-id", "s"]), "msi")), ["get-token", "--server-id", "s", "--login", "msi"]);
+    assert.deepEqual(execArgs(withKubeloginMode(kubeconfig(["eks", "get-token"], "aws"), "msi")), ["eks", "get-token"]);
   });
 });

@@ -38,9 +38,9 @@ function eksStack(over: { production?: boolean; cluster?: Obj; aws?: Obj; addons
         autoscaler: { maxGracefulTerminationSec: 900 },
         pools: [
           { name: "system", role: "system", machineTypes: ["m6i.xlarge"], min: 2, max: 4 },
-          { name: "gpuspot", machineTypes: ["g5.xlarge", "g6.xlarge"], gpu: { count: 1, type: "nvidia-a10g" }, spot: true, min: 0, max: 10, labels: { team: "ml" } },
+          { name: "gpuspot", machineTypes: ["g5.xlarge"], gpu: { count: 1, type: "nvidia-a10g" }, spot: true, min: 0, max: 10, labels: { team: "ml" } },
           { name: "gpu", machineTypes: ["g5.12xlarge"], gpu: { count: 4, type: "nvidia-a10g" }, min: 0, max: 2 },
-          { name: "cpu", machineTypes: ["m6i.2xlarge"], min: 1, max: 10, diskSizeGb: 64 },
+          { name: "cpu", machineTypes: ["m6i.2xlarge", "m6a.2xlarge", "m7i.2xlarge"], min: 1, max: 10, diskSizeGb: 64 },
         ],
         ...over.cluster,
       },
@@ -138,7 +138,9 @@ describe("EksCluster", () => {
     const gpuspot = dev.one(T.nodeGroup, "c2-gpuspot").inputs as Obj;
     assert.equal(gpuspot.nodeGroupName, "gpuspot");
     assert.equal(gpuspot.capacityType, "SPOT");
-    assert.deepEqual(gpuspot.instanceTypes, ["g5.xlarge", "g6.xlarge"]);
+    assert.deepEqual(gpuspot.instanceTypes, ["g5.xlarge"]);
+    // Every type of a pool goes to its node group (spot diversity).
+    assert.deepEqual((dev.one(T.nodeGroup, "c2-cpu").inputs as Obj).instanceTypes, ["m6i.2xlarge", "m6a.2xlarge", "m7i.2xlarge"]);
     assert.equal(gpuspot.amiType, "AL2023_x86_64_NVIDIA");
     assert.deepEqual(gpuspot.labels, {
       team: "ml",
@@ -176,7 +178,31 @@ describe("EksCluster", () => {
       assert.ok(ng.dependencies.includes(cni.urn), ng.name);
       assert.ok(coredns.dependencies.includes(ng.urn), `coredns after ${ng.name}`);
     }
-    assert.deepEqual(dev.all(T.addon).map((a) => a.inputs.addonName).sort(), ["coredns", "kube-proxy", "vpc-cni"]);
+    assert.deepEqual(dev.all(T.addon).map((a) => a.inputs.addonName).sort(), ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+  });
+
+  it("turns on the VPC CNI's network policy agent, so the workloads' NetworkPolicies are enforced", () => {
+    const cni = dev.one(T.addon, "c2-vpc-cni");
+    assert.deepEqual(JSON.parse(String(cni.inputs.configurationValues)), { enableNetworkPolicy: "true" });
+  });
+
+  it("adds EBS block storage: the CSI driver add-on with an IRSA role, after the nodes, and a default encrypted gp3 StorageClass", () => {
+    const ebs = dev.one(T.addon, "c2-aws-ebs-csi-driver");
+    const role = dev.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "c2-ebs-csi")!;
+    assert.ok(role, "no EBS CSI role");
+    const trust = JSON.parse(String(role.plainInputs.assumeRolePolicy));
+    assert.deepEqual(Object.values(trust.Statement[0].Condition.StringEquals).sort(), ["sts.amazonaws.com", "system:serviceaccount:kube-system:ebs-csi-controller-sa"]);
+    const attachment = dev.resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.name === "c2-ebs-csi")!;
+    assert.match(String(attachment.plainInputs.policyArn), /:iam::aws:policy\/service-role\/AmazonEBSCSIDriverPolicy$/);
+    for (const ng of dev.all(T.nodeGroup)) assert.ok(ebs.dependencies.includes(ng.urn), `EBS driver after ${ng.name}`);
+    const sc = dev.one("kubernetes:storage.k8s.io/v1:StorageClass");
+    const inputs = sc.inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.equal(inputs.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "true");
+    assert.equal(inputs.provisioner, "ebs.csi.aws.com");
+    assert.deepEqual(inputs.parameters, { type: "gp3", encrypted: "true" });
+    assert.equal(inputs.volumeBindingMode, "WaitForFirstConsumer");
+    assert.ok(sc.dependencies.includes(ebs.urn));
+    assert.ok(dev.handle.ready.length >= 2 && sc.provider?.includes("pulumi:providers:kubernetes::c2"), "the StorageClass uses the cluster's provider");
   });
 
   it("scale from zero: tags the ASG of the spot GPU group (min 0) with its labels, taints and GPUs, not propagated", () => {

@@ -26,7 +26,7 @@ describe("stack config", () => {
     it(`accepts the shipped ${stack} stack`, () => {
       const file = readStackFile(stack, path.resolve(__dirname, ".."));
       const source = {
-        keys: () => Object.keys(file.config).map((k) => k.split(":")[1]),
+        keys: () => Object.keys(file.config).filter((k) => k.startsWith("worker-platform:")).map((k) => k.split(":")[1]),
         get: (k: string) => file.config[`worker-platform:${k}`],
         isSecret: (k: string) => file.secretKeys.includes(`worker-platform:${k}`),
       };
@@ -35,6 +35,27 @@ describe("stack config", () => {
       assert.ok(config.clusters.length >= 1);
     });
   }
+
+  it("prod: renderer (job mode) shares the on-demand gpu pool with llm at the same tier, so no preemption warning", () => {
+    const file = readStackFile("prod", path.resolve(__dirname, ".."));
+    const load = (over: Record<string, string> = {}) =>
+      loadConfig({
+        keys: () => Object.keys(file.config).filter((k) => k.startsWith("worker-platform:")).map((k) => k.split(":")[1]),
+        get: (k: string) => over[k] ?? file.config[`worker-platform:${k}`],
+        isSecret: (k: string) => file.secretKeys.includes(`worker-platform:${k}`),
+      });
+    const { config, warnings } = load();
+    const renderer = config.workers.find((w) => w.name === "renderer")!;
+    const llm = config.workers.find((w) => w.name === "llm")!;
+    assert.equal(renderer.mode, "job");
+    assert.equal(renderer.priority, llm.priority);
+    assert.deepEqual(warnings.filter((w) => w.includes("preempt")), []);
+    // one tier lower and both clusters warn
+    const workers = (JSON.parse(file.config["worker-platform:workers"]) as Record<string, unknown>[]).map((w) => (w.name === "renderer" ? { ...w, priority: "standard" } : w));
+    const lowered = load({ workers: JSON.stringify(workers) }).warnings.filter((w) => w.includes("preempt"));
+    assert.equal(lowered.length, 2, lowered.join("\n"));
+    for (const [i, c] of ["prod-aks", "prod-eks"].entries()) assert.match(lowered[i], new RegExp(`job-mode worker renderer \\(standard, 10000\\) shares GPU pool gpu of ${c} with workers\\[1\\] llm \\(critical, 100000\\)`));
+  });
 
   it("fills defaults from the schema", () => {
     const { config } = loadConfig(sourceOf(withQueue({ ...minimalStack(), workers: [cpuWorker()] })));

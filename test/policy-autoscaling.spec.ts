@@ -7,12 +7,18 @@ import {
   scaledObjectMax,
   scaleInSafety,
   scaleTargetExists,
+  scaledWorkloadMarked,
   scaleTargetNoReplicas,
   singleAutoscaler,
 } from "../policy/rules/autoscaling";
-import { aks, check, chart, deployment, eks, hpa, podSpec, res, scaledJob, scaledObject, securedContainer } from "./helpers/policy";
+import { aks, apiService, check, chart, cliChart, deployment, deploymentOutputs, eks, hpa, podSpec, rendered, res, scaledJob, scaledObject, securedContainer } from "./helpers/policy";
 
 const DURATION = { "worker-platform/max-job-duration-seconds": "90" };
+const KEDA = { "worker-platform/scaled-by": "keda" };
+const HPA = { "worker-platform/scaled-by": "hpa" };
+const capAnnotation = (seconds: number) => ({ "worker-platform/autoscaler-max-graceful-termination-seconds": String(seconds) });
+const long = (seconds: number, extra: Record<string, string> = {}, o: { provider?: ReturnType<typeof res> } = {}) =>
+  deployment("long", podSpec({ terminationGracePeriodSeconds: seconds }), { annotations: { "worker-platform/max-job-duration-seconds": String(seconds), ...extra }, ...o });
 const text = (vs: { message: string }[]) => vs.map((v) => v.message).join("\n");
 
 describe("policy: autoscaling", () => {
@@ -66,12 +72,55 @@ describe("policy: autoscaling", () => {
   });
 
   describe("scaled-workload-omits-replicas", () => {
-    it("passes a scaled Deployment without replicas, and a fixed one with", async () => {
-      assert.deepStrictEqual(await check(scaleTargetNoReplicas, [deployment("w"), scaledObject("so", "w"), deployment("fixed", podSpec(), { replicas: 2 })]), []);
+    it("passes an annotated (scaled) Deployment without replicas, and an unannotated fixed one with", async () => {
+      const vs = await check(scaleTargetNoReplicas, [deployment("w", podSpec(), { annotations: KEDA }), deployment("api", podSpec(), { annotations: HPA }), deployment("fixed", podSpec(), { replicas: 2 })]);
+      assert.deepStrictEqual(vs, []);
     });
-    it("fails a scaled Deployment that sets replicas", async () => {
-      const [v] = await check(scaleTargetNoReplicas, [deployment("w", podSpec(), { replicas: 1 }), scaledObject("so", "w")]);
-      assert.match(v.message, /sets spec.replicas 1 but is scaled by ScaledObject wp-workloads\/so/);
+    it("fails an annotated Deployment or StatefulSet whose inputs set replicas", async () => {
+      const sts = deployment("db", podSpec(), { annotations: HPA, replicas: 3 });
+      sts.type = "kubernetes:apps/v1:StatefulSet";
+      sts.urn = sts.urn.replace("kubernetes:apps/v1:Deployment", sts.type);
+      const vs = await check(scaleTargetNoReplicas, [deployment("w", podSpec(), { annotations: KEDA, replicas: 1 }), sts]);
+      assert.strictEqual(vs.length, 2, text(vs));
+      assert.match(vs[0].message, /Deployment wp-workloads\/w is scaled by keda \(worker-platform\/scaled-by\) but sets spec.replicas 1/);
+      assert.match(vs[1].message, /StatefulSet wp-workloads\/db is scaled by hpa .* sets spec.replicas 3/);
+      assert.strictEqual(vs[0].enforcementLevel, "mandatory");
+    });
+    it("is a resource rule (inputs), so it never sees the replicas a live Deployment's outputs always carry", () => {
+      assert.ok("validateResource" in scaleTargetNoReplicas && !("validateStack" in scaleTargetNoReplicas));
+    });
+    it("reports an unknown replicas count as can't run, not a pass", async () => {
+      const d = deployment("w", podSpec(), { annotations: KEDA });
+      ((d.plainInputs as Record<string, any>).spec as Record<string, unknown>).replicas = "[unknown]"; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const [v] = await check(scaleTargetNoReplicas, [d]);
+      assert.match(v.message, /can't run policy 'scaled-workload-omits-replicas' during preview/);
+    });
+  });
+
+  describe("scaled-workload-marked", () => {
+    it("passes autoscaler targets annotated with their autoscaler, and unscaled Deployments without", async () => {
+      const rs = [deployment("w", podSpec(), { annotations: KEDA }), scaledObject("so", "w"), deployment("api", podSpec(), { annotations: HPA }), hpa("api", "api"), deployment("fixed", podSpec(), { replicas: 2 })];
+      assert.deepStrictEqual(await check(scaledWorkloadMarked, rs), []);
+    });
+    it("holds on OUTPUT-shaped props (CLI stack rules): a live annotated Deployment with spec.replicas 1 is fine", async () => {
+      const live = deploymentOutputs("w", podSpec(), { annotations: KEDA, replicas: 1 });
+      assert.strictEqual((live.plainInputs as Record<string, any>).spec.replicas, 1); // eslint-disable-line @typescript-eslint/no-explicit-any
+      assert.deepStrictEqual(await check(scaledWorkloadMarked, [live, scaledObject("so", "w"), deploymentOutputs("api", podSpec(), { annotations: HPA, replicas: 4 }), hpa("api", "api")]), []);
+    });
+    it("fails a target without the annotation (outputs too: the message is about the annotation, never replicas)", async () => {
+      const vs = await check(scaledWorkloadMarked, [deploymentOutputs("w"), scaledObject("so", "w"), deployment("api"), hpa("h", "api")]);
+      assert.strictEqual(vs.length, 2, text(vs));
+      assert.match(vs[0].message, /Deployment wp-workloads\/w is scaled by ScaledObject wp-workloads\/so but lacks the worker-platform\/scaled-by annotation/);
+      assert.doesNotMatch(text(vs), /replicas 1/);
+    });
+    it("skips a Deployment and HPA a Helm chart renders (CLI shape: chart children)", async () => {
+      const c = cliChart("dev-aks-some-chart");
+      const d = deploymentOutputs("srv", podSpec(), { parent: c });
+      assert.deepStrictEqual(await check(scaledWorkloadMarked, [c, d, hpa("srv", "srv", {}, { parent: c })]), []);
+    });
+    it("fails an annotation naming the wrong autoscaler", async () => {
+      const [v] = await check(scaledWorkloadMarked, [deployment("api", podSpec(), { annotations: KEDA }), hpa("h", "api")]);
+      assert.match(v.message, /worker-platform\/scaled-by is 'keda' but it is scaled by HorizontalPodAutoscaler wp-workloads\/h \(expected 'hpa'\)/);
     });
   });
 
@@ -121,6 +170,36 @@ describe("policy: autoscaling", () => {
     });
   });
 
+  describe("scale-in-safety: where the cluster autoscaler's cap comes from", () => {
+    it("reads the worker's grace-cap annotation first (what holds under the CLI, where chart values are not visible)", async () => {
+      const e = eks();
+      const p = { provider: e.provider };
+      // The chart's values say 600, the annotation 3600: the annotation wins.
+      const ca = chart("prod-eks-cluster-autoscaler", "cluster-autoscaler", { extraArgs: { "max-graceful-termination-sec": 600 } }, p);
+      assert.deepStrictEqual(await check(scaleInSafety, [...e.all, ca, long(1800, capAnnotation(3600), p), scaledObject("so", "long", {}, p)]), []);
+      const [v] = await check(scaleInSafety, [...e.all, ca, long(1800, capAnnotation(900), p), scaledObject("so", "long", {}, p)]);
+      assert.match(v.message, /1800 s exceeds the cluster autoscaler's max-graceful-termination-sec of 900 s on prod-eks \(from worker-platform\/autoscaler-max-graceful-termination-seconds\)/);
+    });
+    it("AKS: annotation, then the autoScalerProfile", async () => {
+      const c = aks({ cluster: { autoScalerProfile: { maxGracefulTerminationSec: "900" } } });
+      const p = { provider: c.provider };
+      assert.match(text(await check(scaleInSafety, [...c.all, long(1200, {}, p), scaledObject("so", "long", {}, p)])), /of 900 s on dev-aks \(from the AKS autoScalerProfile\)/);
+      assert.deepStrictEqual(await check(scaleInSafety, [...c.all, long(1200, capAnnotation(1200), p), scaledObject("so", "long", {}, p)]), []);
+    });
+    it("EKS offline: the chart's values; CLI: the autoscaler Deployment the chart renders; else 600", async () => {
+      const e = eks();
+      const p = { provider: e.provider };
+      const worker = [long(1800, {}, p), scaledObject("so", "long", {}, p)];
+      const offline = chart("prod-eks-cluster-autoscaler", "cluster-autoscaler", { extraArgs: { "max-graceful-termination-sec": 1800 } }, p);
+      assert.deepStrictEqual(await check(scaleInSafety, [...e.all, offline, ...worker]), []);
+      const cli = cliChart("prod-eks-cluster-autoscaler", p);
+      const args = ["--cloud-provider=aws", "--max-graceful-termination-sec=1800", "--expander=priority,least-waste"];
+      const ca = rendered("Deployment", "cluster-autoscaler", { image: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0", command: ["./cluster-autoscaler"], args }, { ...p, parent: cli });
+      assert.deepStrictEqual(await check(scaleInSafety, [...e.all, cli, ca, ...worker]), []);
+      assert.match(text(await check(scaleInSafety, [...e.all, cli, ...worker])), /of 600 s on prod-eks \(from the cluster autoscaler's default\)/);
+    });
+  });
+
   describe("prometheus-adapter-custom-metrics-only", () => {
     it("passes custom rules only", async () => {
       assert.deepStrictEqual(await check(prometheusAdapterNoExternal, [chart("pa", "prometheus-adapter", { rules: { default: true, custom: [{ seriesQuery: "x" }], external: [] } })]), []);
@@ -129,6 +208,50 @@ describe("policy: autoscaling", () => {
       const api = res("kubernetes:apiregistration.k8s.io/v1:APIService", "ext", { metadata: { name: "v1beta1.external.metrics.k8s.io" }, spec: { service: { name: "prometheus-adapter", namespace: "monitoring" } } });
       const vs = await check(prometheusAdapterNoExternal, [chart("pa", "prometheus-community/prometheus-adapter", { rules: { external: [{ seriesQuery: "q" }], resource: { cpu: {} } } }), api]);
       assert.strictEqual(vs.length, 3, text(vs));
+    });
+  });
+
+  describe("prometheus-adapter-custom-metrics-only (CLI shape: a v4 Chart without values, its APIServices as children)", () => {
+    it("passes an adapter that renders only custom.metrics, next to KEDA's external.metrics", async () => {
+      const c = aks();
+      const p = { provider: c.provider };
+      const pa = cliChart("dev-aks-prometheus-adapter", { ...p, parent: c.addons });
+      const keda = cliChart("dev-aks-keda", { ...p, parent: c.addons });
+      const rs = [...c.all, pa, apiService("v1beta1.custom.metrics.k8s.io", "prometheus-adapter", { ...p, parent: pa }), keda, apiService("v1beta1.external.metrics.k8s.io", "keda-operator-metrics-apiserver", { ...p, parent: keda })];
+      assert.deepStrictEqual(await check(prometheusAdapterNoExternal, rs), []);
+    });
+    it("fails the adapter's external.metrics and metrics.k8s.io APIServices, naming the chart", async () => {
+      const c = aks();
+      const p = { provider: c.provider };
+      const pa = cliChart("dev-aks-prometheus-adapter", { ...p, parent: c.addons });
+      const rs = [...c.all, pa, apiService("v1beta1.external.metrics.k8s.io", "prometheus-adapter", { ...p, parent: pa }), apiService("v1beta1.metrics.k8s.io", "prometheus-adapter", { ...p, parent: pa })];
+      const vs = await check(prometheusAdapterNoExternal, rs);
+      assert.strictEqual(vs.length, 2, text(vs));
+      assert.match(vs[0].message, /APIService v1beta1.external.metrics.k8s.io \(rendered by chart dev-aks-prometheus-adapter\) is served by prometheus-adapter, not KEDA's/);
+      assert.match(vs[1].message, /v1beta1.metrics.k8s.io .* not metrics-server/);
+    });
+  });
+
+  describe("no-metrics-server-chart-on-aks (CLI shape)", () => {
+    it("passes metrics-server rendered on EKS", async () => {
+      const e = eks();
+      const ms = cliChart("prod-eks-metrics-server", { provider: e.provider });
+      assert.deepStrictEqual(await check(noMetricsServerOnAks, [...e.all, ms, apiService("v1beta1.metrics.k8s.io", "metrics-server", { provider: e.provider, parent: ms })]), []);
+    });
+    it("fails a values-less metrics-server chart on AKS, once, by its name and its APIService child", async () => {
+      const c = aks();
+      const p = { provider: c.provider };
+      const ms = cliChart("dev-aks-metrics-server", { ...p, parent: c.addons });
+      const vs = await check(noMetricsServerOnAks, [...c.all, ms, apiService("v1beta1.metrics.k8s.io", "metrics-server", { ...p, parent: ms })]);
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /Chart dev-aks-metrics-server installs metrics-server on AKS cluster dev-aks/);
+    });
+    it("fails a metrics.k8s.io APIService on AKS whatever the chart is called", async () => {
+      const c = aks();
+      const p = { provider: c.provider };
+      const other = cliChart("dev-aks-monitoring-bundle", { ...p, parent: c.addons });
+      const [v] = await check(noMetricsServerOnAks, [...c.all, other, apiService("v1beta1.metrics.k8s.io", "bundle-metrics-server", { ...p, parent: other })]);
+      assert.match(v.message, /APIService v1beta1.metrics.k8s.io \(rendered by chart dev-aks-monitoring-bundle\) on AKS cluster dev-aks would replace/);
     });
   });
 

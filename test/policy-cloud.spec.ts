@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import { aksApiServerAccess, aksEntraAzureRbac, aksLocalAccountsDisabled, aksNetworkPolicy } from "../policy/rules/cloud-aks";
-import { eksAuditLogs, eksEndpointAccess, eksSecretsEncryption } from "../policy/rules/cloud-eks";
+import { eksAuditLogs, eksEndpointAccess, eksNetworkPolicy, eksSecretsEncryption } from "../policy/rules/cloud-eks";
 import { clustersProtected, gpuPoolsBounded, spotPoolsTainted } from "../policy/rules/node-pools";
-import { aks, check, eks } from "./helpers/policy";
+import { aks, check, eks, res } from "./helpers/policy";
 
 const text = (vs: { message: string }[]) => vs.map((v) => v.message).join("\n");
 
@@ -47,6 +47,28 @@ describe("policy: cloud", () => {
     it("eks-audit-logs: passes audit, fails without", async () => {
       assert.deepStrictEqual(await check(eksAuditLogs, eks().all), []);
       assert.match(text(await check(eksAuditLogs, eks({ cluster: { enabledClusterLogTypes: ["api"] } }).all)), /lacks audit/);
+    });
+    it("eks-network-policy: passes a vpc-cni add-on with enableNetworkPolicy \"true\", found by dependency while clusterName is unknown", async () => {
+      assert.deepStrictEqual(await check(eksNetworkPolicy, eks().all), []);
+      // CLI shape (outputs): clusterName known, no dependency recorded.
+      const e = eks({ vpcCni: false });
+      const addon = res("aws:eks/addon:Addon", "prod-eks-vpc-cni", { clusterName: "prod-eks", addonName: "vpc-cni", addonVersion: "v1.20.4-eksbuild.1", configurationValues: '{"enableNetworkPolicy":"true"}', arn: "arn:aws:eks:eu-west-1:123456789012:addon/prod-eks/vpc-cni/x" }, { stack: "prod" });
+      assert.deepStrictEqual(await check(eksNetworkPolicy, [...e.all, addon]), []);
+    });
+    it("eks-network-policy: fails a vpc-cni add-on without the setting, with it false, and a cluster without the add-on", async () => {
+      const [none] = await check(eksNetworkPolicy, eks({ vpcCni: {} }).all);
+      assert.match(none.message, /EKS cluster prod-eks: vpc-cni add-on prod-eks-vpc-cni sets no configurationValues.*NetworkPolicies would not be enforced/);
+      assert.strictEqual(none.enforcementLevel, "mandatory");
+      assert.match(text(await check(eksNetworkPolicy, eks({ vpcCni: { enableNetworkPolicy: "false" } }).all)), /sets enableNetworkPolicy to "false"/);
+      assert.match(text(await check(eksNetworkPolicy, eks({ vpcCni: { env: { ENABLE_PREFIX_DELEGATION: "true" } } }).all)), /sets enableNetworkPolicy to nothing/);
+      assert.match(text(await check(eksNetworkPolicy, eks({ vpcCni: "enableNetworkPolicy: true" }).all)), /not JSON/);
+      // A second cluster's add-on does not count for the first.
+      const a = eks({ name: "a", vpcCni: false });
+      const b = eks({ name: "b" });
+      const vs = await check(eksNetworkPolicy, [...a.all, ...b.all]);
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /EKS cluster a: no vpc-cni add-on/);
+      assert.deepStrictEqual(await check(eksNetworkPolicy, a.all, { config: { "eks-network-policy": "disabled" } }), [], "self-managed CNI: disabled by config");
     });
     it("eks-endpoint-restricted: passes private, fails the public default in production", async () => {
       assert.deepStrictEqual(await check(eksEndpointAccess, eks().all), []);

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { gpuCapacity, gpuInLimits, gpuPlacement, priorityClassDefined } from "../policy/rules/scheduling-gpu";
-import { aks, check, deployment, eks, gpuContainer, gpuPodSpec, podSpec, priorityClass, scaledJob, scaledObject } from "./helpers/policy";
+import { aks, check, cliChart, deployment, eks, gpuContainer, gpuPodSpec, podSpec, priorityClass, rendered, scaledJob, scaledObject } from "./helpers/policy";
 
 const text = (vs: { message: string }[]) => vs.map((v) => v.message).join("\n");
 
@@ -54,6 +54,29 @@ describe("policy: scheduling and GPUs", () => {
       const c = aks({ devicePlugin: false });
       const [v] = await check(gpuPlacement, [...c.all, deployment("t", gpuPodSpec({ spot: true }), { provider: c.provider })]);
       assert.match(v.message, /installs no NVIDIA device plugin/);
+    });
+    describe("device plugin detection in the CLI shape (a v4 Chart's outputs: no chart/values; its objects are children)", () => {
+      const worker = (c: ReturnType<typeof aks>) => deployment("t", gpuPodSpec({ spot: true }), { provider: c.provider });
+      it("passes a values-less chart named <cluster>-nvidia-device-plugin", async () => {
+        const c = aks({ devicePlugin: false });
+        const dp = cliChart("dev-aks-nvidia-device-plugin", { provider: c.provider, parent: c.addons });
+        assert.deepStrictEqual(await check(gpuPlacement, [...c.all, dp, worker(c)]), []);
+      });
+      it("passes the device plugin DaemonSet a chart renders, whatever the chart is called", async () => {
+        const c = aks({ devicePlugin: false });
+        const bundle = cliChart("dev-aks-gpu-bundle", { provider: c.provider, parent: c.addons });
+        const ds = rendered("DaemonSet", "nvidia-device-plugin-daemonset", { image: "nvcr.io/nvidia/k8s-device-plugin:v0.20.0" }, { provider: c.provider, parent: bundle });
+        assert.deepStrictEqual(await check(gpuPlacement, [...c.all, bundle, ds, worker(c)]), []);
+      });
+      it("fails a values-less chart that is not a device plugin, and one on another cluster", async () => {
+        const c = aks({ devicePlugin: false });
+        const other = aks({ name: "other" });
+        const dcgm = cliChart("dev-aks-dcgm-exporter", { provider: c.provider, parent: c.addons });
+        const ds = rendered("DaemonSet", "dcgm-exporter", { image: "nvcr.io/nvidia/k8s/dcgm-exporter:4.4.1-4.5.2-ubuntu22.04" }, { provider: c.provider, parent: dcgm });
+        const elsewhere = cliChart("other-nvidia-device-plugin", { provider: other.provider, parent: other.addons });
+        const [v] = await check(gpuPlacement, [...c.all, ...other.all.filter((r) => r.type !== "kubernetes:helm.sh/v4:Chart"), dcgm, ds, elsewhere, worker(c)]);
+        assert.match(v.message, /cluster dev-aks, which installs no NVIDIA device plugin/);
+      });
     });
   });
 

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import {
+  imageMatchesPrefix,
   imagePinned,
   noBarePods,
   noHostnameSelection,
@@ -84,12 +85,31 @@ describe("policy: workload security", () => {
       assert.match(text, /'ghcr.io\/acme\/worker:latest' uses the moving tag latest/);
       assert.match(text, /'redis' has no tag/);
     });
-    it("enforces allowedRegistries from config", async () => {
+    it("enforces allowedRegistries from config: a registry host allows everything under it", async () => {
       const config = { "container-image-pinned": { allowedRegistries: ["ghcr.io"] } };
       assert.deepStrictEqual(await check(imagePinned, [deployment("w")], { config }), []);
       const spec = podSpec({}, securedContainer("w", { image: "redis:8.2.3" }));
       const [v] = await check(imagePinned, [deployment("w", spec)], { config });
-      assert.match(v.message, /comes from docker.io, not one of ghcr.io/);
+      assert.match(v.message, /comes from docker.io\/library\/redis, which matches none of allowedRegistries ghcr.io/);
+    });
+    it("allowedRegistries entries are prefixes of the image reference on a '/' boundary (docs: ghcr.io/acme/)", async () => {
+      const config = { "container-image-pinned": { allowedRegistries: ["ghcr.io/acme/", "docker.io/library", "localhost:5000"] } };
+      const ok = ["ghcr.io/acme/worker:1.4.2", `ghcr.io/acme/tools/ffmpeg@sha256:${"b".repeat(64)}`, "redis:8.2.3", "docker.io/library/redis:8.2.3", "localhost:5000/x:2"];
+      const okSpec = podSpec({ containers: ok.map((image, i) => securedContainer(`c${i}`, { image })) });
+      assert.deepStrictEqual(await check(imagePinned, [deployment("w", okSpec)], { config }), []);
+      const bad = ["ghcr.io/other/worker:1", "ghcr.io/acme-tools/worker:1", "ghcr.io.evil.example/acme/worker:1", "bitnami/redis:8", "localhost:50001/x:2"];
+      const badSpec = podSpec({ containers: bad.map((image, i) => securedContainer(`c${i}`, { image })) });
+      const vs = await check(imagePinned, [deployment("w", badSpec)], { config });
+      assert.strictEqual(vs.length, bad.length, messages(vs));
+      assert.match(messages(vs), /'ghcr.io\/acme-tools\/worker:1' comes from ghcr.io\/acme-tools\/worker, which matches none of allowedRegistries ghcr.io\/acme\/, docker.io\/library, localhost:5000/);
+    });
+    it("imageMatchesPrefix: host, path with or without trailing slash, Docker Hub names", () => {
+      assert.ok(imageMatchesPrefix("ghcr.io/acme/worker:1", "ghcr.io"));
+      assert.ok(imageMatchesPrefix("ghcr.io/acme/worker:1", "ghcr.io/acme"));
+      assert.ok(imageMatchesPrefix("ghcr.io/acme/worker:1", "ghcr.io/acme/worker"));
+      assert.ok(!imageMatchesPrefix("ghcr.io/acme/worker:1", "ghcr.io/ac"));
+      assert.ok(imageMatchesPrefix("redis", "docker.io"));
+      assert.ok(!imageMatchesPrefix("redis", ""));
     });
   });
 

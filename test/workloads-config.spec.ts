@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "../stacks/load";
 import { cpuWorker, minimalStack, sourceOf } from "./helpers/config";
 
-/** Problems loadConfig reports, or [] when valid. (Worker min > max is covered by test/config.spec.ts.) */
+/** Problems loadConfig reports, or [] when valid. */
 function problems(values: Record<string, unknown>): string[] {
   try {
     loadConfig(sourceOf(values));
@@ -14,6 +14,34 @@ function problems(values: Record<string, unknown>): string[] {
 }
 
 const withQueue = (values: Record<string, unknown>) => ({ ...values, queues: [{ name: "q", kind: "redis" }] });
+
+/** Warnings of a valid config (fails if it is invalid). */
+function warnings(values: Record<string, unknown>): string[] {
+  return loadConfig(sourceOf(values)).warnings;
+}
+
+/** minimalStack's cluster with an on-demand and a spot GPU pool and an on-demand and a spot CPU pool. */
+function gpuStack(): Record<string, unknown> {
+  const stack = minimalStack() as { clusters: { pools: unknown[] }[] };
+  const t4 = { count: 1, type: "nvidia-tesla-t4" };
+  stack.clusters[0].pools.push(
+    { name: "gpu", machineTypes: ["Standard_NC4as_T4_v3"], gpu: t4, min: 0, max: 4 },
+    { name: "gpuspot", machineTypes: ["Standard_NC4as_T4_v3"], gpu: t4, spot: true, min: 0, max: 4 },
+    { name: "cpu", machineTypes: ["Standard_D4s_v5"], min: 0, max: 4 },
+    { name: "cpuspot", machineTypes: ["Standard_D4s_v5"], spot: true, min: 0, max: 4 },
+  );
+  return stack;
+}
+const jobWorker = (over: Record<string, unknown> = {}) => cpuWorker({ name: "render", mode: "job", maxJobDurationSeconds: 7200, ...over });
+const service = (over: Record<string, unknown> = {}) => ({
+  name: "api",
+  image: "ghcr.io/acme/api:1.0.0",
+  port: 8080,
+  resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } },
+  replicas: { min: 1, max: 2 },
+  ...over,
+});
+const preemption = (ws: string[]) => ws.filter((w) => w.includes("may preempt"));
 const existing = () => ({
   platform: { environment: "test" },
   clusters: [{ name: "local", cloud: "existing", existing: { context: "kind-x" } }],
@@ -22,6 +50,14 @@ const existing = () => ({
 describe("workloads config: invalid workers and services are rejected", () => {
   it("a valid CPU worker passes (the baseline the cases below change)", () => {
     assert.deepEqual(problems(withQueue({ ...minimalStack(), workers: [cpuWorker()] })), []);
+  });
+
+  it("worker min > max, in deployment and job mode", () => {
+    for (const mode of ["deployment", "job"]) {
+      const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ mode, replicas: { min: 4, max: 2 } })] }));
+      assert.deepEqual(found, ["workers[0].replicas.max: must be >= min (4), got 2"], mode);
+    }
+    assert.deepEqual(problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ replicas: { min: 2, max: 2 } })] })), [], "min = max is fine");
   });
 
   it("service min > max", () => {
@@ -68,5 +104,89 @@ describe("workloads config: invalid workers and services are rejected", () => {
       'secrets[0].name: "q-auth" is the name of a Secret queue "q" creates; choose another name, got "q-auth"',
       'workers[0].name: "q" is also a queue name; names must differ (they share a namespace), got "q"',
     ]);
+  });
+});
+
+describe("workloads config: network policy entries", () => {
+  const base = () => withQueue({ ...minimalStack(), workers: [cpuWorker()] });
+
+  it("egress cidr must be an IPv4 CIDR; ports must be TCP port numbers", () => {
+    for (const cidr of ["api.huggingface.co", "0.0.0.0", "10.0.0.0/8 ", "::/0"]) {
+      const found = problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr, ports: [443] }] })] });
+      assert.equal(found.length, 1, `${cidr}: ${found.join("\n")}`);
+      assert.match(found[0], /^workers\[0\]\.egress\[0\]\.cidr: must be an IPv4 CIDR such as 10\.0\.0\.0\/16/, cidr);
+    }
+    const badPort = problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr: "0.0.0.0/0", ports: [0] }] })] });
+    assert.equal(badPort.length, 1, badPort.join("\n"));
+    assert.match(badPort[0], /^workers\[0\]\.egress\[0\]\.ports\[0\]:/);
+    assert.deepEqual(problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr: "0.0.0.0/0", ports: [443] }] })] }), []);
+    // services share the field
+    const svc = problems({ ...minimalStack(), services: [service({ egress: [{ cidr: "example.com" }] })] });
+    assert.equal(svc.length, 1, svc.join("\n"));
+    assert.match(svc[0], /^services\[0\]\.egress\[0\]\.cidr: must be an IPv4 CIDR/);
+  });
+
+  it("allowFrom entries are an IPv4 CIDR or a namespace name, nothing else", () => {
+    assert.deepEqual(problems({ ...minimalStack(), services: [service({ allowFrom: ["ingress-nginx", "10.0.0.0/8", "192.168.1.0/24"] })] }), []);
+    for (const entry of ["Ingress-Nginx", "10.0.0.0", "ns/app", "", "a".repeat(64)]) {
+      const found = problems({ ...minimalStack(), services: [service({ allowFrom: ["ok", entry] })] });
+      assert.equal(found.length, 1, `${JSON.stringify(entry)}: ${found.join("\n")}`);
+      assert.match(found[0], /^services\[0\]\.allowFrom\[1\]: must be an IPv4 CIDR such as 10\.0\.0\.0\/8 or a namespace name/, entry);
+    }
+  });
+});
+
+describe("workloads config: priority classes", () => {
+  it("overprovisioning stays within -10..-1: below the autoscaler's expendable-pods-priority-cutoff placeholders stop working", () => {
+    for (const v of [-10, -5, -1]) assert.deepEqual(problems({ ...minimalStack(), priorityClasses: { values: { overprovisioning: v } } }), [], String(v));
+    const low = problems({ ...minimalStack(), priorityClasses: { values: { overprovisioning: -11 } } });
+    assert.equal(low.length, 1, low.join("\n"));
+    assert.match(low[0], /^priorityClasses\.values\.overprovisioning: must be >= -10: .*expendable-pods-priority-cutoff/);
+    const zero = problems({ ...minimalStack(), priorityClasses: { values: { overprovisioning: 0 } } });
+    assert.equal(zero.length, 1, zero.join("\n"));
+    assert.match(zero[0], /^priorityClasses\.values\.overprovisioning: must be negative/);
+  });
+});
+
+describe("workloads config: preemption of job-mode workers", () => {
+  it("warns when a job worker shares GPU pools with a worker of a higher tier, naming both and the fix", () => {
+    const ws = preemption(
+      warnings(withQueue({ ...gpuStack(), workers: [jobWorker({ gpu: { count: 1 } }), cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 } })] })),
+    );
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(ws[0], /^workers\[0\]\.priority: job-mode worker render \(standard, 10000\) shares GPU pool gpu of c1 with workers\[1\] llm \(critical, 100000\)/);
+    assert.match(ws[0], /give render a priority at least as high \(priority: critical/);
+  });
+
+  it("no warning at an equal or higher priority (equal priorities never preempt each other)", () => {
+    const equal = withQueue({ ...gpuStack(), workers: [jobWorker({ gpu: { count: 1 }, priority: "critical" }), cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 } })] });
+    assert.deepEqual(preemption(warnings(equal)), []);
+    const lower = withQueue({ ...gpuStack(), workers: [jobWorker({ gpu: { count: 1 } }), cpuWorker({ name: "bg", gpu: { count: 1 }, priority: "background" })] });
+    assert.deepEqual(preemption(warnings(lower)), []);
+  });
+
+  it("CPU pods too: an on-demand CPU job worker and a critical service allowed on spot and on-demand share pool cpu", () => {
+    const shared = preemption(warnings(withQueue({ ...gpuStack(), workers: [jobWorker()], services: [service({ priority: "critical", spot: true })] })));
+    assert.equal(shared.length, 1, shared.join("\n"));
+    assert.match(shared[0], /shares CPU pool cpu of c1 with services\[0\] api \(critical, 100000\)/);
+  });
+
+  it("no warning when the pools cannot overlap: GPU vs CPU, different clusters", () => {
+    const critical = (over: Record<string, unknown>) => cpuWorker({ name: "llm", priority: "critical", replicas: { min: 1, max: 2 }, ...over });
+    assert.deepEqual(preemption(warnings(withQueue({ ...gpuStack(), workers: [jobWorker(), critical({ gpu: { count: 1 } })] }))), []);
+    // different clusters
+    const two = gpuStack() as { clusters: Record<string, unknown>[] };
+    two.clusters.push({ ...two.clusters[0], name: "c2" });
+    const apart = withQueue({ ...two, workers: [jobWorker({ gpu: { count: 1 }, clusters: ["c1"] }), cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 }, clusters: ["c2"] })] });
+    assert.deepEqual(preemption(warnings(apart)), []);
+  });
+
+  it("the tiers' configured values decide, not their names", () => {
+    const cfg = withQueue({
+      ...gpuStack(),
+      priorityClasses: { values: { critical: 5000, standard: 10000 } },
+      workers: [jobWorker({ gpu: { count: 1 } }), cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 } })],
+    });
+    assert.deepEqual(preemption(warnings(cfg)), []);
   });
 });

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { RecordedResource } from "../tools/harness";
 import { runWorkloads, WorkloadsRun } from "./helpers/clusters";
+import { SCALED_BY_ANNOTATION } from "../policy/rules/lib/platform";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -43,6 +44,12 @@ describe("workloads: services", () => {
       assert.ok(hpas[0].dependencies.includes(d.urn));
     }
     assert.equal(run.ofType(T.so).length, 0);
+  });
+
+  it("every service Deployment is annotated scaled-by hpa for the policy pack", () => {
+    const deployments = run.ofType(T.deployment);
+    assert.equal(deployments.length, 4);
+    for (const d of deployments) assert.equal((d.plainInputs.metadata as Obj).annotations?.[SCALED_BY_ANNOTATION], "hpa", d.name);
   });
 
   it("HPA: min/max from config, cpu target (default 70), memory when set, a Pods custom metric when set", () => {

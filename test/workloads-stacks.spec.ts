@@ -21,7 +21,7 @@ const root = path.resolve(__dirname, "..");
 async function buildStack(stack: string) {
   const file = readStackFile(stack, root);
   const source = {
-    keys: () => Object.keys(file.config).map((k) => k.split(":")[1]),
+    keys: () => Object.keys(file.config).filter((k) => k.startsWith("worker-platform:")).map((k) => k.split(":")[1]),
     get: (k: string) => file.config[`worker-platform:${k}`],
     isSecret: (k: string) => file.secretKeys.includes(`worker-platform:${k}`),
   };
@@ -95,6 +95,20 @@ describe("workloads: the shipped stacks", function () {
     assert.deepEqual(headroom.map((r) => r.name).sort(), ["prod-aks-gpu-headroom-gpu", "prod-eks-gpu-headroom-gpu"]);
     const pdbs = resources.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget").map((r) => (r.plainInputs.metadata as Obj).name);
     assert.deepEqual([...new Set(pdbs)].sort(), ["api", "embedder", "llm", "transcriber"]);
+  });
+
+  it("every stack: llm (HF_TOKEN, model downloads) may reach HTTPS anywhere; the other workers only DNS and their queue", () => {
+    for (const stack of ["dev", "prod", "local"]) {
+      const policies = built[stack].resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+      const llm = policies.filter((r) => (r.plainInputs.metadata as Obj).name === "worker-llm");
+      assert.equal(llm.length, built[stack].config.clusters.length, stack);
+      for (const p of llm) {
+        const egress = (p.plainInputs.spec as Obj).egress as Obj[];
+        assert.deepEqual(egress[egress.length - 1], { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] }, `${stack} ${p.name}`);
+      }
+      const transcriber = policies.find((r) => (r.plainInputs.metadata as Obj).name === "worker-transcriber")!;
+      assert.ok(!JSON.stringify(transcriber.plainInputs).includes("ipBlock"), stack);
+    }
   });
 
   it("local: GPU workers fall back to CPU with a warning each, and request no GPU", () => {

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { GRACE_MARGIN_SECONDS, MAX_JOB_DURATION_ANNOTATION, terminationGrace } from "../components/workloads/worker";
 import { PRESTOP_SECONDS } from "../components/workloads/pod";
 import { MAX_JOB_DURATION_ANNOTATION as POLICY_ANNOTATION } from "../policy/rules/lib/platform";
+import * as pack from "../policy/rules/lib/platform";
 import type { RecordedResource } from "../tools/harness";
 import { FAKE_PROMETHEUS_URL, runWorkloads, WorkloadsRun } from "./helpers/clusters";
 
@@ -116,7 +117,7 @@ describe("workloads: worker (deployment mode)", () => {
     assert.deepEqual(spec(ta).secretTargetRef, [{ parameter: "password", name: "jobs-redis-auth", key: "password" }]);
   });
 
-  it("rabbitmq trigger: http protocol (counts unacked), QueueLength, vhost; host URL with credentials only in a Secret", () => {
+  it("rabbitmq trigger: http protocol (counts unacked, no excludeUnacknowledged in deployment mode), QueueLength, vhost; host URL with credentials only in a Secret", () => {
     const triggers = spec(run.object(T.so, "embedder")).triggers as Obj[];
     const q = triggers.find((t) => t.type === "rabbitmq")!;
     assert.deepEqual(q.metadata, { protocol: "http", mode: "QueueLength", value: "20", activationValue: "3", queueName: "embeddings", vhostName: "work" });
@@ -196,6 +197,18 @@ describe("workloads: worker (deployment mode)", () => {
     assert.deepEqual(pod.containers[0].lifecycle, { preStop: { sleep: { seconds: PRESTOP_SECONDS } } });
   });
 
+  it("annotations for the policy pack: scaled-by keda and the cluster autoscaler's grace cap on every worker Deployment", () => {
+    const deployments = run.ofType(T.deployment);
+    assert.equal(deployments.length, 3);
+    for (const d of deployments) {
+      const a = (d.plainInputs.metadata as Obj).annotations as Obj;
+      assert.equal(a[pack.SCALED_BY_ANNOTATION], "keda", d.name);
+      // fakeCluster's autoscaler profile: maxGracefulTerminationSec 900
+      assert.equal(a[pack.GRACE_CAP_ANNOTATION], "900", d.name);
+      assert.match(a[pack.MAX_JOB_DURATION_ANNOTATION], /^\d+$/, d.name);
+    }
+  });
+
   it("restricted pod: non-root, no escalation, drop ALL, seccomp, read-only root + /tmp emptyDir, no SA token, priority class", () => {
     const d = run.object(T.deployment, "transcriber");
     const pod = podSpecOf(d);
@@ -272,14 +285,22 @@ describe("workloads: worker PDBs and clusters", () => {
 describe("workloads: worker (job mode)", () => {
   let run: WorkloadsRun;
   before(async () => {
-    run = await runWorkloads(["aks"], {
-      queues,
-      workers: [rabbitWorker({ name: "renderer", mode: "job", safetyNet: undefined, gpu: { count: 1 }, replicas: { min: 0, max: 4 }, maxJobDurationSeconds: 7200, pollingInterval: 10 })],
-    });
+    run = await runWorkloads(
+      ["aks"],
+      {
+        queues,
+        workers: [
+          rabbitWorker({ name: "renderer", mode: "job", safetyNet: undefined, gpu: { count: 1 }, replicas: { min: 0, max: 4 }, maxJobDurationSeconds: 7200, pollingInterval: 10 }),
+          redisWorker({ name: "batch", mode: "job", maxJobDurationSeconds: 3600 }),
+        ],
+      },
+      // a cap other than the fake's 900 s, to see that the annotation follows the cluster
+      { cluster: (c) => ({ autoscaler: { ...c.autoscaler, maxGracefulTerminationSec: 1200 } }) },
+    );
   });
 
   it("a ScaledJob, no Deployment and no ScaledObject", () => {
-    assert.equal(run.ofType(T.sj).length, 1);
+    assert.equal(run.ofType(T.sj).length, 2);
     assert.equal(run.ofType(T.deployment).length, 0);
     assert.equal(run.ofType(T.so).length, 0);
   });
@@ -307,6 +328,35 @@ describe("workloads: worker (job mode)", () => {
     assert.equal(s.pollingInterval, 10);
     assert.equal(s.triggers[0].authenticationRef.name, "renderer-keda-auth");
     assert.equal(s.jobTargetRef.template.spec.containers[0].resources.limits["nvidia.com/gpu"], "1");
+  });
+
+  it("annotations for the policy pack: max job duration and the cluster autoscaler's grace cap", () => {
+    for (const [name, max] of [["renderer", "7200"], ["batch", "3600"]]) {
+      const a = (run.object(T.sj, name).plainInputs.metadata as Obj).annotations as Obj;
+      assert.equal(a[pack.MAX_JOB_DURATION_ANNOTATION], max, name);
+      assert.equal(a[pack.GRACE_CAP_ANNOTATION], "1200", name);
+    }
+  });
+
+  it("rabbitmq in job mode counts ready messages only (excludeUnacknowledged), so accurate does not re-spawn running jobs", () => {
+    const s = spec(run.object(T.sj, "renderer"));
+    assert.equal(s.scalingStrategy.strategy, "accurate");
+    assert.deepEqual(s.triggers[0].metadata, {
+      protocol: "http",
+      mode: "QueueLength",
+      value: "20",
+      activationValue: "3",
+      queueName: "embeddings",
+      vhostName: "work",
+      excludeUnacknowledged: "true",
+    });
+  });
+
+  it("redis in job mode: the worker pops the item, so the list length is right for accurate as it is", () => {
+    const s = spec(run.object(T.sj, "batch"));
+    assert.equal(s.scalingStrategy.strategy, "accurate");
+    assert.equal(s.triggers[0].type, "redis");
+    assert.ok(!("excludeUnacknowledged" in s.triggers[0].metadata));
   });
 
   it("depends on the KEDA chart and its TriggerAuthentication", () => {

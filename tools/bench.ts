@@ -29,7 +29,7 @@ async function main() {
   for (const stack of ["dev", "prod", "local"]) {
     const file = readStackFile(stack, dir);
     const source = {
-      keys: () => Object.keys(file.config).map((k) => k.slice(k.indexOf(":") + 1)),
+      keys: () => Object.keys(file.config).filter((k) => k.startsWith("worker-platform:")).map((k) => k.slice(k.indexOf(":") + 1)),
       get: (k: string) => file.config[`worker-platform:${k}`],
       isSecret: (k: string) => file.secretKeys.includes(`worker-platform:${k}`),
     };

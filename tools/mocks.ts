@@ -18,6 +18,24 @@ const FAKE_KUBECONFIG = (server: string) =>
     "users: [{name: offline, user: {token: offline-plan}}]",
   ].join("\n");
 
+/** Shape of `az aks get-credentials` output for an AKS cluster with Entra ID (managed AAD) and local accounts off. */
+const AKS_ENTRA_KUBECONFIG = (cluster: string) =>
+  [
+    "apiVersion: v1",
+    "kind: Config",
+    `clusters: [{name: ${cluster}, cluster: {server: "https://${cluster}.hcp.westeurope.azmk8s.io:443", certificate-authority-data: b2ZmbGluZQ==}}]`,
+    `contexts: [{name: ${cluster}, context: {cluster: ${cluster}, user: clusterUser_${cluster}}}]`,
+    `current-context: ${cluster}`,
+    "users:",
+    `  - name: clusterUser_${cluster}`,
+    "    user:",
+    "      exec:",
+    "        apiVersion: client.authentication.k8s.io/v1beta1",
+    "        command: kubelogin",
+    "        args: [get-token, --environment, AzurePublicCloud, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630,",
+    `               --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, ${TENANT_ID}, --login, devicecode]`,
+  ].join("\n");
+
 export const mocks: pulumi.runtime.Mocks = {
   newResource(args) {
     const { type, name, inputs } = args;
@@ -30,6 +48,7 @@ export const mocks: pulumi.runtime.Mocks = {
         break;
       case "azure-native:containerservice:ManagedCluster":
         extra.name = inputs.resourceName ?? name;
+        extra.id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName ?? name}`;
         extra.fqdn = `${name}.hcp.${inputs.location ?? "westeurope"}.azmk8s.io`;
         extra.oidcIssuerProfile = { enabled: true, issuerURL: `https://oidc.prod-aks.azure.com/${TENANT_ID}/${name}/` };
         extra.identityProfile = { kubeletidentity: { clientId: `${name}-kubelet-client`, objectId: `${name}-kubelet-object` } };
@@ -55,7 +74,8 @@ export const mocks: pulumi.runtime.Mocks = {
       extra.arn ??= arn(service, name);
       extra.name ??= inputs.name ?? name;
     }
-    return { id, state: { ...inputs, ...extra } };
+    const { id: armId, ...outputs } = extra;
+    return { id: typeof armId === "string" ? armId : id, state: { ...inputs, ...outputs } };
   },
   call(args) {
     switch (args.token) {
@@ -73,9 +93,11 @@ export const mocks: pulumi.runtime.Mocks = {
       case "azure-native:authorization:getClientConfig":
         return { clientId: "offline-client", objectId: "00000000-0000-4000-8000-000000000003", subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID };
       case "azure-native:containerservice:listManagedClusterUserCredentials":
+        // What AKS returns for an Entra ID cluster: a kubelogin exec in interactive devicecode mode.
+        return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(AKS_ENTRA_KUBECONFIG(String(args.inputs.resourceName))).toString("base64") }] };
       case "azure-native:containerservice:listManagedClusterAdminCredentials":
         return {
-          kubeconfigs: [{ name: "clusterUser", value: Buffer.from(FAKE_KUBECONFIG(`https://${args.inputs.resourceName}.hcp.azmk8s.io:443`)).toString("base64") }],
+          kubeconfigs: [{ name: "clusterAdmin", value: Buffer.from(FAKE_KUBECONFIG(`https://${args.inputs.resourceName}.hcp.azmk8s.io:443`)).toString("base64") }],
         };
       default:
         return args.inputs;

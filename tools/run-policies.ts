@@ -42,8 +42,13 @@ export interface EvaluateOptions {
  * recorded, the way the analyzer would (@pulumi/policy 1.21 server.ts):
  *  - each rule's level is the config's `<policy>.enforcementLevel`, else the config's `all`, else the rule's own,
  *    else the pack's; `disabled` rules do not run, `remediate` counts as mandatory;
- *  - resource rules get one resource's inputs, stack rules all resources (the CLI passes outputs there; the plan only
- *    has inputs, which for the objects checked here are the same fields);
+ *  - resource rules get one resource's inputs, stack rules all resources. The plan only has INPUTS, for both; the CLI
+ *    gives stack rules each resource's OUTPUTS (analyzeStack runs "at the end of a successful preview or update" on
+ *    "the outputs, after any mutations", @pulumi/policy server.ts). The two differ where the API server or a
+ *    controller fills fields in (a live Deployment always has spec.replicas) and for a helm.v4.Chart, a component
+ *    whose outputs carry no chart/values while its rendered objects become resources of the stack; here charts are
+ *    not expanded at all. The rules are written to hold under both (docs/policy.md, "What the rules see"), and the
+ *    tests feed them CLI-shaped resources too;
  *  - props are wrapped by the analyzer's unknown-checking proxy, with the harness's "[unknown]" turned back into the
  *    engine's unknown sentinel, so a rule that reads an unknown value is reported as "can't run ... during preview"
  *    (advisory), never silently passed;

@@ -1,3 +1,4 @@
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as resources from "@pulumi/azure-native/resources";
 import * as k8s from "@pulumi/kubernetes";
@@ -18,6 +19,9 @@ export interface AksClusterArgs {
 /** Labels AKS puts on nodes itself; pods may select on them, but they are not valid nodeLabels input. */
 export const AKS_GPU_LABEL = { "kubernetes.azure.com/accelerator": "nvidia" } as const;
 export const AKS_SPOT_LABEL = { "kubernetes.azure.com/scalesetpriority": "spot" } as const;
+
+/** Built-in role "Azure Kubernetes Service RBAC Cluster Admin" (Azure built-in roles reference). */
+export const AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b";
 
 /** ConfigMap AKS's built-in autoscaler reads for the priority expander (kubernetes/autoscaler expander/priority). */
 export const PRIORITY_EXPANDER_CONFIGMAP = "cluster-autoscaler-priority-expander";
@@ -94,11 +98,36 @@ export class AksCluster extends pulumi.ComponentResource {
         ),
     );
 
-    // Local accounts are disabled: the user credentials are an Entra ID kubeconfig (kubelogin converts it, docs/clusters.md).
-    const kubeconfig = decodeAksKubeconfig(containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName: cluster.name }, { parent: this }));
+    // Local accounts are disabled: the user credentials are an Entra ID kubeconfig whose kubelogin exec is switched to
+    // a non-interactive login (azure.kubeloginMode; docs/clusters.md).
+    const kubeconfig = decodeAksKubeconfig(
+      containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName: cluster.name }, { parent: this }),
+      az.kubeloginMode,
+    );
+
+    // With Azure RBAC for Kubernetes, nobody may touch the API until granted a data-plane role; the identity running
+    // Pulumi needs one to create the add-ons and workloads right after the cluster (AKS docs, "Use Azure RBAC for
+    // Kubernetes authorization"; role b1ff04bb-… is the built-in "Azure Kubernetes Service RBAC Cluster Admin").
+    const access: pulumi.Resource[] = [];
+    if (az.grantDeployerClusterAdmin) {
+      const deployer = authorization.getClientConfigOutput({ parent: this });
+      access.push(
+        new authorization.RoleAssignment(
+          `${cfg.name}-deployer-admin`,
+          {
+            principalId: deployer.objectId,
+            roleDefinitionId: pulumi.interpolate`/subscriptions/${deployer.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${AKS_RBAC_CLUSTER_ADMIN_ROLE}`,
+            scope: cluster.id,
+            description: "worker-platform: the identity running Pulumi manages the cluster's Kubernetes objects",
+          },
+          { parent: this },
+        ),
+      );
+    }
 
     // Named exactly after the cluster: the policy pack finds a cluster's objects through it (policy/rules/lib/model.ts).
-    const provider = new k8s.Provider(cfg.name, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [cluster] });
+    // Waits for the role assignment too (it can take a few minutes to reach the API server; the provider retries).
+    const provider = new k8s.Provider(cfg.name, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [cluster, ...access] });
 
     if (az.expander === "priority") {
       new k8s.core.v1.ConfigMap(

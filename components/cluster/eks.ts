@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AwsClusterConfig, PoolConfig } from "../../stacks/schema";
 import { autoDiscoveryTags, autoscalerRole, tagNodeTemplate } from "./eks-autoscaling";
 import { eksNetwork } from "./eks-network";
+import { ebsStorage } from "./eks-storage";
 import type { ClusterHandle } from "./handle";
 import { eksKubeconfig } from "./kubeconfig";
 import { expanderPriorities, nodeLabels, platformTaints, poolHandle } from "./pools";
@@ -111,9 +112,21 @@ export class EksCluster extends pulumi.ComponentResource {
 
     // Nodes only become Ready with a CNI, so networking add-ons come before the node groups, CoreDNS after (its
     // pods need nodes, or the add-on stays degraded and its creation times out).
-    const addon = (addonName: string, dependsOn: pulumi.Resource[] = []) =>
-      new eks.Addon(`${cfg.name}-${addonName}`, { clusterName: cluster.name, addonName, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE" }, { ...o, dependsOn });
-    const networking = [addon("vpc-cni"), addon("kube-proxy")];
+    const addon = (addonName: string, dependsOn: pulumi.Resource[] = [], configurationValues?: Record<string, unknown>) =>
+      new eks.Addon(
+        `${cfg.name}-${addonName}`,
+        {
+          clusterName: cluster.name,
+          addonName,
+          resolveConflictsOnCreate: "OVERWRITE",
+          resolveConflictsOnUpdate: "OVERWRITE",
+          ...(configurationValues ? { configurationValues: JSON.stringify(configurationValues) } : {}),
+        },
+        { ...o, dependsOn },
+      );
+    // The VPC CNI enforces NetworkPolicies only with its network policy agent on, which is off by default (EKS docs,
+    // "Limit pod traffic with Kubernetes network policies"); without it the workloads' NetworkPolicies do nothing.
+    const networking = [addon("vpc-cni", [], { enableNetworkPolicy: "true" }), addon("kube-proxy")];
 
     const pools = cfg.pools.map((pool) => eksPoolHandle(pool));
     const nodeGroups = cfg.pools.map((pool, i) => {
@@ -157,6 +170,8 @@ export class EksCluster extends pulumi.ComponentResource {
     // Named exactly after the cluster: the policy pack finds a cluster's objects through it (policy/rules/lib/model.ts).
     const provider = new k8s.Provider(cfg.name, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [cluster] });
 
+    const storage = ebsStorage(cfg.name, { clusterName: cluster.name, oidcArn: oidc.arn, issuerUrl, partition, provider, nodeGroups }, o);
+
     let autoscalerChart: ClusterHandle["autoscalerChart"];
     if (args.autoscaler) {
       const { roleArn } = autoscalerRole(
@@ -182,7 +197,8 @@ export class EksCluster extends pulumi.ComponentResource {
       provider,
       pools,
       kubeconfig,
-      ready: [...nodeGroups, ...networking, coredns],
+      // Pods need nodes, DNS and, for their volumes, the EBS driver and the default StorageClass.
+      ready: [...nodeGroups, ...networking, coredns, storage.addon, storage.storageClass],
       // EKS ships no metrics-server: the platform installs it.
       hasMetricsServer: false,
       autoscalerChart,

@@ -1,13 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, WorkerConfig } from "../../stacks/schema";
+import { cidr } from "../../stacks/schema/common";
 import { WorkloadEnv, APP_LABELS, k8sOpts, selectorLabels } from "./common";
 import type { QueueEndpoint } from "./queues";
 
 type Rule = Record<string, unknown>;
 
 const NAMESPACE_LABEL = "kubernetes.io/metadata.name";
-const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$/;
+/** An `allowFrom` entry is a CIDR when the schema's `cidr` accepts it, else a namespace name (the schema allows only these two). */
+const isCidr = (entry: string) => cidr.safeParse(entry).success;
 
 /** Egress to the cluster DNS (kube-system, UDP and TCP 53). */
 export const DNS_EGRESS: Rule = {
@@ -25,7 +27,11 @@ function queueEgress(q: QueueEndpoint): Rule {
   return q.inCluster ? { to: [{ podSelector: { matchLabels: q.podLabels } }], ports: tcp([q.port]) } : { ports: tcp([q.port]) };
 }
 
-/** Egress the config allows (`egress[]`): a CIDR, on the given ports or all. */
+/**
+ * Egress the config allows (`egress[]`): a CIDR, on the given TCP ports or all. The ipBlock has no `except`: a wide
+ * range such as 0.0.0.0/0 also covers the cluster's own node and service ranges on those ports (whether an ipBlock
+ * matches pod IPs is up to the network plugin). Narrow the CIDR (e.g. a proxy) where that matters.
+ */
 function configEgress(egress: WorkerConfig["egress"]): Rule[] {
   return egress.map((e) => ({ to: [{ ipBlock: { cidr: e.cidr } }], ...(e.ports.length ? { ports: tcp(e.ports) } : {}) }));
 }
@@ -65,7 +71,7 @@ export function createNetworkPolicies(env: WorkloadEnv, inputs: NetworkPolicyInp
   }
 
   for (const s of inputs.services) {
-    const from = s.allowFrom.map((a) => (CIDR.test(a) ? { ipBlock: { cidr: a } } : { namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: a } } }));
+    const from = s.allowFrom.map((a) => (isCidr(a) ? { ipBlock: { cidr: a } } : { namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: a } } }));
     const ingressRule: Rule =
       from.length > 0 ? { from, ports: tcp([s.port]) } : s.expose === "LoadBalancer" ? { ports: tcp([s.port]) } : { from: [{ namespaceSelector: {} }], ports: tcp([s.port]) };
     out.push(

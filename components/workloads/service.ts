@@ -6,6 +6,7 @@ import { WorkloadEnv, k8sOpts, objectLabels, podOpts, selectorLabels } from "./c
 import { podDisruptionBudget } from "./pdb";
 import { containerEnv, podSpec, PRESTOP_SECONDS } from "./pod";
 import { workloadPlacement, WorkloadPlacement } from "./scheduling";
+import { SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations";
 
 /** Grace of a service pod: the preStop pause (endpoints deregister) plus time to finish in-flight requests. */
 export const SERVICE_GRACE_SECONDS = PRESTOP_SECONDS + 25;
@@ -55,7 +56,8 @@ export class Service extends pulumi.ComponentResource {
     const deployment = new k8s.apps.v1.Deployment(
       `${name}`,
       {
-        metadata: { name: s.name, namespace: ns, labels },
+        // scaled-by tells the policy pack's scaled-workload-omits-replicas rule that an HPA owns the count.
+        metadata: { name: s.name, namespace: ns, labels, annotations: { [SCALED_BY_ANNOTATION]: SCALED_BY.hpa } },
         spec: {
           // No replicas: the HPA owns the count (pulumi-kubernetes #2491/#2569).
           selector: { matchLabels: podLabels },

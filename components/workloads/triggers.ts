@@ -31,9 +31,19 @@ export const triggerAuthName = (worker: string) => `${worker}-keda-auth`;
  * queue's Secret through the worker's TriggerAuthentication (`authenticationRef`), so only KEDA's operator reads them.
  *  - redis: `address` host:port, `listName`, `listLength` (target per replica), `activationListLength`, `enableTLS`;
  *    `password` via auth.
- *  - rabbitmq: `protocol: http` so unacknowledged messages count too (AMQP counts only ready ones, kedacore/keda
- *    #1325), `mode: QueueLength`, `value`, `activationValue`, `queueName`, `vhostName`; `host` (the management URL
- *    with credentials) via auth.
+ *  - rabbitmq: `protocol: http` (the management API), `mode: QueueLength`, `value`, `activationValue`, `queueName`,
+ *    `vhostName`; `host` (the management URL with credentials) via auth. What the length counts depends on the mode:
+ *     - deployment (ScaledObject): ready + unacknowledged messages (only http counts unacked; AMQP counts only ready
+ *       ones, kedacore/keda #1325), so the replicas busy with a message still count and the HPA does not scale in
+ *       under a worker in the middle of a job;
+ *     - job (ScaledJob, `scalingStrategy: accurate`): `excludeUnacknowledged: "true"` (http only, KEDA 2.20
+ *       rabbitmq scaler), ready messages only. accurate creates `queueLength − pendingJobs` new Jobs, which is right
+ *       only when the length excludes messages already being processed (KEDA docs: "does not include the number of
+ *       locked messages"). A running Job holds its message unacknowledged until it finishes, so counting unacked
+ *       would create a new Job for every running one (up to maxReplicaCount), each bringing up a node to find the
+ *       queue empty, for as long as a 2-hour render runs.
+ *  - redis (both modes): the worker pops the item (LPOP/BLMOVE), so the list holds waiting items only: right for
+ *    accurate as it is.
  *  - prometheus: `serverAddress` (the trigger's, else the platform's Prometheus), `query`, `threshold`,
  *    `activationThreshold`; no credentials.
  *  - safety net: cpu/memory with `metricType: Utilization` (percent of requests).
@@ -70,6 +80,8 @@ export function workerTriggers(w: WorkerConfig, queue: QueueEndpoint | undefined
         activationValue: String(t.activation),
         queueName: t.queueName,
         vhostName: t.vhost,
+        // ScaledJob + accurate: count ready messages only (see above); a ScaledObject keeps counting unacked ones.
+        ...(w.mode === "job" ? { excludeUnacknowledged: "true" } : {}),
       },
       authenticationRef: auth,
     });

@@ -7,9 +7,10 @@ import { podDisruptionBudget } from "./pdb";
 import type { QueueEndpoint } from "./queues";
 import { workloadPlacement, WorkloadPlacement } from "./scheduling";
 import { triggerAuthName, workerTriggers } from "./triggers";
+import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations";
 
-/** Annotation the policy pack's scale-in-safety rule reads (policy/rules/lib/platform.ts). */
-export const MAX_JOB_DURATION_ANNOTATION = "worker-platform/max-job-duration-seconds";
+/** Re-exported: the annotation used to live here. */
+export { MAX_JOB_DURATION_ANNOTATION } from "./annotations";
 /** Seconds added to the max job duration for the grace period: the preStop pause plus time to ack and exit. */
 export const GRACE_MARGIN_SECONDS = 10;
 /** Retries of a failed job (not counting disruptions, see podFailurePolicy). */
@@ -85,7 +86,11 @@ export class Worker extends pulumi.ComponentResource {
       : undefined;
 
     const queueName = w.trigger?.type === "redis" ? w.trigger.listName : w.trigger?.type === "rabbitmq" ? w.trigger.queueName : undefined;
-    const annotations = { [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds) };
+    // For the policy pack (annotations.ts): the max job duration and the autoscaler's grace cap of this cluster.
+    const annotations = {
+      [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds),
+      [GRACE_CAP_ANNOTATION]: String(env.cluster.autoscaler.maxGracefulTerminationSec),
+    };
     const podDeps = [sa, ...(args.dependsOn ?? []), ...(queue?.resources ?? [])];
     const scalerDeps = [...kedaDeps, ...(auth ? [auth] : [])];
 
@@ -128,7 +133,9 @@ export class Worker extends pulumi.ComponentResource {
             maxReplicaCount: w.replicas.max,
             successfulJobsHistoryLimit: JOB_HISTORY.successful,
             failedJobsHistoryLimit: JOB_HISTORY.failed,
-            // accurate: pending jobs (not yet scheduled/ready, e.g. waiting for a GPU node) count against the queue.
+            // accurate: new Jobs = queue length − pending Jobs (not yet scheduled/ready, e.g. waiting for a GPU node).
+            // Correct only when the length excludes messages being processed: redis lists do (the worker pops the
+            // item), the rabbitmq trigger sets excludeUnacknowledged in job mode (triggers.ts).
             scalingStrategy: { strategy: "accurate", pendingPodConditions: ["PodScheduled", "Ready"] },
             // gradual: an update does not delete running jobs (kedacore/keda #1021).
             rollout: { strategy: "gradual" },
@@ -151,7 +158,7 @@ export class Worker extends pulumi.ComponentResource {
     const deployment = new k8s.apps.v1.Deployment(
       `${name}`,
       {
-        metadata: { name: w.name, namespace: ns, labels, annotations },
+        metadata: { name: w.name, namespace: ns, labels, annotations: { ...annotations, [SCALED_BY_ANNOTATION]: SCALED_BY.keda } },
         spec: {
           // No replicas: the HPA that KEDA creates owns the count.
           selector: { matchLabels: podLabels },

@@ -1,10 +1,10 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { annotationsOf, isWaived, objectRef, toNumber } from "./lib/common";
-import { containersOf, Obj, T } from "./lib/k8s";
-import { chartName, k8sObjects, StackModel } from "./lib/model";
+import { annotationsOf, asArray, isWaived, objectRef, toNumber } from "./lib/common";
+import { containersOf, isChartChild, Obj, podSpecOf, SCALABLE_KINDS, T } from "./lib/k8s";
+import { chartIs, isChart, K8sObject, k8sObjects, StackModel } from "./lib/model";
 import { stackPolicy } from "./lib/stack";
-import { MAX_JOB_DURATION_ANNOTATION } from "./lib/platform";
-import { KEDA_DEFAULT_MIN, RESOURCE_TRIGGERS, Scaler, scalingView } from "./lib/scaling";
+import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY_ANNOTATION, SCALED_BY_VALUES } from "./lib/platform";
+import { KEDA_DEFAULT_MIN, RESOURCE_TRIGGERS, Scaler, scalingView, Workload } from "./lib/scaling";
 import { forEachDeferringUnknowns } from "./lib/unknown";
 
 const KEDA_TYPES: string[] = [T.ScaledObject, T.ScaledJob];
@@ -99,26 +99,68 @@ export const scaleTargetExists = stackPolicy(
   },
 );
 
+const SCALED_BY_KINDS = Object.values(SCALABLE_KINDS);
+
 /**
  * A workload scaled by KEDA/HPA must not set spec.replicas: every `pulumi up` resets the count the autoscaler chose
  * (scale-down in the middle of a burst), then the HPA scales back (pulumi-kubernetes #2491, #2569).
+ *
+ * A RESOURCE rule on purpose: it must see the Deployment's inputs. A stack rule gets outputs under the CLI, and a live
+ * Deployment's outputs always have spec.replicas (the API server's default of 1, or what the HPA last wrote), so a
+ * stack rule reading replicas would flag every autoscaled workload once deployed. Which workloads are scaled is
+ * therefore read from the program's SCALED_BY_ANNOTATION, which scaled-workload-marked keeps honest.
  */
-export const scaleTargetNoReplicas = stackPolicy(
+export const scaleTargetNoReplicas: ResourceValidationPolicy = {
+  name: "scaled-workload-omits-replicas",
+  description: `Deployments/StatefulSets annotated ${SCALED_BY_ANNOTATION} (scaled by a ScaledObject/HPA) do not set spec.replicas.`,
+  enforcementLevel: "mandatory",
+  severity: "medium",
+  remediationSteps: "Remove spec.replicas from the Deployment/StatefulSet; the ScaledObject's minReplicaCount (HPA: minReplicas) sets the floor.",
+  validateResource: (args, report) => {
+    if (!SCALED_BY_KINDS.includes(args.type as (typeof SCALED_BY_KINDS)[number])) return;
+    const scaledBy = annotationsOf(args.props)[SCALED_BY_ANNOTATION];
+    if (!scaledBy || isWaived(args.props, "scaled-workload-omits-replicas")) return;
+    // Read through the unknown-checking proxy: an unknown replicas count aborts the rule ("can't run"), never passes.
+    const replicas = (args.props.spec as Obj | undefined)?.replicas;
+    if (replicas !== undefined && replicas !== null) {
+      report(`${kindRef(args.type, args.props, args.name)} is scaled by ${scaledBy} (${SCALED_BY_ANNOTATION}) but sets spec.replicas ${replicas}; every pulumi up resets the autoscaler's count.`);
+    }
+  },
+};
+
+/**
+ * The cross-resource half of scaled-workload-omits-replicas: every Deployment/StatefulSet a ScaledObject or HPA of the
+ * stack targets carries SCALED_BY_ANNOTATION (with the value of its autoscaler), so the resource rule knows to check
+ * it. Reads only annotations and scaleTargetRef, which are the same in inputs (offline) and outputs (CLI), never
+ * spec.replicas. Objects a Helm chart renders (resources of the stack under the CLI only) are skipped.
+ */
+export const scaledWorkloadMarked = stackPolicy(
   {
-    name: "scaled-workload-omits-replicas",
-    description: "Workloads scaled by a ScaledObject/HPA do not set spec.replicas.",
+    name: "scaled-workload-marked",
+    description: `Every Deployment/StatefulSet scaled by a ScaledObject/HPA of the stack carries the ${SCALED_BY_ANNOTATION} annotation naming its autoscaler.`,
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Remove spec.replicas from the Deployment/StatefulSet; the ScaledObject's minReplicaCount sets the floor.",
+    remediationSteps:
+      `Annotate the target's metadata with ${SCALED_BY_ANNOTATION}: "keda" (ScaledObject) or "hpa" (HorizontalPodAutoscaler) ` +
+      "(components/workloads does this for workers and services), and do not set its spec.replicas.",
   },
   (model, _args, report) => {
-    for (const w of scalingView(model).workloads) {
-      if (!w.scalers.length || isWaived(w.obj.resource.props, "scaled-workload-omits-replicas")) continue;
-      const replicas = w.obj.resource.props.spec?.replicas;
-      if (replicas !== undefined && replicas !== null) {
-        report(`${w.obj.kind} ${w.obj.namespace}/${w.obj.name} sets spec.replicas ${replicas} but is scaled by ${w.scalers.map(scalerRef).join(", ")}.`, w.obj.resource.urn);
+    forEachDeferringUnknowns(scalingView(model).workloads, (w) => {
+      if (!w.scalers.length || isWaived(w.obj.resource.props, "scaled-workload-marked")) return;
+      // Under the CLI a chart's rendered objects are resources too; their replicas are the chart's (pinned) business.
+      if (isChartChild(w.obj.resource.urn)) return;
+      const ref = `${w.obj.kind} ${w.obj.namespace}/${w.obj.name}`;
+      const value = annotationsOf(w.obj.resource.props)[SCALED_BY_ANNOTATION];
+      if (!value) {
+        report(`${ref} is scaled by ${w.scalers.map(scalerRef).join(", ")} but lacks the ${SCALED_BY_ANNOTATION} annotation, so scaled-workload-omits-replicas cannot check it.`, w.obj.resource.urn);
+        return;
       }
-    }
+      const kinds = new Set(w.scalers.map((s) => s.kind));
+      if (!SCALED_BY_VALUES[value] || !kinds.has(SCALED_BY_VALUES[value])) {
+        const expected = Object.keys(SCALED_BY_VALUES).filter((v) => kinds.has(SCALED_BY_VALUES[v]));
+        report(`${ref}: ${SCALED_BY_ANNOTATION} is '${value}' but it is scaled by ${w.scalers.map(scalerRef).join(", ")} (expected '${expected.join("' or '")}').`, w.obj.resource.urn);
+      }
+    });
   },
 );
 
@@ -143,20 +185,38 @@ export const singleAutoscaler = stackPolicy(
 
 /** cluster-autoscaler's default --max-graceful-termination-sec (kubernetes/autoscaler FAQ). */
 const CA_DEFAULT_MAX_GRACE = 600;
+const GRACE_FLAG = /--max-graceful-termination-sec=([0-9]+)/;
 
-/** The longest grace the cluster autoscaler gives a pod when it drains a node of this cluster. */
-function autoscalerGraceCap(model: StackModel, cluster: ReturnType<StackModel["clusterOf"]>): number {
-  if (!cluster) return CA_DEFAULT_MAX_GRACE;
-  if (cluster.cloud === "azure") {
+/**
+ * The longest grace the cluster autoscaler gives a pod of workload `w` when it drains a node, and where it comes from.
+ * Sources in order, so that it holds offline (inputs) and under the CLI (stack rules get outputs):
+ * 1. the worker's GRACE_CAP_ANNOTATION, set by the program from the value it configured (same in inputs and outputs);
+ * 2. AKS: the ManagedCluster's autoScalerProfile.maxGracefulTerminationSec (same name in azure-native outputs);
+ * 3. EKS: the cluster-autoscaler chart's values.extraArgs (offline only: a helm.v4.Chart's outputs have no values),
+ *    else the `--max-graceful-termination-sec=` argument of the Deployment it renders (CLI: the chart's children);
+ * 4. the autoscaler's default, 600 s.
+ */
+function autoscalerGraceCap(model: StackModel, w: Workload): { cap: number; source: string } {
+  const annotated = toNumber(annotationsOf(w.obj.resource.props)[GRACE_CAP_ANNOTATION]);
+  if (annotated !== undefined) return { cap: annotated, source: GRACE_CAP_ANNOTATION };
+  const cluster = w.obj.cluster;
+  if (cluster?.cloud === "azure") {
     // azure-native's SDK name (what the analyzer sees); the ARM API calls it max-graceful-termination-sec.
     const profile = cluster.resource?.props.autoScalerProfile;
     const v = toNumber(profile?.maxGracefulTerminationSec ?? profile?.["max-graceful-termination-sec"]);
-    return v ?? CA_DEFAULT_MAX_GRACE;
+    if (v !== undefined) return { cap: v, source: "the AKS autoScalerProfile" };
   }
-  const chart = cluster.charts.find((c) => chartName(c) === "cluster-autoscaler");
-  const v = toNumber(chart?.props.values?.extraArgs?.["max-graceful-termination-sec"]);
-  void model;
-  return v ?? CA_DEFAULT_MAX_GRACE;
+  for (const chart of cluster?.charts.filter((c) => chartIs(c, ["cluster-autoscaler"])) ?? []) {
+    const v = toNumber(chart.props.values?.extraArgs?.["max-graceful-termination-sec"]);
+    if (v !== undefined) return { cap: v, source: `chart ${chart.name} values` };
+    for (const child of model.descendantsOf(chart).filter((r) => r.type === T.Deployment)) {
+      for (const { container } of containersOf(podSpecOf(child.type, child.props) ?? {})) {
+        const flag = [...asArray<unknown>(container.command), ...asArray<unknown>(container.args)].map((a) => GRACE_FLAG.exec(String(a))).find(Boolean);
+        if (flag) return { cap: Number(flag[1]), source: `chart ${chart.name}'s Deployment arguments` };
+      }
+    }
+  }
+  return { cap: CA_DEFAULT_MAX_GRACE, source: "the cluster autoscaler's default" };
 }
 
 /**
@@ -198,9 +258,9 @@ export const scaleInSafety = stackPolicy(
       if (grace < declared) {
         report(`${ref}: terminationGracePeriodSeconds ${grace} is shorter than its max job duration of ${declared} s; jobs in flight are killed on scale-in.`, w.obj.resource.urn);
       }
-      const cap = autoscalerGraceCap(model, w.obj.cluster);
+      const { cap, source } = autoscalerGraceCap(model, w);
       if (declared > cap) {
-        report(`${ref}: its max job duration of ${declared} s exceeds the cluster autoscaler's max-graceful-termination-sec of ${cap} s${w.obj.cluster ? ` on ${w.obj.cluster.name}` : ""}; node scale-down kills jobs in flight. Run it in job mode (ScaledJob).`, w.obj.resource.urn);
+        report(`${ref}: its max job duration of ${declared} s exceeds the cluster autoscaler's max-graceful-termination-sec of ${cap} s${w.obj.cluster ? ` on ${w.obj.cluster.name}` : ""} (from ${source}); node scale-down kills jobs in flight. Run it in job mode (ScaledJob).`, w.obj.resource.urn);
       }
     });
   },
@@ -208,19 +268,23 @@ export const scaleInSafety = stackPolicy(
 
 const APISERVICE = "kubernetes:apiregistration.k8s.io/v1:APIService";
 
-/** `v1beta1.external.metrics.k8s.io` APIServices of a cluster and the Service behind each. */
+/** APIServices of the stack with the given name (e.g. `v1beta1.external.metrics.k8s.io`) and the Service behind each. */
 function apiServices(model: StackModel, name: string) {
   return k8sObjects(model, [APISERVICE])
     .filter((a) => a.name === name)
     .map((a) => ({ obj: a, service: String(a.resource.props.spec?.service?.name ?? "") }));
 }
 
+const nonEmpty = (v: unknown) =>
+  v !== undefined && v !== null && (Array.isArray(v) ? v.length > 0 : typeof v === "object" ? Object.keys(v as object).length > 0 : v !== false && v !== "");
+
 /**
  * Only one APIService can serve external.metrics.k8s.io and KEDA's metrics server must own it (kedacore/keda #470);
  * metrics.k8s.io belongs to metrics-server. prometheus-adapter registers external metrics when rules.external is
  * non-empty and resource metrics when rules.resource is set (chart prometheus-adapter 5.x values.yaml).
- * Checked on the chart's values (offline plan, helm v3 Release) and on the APIService objects a chart renders
- * (`pulumi preview`, where a helm v4 Chart component carries no values but its children are resources).
+ * Two shapes, both checked: offline (and for a helm.v3 Release) the chart's `values`; under the CLI a helm.v4 Chart's
+ * props are its outputs, without values, but the APIService objects it renders are resources of the stack (its
+ * children), each naming the Service behind it.
  */
 export const prometheusAdapterNoExternal = stackPolicy(
   {
@@ -231,23 +295,30 @@ export const prometheusAdapterNoExternal = stackPolicy(
     remediationSteps: "Remove rules.external and rules.resource from the prometheus-adapter values; queue metrics go through KEDA triggers, cpu/memory through metrics-server.",
   },
   (model, _args, report) => {
-    const nonEmpty = (v: unknown) =>
-      v !== undefined && v !== null && (Array.isArray(v) ? v.length > 0 : typeof v === "object" ? Object.keys(v as object).length > 0 : v !== false && v !== "");
-    for (const chart of model.resources.filter((r) => r.type.startsWith("kubernetes:helm.sh/") && chartName(r) === "prometheus-adapter")) {
+    for (const chart of model.resources.filter((r) => isChart(r) && chartIs(r, ["prometheus-adapter"]))) {
       const rules: Obj = chart.props.values?.rules ?? {};
       if (nonEmpty(rules.external)) report(`Chart ${chart.name}: values.rules.external registers external.metrics.k8s.io, which KEDA must own.`, chart.urn);
       if (nonEmpty(rules.resource)) report(`Chart ${chart.name}: values.rules.resource registers metrics.k8s.io, which metrics-server owns.`, chart.urn);
     }
+    const from = (r: K8sObject) => {
+      const chart = model.chartOf(r.resource);
+      return chart ? ` (rendered by chart ${chart.name})` : "";
+    };
     for (const { obj, service } of apiServices(model, "v1beta1.external.metrics.k8s.io")) {
-      if (!/keda/.test(service)) report(`APIService ${obj.name} is served by ${service || "an unknown service"}, not KEDA's metrics server.`, obj.resource.urn);
+      if (!/keda/.test(service)) report(`APIService ${obj.name}${from(obj)} is served by ${service || "an unknown service"}, not KEDA's metrics server.`, obj.resource.urn);
     }
     for (const { obj, service } of apiServices(model, "v1beta1.metrics.k8s.io")) {
-      if (!/metrics-server/.test(service)) report(`APIService ${obj.name} is served by ${service || "an unknown service"}, not metrics-server.`, obj.resource.urn);
+      if (!/metrics-server/.test(service)) report(`APIService ${obj.name}${from(obj)} is served by ${service || "an unknown service"}, not metrics-server.`, obj.resource.urn);
     }
   },
 );
 
-/** AKS runs its own metrics-server; a second one fights over the metrics.k8s.io APIService (AKS docs). */
+/**
+ * AKS runs its own metrics-server; a second one fights over the metrics.k8s.io APIService (AKS docs). The chart is
+ * recognised by `chart` (offline) or by its resource name `<cluster>-metrics-server` (CLI, v4 Chart outputs), and any
+ * `v1beta1.metrics.k8s.io` APIService the stack puts on an AKS cluster is reported too (CLI: the chart's children,
+ * whatever the chart is called), once per chart.
+ */
 export const noMetricsServerOnAks = stackPolicy(
   {
     name: "no-metrics-server-chart-on-aks",
@@ -258,11 +329,16 @@ export const noMetricsServerOnAks = stackPolicy(
   },
   (model, _args, report) => {
     for (const c of model.clusters.filter((c) => c.cloud === "azure")) {
-      for (const chart of c.charts.filter((ch) => chartName(ch) === "metrics-server")) {
+      const reported = new Set<string>();
+      for (const chart of c.charts.filter((ch) => chartIs(ch, ["metrics-server"]))) {
         report(`Chart ${chart.name} installs metrics-server on AKS cluster ${c.name}, which already runs one.`, chart.urn);
+        reported.add(chart.urn);
       }
       for (const { obj } of apiServices(model, "v1beta1.metrics.k8s.io").filter((a) => a.obj.cluster === c)) {
-        report(`APIService ${obj.name} on AKS cluster ${c.name} would replace the metrics-server AKS runs.`, obj.resource.urn);
+        const chart = model.chartOf(obj.resource);
+        if (chart && reported.has(chart.urn)) continue;
+        report(`APIService ${obj.name}${chart ? ` (rendered by chart ${chart.name})` : ""} on AKS cluster ${c.name} would replace the metrics-server AKS runs.`, obj.resource.urn);
+        if (chart) reported.add(chart.urn);
       }
     }
   },
@@ -274,6 +350,7 @@ export const autoscalingPolicies = [
   resourceTriggersNeedRequests,
   scaleTargetExists,
   scaleTargetNoReplicas,
+  scaledWorkloadMarked,
   singleAutoscaler,
   scaleInSafety,
   prometheusAdapterNoExternal,

@@ -100,4 +100,57 @@ export const eksEndpointAccess = eks(
   },
 );
 
-export const eksPolicies = [eksSecretsEncryption, eksAuditLogs, eksEndpointAccess];
+const EKS_ADDON = "aws:eks/addon:Addon";
+
+/** Why a vpc-cni add-on does not turn the network policy agent on, or undefined when it does. */
+function vpcCniNetworkPolicyProblem(addon: PolicyResource): string | undefined {
+  const raw = addon.props.configurationValues; // unknown in preview: let it abort the cluster's check ("can't run")
+  if (raw === undefined || raw === null || raw === "") return "sets no configurationValues, so enableNetworkPolicy keeps its default \"false\"";
+  let values: unknown;
+  try {
+    values = typeof raw === "string" ? JSON.parse(raw) : raw;
+  } catch {
+    return `has configurationValues that are not JSON (${String(raw).slice(0, 60)})`;
+  }
+  const v = (values as Obj | null)?.enableNetworkPolicy;
+  if (String(v) !== "true") return `sets enableNetworkPolicy to ${v === undefined ? "nothing (default \"false\")" : JSON.stringify(v)} in configurationValues`;
+  return undefined;
+}
+
+/**
+ * The AWS VPC CNI enforces NetworkPolicies only when its network policy agent is on, which it is not by default
+ * (EKS docs, "Limit pod traffic with Kubernetes network policies"; the add-on's configuration schema:
+ * `enableNetworkPolicy: "true"`). Without it the platform's NetworkPolicies are accepted by the API server and
+ * silently not enforced. A stack rule: the add-on is its own resource (aws.eks.Addon), matched to its cluster by
+ * dependency or clusterName (StackModel.clusterOf); addonName, clusterName and configurationValues are the same in
+ * inputs (offline) and outputs (CLI). A cluster with a self-managed CNI (Cilium, Calico) disables the rule in its
+ * stack's policy config.
+ */
+export const eksNetworkPolicy = stackPolicy(
+  {
+    name: "eks-network-policy",
+    description: "EKS clusters run the vpc-cni managed add-on with enableNetworkPolicy \"true\", so NetworkPolicies are enforced.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    remediationSteps:
+      "Create the vpc-cni add-on (aws.eks.Addon addonName \"vpc-cni\") with configurationValues: JSON.stringify({enableNetworkPolicy: \"true\"}) " +
+      "(components/cluster/eks.ts); with a self-managed CNI that enforces NetworkPolicies, set \"eks-network-policy\": \"disabled\" in policy/config/<stack>.json.",
+  },
+  (model, _args, report) => {
+    const addons = model.resources.filter((r) => r.type === EKS_ADDON && tryRead(() => r.props.addonName) === "vpc-cni");
+    const clusters = model.clusters.filter((c) => c.cloud === "aws" && c.resource);
+    forEachDeferringUnknowns(clusters, (c) => {
+      const mine = addons.filter((a) => model.clusterOf(a) === c);
+      if (!mine.length) {
+        report(`EKS cluster ${c.name}: no vpc-cni add-on (aws.eks.Addon) in the stack, so nothing turns on the VPC CNI's network policy agent; NetworkPolicies would not be enforced.`, c.resource!.urn);
+        return;
+      }
+      for (const a of mine) {
+        const why = vpcCniNetworkPolicyProblem(a);
+        if (why) report(`EKS cluster ${c.name}: vpc-cni add-on ${a.name} ${why}; NetworkPolicies would not be enforced.`, a.urn);
+      }
+    });
+  },
+);
+
+export const eksPolicies = [eksSecretsEncryption, eksAuditLogs, eksEndpointAccess, eksNetworkPolicy];

@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { isWaived, toNumber } from "./lib/common";
-import { blockingTaints, containersOf, Obj, parseQuantity, T, tolerates } from "./lib/k8s";
-import { chartName, Cluster, k8sObjects, Pool, StackModel } from "./lib/model";
+import { blockingTaints, containersOf, Obj, parseQuantity, podSpecOf, T, tolerates } from "./lib/k8s";
+import { chartIs, Cluster, k8sObjects, Pool, StackModel } from "./lib/model";
 import { GPU_RESOURCE, LABELS, Taint } from "./lib/platform";
 import { scalingView, Workload } from "./lib/scaling";
 import { stackPolicy } from "./lib/stack";
@@ -101,11 +101,20 @@ function expressionMatches(pool: Pool, e: Obj): boolean {
   }
 }
 
-/** Device plugins that make nodes advertise nvidia.com/gpu: the chart, the GPU Operator, or EKS Bottlerocket NVIDIA AMIs. */
+/** Images of the NVIDIA device plugin and of the GPU Operator (which deploys the plugin itself at run time). */
+const DEVICE_PLUGIN_IMAGE = /k8s-device-plugin|gpu-operator/;
+
+/**
+ * Device plugins that make nodes advertise nvidia.com/gpu: the chart, the GPU Operator, or EKS Bottlerocket NVIDIA AMIs.
+ * Holds in both shapes: offline a chart is its inputs (`chart`); under the CLI a helm.v4.Chart's props are its outputs
+ * (no `chart`), so it is also recognised by its resource name `<cluster>-<release>` (chartIs) and by the DaemonSet it
+ * renders (a resource of the stack then, its image naming the plugin).
+ */
 function hasDevicePlugin(model: StackModel, cluster: Cluster, charts: string[]): boolean {
-  if (cluster.charts.some((c) => charts.includes(chartName(c)))) return true;
-  const daemonSets = k8sObjects(model, [T.DaemonSet]).filter((d) => d.cluster === cluster);
-  if (daemonSets.some((d) => JSON.stringify(d.resource.props.spec?.template?.spec?.containers ?? []).includes("k8s-device-plugin"))) return true;
+  if (cluster.charts.some((c) => chartIs(c, charts))) return true;
+  const workloads = k8sObjects(model, [T.DaemonSet, T.Deployment]).filter((d) => d.cluster === cluster);
+  const images = (r: Obj) => (podSpecOf(r.type, r.props)?.containers ?? []).map((c: Obj) => String(c.image ?? ""));
+  if (workloads.some((d) => images(d.resource).some((i: string) => DEVICE_PLUGIN_IMAGE.test(i)))) return true;
   return cluster.pools.some((p) => p.gpu && /BOTTLEROCKET.*NVIDIA/.test(String(p.resource.props.amiType ?? "")));
 }
 

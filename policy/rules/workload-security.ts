@@ -90,14 +90,16 @@ export const imagePinned = workloadRule(
     description: "Container images are pinned to a tag other than latest, or a digest, and come from an allowed registry.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Use an explicit version tag or digest (ghcr.io/acme/worker:1.4.2 or ...@sha256:...); to allow a registry, add it to allowedRegistries.",
+    remediationSteps: "Use an explicit version tag or digest (ghcr.io/acme/worker:1.4.2 or ...@sha256:...); to allow a registry, add it or a path under it to allowedRegistries (ghcr.io, ghcr.io/acme/).",
     configSchema: {
       properties: {
         allowedRegistries: {
           type: "array",
           items: { type: "string" },
           default: [],
-          description: "Registries images may come from (docker.io for unqualified names); empty allows any.",
+          description:
+            "Prefixes of the image reference images may come from, matched on a '/' boundary: a registry host (ghcr.io, " +
+            "localhost:5000) or a path under it (ghcr.io/acme/); unqualified names are docker.io/library/<name>. Empty allows any.",
         },
       },
     },
@@ -111,12 +113,30 @@ export const imagePinned = workloadRule(
       if (!image) report(`${where}: no image.`);
       else if (!parsed.digest && !parsed.tag) report(`${where}: image '${image}' has no tag (means latest).`);
       else if (!parsed.digest && parsed.tag === "latest") report(`${where}: image '${image}' uses the moving tag latest.`);
-      if (image && allowedRegistries.length && !allowedRegistries.includes(parsed.registry)) {
-        report(`${where}: image '${image}' comes from ${parsed.registry}, not one of ${allowedRegistries.join(", ")}.`);
+      if (image && allowedRegistries.length && !allowedRegistries.some((prefix) => imageMatchesPrefix(image, prefix))) {
+        report(`${where}: image '${image}' comes from ${imageName(image)}, which matches none of allowedRegistries ${allowedRegistries.join(", ")}.`);
       }
     }
   },
 );
+
+/** `registry/repository` of an image without tag or digest; Docker Hub names in full (redis → docker.io/library/redis). */
+export function imageName(image: string): string {
+  const { registry, repository } = parseImage(image);
+  return `${registry}/${registry === "docker.io" && !repository.includes("/") ? `library/${repository}` : repository}`;
+}
+
+/**
+ * Whether an allowedRegistries entry covers the image: the entry is a prefix of `registry/repository` ending on a
+ * path boundary, so `ghcr.io` and `ghcr.io/acme/` both allow ghcr.io/acme/worker:1, while `ghcr.io/acme` does not
+ * allow ghcr.io/acme-tools/x nor `ghcr.io` allow ghcr.io.example.com/x.
+ */
+export function imageMatchesPrefix(image: string, prefix: string): boolean {
+  const p = prefix.trim().replace(/\/+$/, "");
+  if (!p) return false;
+  const name = imageName(image);
+  return name === p || name.startsWith(`${p}/`);
+}
 
 /**
  * Without a priority class, pods get the global default (or 0) and the scheduler cannot preempt background work for

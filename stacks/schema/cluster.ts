@@ -102,6 +102,18 @@ export const azureCluster = z.strictObject({
       adminGroupObjectIds: z.array(z.string().uuid()).default([]),
       /** Cluster autoscaler expander. AKS takes one. Defaults to priority (spot first, on-demand fallback). */
       expander: z.enum(["priority", "least-waste", "most-pods", "random"]).default("priority"),
+      /**
+       * Grant the identity running Pulumi the "Azure Kubernetes Service RBAC Cluster Admin" role on the cluster, so it
+       * can create the add-ons and workloads (Entra ID + Azure RBAC, no local accounts). Turn off when cluster RBAC is
+       * granted elsewhere. Defaults to true.
+       */
+      grantDeployerClusterAdmin: z.boolean().default(true),
+      /**
+       * How kubelogin gets Entra ID tokens for the Kubernetes provider and the exported kubeconfig (`--login`):
+       * azurecli (the `az login` session, also what azure/login gives CI), workloadidentity, spn, msi, or devicecode
+       * (interactive). Defaults to azurecli.
+       */
+      kubeloginMode: z.enum(["azurecli", "workloadidentity", "spn", "msi", "devicecode"]).default("azurecli"),
     })
     .prefault({}),
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, pinnedImage, quantity, resources } from "./common";
+import { cidr, dnsLabel, pinnedImage, quantity, resources } from "./common";
 import { IMAGES } from "../versions";
 
 /** A reference to one key of a Secret declared under `secrets`. */
@@ -90,6 +90,18 @@ const behaviorPolicy = z.strictObject({
   percentPer15s: z.number().int().min(1).optional(),
 });
 
+/** A Kubernetes namespace name (DNS-1123 label, at most 63 characters). */
+const namespaceName = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+
+/**
+ * A service's `allowFrom` entry: what components/workloads/network-policies.ts renders as an `ipBlock` (a string the
+ * `cidr` schema accepts) or as a `namespaceSelector` on kubernetes.io/metadata.name (anything else, so it must be a
+ * namespace name). Anything else would render a selector that matches nothing.
+ */
+export const allowFromEntry = z.union([cidr, namespaceName], {
+  error: "must be an IPv4 CIDR such as 10.0.0.0/8 or a namespace name such as ingress-nginx",
+});
+
 /** Fields workers and services share. */
 const podShape = {
   name: dnsLabel,
@@ -115,8 +127,11 @@ const podShape = {
   priority: z.enum(["critical", "standard", "background"]).default("standard"),
   /** Clusters to deploy to, by name. Defaults to every cluster of the stack. */
   clusters: z.array(dnsLabel).optional(),
-  /** Extra egress allowed by the NetworkPolicy, beyond DNS and the worker's queue. Defaults to none. */
-  egress: z.array(z.strictObject({ cidr: z.string(), ports: z.array(z.number().int()).default([]) })).default([]),
+  /**
+   * Extra egress allowed by the NetworkPolicy, beyond DNS and the worker's queue: an IPv4 `cidr` (an `ipBlock`, no
+   * exceptions) on TCP `ports` (default: every port). Defaults to none.
+   */
+  egress: z.array(z.strictObject({ cidr, ports: z.array(z.number().int().min(1).max(65535)).default([]) })).default([]),
 };
 
 export const worker = z.strictObject({
@@ -158,8 +173,11 @@ export const service = z.strictObject({
   customMetric: z.strictObject({ name: z.string().min(1), targetAverageValue: quantity }).optional(),
   /** Service type. LoadBalancer is flagged by the policy pack unless allowed. Defaults to ClusterIP. */
   expose: z.enum(["ClusterIP", "LoadBalancer"]).default("ClusterIP"),
-  /** Ingress allowed by the NetworkPolicy. Defaults to any pod in the cluster. */
-  allowFrom: z.array(z.string()).default([]),
+  /**
+   * Ingress allowed by the NetworkPolicy, each entry an IPv4 CIDR (an `ipBlock`) or the name of a namespace (any pod
+   * in it). Defaults to any pod in the cluster (any source for a LoadBalancer).
+   */
+  allowFrom: z.array(allowFromEntry).default([]),
 });
 export type ServiceConfig = z.infer<typeof service>;
 
@@ -171,7 +189,16 @@ export const priorityClasses = z
         critical: z.number().int().max(1_000_000_000).default(100_000),
         standard: z.number().int().max(1_000_000_000).default(10_000),
         background: z.number().int().max(1_000_000_000).default(1_000),
-        overprovisioning: z.number().int().max(-1).default(-10),
+        /**
+         * The cluster autoscaler ignores pods below its expendable-pods-priority-cutoff (default -10) when it decides
+         * to scale up, so a placeholder below -10 would no longer keep nodes warm; negative so it never blocks real pods.
+         */
+        overprovisioning: z
+          .number()
+          .int()
+          .min(-10, { error: "must be >= -10: the cluster autoscaler ignores pods below its expendable-pods-priority-cutoff (-10) for scale-up, so headroom placeholders would stop keeping nodes warm" })
+          .max(-1, { error: "must be negative (<= -1) so placeholders never displace real pods" })
+          .default(-10),
       })
       .prefault({}),
     /** Tier used for pods that name none (globalDefault). Defaults to none. */

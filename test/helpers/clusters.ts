@@ -1,50 +1,45 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterHandle, PoolHandle } from "../../components/cluster/handle";
-import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT, platformPoolLabels } from "../../components/cluster/labels";
-import { autoscalerProfile } from "../../stacks/schema";
+import { aksPoolHandle } from "../../components/cluster/aks";
+import { eksPoolHandle } from "../../components/cluster/eks";
+import { poolHandle } from "../../components/cluster/pools";
+import { autoscalerProfile, pool as poolSchema } from "../../stacks/schema";
 
 /**
- * Hand-written ClusterHandles (the unit-test seam between clusters and add-ons): an AKS-like, an EKS-like and an
- * existing no-GPU cluster, shaped like what the cluster components yield. Call inside a runUnderMocks program.
+ * Fake ClusterHandles (the unit-test seam between clusters and add-ons/workloads): an AKS-like, an EKS-like and an
+ * existing no-GPU cluster. Their pools come from the real cluster components' pool functions; only the cloud
+ * resources are stand-ins. Call inside a runUnderMocks program.
  */
 export type FakeKind = "aks" | "eks" | "existing";
 
-function pool(p: Partial<PoolHandle> & Pick<PoolHandle, "name" | "role">, extra: { labels?: Record<string, string>; taints?: PoolHandle["taints"] } = {}): PoolHandle {
-  const spot = p.spot ?? false;
-  const base = { name: p.name, role: p.role, spot, gpu: p.gpu };
-  return {
-    min: 0,
-    max: 3,
-    machineTypes: ["m"],
-    gpuCapacity: p.gpu ? p.gpu.count * (p.max ?? 3) : 0,
-    headroomGpus: 0,
-    ...base,
-    ...p,
-    selector: p.selector ?? { ...platformPoolLabels(base), ...(extra.labels ?? {}) },
-    taints: p.taints ?? extra.taints ?? [],
-  };
-}
+/** A pool config (schema input) with the schema's defaults filled in. */
+const poolConfig = (p: Record<string, unknown>) => poolSchema.parse(p);
 
+/**
+ * The pools of the fake clusters, derived by the real cluster components' pool functions (aksPoolHandle,
+ * eksPoolHandle), so add-on and workload tests see exactly the labels and taints a real cluster yields.
+ */
 export function fakePools(kind: FakeKind): PoolHandle[] {
   const t4 = { count: 1, type: "nvidia-tesla-t4" };
   const a10g = { count: 1, type: "nvidia-a10g" };
   switch (kind) {
     case "aks":
       return [
-        pool({ name: "system", role: "system", min: 1 }, { taints: [SYSTEM_TAINT] }),
-        pool({ name: "gpuspot", role: "workload", spot: true, gpu: t4 }, { labels: { "kubernetes.azure.com/accelerator": "nvidia" }, taints: [GPU_TAINT, AKS_SPOT_TAINT] }),
-        pool({ name: "gpu", role: "workload", gpu: t4 }, { labels: { "kubernetes.azure.com/accelerator": "nvidia" }, taints: [GPU_TAINT] }),
-        pool({ name: "cpuspot", role: "workload", spot: true }, { taints: [AKS_SPOT_TAINT] }),
-      ];
+        { name: "system", role: "system", machineTypes: ["Standard_D4s_v5"], min: 1, max: 3 },
+        { name: "gpuspot", machineTypes: ["Standard_NC4as_T4_v3"], gpu: t4, spot: true, min: 0, max: 3 },
+        { name: "gpu", machineTypes: ["Standard_NC4as_T4_v3"], gpu: t4, min: 0, max: 3 },
+        { name: "cpuspot", machineTypes: ["Standard_D4s_v5"], spot: true, min: 0, max: 3 },
+      ].map((p) => aksPoolHandle(poolConfig(p)));
     case "eks":
       return [
-        pool({ name: "system", role: "system", min: 2 }),
-        pool({ name: "gpuspot", role: "workload", spot: true, gpu: a10g }, { labels: { "k8s.amazonaws.com/accelerator": "nvidia-a10g" }, taints: [GPU_TAINT, EKS_SPOT_TAINT] }),
-        pool({ name: "cpu", role: "workload" }),
-      ];
+        { name: "system", role: "system", machineTypes: ["m6i.xlarge"], min: 2, max: 3 },
+        { name: "gpuspot", machineTypes: ["g5.xlarge"], gpu: a10g, spot: true, min: 0, max: 3 },
+        { name: "cpu", machineTypes: ["m6i.xlarge"], min: 0, max: 3 },
+      ].map((p) => eksPoolHandle(poolConfig(p)));
     case "existing":
-      return [pool({ name: "default", role: "workload", selector: {}, min: 1, max: 1 })];
+      // Declared, not created: no platform labels (selector {} = any node), no taints.
+      return [{ ...poolHandle(poolConfig({ name: "default", machineTypes: ["unknown"], min: 1, max: 1 }), {}, []) }];
   }
 }
 
@@ -109,7 +104,7 @@ export function fakeClusterConfig(kind: FakeKind): Record<string, unknown> {
   const pools = fakePools(kind).map((p) => ({
     name: p.name,
     role: p.role,
-    machineTypes: [p.gpu ? "Standard_NC4as_T4_v3" : "Standard_D4s_v5"],
+    machineTypes: p.machineTypes,
     min: p.min,
     max: p.max,
     spot: p.spot,
@@ -122,34 +117,13 @@ export function fakeClusterConfig(kind: FakeKind): Record<string, unknown> {
 }
 
 /**
- * A handle for a cluster config the way the cluster components derive one (platform labels as selector, GPU taint
- * on GPU pools, the cloud's spot taint, AKS system taint; existing clusters: the pools' own labels/taints).
+ * A handle for a cluster config, its pools derived by the cluster components' own functions (existing clusters: the
+ * pools' declared labels and taints).
  */
 export function handleFromConfig(c: import("../../stacks/schema").ClusterConfig, parent?: pulumi.Resource): ClusterHandle {
-  const pools: PoolHandle[] = c.pools.map((p) => {
-    const existing = c.cloud === "existing";
-    const taints = existing
-      ? p.taints
-      : [
-          ...(p.gpu ? [GPU_TAINT] : []),
-          ...(p.spot ? [c.cloud === "azure" ? AKS_SPOT_TAINT : EKS_SPOT_TAINT] : []),
-          ...(p.role === "system" && c.cloud === "azure" ? [SYSTEM_TAINT] : []),
-          ...p.taints,
-        ];
-    return {
-      name: p.name,
-      role: p.role,
-      spot: p.spot,
-      gpu: p.gpu,
-      min: p.min,
-      max: p.max,
-      machineTypes: p.machineTypes,
-      selector: existing ? p.labels : { ...platformPoolLabels(p), ...p.labels },
-      taints,
-      gpuCapacity: p.gpu ? p.gpu.count * p.max : 0,
-      headroomGpus: p.headroomGpus,
-    };
-  });
+  const pools: PoolHandle[] = c.pools.map((p) =>
+    c.cloud === "azure" ? aksPoolHandle(p) : c.cloud === "aws" ? eksPoolHandle(p) : poolHandle(p, { ...p.labels }, [...p.taints]),
+  );
   return {
     name: c.name,
     cloud: c.cloud,

@@ -140,8 +140,54 @@ export function priorityClass(name: string, value: number, o: ResOpts = {}): Rec
   return res("kubernetes:scheduling.k8s.io/v1:PriorityClass", name, { apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name }, value }, o);
 }
 
+/** A helm.v4.Chart as the offline plan records it: the component's inputs (chart, values), children not rendered. */
 export function chart(name: string, chartName: string, values: Obj = {}, o: ResOpts = {}): RecordedResource {
   return res("kubernetes:helm.sh/v4:Chart", name, { chart: chartName, version: "1.0.0", namespace: "kube-system", values }, { custom: false, ...o });
+}
+
+/* ---------- CLI shapes: what a STACK rule gets under `pulumi preview/up --policy-pack` (resource OUTPUTS) ---------- */
+
+/**
+ * A helm.v4.Chart as a stack rule sees it under the CLI: a component whose props are its outputs (`resources`), no
+ * chart/version/values. Its rendered objects are separate resources whose parent is the chart (pass `{ parent }`), so
+ * their URN's type chain contains `kubernetes:helm.sh/v4:Chart`, and whose provider is the chart's.
+ */
+export function cliChart(name: string, o: ResOpts = {}): RecordedResource {
+  return res("kubernetes:helm.sh/v4:Chart", name, { resources: [] }, { custom: false, ...o });
+}
+
+/** An APIService (a chart child under the CLI), served by `service`. */
+export function apiService(name: string, service: string, o: ResOpts = {}): RecordedResource {
+  return res(
+    "kubernetes:apiregistration.k8s.io/v1:APIService",
+    `${o.parent?.name ?? "x"}-${name}`,
+    { apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", metadata: { name }, spec: { group: name.split(".").slice(1).join("."), version: "v1beta1", service: { name: service, namespace: "kube-system" } } },
+    o,
+  );
+}
+
+/** A DaemonSet or Deployment with one container (chart children under the CLI). */
+export function rendered(kind: "DaemonSet" | "Deployment", name: string, container: Obj, o: ResOpts = {}): RecordedResource {
+  return res(
+    `kubernetes:apps/v1:${kind}`,
+    `${o.parent?.name ?? "x"}-${name}`,
+    { apiVersion: "apps/v1", kind, metadata: { name, namespace: "kube-system" }, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, ...container }] } } } },
+    o,
+  );
+}
+
+/**
+ * A Deployment's OUTPUTS once deployed: the live object, with what the API server and controllers add: spec.replicas
+ * (default 1, or the autoscaler's last count), strategy, revisionHistoryLimit, terminationGracePeriodSeconds 30,
+ * metadata.uid/generation, status.
+ */
+export function deploymentOutputs(name: string, spec: Obj = podSpec(), o: ResOpts & { annotations?: Obj; replicas?: number } = {}): RecordedResource {
+  const d = deployment(name, { terminationGracePeriodSeconds: 30, dnsPolicy: "ClusterFirst", restartPolicy: "Always", schedulerName: "default-scheduler", ...spec }, o);
+  const inputs = d.plainInputs as Obj;
+  inputs.metadata = { ...inputs.metadata, uid: "0b0e9c1e-5d5f-4c43-9d1b-3f0d8a1c2e4f", generation: 3, annotations: { "deployment.kubernetes.io/revision": "2", ...(o.annotations ?? {}) } };
+  inputs.spec = { ...inputs.spec, replicas: o.replicas ?? 1, revisionHistoryLimit: 10, progressDeadlineSeconds: 600, strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } } };
+  inputs.status = { replicas: o.replicas ?? 1, readyReplicas: o.replicas ?? 1, observedGeneration: 3 };
+  return d;
 }
 
 /* ---------- Clusters ---------- */
@@ -227,7 +273,13 @@ export function aks(o: AksOpts = {}) {
   return { comp, cluster, pools, provider, addons, charts, all: [comp, cluster, ...pools, provider, addons, ...charts] };
 }
 
-export function eks(o: { name?: string; stack?: string; cluster?: Obj; keyRotation?: boolean; nodeGroups?: Obj[]; protect?: boolean } = {}) {
+export const VPC_CNI_NETWORK_POLICY = { enableNetworkPolicy: "true" };
+
+/**
+ * An EKS cluster as components/cluster/eks.ts creates it: component, KMS key, Cluster, NodeGroups, the vpc-cni add-on
+ * (`vpcCni`: its configurationValues object, or false for none) and the provider.
+ */
+export function eks(o: { name?: string; stack?: string; cluster?: Obj; keyRotation?: boolean; nodeGroups?: Obj[]; protect?: boolean; vpcCni?: Obj | string | false } = {}) {
   const name = o.name ?? "prod-eks";
   const stack = o.stack ?? "prod";
   const comp = res("worker-platform:cluster:EksCluster", name, {}, { stack });
@@ -248,6 +300,18 @@ export function eks(o: { name?: string; stack?: string; cluster?: Obj; keyRotati
   const groups = (o.nodeGroups ?? [{ nodeGroupName: "gpuspot", capacityType: "SPOT", instanceTypes: ["g5.xlarge"], scalingConfig: { minSize: 0, maxSize: 10, desiredSize: 0 }, labels: { "worker-platform/gpu": "true", "worker-platform/gpu-count": "1" }, taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }, { key: "worker-platform/capacity", value: "spot", effect: "NO_SCHEDULE" }] }]).map((g) =>
     res("aws:eks/nodeGroup:NodeGroup", `${name}-${g.nodeGroupName}`, { clusterName: "[unknown]", ...g }, { stack, parent: comp, dependsOn: [cluster], protect: o.protect ?? true }),
   );
+  const cni = o.vpcCni ?? VPC_CNI_NETWORK_POLICY;
+  const addons =
+    cni === false
+      ? []
+      : [
+          res(
+            "aws:eks/addon:Addon",
+            `${name}-vpc-cni`,
+            { clusterName: "[unknown]", addonName: "vpc-cni", resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", ...(typeof cni === "string" ? { configurationValues: cni } : Object.keys(cni).length ? { configurationValues: JSON.stringify(cni) } : {}) },
+            { stack, parent: comp, dependsOn: [cluster] },
+          ),
+        ];
   const provider = res("pulumi:providers:kubernetes", name, { kubeconfig: "[secret]" }, { stack, parent: comp, dependsOn: [cluster] });
-  return { comp, key, cluster, groups, provider, all: [comp, key, cluster, ...groups, provider] };
+  return { comp, key, cluster, groups, addons, provider, all: [comp, key, cluster, ...groups, ...addons, provider] };
 }

@@ -7,8 +7,15 @@ import { tryRead, UNKNOWN } from "./unknown";
 /**
  * The stack as the cross-resource rules see it: clusters, their node pools, Kubernetes providers and Helm charts,
  * and which cluster every Kubernetes object goes to. Built from PolicyResource only (what `pulumi preview
- * --policy-pack` gives a stack policy), so it works the same offline and under the CLI. Every read of a value that
- * may be unknown in preview (names and ARNs of resources being created) goes through tryRead and has a fallback.
+ * --policy-pack` gives a stack policy). Offline the props are the recorded INPUTS; under the CLI a stack policy gets
+ * every resource's OUTPUTS (@pulumi/policy server.ts, analyzeStack). So the model reads only what both carry:
+ * - clusters and pools by the property names inputs and outputs share (AKS `name`, `agentPoolProfiles`, `maxCount`,
+ *   `nodeTaints`; EKS `name`, `nodeGroupName`, `scalingConfig`, `taints`); the azure-native path parameters
+ *   (`resourceName`, `agentPoolName`) are inputs only, so each has a fallback (`name`, dependencies, parents);
+ * - Helm charts by `chart` when present, else by resource name (chartIs), and the objects a helm.v4.Chart renders
+ *   as its descendants (descendantsOf), because a v4 Chart's outputs hold neither `chart` nor `values`.
+ * Every read of a value that may be unknown in preview (names and ARNs of resources being created) goes through
+ * tryRead and has a fallback.
  */
 export const CLOUD = {
   aksCluster: "azure-native:containerservice:ManagedCluster",
@@ -73,7 +80,7 @@ export class StackModel {
     }
     for (const r of resources) {
       if (r.type === CLOUD.aksPool || r.type === CLOUD.eksNodeGroup) this.clusterOf(r)?.pools.push(toPool(r));
-      if (CHART_TYPES.includes(r.type)) this.clusterOf(r)?.charts.push(r);
+      if (isChart(r)) this.clusterOf(r)?.charts.push(r);
     }
     // AKS pools declared inline on the cluster (the system pool must be, at creation), unless also a resource.
     for (const c of this.clusters.filter((c) => c.cloud === "azure")) {
@@ -127,6 +134,20 @@ export class StackModel {
     return undefined;
   }
 
+  /**
+   * Resources under `ancestor` in the parent tree: under the CLI, the objects a helm.v4.Chart renders (their parent is
+   * the chart and their URN's type chain contains `kubernetes:helm.sh/v4:Chart`). Offline charts have none.
+   */
+  descendantsOf(ancestor: PolicyResource): PolicyResource[] {
+    return this.resources.filter((r) => r.urn !== ancestor.urn && this.isAncestor(ancestor, r));
+  }
+
+  /** The nearest Helm chart/release above `r` in the parent tree, if any. */
+  chartOf(r: PolicyResource): PolicyResource | undefined {
+    for (let p = this.parentOf(r); p; p = this.parentOf(p)) if (isChart(p)) return p;
+    return undefined;
+  }
+
   private parentOf(r: PolicyResource): PolicyResource | undefined {
     return r.parent ?? this.get(r.opts?.parent);
   }
@@ -143,9 +164,34 @@ export function clusterName(r: PolicyResource): string {
   return typeof n === "string" && n ? n : r.name;
 }
 
+/**
+ * The chart a Helm resource installs, or "" when its props do not say (see chartIs). Offline, and for a helm.v3
+ * Release under the CLI, `chart` is an input/output ("repo/name", "oci://.../name" or "name").
+ */
 export function chartName(chart: PolicyResource): string {
   const c = tryRead(() => chart.props.chart);
   return typeof c === "string" ? (c.split("/").pop() ?? c) : "";
+}
+
+/**
+ * Whether a Helm chart resource installs one of `names`, in both shapes a stack rule meets:
+ * - offline (tools/run-policies.ts records inputs) and for helm.v3.Release: its `chart` prop;
+ * - under the CLI a helm.v4.Chart is a component and a stack rule gets its outputs (`resources`), without `chart`,
+ *   `name` or `values`: then its resource name, which the program builds as `<cluster>-<release>` with the release
+ *   named after the chart (components/addons/helm-addon.ts install()), e.g. `prod-eks-metrics-server`.
+ * A `chart` prop that names another chart wins over the resource name.
+ */
+export function chartIs(chart: PolicyResource, names: string[]): boolean {
+  const c = chartName(chart);
+  if (c) return names.includes(c);
+  const release = tryRead(() => chart.props.name);
+  if (typeof release === "string" && release) return names.includes(release);
+  return names.some((n) => chart.name === n || chart.name.endsWith(`-${n}`));
+}
+
+/** Helm chart/release resource types (offline: inputs; CLI: a v4 Chart is a component whose children are resources). */
+export function isChart(r: PolicyResource): boolean {
+  return CHART_TYPES.includes(r.type);
 }
 
 function toPool(r: PolicyResource): Pool {

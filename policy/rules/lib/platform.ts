@@ -1,7 +1,7 @@
 /**
  * Conventions of the worker-platform program that the rules rely on. The pack is its own package (it must load
  * without the program's dependencies), so these are copies; test/policy-conventions.spec.ts fails when they drift
- * from components/cluster/labels.ts and stacks/machine-types.ts.
+ * from components/cluster/labels.ts, components/workloads/annotations.ts and stacks/machine-types.ts.
  */
 export interface Taint {
   key: string;
@@ -25,6 +25,20 @@ export const EKS_SPOT_TAINT: Taint = { key: "worker-platform/capacity", value: "
 
 /** Annotation on a worker Deployment (or ScaledJob): the longest a single job may run, in seconds. */
 export const MAX_JOB_DURATION_ANNOTATION = "worker-platform/max-job-duration-seconds";
+/**
+ * Annotation on every Deployment/StatefulSet the program scales with an autoscaler: `keda` (workers, ScaledObject)
+ * or `hpa` (services, HorizontalPodAutoscaler). scaled-workload-omits-replicas reads it from the resource's inputs;
+ * scaled-workload-marked checks, on the stack's outputs, that every autoscaler target carries it.
+ */
+export const SCALED_BY_ANNOTATION = "worker-platform/scaled-by";
+/** The autoscaler kind each SCALED_BY_ANNOTATION value stands for. */
+export const SCALED_BY_VALUES: Record<string, "ScaledObject" | "HorizontalPodAutoscaler"> = { keda: "ScaledObject", hpa: "HorizontalPodAutoscaler" };
+/**
+ * Annotation on a worker Deployment: the cluster autoscaler's max-graceful-termination-sec on its cluster, in seconds,
+ * as the program configured it. scale-in-safety reads it first: under the CLI a helm.v4.Chart's props are its outputs,
+ * so the cluster-autoscaler chart's values are not visible to a stack rule.
+ */
+export const GRACE_CAP_ANNOTATION = "worker-platform/autoscaler-max-graceful-termination-seconds";
 /** Annotation on any Kubernetes object: comma-separated policy names waived for it (see docs/policy.md). */
 export const WAIVER_ANNOTATION = "policy.worker-platform/waive";
 

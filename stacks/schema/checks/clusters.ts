@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { knownGpuCount } from "../../machine-types";
+import { describeShape, ec2Shape, knownGpuCount } from "../../machine-types";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions";
 import type { StackConfig } from "..";
 
@@ -39,6 +39,20 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
             issue(ctx, p("machineTypes", ti), `${type} has ${known} GPU(s) per node but the pool declares ${declared}; ${fix}`, type);
           }
         });
+      }
+      if (cluster.cloud === "aws" && pool.machineTypes.length > 1) {
+        // Only types whose shape is known can be compared; unknown ones are the user's call.
+        const shapes = pool.machineTypes.map((t) => ({ t, shape: ec2Shape(t) })).filter((x) => x.shape);
+        const first = shapes[0];
+        const other = shapes.find((x) => describeShape(x.shape!) !== describeShape(first.shape!));
+        if (first && other) {
+          issue(
+            ctx,
+            p("machineTypes"),
+            `${first.t} (${describeShape(first.shape!)}) and ${other.t} (${describeShape(other.shape!)}) differ: the cluster autoscaler sizes a node group from one of its types, so list types of the same vCPU, memory and GPU (e.g. m6i/m6a/m7i of one size), or split the pool`,
+            pool.machineTypes,
+          );
+        }
       }
       if (pool.headroomGpus > 0 && !pool.gpu) {
         issue(ctx, p("headroomGpus"), "warm GPU headroom needs a GPU pool (gpu.count); set 0 or add gpu", pool.headroomGpus);

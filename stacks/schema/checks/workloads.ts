@@ -145,5 +145,58 @@ export function workloadWarnings(cfg: StackConfig): string[] {
       }
     }
   });
+  out.push(...preemptionWarnings(cfg));
+  return out;
+}
+
+type Pod = StackConfig["workers"][number] | StackConfig["services"][number];
+
+/**
+ * The pools of a cluster a worker/service may land on, as components/workloads/scheduling.ts places it (workload
+ * pools only; GPU pools with enough GPUs, spot ones only with spot: true; a GPU pod without a usable GPU pool falls back
+ * to CPU; a CPU pod without an allowed CPU pool runs on the spot CPU pools). `gpu` tells GPU from CPU placement.
+ */
+function poolsOf(w: Pod, cluster: ClusterConfig): { gpu: boolean; pools: Set<string> } {
+  const workload = cluster.pools.filter((p) => p.role === "workload");
+  const allowed = workload.filter((p) => w.spot || !p.spot);
+  if (w.gpu) {
+    const gpuPools = allowed.filter((p) => p.gpu && p.gpu.count >= w.gpu!.count);
+    if (gpuPools.length > 0 || !w.gpu.fallbackToCpu) return { gpu: true, pools: new Set(gpuPools.map((p) => p.name)) };
+  }
+  const cpu = workload.filter((p) => !p.gpu);
+  const cpuAllowed = cpu.filter((p) => w.spot || !p.spot);
+  return { gpu: false, pools: new Set((cpuAllowed.length > 0 ? cpuAllowed : cpu).map((p) => p.name)) };
+}
+
+/**
+ * A job-mode worker exists to run long jobs to the end, but the scheduler preempts a lower-priority pod (giving it
+ * only its termination grace) whenever that lets a higher-priority pod schedule on the same nodes; the platform's
+ * tiers preempt (only overprovisioning is `preemptionPolicy: Never`). Warn when a job-mode worker can share a pool
+ * with a worker or service of a higher tier value on the same cluster (both GPU or both CPU, overlapping pools).
+ * Equal priorities never preempt each other, so the fix is a priority at least as high as the other's.
+ */
+function preemptionWarnings(cfg: StackConfig): string[] {
+  const out: string[] = [];
+  const values = cfg.priorityClasses.values;
+  const others = [
+    ...cfg.workers.map((w, i) => ({ w, ref: `workers[${i}] ${w.name}` })),
+    ...cfg.services.map((w, i) => ({ w, ref: `services[${i}] ${w.name}` })),
+  ];
+  cfg.workers.forEach((job, i) => {
+    if (job.mode !== "job") return;
+    for (const c of targetClusters(cfg, job.clusters)) {
+      const mine = poolsOf(job, c);
+      for (const { w, ref } of others) {
+        if (w === job || values[w.priority] <= values[job.priority]) continue;
+        if (!targetClusters(cfg, w.clusters).some((x) => x.name === c.name)) continue;
+        const theirs = poolsOf(w, c);
+        const shared = [...mine.pools].filter((p) => theirs.pools.has(p));
+        if (mine.gpu !== theirs.gpu || shared.length === 0) continue;
+        out.push(
+          `workers[${i}].priority: job-mode worker ${job.name} (${job.priority}, ${values[job.priority]}) shares ${mine.gpu ? "GPU" : "CPU"} pool${shared.length > 1 ? "s" : ""} ${shared.join(", ")} of ${c.name} with ${ref} (${w.priority}, ${values[w.priority]}): the scheduler may preempt a running job to place it, killing the job after its termination grace; give ${job.name} a priority at least as high (priority: ${w.priority}; equal priorities never preempt each other), or keep them on different pools`,
+        );
+      }
+    }
+  });
   return out;
 }
