@@ -54,6 +54,22 @@ describe("cluster pool config: invalid combinations are rejected, naming the key
     assert.deepEqual(problems("azure", [system()], "1.30").filter((p) => p.startsWith("clusters[0].kubernetesVersion:") && /1\.30 or later/.test(p)), []);
   });
 
+  it("EKS add-on versions: a version that is not vX.Y.Z-eksbuild.N, an add-on the platform does not manage", () => {
+    const found = (() => {
+      const cluster = { name: "c", cloud: "aws", region: "eu-west-1", kubernetesVersion: "1.34", aws: { addonVersions: { "vpc-cni": "1.20.4", "core-dns": "v1.11.4-eksbuild.2" } }, pools: [system({ machineTypes: ["m6i.xlarge"] })] };
+      try {
+        loadConfig(sourceOf({ platform: { environment: "test" }, clusters: [cluster] }));
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems.flatMap((p) => p.split("\n  - "));
+      }
+    })();
+    assert.deepEqual(found, [
+      'clusters[0].aws.addonVersions.vpc-cni: must be an EKS add-on version such as v1.20.4-eksbuild.2, got "1.20.4"',
+      'clusters[0].aws.addonVersions.core-dns: unknown key (did you mean "coredns"?); allowed: vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver',
+    ]);
+  });
+
   it("EKS instance types of different shapes in one pool (the autoscaler sizes a group from one type)", () => {
     const gpu = (machineTypes: string[]) => ({ name: "gpu", machineTypes, gpu: { count: 1, type: "nvidia-a10g" }, spot: true, min: 0, max: 2 });
     has(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), gpu(["g5.xlarge", "g6.xlarge"])]), "clusters[0].pools[1].machineTypes:", /g5\.xlarge \(4 vCPU, 16 GiB, 1× A10G\) and g6\.xlarge \(4 vCPU, 16 GiB, 1× L4\) differ/);

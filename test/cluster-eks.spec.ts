@@ -134,6 +134,31 @@ describe("EksCluster", () => {
     for (const ng of dev.all(T.nodeGroup)) assert.deepEqual(ng.inputs.subnetIds, priv.map((s) => `${s.name}-id`).sort(), ng.name);
   });
 
+  it("natGateways perZone: a NAT and a private route table per zone, each zone's private subnet routed through its own NAT", async () => {
+    const r = await run(eksStack({ aws: { natGateways: "perZone" } }));
+    const nats = r.all(T.nat);
+    assert.equal(nats.length, 3);
+    const subnetZone = new Map(r.all(T.subnet).map((s) => [`${s.name}-id`, s.inputs.availabilityZone]));
+    const natOf = new Map(nats.map((n) => [`${n.name}-id`, n]));
+    const routeTo = new Map(r.all("aws:ec2/route:Route").map((rt) => [rt.inputs.routeTableId, rt.inputs]));
+    const privateAssocs = r.all("aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => a.name.startsWith("c2-private-"));
+    assert.equal(privateAssocs.length, 3);
+    for (const a of privateAssocs) {
+      const route = routeTo.get(a.inputs.routeTableId) as Obj;
+      assert.equal(route.destinationCidrBlock, "0.0.0.0/0", a.name);
+      const nat = natOf.get(route.natGatewayId);
+      assert.ok(nat, `${a.name}: routes through ${route.natGatewayId}, not a NAT gateway`);
+      assert.equal(subnetZone.get(nat.inputs.subnetId as string), subnetZone.get(a.inputs.subnetId as string), `${a.name}: NAT in another zone`);
+    }
+    assert.equal(new Set(privateAssocs.map((a) => a.inputs.routeTableId)).size, 3, "one route table per zone");
+  });
+
+  it("natGateways single (the default): every private subnet routes through the one NAT", () => {
+    const privateAssocs = dev.all("aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => a.name.startsWith("c2-private-"));
+    assert.equal(privateAssocs.length, 3);
+    assert.equal(new Set(privateAssocs.map((a) => a.inputs.routeTableId)).size, 1);
+  });
+
   it("one managed node group per pool: capacity type, instance types, AMI, labels, taints, sizes", () => {
     const gpuspot = dev.one(T.nodeGroup, "c2-gpuspot").inputs as Obj;
     assert.equal(gpuspot.nodeGroupName, "gpuspot");
@@ -304,6 +329,15 @@ describe("EksCluster", () => {
   });
 
   describe("variants", () => {
+    it("pins the managed add-ons listed in aws.addonVersions; the others take EKS's default (no addonVersion)", async () => {
+      for (const a of dev.all(T.addon)) assert.equal(a.inputs.addonVersion, undefined, a.name);
+      const pinned = await run(eksStack({ aws: { addonVersions: { "vpc-cni": "v1.20.4-eksbuild.2", "aws-ebs-csi-driver": "v1.48.0-eksbuild.1" } } }));
+      assert.equal(pinned.one(T.addon, "c2-vpc-cni").inputs.addonVersion, "v1.20.4-eksbuild.2");
+      assert.equal(pinned.one(T.addon, "c2-aws-ebs-csi-driver").inputs.addonVersion, "v1.48.0-eksbuild.1");
+      assert.equal(pinned.one(T.addon, "c2-coredns").inputs.addonVersion, undefined);
+      assert.equal(pinned.one(T.addon, "c2-kube-proxy").inputs.addonVersion, undefined);
+    });
+
     it("protects the cluster, node groups and KMS key in production", async () => {
       const prod = await run(eksStack({ production: true }));
       for (const r of [prod.one(T.cluster), prod.one(T.key), ...prod.all(T.nodeGroup)]) assert.equal(r.protect, true, r.name);

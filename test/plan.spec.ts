@@ -243,3 +243,39 @@ describe("offline plan on a stack that breaks a policy", function () {
     assert.match(v[0].remediation ?? "", /replicas\.max/);
   });
 });
+
+describe("offline plan on a shipped stack edited to break a safety check", function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-edit-"))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Plans a copy of Pulumi.<stack>.yaml with `from` replaced by `to` (once, after the line starting the worker). */
+  async function planEdited(stack: string, worker: string, from: RegExp, to: string): Promise<PlanResult> {
+    const text = fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8");
+    const start = text.indexOf(`- name: ${worker}\n`);
+    assert.ok(start >= 0, `no worker ${worker} in Pulumi.${stack}.yaml: update this test`);
+    const edited = text.slice(0, start) + text.slice(start).replace(from, to);
+    assert.notEqual(edited, text, `${from} not found after ${worker} in Pulumi.${stack}.yaml: update this test`);
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), edited);
+    return planStack(stack, { dir, outDir: path.join(dir, "out") });
+  }
+
+  it("a `latest` image: exit 2 naming the worker's image key and asking for a pinned tag", async () => {
+    const r = await planEdited("prod", "transcriber", /transcriber:1\.8\.2/, "transcriber:latest");
+    assert.equal(r.exitCode, 2);
+    assert.match(r.configError ?? "", /workers\[0\]\.image: .*pinned.*got "ghcr\.io\/acme\/transcriber:latest"/);
+  });
+
+  it("a GPU worker on a cluster without GPU pools and no CPU fallback: exit 2 naming the worker's gpu key and the fix", async () => {
+    const r = await planEdited("local", "transcriber", /fallbackToCpu: true/, "fallbackToCpu: false");
+    assert.equal(r.exitCode, 2);
+    assert.match(r.configError ?? "", /workers\[0\]\.gpu: cluster local has no GPU pool: the pod could never schedule; add a GPU pool, set gpu\.fallbackToCpu: true/);
+  });
+
+  it("a worker without a max (KEDA would default to 100 replicas): exit 2 naming replicas.max", async () => {
+    const r = await planEdited("prod", "transcriber", /replicas: \{ min: 0, max: 8 \}/, "replicas: { min: 0 }");
+    assert.equal(r.exitCode, 2);
+    assert.match(r.configError ?? "", /workers\[0\]\.replicas\.max: must be number, got nothing \(required\)/);
+  });
+});

@@ -21,18 +21,8 @@ export interface PlanDocument {
     op: "create";
     urn: string;
     provider?: string;
-    newState: {
-      type: string;
-      urn: string;
-      custom: boolean;
-      parent?: string;
-      provider?: string;
-      dependencies: string[];
-      protect: boolean;
-      ignoreChanges: string[];
-      additionalSecretOutputs: string[];
-      inputs: Record<string, unknown>;
-    };
+    /** The resource's state as `pulumi preview --json` shows it (inputs with secrets as "[secret]"). */
+    newState: Pick<RecordedResource, "type" | "urn" | "custom" | "parent" | "provider" | "dependencies" | "protect" | "ignoreChanges" | "additionalSecretOutputs" | "inputs">;
   }[];
   changeSummary: { create: number };
   diagnostics: Diagnostic[];

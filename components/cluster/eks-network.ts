@@ -27,8 +27,8 @@ export function subnetCidr(vpcCidr: string, newPrefix: number, index: number): s
 
 /**
  * A VPC over `availabilityZoneCount` zones: per zone a large private subnet (/prefix+2: the VPC CNI gives every pod a
- * VPC address) and a small public one (/prefix+4, from the last quarter), an internet gateway, and ONE NAT gateway
- * for all private subnets (cost over zone redundancy; a NAT per zone is not configurable yet, docs/clusters.md).
+ * VPC address) and a small public one (/prefix+4, from the last quarter), an internet gateway, and NAT gateways
+ * (`aws.natGateways`: one for all private subnets, or one per zone).
  * Subnet tags are the ones EKS and the AWS load balancer controller look for (EKS docs, "VPC and subnet requirements").
  */
 export function eksNetwork(cfg: AwsClusterConfig, parent: pulumi.Resource, opts: pulumi.CustomResourceOptions): EksNetwork {
@@ -67,11 +67,18 @@ export function eksNetwork(cfg: AwsClusterConfig, parent: pulumi.Resource, opts:
     );
   }
 
-  const eip = new ec2.Eip(`${name}-nat`, { domain: "vpc", tags: { Name: `${name}-nat` } }, o);
-  const nat = new ec2.NatGateway(`${name}-nat`, { allocationId: eip.id, subnetId: publicSubnets[0].id, tags: { Name: `${name}-nat` } }, { ...o, dependsOn: [igw] });
-  const privateRt = new ec2.RouteTable(`${name}-private`, { vpcId: vpc.id, tags: { Name: `${name}-private` } }, o);
-  new ec2.Route(`${name}-private-default`, { routeTableId: privateRt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, o);
-  privateSubnets.forEach((s, i) => new ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: s.id, routeTableId: privateRt.id }, o));
+  // single: one NAT in zone 0 and one private route table; perZone: a NAT and a route table per zone, so a zone's
+  // outage does not cut the other zones' nodes off from image registries and the EKS API.
+  const natZones = cfg.aws.natGateways === "perZone" ? privateSubnets.map((_, i) => i) : [0];
+  const routeTables = natZones.map((i) => {
+    const suffix = natZones.length > 1 ? `-${i}` : "";
+    const eip = new ec2.Eip(`${name}-nat${suffix}`, { domain: "vpc", tags: { Name: `${name}-nat${suffix}` } }, o);
+    const nat = new ec2.NatGateway(`${name}-nat${suffix}`, { allocationId: eip.id, subnetId: publicSubnets[i].id, tags: { Name: `${name}-nat${suffix}` } }, { ...o, dependsOn: [igw] });
+    const rt = new ec2.RouteTable(`${name}-private${suffix}`, { vpcId: vpc.id, tags: { Name: `${name}-private${suffix}` } }, o);
+    new ec2.Route(`${name}-private-default${suffix}`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, o);
+    return rt;
+  });
+  privateSubnets.forEach((s, i) => new ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: s.id, routeTableId: (routeTables[i] ?? routeTables[0]).id }, o));
 
   return { vpcId: vpc.id, privateSubnetIds: privateSubnets.map((s) => s.id), publicSubnetIds: publicSubnets.map((s) => s.id) };
 }

@@ -25,6 +25,8 @@ export function ebsStorage(
     provider: k8s.Provider;
     /** Node groups: the controller's pods need nodes, or the add-on stays degraded and its creation times out. */
     nodeGroups: pulumi.Resource[];
+    /** The add-on's version (`aws.addonVersions`). Defaults to EKS's default for the cluster's version. */
+    addonVersion?: string;
   },
   opts: pulumi.CustomResourceOptions,
 ): { addon: eks.Addon; storageClass: k8s.storage.v1.StorageClass } {
@@ -40,6 +42,7 @@ export function ebsStorage(
     {
       clusterName: args.clusterName,
       addonName: "aws-ebs-csi-driver",
+      ...(args.addonVersion ? { addonVersion: args.addonVersion } : {}),
       serviceAccountRoleArn: role.arn,
       resolveConflictsOnCreate: "OVERWRITE",
       resolveConflictsOnUpdate: "OVERWRITE",

@@ -112,12 +112,18 @@ export class EksCluster extends pulumi.ComponentResource {
 
     // Nodes only become Ready with a CNI, so networking add-ons come before the node groups, CoreDNS after (its
     // pods need nodes, or the add-on stays degraded and its creation times out).
-    const addon = (addonName: string, dependsOn: pulumi.Resource[] = [], configurationValues?: Record<string, unknown>) =>
+    // A version from config pins the add-on; without one EKS installs its default for the cluster's version.
+    const addonVersion = (addonName: keyof typeof cfg.aws.addonVersions) => {
+      const version = cfg.aws.addonVersions[addonName];
+      return version ? { addonVersion: version } : {};
+    };
+    const addon = (addonName: "vpc-cni" | "kube-proxy" | "coredns", dependsOn: pulumi.Resource[] = [], configurationValues?: Record<string, unknown>) =>
       new eks.Addon(
         `${cfg.name}-${addonName}`,
         {
           clusterName: cluster.name,
           addonName,
+          ...addonVersion(addonName),
           resolveConflictsOnCreate: "OVERWRITE",
           resolveConflictsOnUpdate: "OVERWRITE",
           ...(configurationValues ? { configurationValues: JSON.stringify(configurationValues) } : {}),
@@ -170,7 +176,7 @@ export class EksCluster extends pulumi.ComponentResource {
     // Named exactly after the cluster: the policy pack finds a cluster's objects through it (policy/rules/lib/model.ts).
     const provider = new k8s.Provider(cfg.name, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [cluster] });
 
-    const storage = ebsStorage(cfg.name, { clusterName: cluster.name, oidcArn: oidc.arn, issuerUrl, partition, provider, nodeGroups }, o);
+    const storage = ebsStorage(cfg.name, { clusterName: cluster.name, oidcArn: oidc.arn, issuerUrl, partition, provider, nodeGroups, addonVersion: cfg.aws.addonVersions["aws-ebs-csi-driver"] }, o);
 
     let autoscalerChart: ClusterHandle["autoscalerChart"];
     if (args.autoscaler) {

@@ -130,6 +130,12 @@ export const awsCluster = z.strictObject({
       vpcCidr: cidr.default("10.0.0.0/16"),
       /** Availability zones to spread subnets over. Defaults to 3. */
       availabilityZoneCount: z.number().int().min(2).max(3).default(3),
+      /**
+       * NAT gateways of the VPC the platform creates: `single` (one, in the first zone: cheaper, but private subnets
+       * lose egress when that zone fails) or `perZone` (one per zone, each zone's private subnet routes through its
+       * own). Defaults to single. Ignored with existingVpc.
+       */
+      natGateways: z.enum(["single", "perZone"]).default("single"),
       /** Use these existing subnets instead of creating a VPC. */
       existingVpc: z
         .strictObject({
@@ -148,6 +154,16 @@ export const awsCluster = z.strictObject({
         .default(["api", "audit", "authenticator"]),
       /** IAM principals granted cluster admin through access entries. Defaults to none. */
       adminPrincipalArns: z.array(z.string().startsWith("arn:")).default([]),
+      /**
+       * Versions of the EKS managed add-ons, e.g. `{ vpc-cni: v1.20.4-eksbuild.2 }` (`aws eks describe-addon-versions
+       * --kubernetes-version <v> --addon-name <name>` lists them). An add-on without one gets EKS's default version for
+       * the cluster's Kubernetes version when it is created, and keeps it until a version is set here. Defaults to none.
+       */
+      addonVersions: (() => {
+        const version = z.string().regex(/^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$/, { error: "must be an EKS add-on version such as v1.20.4-eksbuild.2" }).optional();
+        return z.strictObject({ "vpc-cni": version, "kube-proxy": version, coredns: version, "aws-ebs-csi-driver": version });
+      })()
+        .default({}),
       /** Cluster autoscaler expanders, chained. Defaults to priority,least-waste. */
       expander: z.string().regex(/^[a-z-]+(,[a-z-]+)*$/).default("priority,least-waste"),
     })

@@ -121,7 +121,8 @@ function checkPlacement(ctx: Ctx, path: Path, w: StackConfig["workers"][number] 
     if (w.gpu.fallbackToCpu) return;
     const spotOnly = cluster.pools.some((p) => p.gpu);
     const why = spotOnly ? `cluster ${cluster.name} has only spot GPU pools and spot is false` : `cluster ${cluster.name} has no GPU pool`;
-    issue(ctx, [...path, "gpu"], `${why}: the pod could never schedule; add a GPU pool, set spot: true, set gpu.fallbackToCpu: true, or limit clusters`, w.gpu);
+    const fixes = spotOnly ? "set spot: true, add an on-demand GPU pool" : "add a GPU pool";
+    issue(ctx, [...path, "gpu"], `${why}: the pod could never schedule; ${fixes}, set gpu.fallbackToCpu: true, or list other clusters in clusters`, w.gpu);
     return;
   }
   const largest = Math.max(...gpuPools.map((p) => p.gpu!.count));
