@@ -13,6 +13,39 @@ describe("documentation", () => {
     for (const key of configKeys()) assert.ok(current.includes(`\`${key.path}\``), key.path);
   });
 
+  it("says which variants of a union a key belongs to, and is required only there", () => {
+    const keys = new Map(configKeys().map((k) => [k.path, k]));
+    const key = (p: string) => keys.get(p) ?? assert.fail(`no key ${p}`);
+    assert.equal(key("clusters[].region").default, "**required**, only with cloud: azure, aws");
+    assert.equal(key("clusters[].kubernetesVersion").default, "**required**, only with cloud: azure, aws");
+    assert.equal(key("clusters[].existing").default, "**required**, only with cloud: existing");
+    assert.equal(key("clusters[].azure").default, "each field's default, only with cloud: azure");
+    assert.match(key("clusters[].pools[].machineTypes").default, /^\*\*required\*\* with cloud: azure, aws; `\["unknown"\]` with cloud: existing$/);
+    assert.equal(key("workers[].trigger.listName").default, "**required**, only with type: redis");
+    for (const alt of ["fromConfig", "generate"]) assert.equal(key(`secrets[].data.<key>.${alt}`).default, "**required**, exactly one of `fromConfig`, `generate`");
+    for (const p of ["clusters[].region", "clusters[].existing", "secrets[].data.<key>.fromConfig", "clusters[].pools[].machineTypes"]) assert.equal(key(p).required, false, p);
+    // Keys of every variant read as usual, with each allowed value once.
+    assert.equal(key("clusters[].name").default, "**required**");
+    assert.equal(key("clusters[].pools[].role").type, "system \\| workload");
+    assert.equal(key("clusters[].pools[].taints[].effect").type, "NoSchedule \\| PreferNoSchedule \\| NoExecute");
+    for (const k of keys.values()) assert.equal(new Set(k.type.split(" \\| ")).size, k.type.split(" \\| ").length, `${k.path}: ${k.type}`);
+  });
+
+  it("shows the JSDoc's \"Defaults to\" rule for a default that depends on other config", () => {
+    const keys = new Map(configKeys().map((k) => [k.path, k]));
+    const expected: Record<string, RegExp> = {
+      "clusters[].pools[].expanderPriority": /^Defaults to 20 for a spot pool, 10 for an on-demand one\.$/,
+      "addons.keda.replicas": /^Defaults to 2 with platform\.production/,
+      "platform.namespace": /^Defaults to `<platform\.name>-workloads`\.$/,
+      "clusters[].protect": /^Defaults to platform\.production\.$/,
+      "queues[].port": /^Defaults to 6379 for kind redis, 5672/,
+      "workers[].trigger.serverAddress": /^Defaults to .* Only with type: prometheus\.$/,
+    };
+    for (const [p, re] of Object.entries(expected)) assert.match(keys.get(p)?.default ?? "", re, p);
+    // A static default wins over the JSDoc sentence.
+    assert.equal(keys.get("platform.name")?.default, '`"wp"`');
+  });
+
   it("mentions only npm scripts that exist", () => {
     const scripts = Object.keys(JSON.parse(read("package.json")).scripts);
     const docs = ["README.md", ...fs.readdirSync(path.join(root, "docs")).map((f) => `docs/${f}`)];

@@ -22,7 +22,7 @@ function addon<T extends z.ZodRawShape>(chart: ChartName, namespace: string, ext
 export const addons = z
   .strictObject({
     keda: addon("keda", "keda", {
-      /** Operator and metrics-server replicas. Defaults to 2 in production (with a PDB), else 1. */
+      /** Operator, metrics API server and webhook replicas. Defaults to 2 with platform.production (and a PDB), else 1. */
       replicas: z.number().int().min(1).max(5).optional(),
     }),
     metricsServer: addon("metricsServer", "kube-system", {}),

@@ -31,7 +31,7 @@ export const pool = z.strictObject({
   taints: z.array(taint).default([]),
   /** OS disk size in GiB. Defaults to 128. */
   diskSizeGb: z.number().int().min(30).max(4096).default(128),
-  /** Cluster autoscaler priority-expander priority; higher is tried first. Defaults to 20 for spot, 10 for on-demand. */
+  /** Cluster autoscaler priority-expander priority; higher is tried first. Defaults to 20 for a spot pool, 10 for an on-demand one. */
   expanderPriority: z.number().int().min(1).max(100).optional(),
   /**
    * Warm GPU headroom: GPUs held by low-priority placeholder pods so a node stays up and the first real job does not

@@ -17,7 +17,7 @@ export const platform = z
      * capacity policy mandatory. Defaults to false.
      */
     production: z.boolean().default(false),
-    /** Namespace of workers, services, queues and secrets. Defaults to `<name>-workloads`. */
+    /** Namespace of workers, services, queues and secrets. Defaults to `<platform.name>-workloads`. */
     namespace: dnsLabel.optional(),
   });
 

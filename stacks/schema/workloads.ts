@@ -28,7 +28,7 @@ export const queue = z.strictObject({
   mode: z.enum(["in-cluster", "external"]).default("in-cluster"),
   /** external: host name. */
   host: z.string().optional(),
-  /** external: port. Defaults to 6379 (redis) or 5672 (rabbitmq). */
+  /** external: port. Defaults to 6379 for kind redis, 5672 (AMQP) for kind rabbitmq. */
   port: z.number().int().min(1).max(65535).optional(),
   /** external rabbitmq: management API port, which KEDA's http protocol reads. Defaults to 15672. */
   managementPort: z.number().int().min(1).max(65535).default(15672),
