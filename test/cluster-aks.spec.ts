@@ -3,7 +3,7 @@ import { createCluster } from "../components/cluster";
 import type { ClusterHandle } from "../components/cluster/handle";
 import { AKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels";
 import { loadConfig } from "../stacks/load";
-import { AKS_RBAC_CLUSTER_ADMIN_ROLE } from "../components/cluster/aks";
+import { AKS_RBAC_CLUSTER_ADMIN_ROLE, AKS_RBAC_PROPAGATION } from "../components/cluster/aks";
 import { withKubeloginMode } from "../components/cluster/kubeconfig";
 import { RecordedResource, runUnderMocks } from "../tools/harness";
 import { SUBSCRIPTION_ID } from "../tools/mocks";
@@ -223,7 +223,26 @@ describe("AksCluster", () => {
     assert.equal(inputs.principalId, "00000000-0000-4000-8000-000000000003"); // getClientConfig's objectId (tools/mocks.ts)
     assert.equal(inputs.roleDefinitionId, `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${AKS_RBAC_CLUSTER_ADMIN_ROLE}`);
     assert.match(String(inputs.scope), /\/providers\/Microsoft\.ContainerService\/managedClusters\/c1$/);
-    assert.ok(dev.one(T.provider).dependencies.includes(ra.urn), "the provider must wait for the role assignment");
+    // The provider waits for a 5-minute Sleep started by the assignment: role assignments take up to 5 minutes to
+    // reach AKS's authorizer, and the provider does not retry a 403.
+    const sleep = dev.one("time:index/sleep:Sleep");
+    assert.equal(sleep.inputs.createDuration, AKS_RBAC_PROPAGATION);
+    assert.equal(AKS_RBAC_PROPAGATION, "5m");
+    assert.deepEqual(sleep.inputs.triggers, { roleAssignment: `${ra.name}-id` });
+    assert.ok(sleep.dependencies.includes(ra.urn), "the wait starts when the assignment exists");
+    assert.ok(dev.one(T.provider).dependencies.includes(sleep.urn), "the provider must wait out the propagation");
+  });
+
+  it("creates the AgentPools one after the other (AKS refuses concurrent agent pool operations)", () => {
+    const pools = dev.all(T.pool);
+    assert.ok(pools.length >= 3, "the test stack needs three AgentPools");
+    const urns = new Set(pools.map((p) => p.urn));
+    const after = pools.map((p) => p.dependencies.filter((d) => urns.has(d)));
+    // A chain: one first pool, every other pool waits for exactly one, and no two wait for the same one.
+    assert.equal(after.filter((a) => a.length === 0).length, 1, JSON.stringify(after));
+    assert.ok(after.every((a) => a.length <= 1), JSON.stringify(after));
+    const waitedFor = after.flat();
+    assert.equal(new Set(waitedFor).size, pools.length - 1, JSON.stringify(after));
   });
 
   it("switches the kubeconfig's kubelogin to a non-interactive login (azurecli by default), without the interactive client id", () => {
@@ -286,6 +305,13 @@ describe("AksCluster", () => {
       const deps = r.one(T.provider).dependencies;
       assert.ok(deps.includes(r.one(T.cluster).urn));
       assert.ok(!deps.some((d) => d.includes("RoleAssignment")), deps.join(", "));
+      assert.equal(r.all("time:index/sleep:Sleep").length, 0, "no propagation wait without an assignment");
+    });
+
+    it("writes durations the way AKS takes them: scale-down and provisioning times in minutes, the scan interval in seconds", async () => {
+      const autoscaler = { scaleDownUnneededTime: "1h", scaleDownDelayAfterAdd: "120s", maxNodeProvisionTime: "20m", scanInterval: "1m" };
+      const p = (await run(aksStack({ cluster: { autoscaler } }))).one(T.cluster).inputs.autoScalerProfile as Obj;
+      assert.deepEqual([p.scaleDownUnneededTime, p.scaleDownDelayAfterAdd, p.maxNodeProvisionTime, p.scanInterval], ["60m", "2m", "20m", "60s"]);
     });
 
     it("devicecode login keeps the interactive client id", async () => {

@@ -54,6 +54,30 @@ describe("cluster pool config: invalid combinations are rejected, naming the key
     assert.deepEqual(problems("azure", [system()], "1.30").filter((p) => p.startsWith("clusters[0].kubernetesVersion:") && /1\.30 or later/.test(p)), []);
   });
 
+  it("AKS autoscaler times that are not whole minutes (the AKS API takes only <n>m there); EKS takes them", () => {
+    const cluster = (cloud: "azure" | "aws") => ({
+      name: "c",
+      cloud,
+      region: cloud === "azure" ? "westeurope" : "eu-west-1",
+      kubernetesVersion: "1.34",
+      autoscaler: { scaleDownUnneededTime: "90s", scaleDownDelayAfterAdd: "30s", maxNodeProvisionTime: "1h", scanInterval: "30s" },
+      pools: [system({ machineTypes: [cloud === "azure" ? "Standard_D4s_v5" : "m6i.xlarge"] })],
+    });
+    const found = (cloud: "azure" | "aws") => {
+      try {
+        loadConfig(sourceOf({ platform: { environment: "test" }, clusters: [cluster(cloud)] }));
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    assert.deepEqual(found("azure"), [
+      'clusters[0].autoscaler.scaleDownUnneededTime: AKS takes whole minutes here; use e.g. 2m, got "90s"',
+      'clusters[0].autoscaler.scaleDownDelayAfterAdd: AKS takes whole minutes here; use e.g. 1m, got "30s"',
+    ]);
+    assert.deepEqual(found("aws"), []);
+  });
+
   it("EKS add-on versions: a version that is not vX.Y.Z-eksbuild.N, an add-on the platform does not manage", () => {
     const found = (() => {
       const cluster = { name: "c", cloud: "aws", region: "eu-west-1", kubernetesVersion: "1.34", aws: { addonVersions: { "vpc-cni": "1.20.4", "core-dns": "v1.11.4-eksbuild.2" } }, pools: [system({ machineTypes: ["m6i.xlarge"] })] };

@@ -3,7 +3,9 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as resources from "@pulumi/azure-native/resources";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import type { AutoscalerProfile, AzureClusterConfig, PoolConfig } from "../../stacks/schema";
+import { durationSeconds } from "../../stacks/schema/common";
 import type { ClusterHandle } from "./handle";
 import { decodeAksKubeconfig } from "./kubeconfig";
 import { AKS_SPOT_TAINT } from "./labels";
@@ -22,6 +24,8 @@ export const AKS_SPOT_LABEL = { "kubernetes.azure.com/scalesetpriority": "spot" 
 
 /** Built-in role "Azure Kubernetes Service RBAC Cluster Admin" (Azure built-in roles reference). */
 export const AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b";
+/** How long a new Azure RBAC role assignment may take to reach AKS's authorization server (AKS docs: up to 5 minutes). */
+export const AKS_RBAC_PROPAGATION = "5m";
 
 /** ConfigMap AKS's built-in autoscaler reads for the priority expander (kubernetes/autoscaler expander/priority). */
 export const PRIORITY_EXPANDER_CONFIGMAP = "cluster-autoscaler-priority-expander";
@@ -88,15 +92,20 @@ export class AksCluster extends pulumi.ComponentResource {
       { parent: this, protect, ignoreChanges: ["agentPoolProfiles"] },
     );
 
-    const pools = others.map(
-      (pool) =>
+    // One pool after the other: AKS runs one agent pool operation per cluster at a time and refuses a concurrent one
+    // with 409 OperationNotAllowed ("another operation is in progress"), which Pulumi does not retry.
+    const pools: containerservice.AgentPool[] = [];
+    for (const pool of others) {
+      const previous = pools[pools.length - 1];
+      pools.push(
         new containerservice.AgentPool(
           `${cfg.name}-${pool.name}`,
           { resourceGroupName, resourceName: cluster.name, agentPoolName: pool.name, ...agentPoolSpec(pool, cfg.kubernetesVersion) },
           // count is required but the autoscaler owns it after creation (pulumi-azure-native #2943).
-          { parent: this, protect, ignoreChanges: ["count"] },
+          { parent: this, protect, ignoreChanges: ["count"], dependsOn: previous ? [previous] : [] },
         ),
-    );
+      );
+    }
 
     // Local accounts are disabled: the user credentials are an Entra ID kubeconfig whose kubelogin exec is switched to
     // a non-interactive login (azure.kubeloginMode; docs/clusters.md).
@@ -111,22 +120,32 @@ export class AksCluster extends pulumi.ComponentResource {
     const access: pulumi.Resource[] = [];
     if (az.grantDeployerClusterAdmin) {
       const deployer = authorization.getClientConfigOutput({ parent: this });
+      const assignment = new authorization.RoleAssignment(
+        `${cfg.name}-deployer-admin`,
+        {
+          principalId: deployer.objectId,
+          roleDefinitionId: pulumi.interpolate`/subscriptions/${deployer.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${AKS_RBAC_CLUSTER_ADMIN_ROLE}`,
+          scope: cluster.id,
+          description: "worker-platform: the identity running Pulumi manages the cluster's Kubernetes objects",
+        },
+        { parent: this },
+      );
+      // "New role assignments can take up to five minutes to propagate and be updated by the authorization server"
+      // (AKS docs, "Use Azure RBAC for Kubernetes authorization"), and the Kubernetes provider does not retry a 403
+      // (pulumi-kubernetes retries creates only on NotFound/NoMatch, provider/pkg/await/await.go). So the first
+      // Kubernetes object waits that long after the assignment is created; later runs do not wait (a Sleep waits on
+      // create only, and again only when the assignment is replaced).
       access.push(
-        new authorization.RoleAssignment(
-          `${cfg.name}-deployer-admin`,
-          {
-            principalId: deployer.objectId,
-            roleDefinitionId: pulumi.interpolate`/subscriptions/${deployer.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${AKS_RBAC_CLUSTER_ADMIN_ROLE}`,
-            scope: cluster.id,
-            description: "worker-platform: the identity running Pulumi manages the cluster's Kubernetes objects",
-          },
+        new time.Sleep(
+          `${cfg.name}-rbac-propagation`,
+          { createDuration: AKS_RBAC_PROPAGATION, triggers: { roleAssignment: assignment.id } },
           { parent: this },
         ),
       );
     }
 
     // Named exactly after the cluster: the policy pack finds a cluster's objects through it (policy/rules/lib/model.ts).
-    // Waits for the role assignment too (it can take a few minutes to reach the API server; the provider retries).
+    // Waits for the deployer's role to be usable (above).
     const provider = new k8s.Provider(cfg.name, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [cluster, ...access] });
 
     if (az.expander === "priority") {
@@ -185,16 +204,21 @@ export function aksPoolHandle(pool: PoolConfig) {
   return poolHandle(pool, selector, taints);
 }
 
-/** AKS autoScalerProfile: every value a string ("10m", "600", "true"; field notes, "AKS"). */
+/**
+ * AKS autoScalerProfile: every value a string ("10m", "600", "true"; field notes, "AKS"). The scale-down and
+ * provisioning times in minutes only (`<n>m`; the schema rejects durations that are not whole minutes on AKS,
+ * stacks/schema/checks/clusters.ts), the scan interval in seconds (`<n>s`, as in the AKS docs' `scan-interval=30s`).
+ */
 export function aksAutoScalerProfile(p: AutoscalerProfile, expander: string) {
+  const minutes = (d: string) => `${durationSeconds(d) / 60}m`;
   return {
     expander,
-    scanInterval: p.scanInterval,
-    scaleDownUnneededTime: p.scaleDownUnneededTime,
-    scaleDownDelayAfterAdd: p.scaleDownDelayAfterAdd,
+    scanInterval: `${durationSeconds(p.scanInterval)}s`,
+    scaleDownUnneededTime: minutes(p.scaleDownUnneededTime),
+    scaleDownDelayAfterAdd: minutes(p.scaleDownDelayAfterAdd),
     scaleDownUtilizationThreshold: String(p.scaleDownUtilizationThreshold),
     maxGracefulTerminationSec: String(p.maxGracefulTerminationSec),
-    maxNodeProvisionTime: p.maxNodeProvisionTime,
+    maxNodeProvisionTime: minutes(p.maxNodeProvisionTime),
     balanceSimilarNodeGroups: String(p.balanceSimilarNodeGroups),
     skipNodesWithLocalStorage: String(p.skipNodesWithLocalStorage),
   };

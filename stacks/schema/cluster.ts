@@ -41,7 +41,10 @@ export const pool = z.strictObject({
 });
 export type PoolConfig = z.infer<typeof pool>;
 
-/** Cluster autoscaler tuning; on AKS it becomes the cluster's `autoScalerProfile`, on EKS the chart's flags. */
+/**
+ * Cluster autoscaler tuning; on AKS it becomes the cluster's `autoScalerProfile` (where the scale-down and
+ * provisioning times must be whole minutes), on EKS the chart's flags.
+ */
 export const autoscalerProfile = z.strictObject({
   /** How long a node must be unneeded before removal. Defaults to 10m (upstream default). */
   scaleDownUnneededTime: duration.default("10m"),

@@ -18,6 +18,12 @@ export const quantity = z
 /** A duration in the cluster autoscaler's format: `30s`, `10m`, `1h`. */
 export const duration = z.string().regex(/^[0-9]+(s|m|h)$/, { error: "must be a duration such as 30s, 10m or 1h" });
 
+/** Seconds of a `duration` ("90s" → 90, "10m" → 600, "1h" → 3600). */
+export function durationSeconds(d: string): number {
+  const n = Number(d.slice(0, -1));
+  return n * { s: 1, m: 60, h: 3600 }[d.slice(-1) as "s" | "m" | "h"];
+}
+
 export const cidr = z
   .string()
   .regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$/, { error: "must be an IPv4 CIDR such as 10.0.0.0/16" });

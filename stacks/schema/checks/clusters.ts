@@ -2,6 +2,8 @@ import { z } from "zod";
 import { describeShape, ec2Shape, knownGpuCount } from "../../machine-types";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions";
 import type { StackConfig } from "..";
+import type { AutoscalerProfile } from "../cluster";
+import { durationSeconds } from "../common";
 
 type Ctx = z.RefinementCtx;
 
@@ -15,6 +17,7 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
     duplicates(cluster.pools.map((p) => p.name)).forEach((pi) =>
       issue(ctx, at("pools", pi, "name"), `duplicate pool name "${cluster.pools[pi].name}" in cluster ${cluster.name}`, cluster.pools[pi].name),
     );
+    if (cluster.cloud === "azure") checkAksDurations(cluster.autoscaler, (...rest) => at("autoscaler", ...rest), ctx);
     if (cluster.cloud !== "existing" && !cluster.pools.some((p) => p.role === "system")) {
       issue(ctx, at("pools"), `needs one pool with role: system (it runs the platform add-ons)`, cluster.pools.map((p) => p.name));
     }
@@ -84,4 +87,20 @@ export function duplicates(values: string[]): number[] {
   const out: number[] = [];
   values.forEach((v, i) => (seen.has(v) ? out.push(i) : seen.add(v)));
   return out;
+}
+
+/**
+ * AKS's autoScalerProfile takes these three durations in whole minutes only ("Values must be an integer followed by
+ * an 'm'. No unit of time other than minutes (m) is supported", ManagedClusterPropertiesAutoScalerProfile in the
+ * AKS API); components/cluster/aks.ts writes them as `<n>m`, which needs a whole number of minutes.
+ */
+export const AKS_MINUTE_FIELDS = ["scaleDownUnneededTime", "scaleDownDelayAfterAdd", "maxNodeProvisionTime"] as const;
+
+function checkAksDurations(p: AutoscalerProfile, at: (...rest: (string | number)[]) => (string | number)[], ctx: Ctx): void {
+  for (const field of AKS_MINUTE_FIELDS) {
+    const seconds = durationSeconds(p[field]);
+    if (seconds % 60 !== 0) {
+      issue(ctx, at(field), `AKS takes whole minutes here; use e.g. ${Math.max(1, Math.round(seconds / 60))}m`, p[field]);
+    }
+  }
 }
