@@ -188,10 +188,16 @@ describe("AksCluster", () => {
     assert.deepEqual(byName.system.taints, [SYSTEM_TAINT]);
     assert.deepEqual(byName.gpuspot.taints, [GPU_TAINT, AKS_SPOT_TAINT]);
     assert.deepEqual(byName.cpuspot.taints, [AKS_SPOT_TAINT]);
-    assert.equal(byName.gpuspot.selector["kubernetes.azure.com/accelerator"], "nvidia");
-    assert.equal(byName.gpuspot.selector["kubernetes.azure.com/scalesetpriority"], "spot");
+    // Selectors use only labels in the pool's spec (nodeLabels), which the autoscaler's template node for an empty pool
+    // carries; AKS's own accelerator/scalesetpriority labels may be missing there, so nothing selects on them.
+    for (const p of dev.all(T.pool)) {
+      const name = String(p.name).replace(/^c1-/, "");
+      assert.deepEqual(byName[name].selector, p.inputs.nodeLabels, name);
+    }
+    assert.equal(byName.gpuspot.selector["worker-platform/capacity"], "spot");
+    assert.equal(byName.gpuspot.selector["worker-platform/gpu"], "true");
     assert.equal(byName.gpuspot.selector.team, "ml");
-    assert.equal(byName.gpu.selector["kubernetes.azure.com/scalesetpriority"], undefined);
+    assert.ok(!Object.keys(byName.gpuspot.selector).some((k) => k.startsWith("kubernetes.azure.com/")));
     assert.equal(byName.gpu.gpuCapacity, 8);
     assert.equal(byName.gpuspot.gpuCapacity, 10);
     assert.equal(byName.cpuspot.gpuCapacity, 0);

@@ -197,9 +197,16 @@ function agentPoolSpec(pool: PoolConfig, kubernetesVersion: string) {
   };
 }
 
-/** What pods see of an AKS pool: the platform's labels and taints plus those AKS adds (GPU label, spot label and taint). */
+/**
+ * What pods see of an AKS pool: the taints (the platform's plus the spot taint AKS adds) and, as the selector, only
+ * the labels the platform sets in the pool's spec. Not AKS's own labels (AKS_GPU_LABEL, AKS_SPOT_LABEL): for a pool
+ * at zero nodes the autoscaler builds its template node from the pool's spec labels (or the scale set's tags), and
+ * the scale-set priority label is not among them, so a pod requiring it would never trigger a scale-up from zero
+ * (kubernetes/autoscaler cloudprovider/azure/azure_template.go buildNodeFromTemplate). worker-platform/capacity and
+ * worker-platform/gpu say the same and are in the spec.
+ */
 export function aksPoolHandle(pool: PoolConfig) {
-  const selector = { ...nodeLabels(pool), ...(pool.gpu ? AKS_GPU_LABEL : {}), ...(pool.spot ? AKS_SPOT_LABEL : {}) };
+  const selector = nodeLabels(pool);
   const taints = [...platformTaints(pool, "azure"), ...(pool.spot ? [AKS_SPOT_TAINT] : [])];
   return poolHandle(pool, selector, taints);
 }

@@ -36,7 +36,10 @@ export function dedupeTaints(taints: Taint[]): Taint[] {
 /** "key=value:Effect", the form AKS nodeTaints take. */
 export const taintString = (t: Taint) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`;
 
-/** The handle of one pool: what pods select on (labels the platform sets plus the ones the cloud adds) and its size. */
+/**
+ * The handle of one pool: what pods select on (labels every node of the pool carries, including an empty pool's
+ * template node, so scale-from-zero works), its taints and its size.
+ */
 export function poolHandle(pool: PoolSpec, selector: Record<string, string>, taints: Taint[]): PoolHandle {
   return {
     name: pool.name,
