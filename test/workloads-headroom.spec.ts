@@ -23,6 +23,8 @@ describe("workloads: warm GPU headroom", () => {
     const d = deployments[0];
     const s = d.plainInputs.spec as Obj;
     assert.equal((d.plainInputs.metadata as Obj).name, "gpu-headroom-gpu");
+    // Ready only once a GPU node is up for it (the pool starts at 0): Pulumi must not wait for that.
+    assert.equal((d.plainInputs.metadata as Obj).annotations["pulumi.com/skipAwait"], "true");
     assert.equal(s.replicas, 1);
     const pod = s.template.spec;
     assert.equal(pod.priorityClassName, "wp-overprovisioning");

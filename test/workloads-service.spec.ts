@@ -2,6 +2,8 @@ import * as assert from "node:assert/strict";
 import type { RecordedResource } from "../tools/harness";
 import { runWorkloads, WorkloadsRun } from "./helpers/clusters";
 import { SCALED_BY_ANNOTATION } from "../policy/rules/lib/platform";
+import { serviceAwaitsReadiness } from "../components/workloads/service";
+import type { PoolHandle } from "../components/cluster/handle";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -50,6 +52,29 @@ describe("workloads: services", () => {
     const deployments = run.ofType(T.deployment);
     assert.equal(deployments.length, 4);
     for (const d of deployments) assert.equal((d.plainInputs.metadata as Obj).annotations?.[SCALED_BY_ANNOTATION], "hpa", d.name);
+  });
+
+  it("Pulumi awaits a CPU service's rollout, but not a GPU service's whose GPU pools scale from 0 (pulumi.com/skipAwait)", () => {
+    const skip = (name: string, cluster: string) => (run.object(T.deployment, name, cluster).plainInputs.metadata as Obj).annotations["pulumi.com/skipAwait"];
+    for (const cluster of ["aks-c", "eks-c"]) {
+      assert.equal(skip("api", cluster), undefined, `api on ${cluster}: a failed rollout must fail the update`);
+      assert.equal(skip("infer", cluster), "true", `infer on ${cluster}: its GPU pools start at 0 nodes`);
+    }
+  });
+
+  it("a GPU service whose GPU pools all keep nodes (min >= 1) is awaited again", async () => {
+    const warm = await runWorkloads(["aks"], { services: [api({ name: "infer", gpu: { count: 1 }, spot: true, replicas: { min: 1, max: 2 } })] }, {
+      cluster: (c) => ({ pools: c.pools.map((p) => (p.gpu ? { ...p, min: 1 } : p)) }),
+    });
+    assert.ok(!("pulumi.com/skipAwait" in (warm.object(T.deployment, "infer").plainInputs.metadata as Obj).annotations));
+  });
+
+  it("the await rule: CPU pods always awaited; GPU pods only when every pool they may use keeps a node", () => {
+    const pool = (min: number) => ({ name: `p${min}`, min }) as PoolHandle;
+    assert.equal(serviceAwaitsReadiness({ gpus: 0, pools: [pool(0)] }), true, "CPU on a min-0 pool: a CPU node comes up well within 10 min");
+    assert.equal(serviceAwaitsReadiness({ gpus: 1, pools: [pool(1), pool(2)] }), true);
+    assert.equal(serviceAwaitsReadiness({ gpus: 1, pools: [pool(1), pool(0)] }), false, "one pool it may use scales from 0");
+    assert.equal(serviceAwaitsReadiness({ gpus: 2, pools: [pool(0)] }), false);
   });
 
   it("HPA: min/max from config, cpu target (default 70), memory when set, a Pods custom metric when set", () => {

@@ -1,5 +1,8 @@
 import * as assert from "node:assert/strict";
-import { GRACE_MARGIN_SECONDS, MAX_JOB_DURATION_ANNOTATION, terminationGrace } from "../components/workloads/worker";
+import { GRACE_MARGIN_SECONDS, JOB_START_MARGIN_SECONDS, jobDeadlineSeconds, MAX_JOB_DURATION_ANNOTATION, terminationGrace } from "../components/workloads/worker";
+import { durationSeconds } from "../stacks/schema/common";
+import { scaleInSafety } from "../policy/rules/autoscaling";
+import { check } from "./helpers/policy";
 import { PRESTOP_SECONDS } from "../components/workloads/pod";
 import { MAX_JOB_DURATION_ANNOTATION as POLICY_ANNOTATION } from "../policy/rules/lib/platform";
 import * as pack from "../policy/rules/lib/platform";
@@ -84,6 +87,14 @@ describe("workloads: worker (deployment mode)", () => {
       assert.equal((scalers[0].plainInputs.metadata as Obj).namespace, (d.plainInputs.metadata as Obj).namespace);
     }
     assert.equal(run.ofType(T.hpa).length, 0, "no HPA next to a ScaledObject");
+  });
+
+  it("Deployments are not awaited by Pulumi (pulumi.com/skipAwait): readiness may wait on a node scale-up, KEDA owns the count", () => {
+    for (const name of ["transcriber", "embedder", "indexer"]) {
+      assert.equal((run.object(T.deployment, name).plainInputs.metadata as Obj).annotations["pulumi.com/skipAwait"], "true", name);
+    }
+    // Not on the KEDA objects: pulumi-kubernetes does not await custom resources by default.
+    for (const so of run.ofType(T.so)) assert.ok(!("pulumi.com/skipAwait" in ((so.plainInputs.metadata as Obj).annotations ?? {})), so.name);
   });
 
   it("ScaledObject: explicit min/max, polling, cooldown and HPA behaviour from config", () => {
@@ -294,8 +305,9 @@ describe("workloads: worker (job mode)", () => {
           redisWorker({ name: "batch", mode: "job", maxJobDurationSeconds: 3600 }),
         ],
       },
-      // a cap other than the fake's 900 s, to see that the annotation follows the cluster
-      { cluster: (c) => ({ autoscaler: { ...c.autoscaler, maxGracefulTerminationSec: 1200 } }) },
+      // a cap other than the fake's 900 s and a provision time other than the default 15m, to see that both follow
+      // the cluster
+      { cluster: (c) => ({ autoscaler: { ...c.autoscaler, maxGracefulTerminationSec: 1200, maxNodeProvisionTime: "20m" } }) },
     );
   });
 
@@ -305,10 +317,12 @@ describe("workloads: worker (job mode)", () => {
     assert.equal(run.ofType(T.so).length, 0);
   });
 
-  it("jobTargetRef: activeDeadlineSeconds = max job duration, backoffLimit, restartPolicy Never, disruptions not counted", () => {
+  it("jobTargetRef: activeDeadlineSeconds = max job duration + the cluster's max node provision time + start margin, backoffLimit, restartPolicy Never, disruptions not counted", () => {
     const sj = run.object(T.sj, "renderer");
     const job = spec(sj).jobTargetRef;
-    assert.equal(job.activeDeadlineSeconds, 7200);
+    // 7200 s of work + 20m for the autoscaler to bring up a node + 10 min for device plugin and image pull
+    assert.equal(job.activeDeadlineSeconds, 7200 + 1200 + 600);
+    assert.equal(spec(run.object(T.sj, "batch")).jobTargetRef.activeDeadlineSeconds, 3600 + 1200 + 600);
     assert.equal(job.backoffLimit, 2);
     assert.equal(job.parallelism, 1);
     assert.equal(job.template.spec.restartPolicy, "Never");
@@ -359,10 +373,38 @@ describe("workloads: worker (job mode)", () => {
     assert.ok(!("excludeUnacknowledged" in s.triggers[0].metadata));
   });
 
+  it("the policy pack's scale-in-safety accepts the longer deadline (it rejects only a deadline below the max job duration)", async () => {
+    assert.deepEqual(await check(scaleInSafety, run.resources), []);
+    // and still catches a deadline below the declared duration in the same objects
+    const sj = run.object(T.sj, "renderer");
+    const cut = { ...sj, plainInputs: { ...sj.plainInputs, spec: { ...spec(sj), jobTargetRef: { ...spec(sj).jobTargetRef, activeDeadlineSeconds: 7199 } } } };
+    cut.inputs = cut.plainInputs;
+    assert.equal((await check(scaleInSafety, [cut])).length, 1);
+  });
+
   it("depends on the KEDA chart and its TriggerAuthentication", () => {
     const sj = run.object(T.sj, "renderer");
     assert.ok(sj.dependencies.includes(run.resources.find((r) => r.type === "test:index:KedaChart")!.urn));
     assert.ok(sj.dependencies.includes(run.object(T.ta, "renderer-keda-auth").urn));
+  });
+});
+
+describe("workloads: job deadline", () => {
+  it("max job duration + max node provision time + the start-up margin", () => {
+    assert.equal(jobDeadlineSeconds(90, { maxNodeProvisionTime: "15m" }), 90 + 900 + JOB_START_MARGIN_SECONDS);
+    assert.equal(jobDeadlineSeconds(7200, { maxNodeProvisionTime: "1h" }), 7200 + 3600 + JOB_START_MARGIN_SECONDS);
+    assert.equal(JOB_START_MARGIN_SECONDS, 600);
+  });
+
+  it("durations in the autoscaler's format; anything else is an error, not a silent 0", () => {
+    assert.deepEqual(["30s", "15m", "2h"].map(durationSeconds), [30, 900, 7200]);
+    for (const bad of ["15", "15min", "1.5h", "", "-5m"]) assert.throws(() => durationSeconds(bad), /not a duration/, bad);
+  });
+
+  it("an existing cluster (no platform autoscaler) uses the schema's default max node provision time, 15m", async () => {
+    const run = await runWorkloads(["existing"], { queues, workers: [redisWorker({ name: "batch", mode: "job", maxJobDurationSeconds: 3600 })] });
+    assert.equal(run.config.clusters[0].autoscaler.maxNodeProvisionTime, "15m");
+    assert.equal(spec(run.object(T.sj, "batch")).jobTargetRef.activeDeadlineSeconds, 3600 + 900 + 600);
   });
 });
 

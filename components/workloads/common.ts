@@ -45,6 +45,17 @@ export function workloadsNamespace(config: StackConfig): string {
   return config.platform.namespace ?? `${config.platform.name}-workloads`;
 }
 
+/**
+ * pulumi-kubernetes waits for a Deployment to become Ready (all replicas available) before it reports the create or
+ * update done, and fails it after 10 minutes (provider/pkg/await/deployment.go DefaultDeploymentTimeoutMins). With
+ * `pulumi.com/skipAwait: "true"` it reports success as soon as the API server accepts the object (the provider
+ * compares the value with "true": provider/pkg/metadata/overrides.go SkipAwaitLogic). Used on Deployments whose
+ * readiness waits on a node scale-up, which Pulumi must not wait for (worker.ts, service.ts, headroom.ts).
+ */
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
+export const SKIP_AWAIT: Record<string, string> = { [SKIP_AWAIT_ANNOTATION]: "true" };
+
+
 /** Resource options of a namespaced Kubernetes object: the cluster's provider, the parent, waiting on the namespace. */
 export function k8sOpts(env: WorkloadEnv, parent: pulumi.Resource, dependsOn: pulumi.Input<pulumi.Resource>[] = []): pulumi.CustomResourceOptions {
   return { provider: env.cluster.provider, parent, dependsOn: [env.namespaceResource, ...dependsOn] };

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { IMAGES } from "../../stacks/versions";
 import type { PoolHandle } from "../cluster/handle";
-import { WorkloadEnv, objectLabels, podOpts, priorityClassName, selectorLabels } from "./common";
+import { WorkloadEnv, objectLabels, podOpts, priorityClassName, selectorLabels, SKIP_AWAIT } from "./common";
 import { GPU_RESOURCE } from "./pod";
 import { placementOn } from "./scheduling";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
@@ -35,7 +35,10 @@ export function createHeadroom(env: WorkloadEnv, parent: pulumi.Resource): k8s.a
     return new k8s.apps.v1.Deployment(
       `${env.cluster.name}-${name}`,
       {
-        metadata: { name, namespace: env.namespace, labels, annotations: { "worker-platform/headroom-gpus": String(pool.headroomGpus) } },
+        // skipAwait: a placeholder is Ready only once the autoscaler has brought up a GPU node for it (the pool may be
+        // at 0 nodes), and again after every preemption; waiting for that can exceed pulumi-kubernetes' 10 minute
+        // Deployment await and fail `pulumi up` for nothing (common.ts SKIP_AWAIT).
+        metadata: { name, namespace: env.namespace, labels, annotations: { "worker-platform/headroom-gpus": String(pool.headroomGpus), ...SKIP_AWAIT } },
         spec: {
           replicas,
           selector: { matchLabels: podLabels },

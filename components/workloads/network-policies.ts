@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig, WorkerConfig } from "../../stacks/schema";
+import type { MetricsEndpoint, ServiceConfig, StackConfig, WorkerConfig } from "../../stacks/schema";
+import { inClusterPrometheusNamespace } from "../../stacks/schema/checks/workloads";
 import { cidr } from "../../stacks/schema/common";
 import { WorkloadEnv, APP_LABELS, k8sOpts, selectorLabels } from "./common";
 import type { QueueEndpoint } from "./queues";
@@ -36,6 +37,24 @@ function configEgress(egress: WorkerConfig["egress"]): Rule[] {
   return egress.map((e) => ({ to: [{ ipBlock: { cidr: e.cidr } }], ...(e.ports.length ? { ports: tcp(e.ports) } : {}) }));
 }
 
+/** NetworkPolicy peers of `allowFrom` entries: an `ipBlock` per CIDR, a namespaceSelector per namespace name. */
+function peersOf(entries: string[]): Rule[] {
+  return entries.map((a) => (isCidr(a) ? { ipBlock: { cidr: a } } : { namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: a } } }));
+}
+
+/**
+ * Ingress to a metrics endpoint: from the in-cluster Prometheus's namespace (its server scrapes pod IPs directly,
+ * the `kubernetes-pods` job) and from `metrics.allowFrom`, on the metrics port only. The whole namespace rather than
+ * the server's pods: its pod labels depend on the chart's release naming, and a selector that misses would silently
+ * stop scraping. No rule when nothing may scrape (the schema rejects that config).
+ */
+export function metricsIngress(config: StackConfig, metrics: MetricsEndpoint | undefined): Rule[] {
+  if (!metrics) return [];
+  const prometheus = inClusterPrometheusNamespace(config);
+  const from = [...(prometheus ? peersOf([prometheus]) : []), ...peersOf(metrics.allowFrom)];
+  return from.length ? [{ from, ports: tcp([metrics.port]) }] : [];
+}
+
 export interface NetworkPolicyInputs {
   workers: { worker: WorkerConfig; queue?: QueueEndpoint }[];
   services: ServiceConfig[];
@@ -44,10 +63,11 @@ export interface NetworkPolicyInputs {
 
 /**
  * Network policies of the workloads namespace: deny everything by default, then allow per object.
- *  - workers: no ingress; egress to DNS, their queue, and `egress` CIDRs.
+ *  - workers: no ingress but their `metrics` port from the scrapers (metricsIngress); egress to DNS, their queue,
+ *    and `egress` CIDRs.
  *  - services: ingress on their port from `allowFrom` (CIDRs or namespace names; default any pod in the cluster, or
- *    anywhere for a LoadBalancer); egress to DNS, the namespace's queues (services are usually the producers) and
- *    `egress` CIDRs.
+ *    anywhere for a LoadBalancer) and on their `metrics` port from the scrapers; egress to DNS, the namespace's
+ *    queues (services are usually the producers) and `egress` CIDRs.
  *  - in-cluster queues: ingress on their ports from the workers that use them, the services, and KEDA's operator
  *    (it reads the queue length); egress to DNS.
  *  Prometheus trigger queries are made by KEDA's operator, not by the worker, so workers get no Prometheus egress.
@@ -64,21 +84,22 @@ export function createNetworkPolicies(env: WorkloadEnv, inputs: NetworkPolicyInp
       make(`worker-${w.name}`, {
         podSelector: { matchLabels: selectorLabels(w.name, "worker") },
         policyTypes: ["Ingress", "Egress"],
-        ingress: [],
+        ingress: metricsIngress(env.config, w.metrics),
         egress: [DNS_EGRESS, ...(queue ? [queueEgress(queue)] : []), ...configEgress(w.egress)],
       }),
     );
   }
 
   for (const s of inputs.services) {
-    const from = s.allowFrom.map((a) => (isCidr(a) ? { ipBlock: { cidr: a } } : { namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: a } } }));
+    const from = peersOf(s.allowFrom);
     const ingressRule: Rule =
       from.length > 0 ? { from, ports: tcp([s.port]) } : s.expose === "LoadBalancer" ? { ports: tcp([s.port]) } : { from: [{ namespaceSelector: {} }], ports: tcp([s.port]) };
     out.push(
       make(`service-${s.name}`, {
         podSelector: { matchLabels: selectorLabels(s.name, "service") },
         policyTypes: ["Ingress", "Egress"],
-        ingress: [ingressRule],
+        // A separate rule for metrics, also when on the service's port: `allowFrom` may not include the scrapers.
+        ingress: [ingressRule, ...metricsIngress(env.config, s.metrics)],
         egress: [DNS_EGRESS, ...inputs.queues.map(queueEgress), ...configEgress(s.egress)],
       }),
     );

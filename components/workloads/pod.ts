@@ -33,6 +33,36 @@ export function containerEnv(w: WorkerConfig | ServiceConfig, queue?: QueueEndpo
   return [...out.values()];
 }
 
+/** Name of the container port of a `metrics` endpoint (network-policies.ts allows scrapers to it). */
+export const METRICS_PORT_NAME = "metrics";
+
+/**
+ * Pod annotations the prometheus chart's `kubernetes-pods` job reads (prometheus-community/helm-charts
+ * charts/prometheus/values.yaml, serverFiles prometheus.yml): it keeps pods with `prometheus.io/scrape: "true"`,
+ * scrapes `<pod IP>:<prometheus.io/port>` at `prometheus.io/path`, and labels the series with `namespace` and `pod`,
+ * which the adapter's worker_* rules map back to the pod (addons/prometheus-adapter.ts). Empty without `metrics`.
+ */
+export function scrapeAnnotations(w: WorkerConfig | ServiceConfig): Record<string, string> {
+  if (!w.metrics) return {};
+  return { "prometheus.io/scrape": "true", "prometheus.io/port": String(w.metrics.port), "prometheus.io/path": w.metrics.path };
+}
+
+/** Metadata of a worker's or service's pod template: its selector labels, and annotations when it has any. */
+export function podTemplateMetadata(podLabels: Record<string, string>, w: WorkerConfig | ServiceConfig, extra: Record<string, string> = {}) {
+  const annotations = { ...extra, ...scrapeAnnotations(w) };
+  return { labels: podLabels, ...(Object.keys(annotations).length ? { annotations } : {}) };
+}
+
+/**
+ * The container port of a `metrics` endpoint, named `metrics`; none when there is no endpoint, or when a service
+ * serves its metrics on its own port (`servicePort`): a second entry for the same port and protocol only draws the
+ * API server's "duplicate port definition" warning (kubernetes pkg/api/pod/warnings.go), and `http` declares it.
+ */
+export function metricsContainerPorts(w: WorkerConfig | ServiceConfig, servicePort?: number): k8s.types.input.core.v1.ContainerPort[] {
+  if (!w.metrics || w.metrics.port === servicePort) return [];
+  return [{ name: METRICS_PORT_NAME, containerPort: w.metrics.port, protocol: "TCP" }];
+}
+
 /** Requests and limits from config; GPUs in limits and, equal, in requests (extended resources: kubernetes.io). */
 export function containerResources(w: WorkerConfig | ServiceConfig, gpus: number): k8s.types.input.core.v1.ResourceRequirements {
   const gpu: Record<string, string> = gpus > 0 ? { [GPU_RESOURCE]: String(gpus) } : {};
@@ -70,7 +100,7 @@ export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: Po
     resources: containerResources(w, o.placement.gpus),
     securityContext: restrictedContainerSecurityContext(),
     volumeMounts: [tmp.mount],
-    ...(o.ports ? { ports: o.ports } : {}),
+    ...(o.ports?.length ? { ports: o.ports } : {}),
     ...(o.probes ?? {}),
     // The built-in sleep action needs no shell in the image (PodLifecycleSleepAction, Kubernetes 1.30+).
     lifecycle: { preStop: { sleep: { seconds: PRESTOP_SECONDS } } },

@@ -2,9 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../../stacks/schema";
 import type { ClusterHandle } from "../cluster/handle";
-import { WorkloadEnv, k8sOpts, objectLabels, podOpts, selectorLabels } from "./common";
+import { WorkloadEnv, k8sOpts, objectLabels, podOpts, selectorLabels, SKIP_AWAIT } from "./common";
 import { podDisruptionBudget } from "./pdb";
-import { containerEnv, podSpec, PRESTOP_SECONDS } from "./pod";
+import { containerEnv, metricsContainerPorts, podSpec, podTemplateMetadata, PRESTOP_SECONDS } from "./pod";
 import { workloadPlacement, WorkloadPlacement } from "./scheduling";
 import { SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations";
 
@@ -26,6 +26,18 @@ export function internalLoadBalancerAnnotations(cluster: ClusterHandle): Record<
     default:
       return {};
   }
+}
+
+/**
+ * Whether `pulumi up` waits for a service's Deployment to become Ready (pulumi-kubernetes' default, 10 minutes, see
+ * common.ts SKIP_AWAIT). A service keeps that wait: it has min >= 1 replicas that must serve, usually on CPU pools
+ * where a node comes up well within the timeout, and a rollout that never gets Ready (bad image, crash loop) should
+ * fail the update. The exception is a service that requests GPUs and may land on a GPU pool that scales from 0
+ * nodes (min 0): its readiness then waits on a GPU node cold start (4-10 minutes reported, kubernetes/autoscaler
+ * #3464; no SLA), and a timeout would fail `pulumi up` and leave the HPA (which depends on the Deployment) uncreated.
+ */
+export function serviceAwaitsReadiness(placement: Pick<WorkloadPlacement, "gpus" | "pools">): boolean {
+  return placement.gpus === 0 || placement.pools.every((p) => p.min > 0);
 }
 
 export interface ServiceArgs {
@@ -57,21 +69,21 @@ export class Service extends pulumi.ComponentResource {
       `${name}`,
       {
         // scaled-by tells the policy pack's scaled-workload-omits-replicas rule that an HPA owns the count.
-        metadata: { name: s.name, namespace: ns, labels, annotations: { [SCALED_BY_ANNOTATION]: SCALED_BY.hpa } },
+        metadata: { name: s.name, namespace: ns, labels, annotations: { [SCALED_BY_ANNOTATION]: SCALED_BY.hpa, ...(serviceAwaitsReadiness(placement) ? {} : SKIP_AWAIT) } },
         spec: {
           // No replicas: the HPA owns the count (pulumi-kubernetes #2491/#2569).
           selector: { matchLabels: podLabels },
           // Never below the current count during a rollout: a service keeps serving.
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
           template: {
-            metadata: { labels: podLabels },
+            metadata: podTemplateMetadata(podLabels, s),
             spec: podSpec(env, s, {
               serviceAccountName: s.name,
               placement,
               podLabels,
               env: containerEnv(s),
               terminationGracePeriodSeconds: SERVICE_GRACE_SECONDS,
-              ports: [{ name: "http", containerPort: s.port, protocol: "TCP" }],
+              ports: [{ name: "http", containerPort: s.port, protocol: "TCP" }, ...metricsContainerPorts(s, s.port)],
               probes: { readinessProbe: { ...probe, periodSeconds: 10 }, livenessProbe: { ...probe, initialDelaySeconds: 15, periodSeconds: 20 } },
             }),
           },

@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkerConfig } from "../../stacks/schema";
-import { WorkloadEnv, k8sOpts, objectLabels, podOpts, selectorLabels } from "./common";
-import { containerEnv, podSpec, PRESTOP_SECONDS } from "./pod";
+import { durationSeconds } from "../../stacks/schema/common";
+import { WorkloadEnv, k8sOpts, objectLabels, podOpts, selectorLabels, SKIP_AWAIT } from "./common";
+import { containerEnv, metricsContainerPorts, podSpec, podTemplateMetadata, PRESTOP_SECONDS } from "./pod";
 import { podDisruptionBudget } from "./pdb";
 import type { QueueEndpoint } from "./queues";
 import { workloadPlacement, WorkloadPlacement } from "./scheduling";
@@ -16,6 +17,14 @@ export const GRACE_MARGIN_SECONDS = 10;
 /** Retries of a failed job (not counting disruptions, see podFailurePolicy). */
 export const JOB_BACKOFF_LIMIT = 2;
 export const JOB_HISTORY = { successful: 5, failed: 10 } as const;
+/**
+ * Start-up margin of a Job, on top of the cluster autoscaler's max-node-provision-time: that flag bounds only the
+ * wait for the node to *register*. A new GPU node then still has to start the NVIDIA device plugin before it
+ * advertises nvidia.com/gpu (and on AKS install the driver: gpuProfile.driver Install), and the pod has to pull its
+ * image, which for CUDA/model images runs to several GB. 10 minutes covers that in the reports we have (GPU node
+ * cold starts of 4-10 minutes in total, kubernetes/autoscaler #3464), without letting a stuck job run much longer.
+ */
+export const JOB_START_MARGIN_SECONDS = 600;
 
 export interface WorkerArgs {
   env: WorkloadEnv;
@@ -37,6 +46,18 @@ export function terminationGrace(maxJobDurationSeconds: number, autoscalerCap: n
   return { seconds: Math.max(maxJobDurationSeconds, autoscalerCap), capped: true };
 }
 
+/**
+ * activeDeadlineSeconds of a job-mode worker's Jobs. The job controller measures the deadline from the Job's
+ * status.startTime, which it sets when it first syncs the Job, before its pod is even scheduled (kubernetes
+ * pkg/controller/job/job_controller.go pastActiveDeadline: `Since(job.Status.StartTime) >= ActiveDeadlineSeconds`).
+ * So time Pending for a node (at most the autoscaler's max-node-provision-time, after which it gives up on that node
+ * group) and for the device plugin and image pull (JOB_START_MARGIN_SECONDS) is added to the max job duration: a
+ * job that waited for a cold GPU node still gets its full run time.
+ */
+export function jobDeadlineSeconds(maxJobDurationSeconds: number, autoscaler: { maxNodeProvisionTime: string }): number {
+  return maxJobDurationSeconds + durationSeconds(autoscaler.maxNodeProvisionTime) + JOB_START_MARGIN_SECONDS;
+}
+
 /** HPA behaviour rules from a scaleUp/scaleDown config (KEDA copies them into the HPA it owns). */
 function behaviorRules(b: WorkerConfig["scaleUp"]) {
   const policies = [
@@ -48,9 +69,10 @@ function behaviorRules(b: WorkerConfig["scaleUp"]) {
 
 /**
  * One queue worker on one cluster. mode deployment: ServiceAccount, Deployment with NO spec.replicas (KEDA owns the
- * count; a set value is reset on every `pulumi up`, pulumi-kubernetes #2491/#2569), TriggerAuthentication,
- * ScaledObject, and a PodDisruptionBudget when min >= 2 or in production. mode job: ServiceAccount,
- * TriggerAuthentication and a ScaledJob (one Job per message; scale-in never kills a running job).
+ * count; a set value is reset on every `pulumi up`, pulumi-kubernetes #2491/#2569; not awaited by Pulumi, see
+ * SKIP_AWAIT), TriggerAuthentication, ScaledObject, and a PodDisruptionBudget when min >= 2 or in production.
+ * mode job: ServiceAccount, TriggerAuthentication and a ScaledJob (one Job per message; scale-in never kills a running job; its deadline
+ * allows for the node start-up, jobDeadlineSeconds). With `metrics`, the pods are annotated for scraping (pod.ts).
  */
 export class Worker extends pulumi.ComponentResource {
   public readonly placement: WorkloadPlacement;
@@ -100,6 +122,7 @@ export class Worker extends pulumi.ComponentResource {
         placement,
         podLabels,
         env: containerEnv(w, queue, queueName),
+        ports: metricsContainerPorts(w),
         // A job is never scaled in; this grace only applies to node drains and deletes.
         terminationGracePeriodSeconds: Math.min(w.maxJobDurationSeconds + PRESTOP_SECONDS + GRACE_MARGIN_SECONDS, env.cluster.autoscaler.maxGracefulTerminationSec),
         restartPolicy: "Never",
@@ -115,16 +138,14 @@ export class Worker extends pulumi.ComponentResource {
             jobTargetRef: {
               parallelism: 1,
               completions: 1,
-              activeDeadlineSeconds: w.maxJobDurationSeconds,
+              // Counts from the Job's creation, Pending time included: the run time plus the node start-up allowance.
+              activeDeadlineSeconds: jobDeadlineSeconds(w.maxJobDurationSeconds, env.cluster.autoscaler),
               backoffLimit: JOB_BACKOFF_LIMIT,
               // A pod lost to a spot eviction, drain or preemption is retried without counting against backoffLimit.
               podFailurePolicy: { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] },
               template: {
-                metadata: {
-                  labels: podLabels,
-                  // The cluster autoscaler does not remove a node while a job runs on it (autoscaler FAQ).
-                  annotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict": "false" },
-                },
+                // safe-to-evict: the cluster autoscaler does not remove a node while a job runs on it (autoscaler FAQ).
+                metadata: podTemplateMetadata(podLabels, w, { "cluster-autoscaler.kubernetes.io/safe-to-evict": "false" }),
                 spec,
               },
             },
@@ -158,13 +179,24 @@ export class Worker extends pulumi.ComponentResource {
     const deployment = new k8s.apps.v1.Deployment(
       `${name}`,
       {
-        metadata: { name: w.name, namespace: ns, labels, annotations: { ...annotations, [SCALED_BY_ANNOTATION]: SCALED_BY.keda } },
+        // skipAwait: with no spec.replicas the API server starts it at 1 replica, and Ready may wait for a node
+        // scale-up (a GPU pool at 0 nodes: autoscaler, driver, device plugin, image pull) past pulumi-kubernetes' 10
+        // minute await. `pulumi up` would fail, and the ScaledObject (which depends on this Deployment) would never be
+        // created, pinning the worker at 1 replica. KEDA's HPA owns the count; Pulumi has nothing to wait for.
+        metadata: { name: w.name, namespace: ns, labels, annotations: { ...annotations, [SCALED_BY_ANNOTATION]: SCALED_BY.keda, ...SKIP_AWAIT } },
         spec: {
           // No replicas: the HPA that KEDA creates owns the count.
           selector: { matchLabels: podLabels },
           template: {
-            metadata: { labels: podLabels },
-            spec: podSpec(env, w, { serviceAccountName: w.name, placement, podLabels, env: containerEnv(w, queue, queueName), terminationGracePeriodSeconds: grace.seconds }),
+            metadata: podTemplateMetadata(podLabels, w),
+            spec: podSpec(env, w, {
+              serviceAccountName: w.name,
+              placement,
+              podLabels,
+              env: containerEnv(w, queue, queueName),
+              terminationGracePeriodSeconds: grace.seconds,
+              ports: metricsContainerPorts(w),
+            }),
           },
         },
       },

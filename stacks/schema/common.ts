@@ -18,10 +18,11 @@ export const quantity = z
 /** A duration in the cluster autoscaler's format: `30s`, `10m`, `1h`. */
 export const duration = z.string().regex(/^[0-9]+(s|m|h)$/, { error: "must be a duration such as 30s, 10m or 1h" });
 
-/** Seconds of a `duration` ("90s" → 90, "10m" → 600, "1h" → 3600). */
+/** Seconds of a `duration` ("90s" → 90, "10m" → 600, "1h" → 3600); throws on anything else. */
 export function durationSeconds(d: string): number {
-  const n = Number(d.slice(0, -1));
-  return n * { s: 1, m: 60, h: 3600 }[d.slice(-1) as "s" | "m" | "h"];
+  const m = /^([0-9]+)(s|m|h)$/.exec(d);
+  if (!m) throw new Error(`not a duration such as 30s, 15m or 1h: ${JSON.stringify(d)}`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
 }
 
 export const cidr = z

@@ -102,6 +102,25 @@ export const allowFromEntry = z.union([cidr, namespaceName], {
   error: "must be an IPv4 CIDR such as 10.0.0.0/8 or a namespace name such as ingress-nginx",
 });
 
+/**
+ * A Prometheus metrics endpoint of a worker's or service's pods. The pods are annotated for the annotation-based
+ * `kubernetes-pods` scrape job (prometheus.io/scrape, /port, /path), the container gets a port named `metrics`, and
+ * the NetworkPolicy admits the scrapers on that port only.
+ */
+export const metricsEndpoint = z.strictObject({
+  /** Container port serving the metrics. A service may use its own `port`. */
+  port: z.number().int().min(1).max(65535),
+  /** HTTP path of the metrics. Defaults to /metrics. */
+  path: z.string().regex(/^\/[^\s]*$/, { error: "must be an HTTP path starting with /, such as /metrics" }).default("/metrics"),
+  /**
+   * Who may scrape it, besides the in-cluster Prometheus (addons.prometheus, allowed always): IPv4 CIDRs or namespace
+   * names, as in a service's `allowFrom`. Required when the platform runs no in-cluster Prometheus (externalUrl set or
+   * the add-on disabled), e.g. the namespace of a managed Prometheus agent. Defaults to none.
+   */
+  allowFrom: z.array(allowFromEntry).default([]),
+});
+export type MetricsEndpoint = z.infer<typeof metricsEndpoint>;
+
 /** Fields workers and services share. */
 const podShape = {
   name: dnsLabel,
@@ -132,6 +151,8 @@ const podShape = {
    * exceptions) on TCP `ports` (default: every port). Defaults to none.
    */
   egress: z.array(z.strictObject({ cidr, ports: z.array(z.number().int().min(1).max(65535)).default([]) })).default([]),
+  /** A Prometheus metrics endpoint to scrape (`{ port, path, allowFrom }`). Defaults to none: no scraping, no ingress. */
+  metrics: metricsEndpoint.optional(),
 };
 
 export const worker = z.strictObject({
@@ -157,7 +178,11 @@ export const worker = z.strictObject({
   /** HPA behaviour. Defaults: scale up at once, scale down after 300 s of stability. */
   scaleUp: behaviorPolicy.prefault({ stabilizationWindowSeconds: 0 }),
   scaleDown: behaviorPolicy.prefault({ stabilizationWindowSeconds: 300 }),
-  /** Longest a single job may run (s): drives termination grace (deployment) or activeDeadlineSeconds (job). Defaults to 300. */
+  /**
+   * Longest a single job may run (s): drives termination grace (deployment) or activeDeadlineSeconds (job: plus the
+   * cluster's autoscaler.maxNodeProvisionTime and a 10-minute start-up margin, since the deadline counts from the
+   * Job's creation, Pending time included). Defaults to 300.
+   */
   maxJobDurationSeconds: z.number().int().min(1).default(300),
 });
 export type WorkerConfig = z.infer<typeof worker>;

@@ -65,6 +65,16 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
       if (!clusterNames.includes(c)) issue(ctx, [...path, "clusters", ci], `no cluster named "${c}" (have: ${clusterNames.join(", ")})`, c);
     });
     for (const cluster of targetClusters(cfg, w.clusters)) checkPlacement(ctx, path, w, cluster);
+    // The namespace denies all ingress; only the in-cluster Prometheus and metrics.allowFrom may reach the endpoint.
+    if (w.metrics && w.metrics.allowFrom.length === 0 && !inClusterPrometheusNamespace(cfg)) {
+      const why = cfg.addons.prometheus.externalUrl ? "addons.prometheus.externalUrl is set" : "addons.prometheus is disabled";
+      issue(
+        ctx,
+        [...path, "metrics", "allowFrom"],
+        `the platform runs no in-cluster Prometheus (${why}), so the NetworkPolicy would let nothing scrape this endpoint; list where your Prometheus scrapes from (a namespace such as kube-system for a managed agent, or a CIDR)`,
+        w.metrics.allowFrom,
+      );
+    }
   }
 
   cfg.workers.forEach((w, i) => {
@@ -106,6 +116,16 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
       issue(ctx, ["services", i, "customMetric"], "custom metrics come from the Prometheus Adapter; enable addons.prometheusAdapter", s.customMetric);
     }
   });
+}
+
+/**
+ * Namespace of the platform's own Prometheus server, or undefined when it runs none in the cluster: the chart is
+ * installed when addons.prometheus is enabled and has no externalUrl (components/addons/prometheus.ts `applies`).
+ * The workloads' NetworkPolicies admit it to `metrics` ports (components/workloads/network-policies.ts).
+ */
+export function inClusterPrometheusNamespace(cfg: Pick<StackConfig, "addons">): string | undefined {
+  const p = cfg.addons.prometheus;
+  return p.enabled && !p.externalUrl ? p.namespace : undefined;
 }
 
 /** The clusters a worker or service deploys to. */
