@@ -1,17 +1,11 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../stacks/load";
+import { loadConfig } from "../stacks/load";
 import { CHARTS } from "../stacks/versions";
-import { minimalStack, sourceOf } from "./helpers/config";
+import { configProblems, minimalStack, sourceOf } from "./helpers/config";
 
 /** Problems loadConfig reports for a stack with these `addons`, one line each. */
 function problems(addons: unknown): string[] {
-  try {
-    loadConfig(sourceOf({ ...minimalStack(), addons }));
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.problems.flatMap((p) => p.split("\n  - "));
-  }
+  return configProblems({ ...minimalStack(), addons });
 }
 
 describe("add-ons config schema", () => {

@@ -1,17 +1,10 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../stacks/load";
-import { sourceOf } from "./helpers/config";
+import { configProblems } from "./helpers/config";
 
 /** Problems reported for a stack with one cluster of the given cloud and pools. */
 function problems(cloud: "azure" | "aws", pools: Record<string, unknown>[], kubernetesVersion = "1.34"): string[] {
   const cluster = { name: "c", cloud, region: cloud === "azure" ? "westeurope" : "eu-west-1", kubernetesVersion, pools };
-  try {
-    loadConfig(sourceOf({ platform: { environment: "test" }, clusters: [cluster] }));
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems.flatMap((p) => p.split("\n  - "));
-  }
+  return configProblems({ platform: { environment: "test" }, clusters: [cluster] });
 }
 
 const system = (over: Record<string, unknown> = {}) => ({ name: "system", role: "system", machineTypes: ["Standard_D4s_v5"], min: 1, max: 3, ...over });
@@ -63,14 +56,7 @@ describe("cluster pool config: invalid combinations are rejected, naming the key
       autoscaler: { scaleDownUnneededTime: "90s", scaleDownDelayAfterAdd: "30s", maxNodeProvisionTime: "1h", scanInterval: "30s" },
       pools: [system({ machineTypes: [cloud === "azure" ? "Standard_D4s_v5" : "m6i.xlarge"] })],
     });
-    const found = (cloud: "azure" | "aws") => {
-      try {
-        loadConfig(sourceOf({ platform: { environment: "test" }, clusters: [cluster(cloud)] }));
-        return [];
-      } catch (err) {
-        return (err as ConfigError).problems;
-      }
-    };
+    const found = (cloud: "azure" | "aws") => configProblems({ platform: { environment: "test" }, clusters: [cluster(cloud)] });
     assert.deepEqual(found("azure"), [
       'clusters[0].autoscaler.scaleDownUnneededTime: AKS takes whole minutes here; use e.g. 2m, got "90s"',
       'clusters[0].autoscaler.scaleDownDelayAfterAdd: AKS takes whole minutes here; use e.g. 1m, got "30s"',
@@ -79,15 +65,8 @@ describe("cluster pool config: invalid combinations are rejected, naming the key
   });
 
   it("EKS add-on versions: a version that is not vX.Y.Z-eksbuild.N, an add-on the platform does not manage", () => {
-    const found = (() => {
-      const cluster = { name: "c", cloud: "aws", region: "eu-west-1", kubernetesVersion: "1.34", aws: { addonVersions: { "vpc-cni": "1.20.4", "core-dns": "v1.11.4-eksbuild.2" } }, pools: [system({ machineTypes: ["m6i.xlarge"] })] };
-      try {
-        loadConfig(sourceOf({ platform: { environment: "test" }, clusters: [cluster] }));
-        return [];
-      } catch (err) {
-        return (err as ConfigError).problems.flatMap((p) => p.split("\n  - "));
-      }
-    })();
+    const cluster = { name: "c", cloud: "aws", region: "eu-west-1", kubernetesVersion: "1.34", aws: { addonVersions: { "vpc-cni": "1.20.4", "core-dns": "v1.11.4-eksbuild.2" } }, pools: [system({ machineTypes: ["m6i.xlarge"] })] };
+    const found = configProblems({ platform: { environment: "test" }, clusters: [cluster] });
     assert.deepEqual(found, [
       'clusters[0].aws.addonVersions.vpc-cni: must be an EKS add-on version such as v1.20.4-eksbuild.2, got "1.20.4"',
       'clusters[0].aws.addonVersions.core-dns: unknown key (did you mean "coredns"?); allowed: vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver',

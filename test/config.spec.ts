@@ -2,20 +2,12 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, loadConfig } from "../stacks/load";
+import { loadConfig } from "../stacks/load";
 import { readStackFile } from "../tools/stack-file";
-import { cpuWorker, minimalStack, sourceOf } from "./helpers/config";
+import { configProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config";
 
 /** The problems loadConfig reports for a config, or [] when valid. */
-function problems(values: Record<string, unknown>, secretKeys: string[] = []): string[] {
-  try {
-    loadConfig(sourceOf(values, secretKeys));
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.problems.flatMap((p) => p.split("\n  - "));
-  }
-}
+const problems = configProblems;
 
 function withQueue(values: Record<string, unknown>) {
   return { ...values, queues: [{ name: "q", kind: "redis" }] };

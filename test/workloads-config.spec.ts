@@ -1,16 +1,10 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../stacks/load";
-import { cpuWorker, minimalStack, sourceOf } from "./helpers/config";
+import { loadConfig } from "../stacks/load";
+import { configProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config";
 
 /** Problems loadConfig reports, or [] when valid. */
 function problems(values: Record<string, unknown>): string[] {
-  try {
-    loadConfig(sourceOf(values));
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.problems.flatMap((p) => p.split("\n  - "));
-  }
+  return configProblems(values);
 }
 
 const withQueue = (values: Record<string, unknown>) => ({ ...values, queues: [{ name: "q", kind: "redis" }] });

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../stacks/load";
+import { loadConfig } from "../stacks/load";
 import type { RecordedResource } from "../tools/harness";
-import { cpuWorker, minimalStack, sourceOf } from "./helpers/config";
+import { configProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config";
 import { runWorkloads, WorkloadsRun } from "./helpers/clusters";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -115,13 +115,7 @@ describe("workloads: metrics endpoints (in-cluster Prometheus)", () => {
 
 /** Problems loadConfig reports, or [] when valid. */
 function problems(values: Record<string, unknown>): string[] {
-  try {
-    loadConfig(sourceOf(values));
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.problems.flatMap((p) => p.split("\n  - "));
-  }
+  return configProblems(values);
 }
 const stack = (workerOver: Obj, extra: Obj = {}) => ({ ...minimalStack(), queues: [{ name: "q", kind: "redis" }], workers: [cpuWorker(workerOver)], ...extra });
 const svc = (over: Obj) => ({ name: "api", image: "ghcr.io/acme/api:1.0.0", port: 8080, resources, replicas: { max: 2 }, ...over });

@@ -1,10 +1,22 @@
-import type { ConfigSource } from "../../stacks/load";
+import * as assert from "node:assert/strict";
+import { ConfigError, ConfigSource, loadConfig } from "../../stacks/load";
 
 /** A ConfigSource over plain values (objects are JSON-encoded as the CLI passes them). */
 export function sourceOf(values: Record<string, unknown>, secretKeys: string[] = []): ConfigSource {
   const raw: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) raw[k] = typeof v === "string" ? v : JSON.stringify(v);
   return { keys: () => Object.keys(raw), get: (k) => raw[k], isSecret: (k) => secretKeys.includes(k) };
+}
+
+/** The problems loadConfig reports for these values, one line each (an unknown-key issue may list several), or [] when valid. */
+export function configProblems(values: Record<string, unknown>, secretKeys: string[] = []): string[] {
+  try {
+    loadConfig(sourceOf(values, secretKeys));
+    return [];
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    return err.problems.flatMap((p) => p.split("\n  - "));
+  }
 }
 
 /** The smallest valid stack: one AKS cluster with a system pool. Tests add what they exercise. */
