@@ -143,7 +143,10 @@ function configFor(policy: Policies[number], config: PolicyConfig): Record<strin
   return { ...defaults, ...props };
 }
 
-/** What the CLI rejects before running a pack: unknown policies, bad levels, properties of the wrong type. */
+/**
+ * Config errors: bad levels and properties of the wrong type (the CLI rejects these too), and unknown policies or
+ * properties, which the CLI ignores (pulumi pkg/resource/analyzer/config.go) but which are always typos here.
+ */
 function validateConfig(policies: Policies, config: PolicyConfig): void {
   const errors: string[] = [];
   for (const [name, value] of Object.entries(config)) {

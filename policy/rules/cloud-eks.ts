@@ -54,7 +54,10 @@ function kmsKeyOf(resources: PolicyResource[], cluster: PolicyResource, config: 
   const keys = resources.filter((r) => r.type === CLOUD.kmsKey);
   const arn = tryRead(() => config.provider?.keyArn);
   if (typeof arn === "string") {
-    const byArn = keys.find((k) => tryRead(() => k.props.arn) === arn || arn.endsWith(`:${k.name}`) || arn.endsWith(`/${tryRead(() => k.props.keyId)}`));
+    const byArn = keys.find((k) => {
+      const keyId = tryRead(() => k.props.keyId); // UNKNOWN for a key being created: no match by id then
+      return tryRead(() => k.props.arn) === arn || arn.endsWith(`:${k.name}`) || (typeof keyId === "string" && arn.endsWith(`/${keyId}`));
+    });
     if (byArn) return byArn;
   }
   const deps = new Set((cluster.dependencies ?? []).map((d) => d.urn));

@@ -3,6 +3,7 @@ import { asArray, toNumber } from "./common";
 import { Obj, T } from "./k8s";
 import { AKS_SPOT_TAINT, GPU_TAINT, LABELS, Taint, knownGpuCount } from "./platform";
 import { tryRead, UNKNOWN } from "./unknown";
+import { UNKNOWN_OBJECT_VALUE, UnknownValueError } from "./sdk";
 
 /**
  * The stack as the cross-resource rules see it: clusters, their node pools, Kubernetes providers and Helm charts,
@@ -253,7 +254,7 @@ export function k8sObjects(model: StackModel, types: string[]): K8sObject[] {
   return model.resources
     .filter((r) => types.includes(r.type))
     .map((r) => {
-      const md = (r.props.metadata ?? {}) as Obj;
+      const md = knownMetadata(r);
       return { resource: r, kind: r.type.split(":").pop()!, namespace: String(md.namespace ?? "default"), name: String(md.name ?? r.name), cluster: model.clusterOf(r) };
     });
 }
@@ -261,4 +262,18 @@ export function k8sObjects(model: StackModel, types: string[]): K8sObject[] {
 /** Same object slot: cluster + namespace + kind + name. */
 export function sameSlot(a: { cluster?: Cluster; namespace: string }, b: { cluster?: Cluster; namespace: string }): boolean {
   return a.cluster === b.cluster && a.namespace === b.namespace;
+}
+
+/**
+ * An object's metadata, or an UnknownValueError when its state is not known. A stack rule sees a resource's outputs,
+ * and in a preview where the object's Kubernetes provider is not configured yet (its kubeconfig comes from a cluster
+ * that does not exist: the first preview of a stack) the engine hands over no outputs at all, `{}` (pulumi
+ * provider_plugin.go: Create in preview with unknown provider config returns an empty property map). Reading such an
+ * object as if it had no name/spec would raise false violations (a ScaledObject targeting "") or pass rules silently
+ * (no workloads), so the rule stops with the unknown, and the analyzer reports "can't run ... during preview".
+ */
+function knownMetadata(r: PolicyResource): Obj {
+  const md = r.props.metadata;
+  if (md === undefined || md === null) throw new UnknownValueError(UNKNOWN_OBJECT_VALUE, [r.name, "metadata"]);
+  return md as Obj;
 }

@@ -33,6 +33,9 @@ export const unknownCheckingProxy = internals.unknownCheckingProxy;
 /** The engine's sentinel for an unknown string (also what @pulumi/pulumi sends for unknown inputs). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const UNKNOWN_STRING_VALUE: string = (require("@pulumi/policy/proxy") as { unknownStringValue: string }).unknownStringValue;
+/** The engine's sentinel for an unknown object; UnknownValueError only accepts the proxy's sentinels. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const UNKNOWN_OBJECT_VALUE: string = (require("@pulumi/policy/proxy") as { unknownObjectValue: string }).unknownObjectValue;
 
 export function isUnknownValueError(err: unknown): err is Error & { props: (string | symbol)[] } {
   return err instanceof UnknownValueError;
