@@ -95,6 +95,14 @@ describe("policy: autoscaling", () => {
       const [v] = await check(scaleTargetNoReplicas, [d]);
       assert.match(v.message, /can't run policy 'scaled-workload-omits-replicas' during preview/);
     });
+    it("reports unknown annotations as can't run: whether the Deployment is autoscaled is not known", async () => {
+      const d = deployment("w", podSpec(), { replicas: 1 });
+      ((d.plainInputs as Record<string, any>).metadata as Record<string, unknown>).annotations = "[unknown]"; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const vs = await check(scaleTargetNoReplicas, [d]);
+      assert.equal(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /can't run policy 'scaled-workload-omits-replicas' during preview/);
+      assert.equal(vs[0].enforcementLevel, "advisory");
+    });
   });
 
   describe("scaled-workload-marked", () => {

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { annotationsOf, asArray, isWaived, objectRef, toNumber } from "./lib/common";
+import { annotationOf, asArray, isWaived, objectRef, toNumber } from "./lib/common";
 import { containersOf, isChartChild, Obj, podSpecOf, SCALABLE_KINDS, T } from "./lib/k8s";
 import { chartIs, isChart, K8sObject, k8sObjects, StackModel } from "./lib/model";
 import { stackPolicy } from "./lib/stack";
@@ -118,7 +118,7 @@ export const scaleTargetNoReplicas: ResourceValidationPolicy = {
   remediationSteps: "Remove spec.replicas from the Deployment/StatefulSet; the ScaledObject's minReplicaCount (HPA: minReplicas) sets the floor.",
   validateResource: (args, report) => {
     if (!SCALED_BY_KINDS.includes(args.type as (typeof SCALED_BY_KINDS)[number])) return;
-    const scaledBy = annotationsOf(args.props)[SCALED_BY_ANNOTATION];
+    const scaledBy = annotationOf(args.props, SCALED_BY_ANNOTATION);
     if (!scaledBy || isWaived(args.props, "scaled-workload-omits-replicas")) return;
     // Read through the unknown-checking proxy: an unknown replicas count aborts the rule ("can't run"), never passes.
     const replicas = (args.props.spec as Obj | undefined)?.replicas;
@@ -150,7 +150,7 @@ export const scaledWorkloadMarked = stackPolicy(
       // Under the CLI a chart's rendered objects are resources too; their replicas are the chart's (pinned) business.
       if (isChartChild(w.obj.resource.urn)) return;
       const ref = `${w.obj.kind} ${w.obj.namespace}/${w.obj.name}`;
-      const value = annotationsOf(w.obj.resource.props)[SCALED_BY_ANNOTATION];
+      const value = annotationOf(w.obj.resource.props, SCALED_BY_ANNOTATION);
       if (!value) {
         report(`${ref} is scaled by ${w.scalers.map(scalerRef).join(", ")} but lacks the ${SCALED_BY_ANNOTATION} annotation, so scaled-workload-omits-replicas cannot check it.`, w.obj.resource.urn);
         return;
@@ -197,7 +197,7 @@ const GRACE_FLAG = /--max-graceful-termination-sec=([0-9]+)/;
  * 4. the autoscaler's default, 600 s.
  */
 function autoscalerGraceCap(model: StackModel, w: Workload): { cap: number; source: string } {
-  const annotated = toNumber(annotationsOf(w.obj.resource.props)[GRACE_CAP_ANNOTATION]);
+  const annotated = toNumber(annotationOf(w.obj.resource.props, GRACE_CAP_ANNOTATION));
   if (annotated !== undefined) return { cap: annotated, source: GRACE_CAP_ANNOTATION };
   const cluster = w.obj.cluster;
   if (cluster?.cloud === "azure") {
@@ -240,7 +240,7 @@ export const scaleInSafety = stackPolicy(
     forEachDeferringUnknowns(workloads, (w) => {
       if (isWaived(w.obj.resource.props, "scale-in-safety")) return;
       const ref = `${w.obj.kind} ${w.obj.namespace}/${w.obj.name}`;
-      const declared = toNumber(annotationsOf(w.obj.resource.props)[MAX_JOB_DURATION_ANNOTATION]);
+      const declared = toNumber(annotationOf(w.obj.resource.props, MAX_JOB_DURATION_ANNOTATION));
       if (w.obj.resource.type === T.ScaledJob) {
         const deadline = toNumber(w.obj.resource.props.spec?.jobTargetRef?.activeDeadlineSeconds);
         if (declared !== undefined && deadline !== undefined && deadline < declared) {

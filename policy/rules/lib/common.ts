@@ -44,6 +44,17 @@ export function annotationsOf(props: Record<string, unknown>): Record<string, st
   return out;
 }
 
+/**
+ * One annotation a rule's verdict depends on, read through the analyzer's unknown-checking proxy: an unknown
+ * metadata, annotations map or value aborts the rule ("can't run ... during preview") instead of reading as absent,
+ * which would pass it silently. (annotationsOf is the tolerant reader, for waivers.)
+ */
+export function annotationOf(props: Record<string, unknown>, key: string): string | undefined {
+  const annotations = (props.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations;
+  const v = annotations?.[key];
+  return typeof v === "string" ? v : undefined;
+}
+
 /** A Kubernetes object waives a policy with the annotation `policy.worker-platform/waive: "<name>[,<name>...]"`. */
 export function isWaived(props: Record<string, unknown>, policyName: string): boolean {
   const list = annotationsOf(props)[WAIVER_ANNOTATION];
