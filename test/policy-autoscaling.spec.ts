@@ -2,6 +2,7 @@ import * as assert from "assert";
 import {
   minZeroNeedsQueueTrigger,
   noMetricsServerOnAks,
+  productionMinReplicas,
   prometheusAdapterNoExternal,
   resourceTriggersNeedRequests,
   scaledObjectMax,
@@ -22,6 +23,33 @@ const long = (seconds: number, extra: Record<string, string> = {}, o: { provider
 const text = (vs: { message: string }[]) => vs.map((v) => v.message).join("\n");
 
 describe("policy: autoscaling", () => {
+  describe("production-min-replicas", () => {
+    const prod = { stack: "prod" };
+    it("fails an HPA below the floor in production (min 1, or unset: Kubernetes' default of 1), naming it and the floor", async () => {
+      const vs = await check(productionMinReplicas, [hpa("api", "api", {}, prod), hpa("web", "web", { minReplicas: undefined }, prod)], prod);
+      assert.strictEqual(vs.length, 2, text(vs));
+      assert.match(vs[0].message, /HorizontalPodAutoscaler wp-workloads\/api: minReplicas 1 is below the production floor of 2/);
+      assert.match(vs[1].message, /web: minReplicas 1 is below/);
+      assert.strictEqual(vs[0].enforcementLevel, "mandatory");
+    });
+    it("passes at the floor, outside production, and for ScaledObjects (workers scale to zero by design)", async () => {
+      assert.deepStrictEqual(await check(productionMinReplicas, [hpa("api", "api", { minReplicas: 2 }, prod), scaledObject("w", "w", {}, prod)], prod), []);
+      assert.deepStrictEqual(await check(productionMinReplicas, [hpa("api", "api")], { stack: "dev" }), []);
+    });
+    it("minReplicas and production come from the rule's config", async () => {
+      const vs = await check(productionMinReplicas, [hpa("api", "api", { minReplicas: 2 }, prod)], { ...prod, config: { "production-min-replicas": { minReplicas: 3 } } });
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /minReplicas 2 is below the production floor of 3/);
+      const staging = await check(productionMinReplicas, [hpa("api", "api")], { stack: "staging", config: { "production-min-replicas": { production: true } } });
+      assert.strictEqual(staging.length, 1, text(staging));
+    });
+    it("reports an unknown minReplicas as can't run", async () => {
+      const vs = await check(productionMinReplicas, [hpa("api", "api", { minReplicas: "[unknown]" }, prod)], prod);
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /can't run policy 'production-min-replicas' during preview/);
+    });
+  });
+
   describe("keda-max-replicas-set", () => {
     it("passes an explicit max", async () => {
       assert.deepStrictEqual(await check(scaledObjectMax, [scaledObject("so", "w"), scaledJob("job")]), []);
@@ -146,6 +174,11 @@ describe("policy: autoscaling", () => {
         return [component, provider, d, scaledObject(`${cluster}-so`, "w", {}, { provider, parent: platform })];
       });
       assert.deepStrictEqual(await check(singleAutoscaler, [platform, ...objects]), []);
+    });
+    it("fails two ScaledObjects on one target", async () => {
+      const vs = await check(singleAutoscaler, [deployment("w"), scaledObject("so1", "w"), scaledObject("so2", "w")]);
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /scaled by ScaledObject wp-workloads\/so1 and ScaledObject wp-workloads\/so2/);
     });
     it("fails an HPA and a ScaledObject on one target", async () => {
       const [v] = await check(singleAutoscaler, [deployment("w"), scaledObject("so", "w"), hpa("h", "w")]);

@@ -73,7 +73,7 @@ describe("policy: the pack and its offline runner", () => {
     assert.deepStrictEqual(await level({ "priority-class-set": "disabled" }), []);
   });
 
-  it("rejects a policy config the CLI would reject: unknown policy, bad level, wrong property type", async () => {
+  it("rejects a bad policy config: unknown policy (the CLI ignores it: always a typo), bad level, wrong property type", async () => {
     const run = (policyConfig: Record<string, unknown>) => evaluatePolicies([], { stack: "dev", policyConfig });
     await assert.rejects(run({ "no-such-rule": "mandatory" }), /no-such-rule: no such policy in the pack/);
     await assert.rejects(run({ "gpu-capacity": "fatal" }), /gpu-capacity: "fatal" is not an enforcement level/);

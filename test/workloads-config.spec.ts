@@ -62,6 +62,12 @@ describe("workloads config: invalid workers and services are rejected", () => {
     assert.deepEqual(found, ["services[0].replicas.max: must be >= min (4), got 2"]);
   });
 
+  it("a service at min 0: an HPA cannot scale from zero, so services keep at least one replica", () => {
+    const found = problems({ ...minimalStack(), services: [service({ replicas: { min: 0, max: 2 } })] });
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0], /^services\[0\]\.replicas\.min: .*got 0$/);
+  });
+
   it("min 0 with only cpu/memory triggers (KEDA cannot activate from zero)", () => {
     const found = problems({ ...minimalStack(), workers: [cpuWorker({ trigger: undefined, safetyNet: { cpuUtilization: 80 }, replicas: { min: 0, max: 3 } })] });
     assert.equal(found.length, 1, found.join("\n"));
@@ -182,5 +188,27 @@ describe("workloads config: preemption of job-mode workers", () => {
       workers: [jobWorker({ gpu: { count: 1 } }), cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 } })],
     });
     assert.deepEqual(preemption(warnings(cfg)), []);
+  });
+});
+
+describe("workloads config: spot eviction notice", () => {
+  const spotCpu = (stack: Record<string, unknown>) => {
+    (stack as { clusters: { pools: unknown[] }[] }).clusters[0].pools.push({ name: "cpuspot", machineTypes: ["Standard_D4s_v5"], spot: true, min: 0, max: 4 });
+    return stack;
+  };
+  const notice = (ws: string[]) => ws.filter((w) => w.includes("spot eviction notice"));
+
+  it("warns when a spot-allowed deployment-mode worker's jobs outlast the cloud's eviction notice (AKS: 30 s)", () => {
+    const ws = notice(warnings(withQueue({ ...spotCpu(minimalStack()), workers: [cpuWorker({ spot: true, maxJobDurationSeconds: 90 })] })));
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(ws[0], /^workers\[0\]\.maxJobDurationSeconds: 90s exceeds the spot eviction notice on c1 \(30s\).*or set spot: false$/);
+  });
+
+  it("no warning within the notice, with spot: false, in job mode, or on a cluster without spot pools", () => {
+    const w = (over: Record<string, unknown>) => notice(warnings(withQueue({ ...spotCpu(minimalStack()), workers: [cpuWorker({ spot: true, maxJobDurationSeconds: 90, ...over })] })));
+    assert.deepEqual(w({ maxJobDurationSeconds: 30 }), []);
+    assert.deepEqual(w({ spot: false }), []);
+    assert.deepEqual(w({ mode: "job" }), []);
+    assert.deepEqual(notice(warnings(withQueue({ ...minimalStack(), workers: [cpuWorker({ spot: true, maxJobDurationSeconds: 90 })] }))), []);
   });
 });

@@ -416,4 +416,14 @@ describe("workloads: termination grace", () => {
     assert.deepEqual(terminationGrace(595, 600), { seconds: 600, capped: true });
     assert.deepEqual(terminationGrace(700, 600), { seconds: 700, capped: true });
   });
+  it("a capped grace is applied to the Deployment with a warning naming the worker, the cap and the cluster", async () => {
+    // The fake clusters cap at 900 s: 895 + preStop + margin does not fit.
+    const run = await runWorkloads(["aks"], { queues, workers: [redisWorker({ maxJobDurationSeconds: 895 }), rabbitWorker({ maxJobDurationSeconds: 60 })] });
+    const grace = (name: string) => podSpecOf(run.object(T.deployment, name)).terminationGracePeriodSeconds;
+    assert.equal(grace("transcriber"), 900);
+    assert.equal(grace("embedder"), 60 + PRESTOP_SECONDS + GRACE_MARGIN_SECONDS);
+    const capped = run.warnings.filter((w) => w.includes("termination grace capped"));
+    assert.equal(capped.length, 1, run.warnings.join("\n"));
+    assert.match(capped[0], /worker transcriber: termination grace capped at 900s .* on aks-c/);
+  });
 });

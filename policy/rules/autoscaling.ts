@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { annotationOf, asArray, isWaived, objectRef, toNumber } from "./lib/common";
+import { annotationOf, asArray, isProduction, isWaived, objectRef, productionSchema, toNumber } from "./lib/common";
 import { containersOf, isChartChild, Obj, podSpecOf, SCALABLE_KINDS, T } from "./lib/k8s";
 import { chartIs, isChart, K8sObject, k8sObjects, StackModel } from "./lib/model";
 import { stackPolicy } from "./lib/stack";
@@ -344,7 +344,40 @@ export const noMetricsServerOnAks = stackPolicy(
   },
 );
 
+/** Default floor of `production-min-replicas` (its `minReplicas` setting). */
+export const PRODUCTION_MIN_REPLICAS = 2;
+
+/**
+ * A service with one replica is down for every node drain, spot eviction, rollout hiccup or zone loss, and the HPA
+ * cannot scale it up faster than a pod starts. In production an HPA's minReplicas has a floor (setting
+ * `minReplicas`, default 2), which with the PDB the platform adds in production keeps one pod serving through a
+ * drain. Queue workers (ScaledObjects) are exempt: scaling them to zero is the point, and a queue absorbs the gap.
+ */
+export const productionMinReplicas: ResourceValidationPolicy = {
+  name: "production-min-replicas",
+  description: "In production, HorizontalPodAutoscalers (services) keep at least `minReplicas` replicas (default 2).",
+  enforcementLevel: "mandatory",
+  severity: "medium",
+  remediationSteps: "Raise the service's replicas.min in the stack config (HPA minReplicas), or lower this rule's minReplicas for the stack.",
+  configSchema: {
+    properties: {
+      ...productionSchema,
+      minReplicas: { type: "integer", minimum: 1, default: PRODUCTION_MIN_REPLICAS, description: "Lowest HPA minReplicas allowed in production." },
+    },
+  } as ResourceValidationPolicy["configSchema"],
+  validateResource: (args, report) => {
+    if (args.type !== T.HPA || isWaived(args.props, "production-min-replicas")) return;
+    const config = args.getConfig<{ production?: boolean; minReplicas?: number }>();
+    if (!isProduction(config, args.urn)) return;
+    const floor = config.minReplicas ?? PRODUCTION_MIN_REPLICAS;
+    // Read through the proxy: an unknown minReplicas aborts the rule ("can't run"), never passes. Kubernetes defaults it to 1.
+    const min = toNumber((args.props.spec as Obj | undefined)?.minReplicas) ?? 1;
+    if (min < floor) report(`${kindRef(args.type, args.props, args.name)}: minReplicas ${min} is below the production floor of ${floor}; one node drain takes the service down.`);
+  },
+};
+
 export const autoscalingPolicies = [
+  productionMinReplicas,
   scaledObjectMax,
   minZeroNeedsQueueTrigger,
   resourceTriggersNeedRequests,
