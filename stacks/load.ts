@@ -23,6 +23,8 @@ export interface ConfigSource {
   keys(): string[];
   get(key: string): string | undefined;
   isSecret(key: string): boolean;
+  /** Every config key of the stack with its namespace (`aws:region`, `worker-platfom:workers`), to catch namespace typos. */
+  allKeys?(): string[];
 }
 
 /** The running program's config, as the Pulumi CLI (or the offline plan's mocks) provides it. */
@@ -33,6 +35,7 @@ export const pulumiConfigSource: ConfigSource = {
       .map((k) => k.slice(PROJECT.length + 1)),
   get: (key) => pulumi.runtime.getConfig(`${PROJECT}:${key}`),
   isSecret: (key) => runtimeInternals.isConfigSecret(`${PROJECT}:${key}`),
+  allKeys: () => Object.keys(pulumi.runtime.allConfig()),
 };
 
 /**
@@ -80,24 +83,43 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource): LoadedCon
     if (source.isSecret(key) && !parsed.success) continue; // may be referenced by a secret we could not parse
     problems.push(`${key}: unknown config key${suggest(key, STACK_CONFIG_KEYS)}; top-level keys are ${STACK_CONFIG_KEYS.join(", ")} and the secrets' fromConfig keys`);
   }
+  problems.push(...namespaceTypos(source.allKeys?.() ?? []));
   if (!("platform" in raw)) problems.sort(); // keep output stable when several keys are missing
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return { config: parsed.data, warnings: workloadWarnings(parsed.data) };
+}
+
+/**
+ * Keys under a namespace that looks like a typo of the project's (`worker-platfom:workers`): the program never reads
+ * them, so the section would silently be missing. Other namespaces (providers: `aws:`, `azure-native:`, `pulumi:`)
+ * are left alone.
+ */
+function namespaceTypos(allKeys: string[]): string[] {
+  return allKeys.flatMap((full) => {
+    const i = full.indexOf(":");
+    const ns = full.slice(0, i);
+    if (i < 0 || ns === PROJECT || editDistance(ns.toLowerCase(), PROJECT) > 2) return [];
+    return [`${full}: config namespace "${ns}" is not this project's; did you mean "${PROJECT}:${full.slice(i + 1)}"? (the program reads only ${PROJECT}:* keys)`];
+  });
 }
 
 /** `workers[2].replicas.max: must be >= min (3), got 1` */
 export function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
   const path = formatPath(issue.path);
   if (issue.code === "unrecognized_keys") {
-    const allowed = allowedKeysAt(issue.path);
+    const allowed = allowedKeysAt(issue.path, root);
     return issue.keys
       .map((k) => `${formatPath([...issue.path, k])}: unknown key${suggest(k, allowed)}${allowed.length ? `; allowed: ${allowed.join(", ")}` : ""}`)
       .join("\n  - ");
   }
-  const input = "input" in issue ? issue.input : valueAt(root, issue.path);
+  // A bad discriminator (`cloud: azur`) comes with the whole object as input: show only the value, and a suggestion.
+  const options = issue.code === "invalid_union" && "discriminator" in issue ? (issue as { options?: unknown[] }).options : undefined;
+  const discriminator = Array.isArray(options);
+  const input = discriminator || !("input" in issue) ? valueAt(root, issue.path) : issue.input;
   const got = input === undefined ? (issue.code === "invalid_type" ? ", got nothing (required)" : "") : `, got ${JSON.stringify(input)}`;
+  const hint = options && typeof input === "string" ? suggest(input, options.map(String)) : "";
   const message = issue.code === "invalid_type" ? `must be ${issue.expected}` : issue.message;
-  return `${path || "(config)"}: ${message}${got}`;
+  return `${path || "(config)"}: ${message}${got}${hint}`;
 }
 
 export function formatPath(path: PropertyKey[]): string {
@@ -108,14 +130,29 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
   return path.reduce<unknown>((v, seg) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg] : undefined), root);
 }
 
-/** The keys the schema allows at a path (for "did you mean"), found by walking the schema. */
-function allowedKeysAt(path: PropertyKey[]): string[] {
+/**
+ * The keys the schema allows at a path (for "did you mean"), found by walking the schema alongside the config: at a
+ * discriminated union (a cluster's `cloud`, a trigger's `type`) the option the value names.
+ */
+function allowedKeysAt(path: PropertyKey[], root: unknown): string[] {
   let schema: z.core.$ZodType | undefined = stackConfig;
-  for (const seg of path) {
-    schema = schema && child(schema, seg);
+  for (let i = 0; i < path.length && schema; i++) {
+    schema = child(pickOption(schema, valueAt(root, path.slice(0, i))), path[i]);
   }
-  const shape = schema && objectShape(schema);
+  const shape = schema && objectShape(pickOption(schema, valueAt(root, path)));
   return shape ? Object.keys(shape) : [];
+}
+
+/** The option of a discriminated union that `value`'s discriminator selects; the schema itself otherwise. */
+function pickOption(schema: z.core.$ZodType, value: unknown): z.core.$ZodType {
+  const def = unwrap(schema)._zod.def as { type: string; discriminator?: string; options?: z.core.$ZodType[] };
+  if (def.type !== "union" || !def.discriminator || !def.options || value === null || typeof value !== "object") return schema;
+  const wanted = (value as Record<string, unknown>)[def.discriminator];
+  const match = def.options.find((o) => {
+    const literal = objectShape(o)?.[def.discriminator!]?._zod.def as { values?: unknown[] } | undefined;
+    return literal?.values?.includes(wanted);
+  });
+  return match ?? schema;
 }
 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {

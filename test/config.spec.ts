@@ -135,6 +135,58 @@ describe("stack config", () => {
   });
 });
 
+describe("stack config: hints inside unions (a cluster's cloud, a trigger's type)", () => {
+  const broken = () => {
+    const s = withQueue(minimalStack()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    s.clusters[0].regoin = "westeurope";
+    s.clusters.push({ name: "c2", cloud: "azur", region: "westeurope" });
+    s.workers = [
+      cpuWorker({ trigger: { type: "redis", queue: "q", listname: "jobs", targetPerReplica: 1 } }),
+      cpuWorker({ name: "w2", trigger: { type: "rabbit", queue: "q" } }),
+    ];
+    return s;
+  };
+
+  it("an unknown key in a union member gets the did-you-mean and the keys of the member its discriminator names", () => {
+    const found = problems(broken());
+    assert.ok(found.includes('clusters[0].regoin: unknown key (did you mean "region"?); allowed: name, protect, pools, autoscaler, cloud, region, kubernetesVersion, azure'), found.join("\n"));
+    assert.ok(found.includes('workers[0].trigger.listname: unknown key (did you mean "listName"?); allowed: type, queue, listName, targetPerReplica, activation'), found.join("\n"));
+  });
+
+  it("a bad discriminator shows only its value, with a suggestion, not the whole object", () => {
+    const found = problems(broken());
+    assert.ok(found.includes('clusters[1].cloud: cloud must be one of azure, aws, existing, got "azur" (did you mean "azure"?)'), found.join("\n"));
+    assert.ok(found.includes('workers[1].trigger.type: type must be one of redis, rabbitmq, prometheus, got "rabbit" (did you mean "rabbitmq"?)'), found.join("\n"));
+  });
+});
+
+describe("stack config: namespace typos", () => {
+  const withKeys = (values: Record<string, unknown>, extra: string[]) => {
+    const source = sourceOf(values);
+    return { ...source, allKeys: () => [...source.keys().map((k) => `worker-platform:${k}`), ...extra] };
+  };
+  const problemsOf = (values: Record<string, unknown>, extra: string[]) => {
+    try {
+      loadConfig(withKeys(values, extra));
+      return [];
+    } catch (err) {
+      return (err as { problems: string[] }).problems;
+    }
+  };
+
+  it("a key under a misspelt project namespace is an error naming the key and the right one (the section would be silently missing)", () => {
+    const found = problemsOf(minimalStack(), ["worker-platfom:workers", "Worker-Platform:services"]);
+    assert.deepEqual(found, [
+      'worker-platfom:workers: config namespace "worker-platfom" is not this project\'s; did you mean "worker-platform:workers"? (the program reads only worker-platform:* keys)',
+      'Worker-Platform:services: config namespace "Worker-Platform" is not this project\'s; did you mean "worker-platform:services"? (the program reads only worker-platform:* keys)',
+    ]);
+  });
+
+  it("provider and pulumi namespaces are left alone", () => {
+    assert.deepEqual(problemsOf(minimalStack(), ["aws:region", "azure-native:location", "kubernetes:context", "pulumi:disable-default-providers"]), []);
+  });
+});
+
 describe("stack file reader", () => {
   let dir: string;
   before(() => {

@@ -62,6 +62,14 @@ describe("workloads config: invalid workers and services are rejected", () => {
     assert.deepEqual(found, ["services[0].replicas.max: must be >= min (4), got 2"]);
   });
 
+  it("a quantity written as a YAML number (cpu: 2) is taken as \"2\"; a negative one is rejected as a quantity", () => {
+    const res = (cpu: unknown) => ({ requests: { cpu, memory: "1Gi" }, limits: { memory: "1Gi" } });
+    const { config } = loadConfig(sourceOf(withQueue({ ...minimalStack(), workers: [cpuWorker({ resources: res(2) })] })));
+    assert.equal(config.workers[0].resources.requests.cpu, "2");
+    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ resources: res(-1) })] }));
+    assert.deepEqual(found, ['workers[0].resources.requests.cpu: must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi, got "-1"']);
+  });
+
   it("a service at min 0: an HPA cannot scale from zero, so services keep at least one replica", () => {
     const found = problems({ ...minimalStack(), services: [service({ replicas: { min: 0, max: 2 } })] });
     assert.equal(found.length, 1, found.join("\n"));
@@ -192,23 +200,37 @@ describe("workloads config: preemption of job-mode workers", () => {
 });
 
 describe("workloads config: spot eviction notice", () => {
-  const spotCpu = (stack: Record<string, unknown>) => {
-    (stack as { clusters: { pools: unknown[] }[] }).clusters[0].pools.push({ name: "cpuspot", machineTypes: ["Standard_D4s_v5"], spot: true, min: 0, max: 4 });
-    return stack;
+  /** minimalStack plus a spot CPU pool and, unless `onDemand` is false, an on-demand one. */
+  const pools = (onDemand = true) => {
+    const stack = minimalStack() as { clusters: { pools: unknown[] }[] };
+    stack.clusters[0].pools.push({ name: "cpuspot", machineTypes: ["Standard_D4s_v5"], spot: true, min: 0, max: 4 });
+    if (onDemand) stack.clusters[0].pools.push({ name: "cpu", machineTypes: ["Standard_D4s_v5"], min: 0, max: 4 });
+    return stack as Record<string, unknown>;
   };
-  const notice = (ws: string[]) => ws.filter((w) => w.includes("spot eviction notice"));
+  const notice = (stack: Record<string, unknown>, over: Record<string, unknown>) =>
+    warnings(withQueue({ ...stack, workers: [cpuWorker({ spot: true, maxJobDurationSeconds: 90, ...over })] })).filter((w) => w.includes("spot eviction notice"));
 
-  it("warns when a spot-allowed deployment-mode worker's jobs outlast the cloud's eviction notice (AKS: 30 s)", () => {
-    const ws = notice(warnings(withQueue({ ...spotCpu(minimalStack()), workers: [cpuWorker({ spot: true, maxJobDurationSeconds: 90 })] })));
+  it("warns when a spot-allowed worker's jobs outlast the cloud's eviction notice (AKS: 30 s), naming the pool and the fix", () => {
+    const ws = notice(pools(), {});
     assert.equal(ws.length, 1, ws.join("\n"));
-    assert.match(ws[0], /^workers\[0\]\.maxJobDurationSeconds: 90s exceeds the spot eviction notice on c1 \(30s\).*or set spot: false$/);
+    assert.match(ws[0], /^workers\[0\]\.maxJobDurationSeconds: 90s exceeds the spot eviction notice \(30s\) on spot pool cpuspot of c1; a job in flight at eviction is lost .*; or set spot: false$/);
   });
 
-  it("no warning within the notice, with spot: false, in job mode, or on a cluster without spot pools", () => {
-    const w = (over: Record<string, unknown>) => notice(warnings(withQueue({ ...spotCpu(minimalStack()), workers: [cpuWorker({ spot: true, maxJobDurationSeconds: 90, ...over })] })));
-    assert.deepEqual(w({ maxJobDurationSeconds: 30 }), []);
-    assert.deepEqual(w({ spot: false }), []);
-    assert.deepEqual(w({ mode: "job" }), []);
-    assert.deepEqual(notice(warnings(withQueue({ ...minimalStack(), workers: [cpuWorker({ spot: true, maxJobDurationSeconds: 90 })] }))), []);
+  it("job mode too: an evicted Job restarts from the beginning", () => {
+    const ws = notice(pools(), { mode: "job" });
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(ws[0], /a Job whose node is evicted restarts from the beginning/);
+  });
+
+  it("a worker with spot: false that lands on spot anyway (no on-demand pool for it) is warned, with the fix that applies", () => {
+    const ws = notice(pools(false), { spot: false });
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(ws[0], /on spot pool cpuspot of c1; .*; or add an on-demand pool for it to c1/);
+  });
+
+  it("no warning within the notice, with spot: false next to an on-demand pool, or on a cluster without spot pools", () => {
+    assert.deepEqual(notice(pools(), { maxJobDurationSeconds: 30 }), []);
+    assert.deepEqual(notice(pools(), { spot: false }), []);
+    assert.deepEqual(notice(minimalStack(), {}), []);
   });
 });

@@ -172,7 +172,9 @@ function peel(schema: z.core.$ZodType): { base: z.core.$ZodType; optional: boole
     else if (def.type === "default") defaultValue ??= def.defaultValue;
     else if (def.type === "prefault") defaultValue ??= isEmptyObject(def.defaultValue) ? EACH_FIELD : def.defaultValue;
     else if (def.type !== "pipe") break;
-    s = (def.innerType ?? def.in)!;
+    // A pipe's input side, except after a preprocess (its input is the transform): then what it validates.
+    const input = def.in as z.core.$ZodType | undefined;
+    s = def.type === "pipe" && input?._zod.def.type === "transform" ? (def as { out?: z.core.$ZodType }).out! : (def.innerType ?? input)!;
   }
   return { base: s, optional, defaultValue };
 }

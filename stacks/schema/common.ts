@@ -9,11 +9,13 @@ export const dnsLabel = z
   });
 
 /** A Kubernetes resource quantity such as `500m`, `2`, `4Gi`. */
-export const quantity = z
-  .string()
-  .regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, {
+export const quantity = z.preprocess(
+  // YAML reads `cpu: 2` as a number, and Kubernetes takes numbers for quantities too: accept it as "2".
+  (v) => (typeof v === "number" && Number.isFinite(v) ? String(v) : v),
+  z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, {
     error: "must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi",
-  });
+  }),
+);
 
 /** A duration in the cluster autoscaler's format: `30s`, `10m`, `1h`. */
 export const duration = z.string().regex(/^[0-9]+(s|m|h)$/, { error: "must be a duration such as 30s, 10m or 1h" });

@@ -155,15 +155,19 @@ function checkPlacement(ctx: Ctx, path: Path, w: StackConfig["workers"][number] 
 export function workloadWarnings(cfg: StackConfig): string[] {
   const out: string[] = [];
   cfg.workers.forEach((w, i) => {
-    if (w.mode !== "deployment" || !w.spot) return;
     for (const c of targetClusters(cfg, w.clusters)) {
       // Spot notice: 2 minutes on AWS, at least 30 s on Azure (Scheduled Events). Nothing can extend it.
       const notice = c.cloud === "aws" ? 120 : c.cloud === "azure" ? 30 : undefined;
-      if (notice !== undefined && w.maxJobDurationSeconds > notice && c.pools.some((p) => p.spot)) {
-        out.push(
-          `workers[${i}].maxJobDurationSeconds: ${w.maxJobDurationSeconds}s exceeds the spot eviction notice on ${c.name} (${notice}s); a job in flight at eviction is lost unless the worker acknowledges only after finishing (RabbitMQ manual ack, Redis BLMOVE to a processing list), or set spot: false`,
-        );
-      }
+      // The spot pools the worker can land on (by choice, or because the cluster has no on-demand pool for it).
+      const spotPools = [...poolsOf(w, c).pools].filter((name) => c.pools.find((p) => p.name === name)?.spot);
+      if (notice === undefined || w.maxJobDurationSeconds <= notice || spotPools.length === 0) continue;
+      const where = `spot pool${spotPools.length > 1 ? "s" : ""} ${spotPools.join(", ")} of ${c.name}`;
+      const fix = w.spot ? "or set spot: false" : `or add an on-demand pool for it to ${c.name} (it runs on spot only because there is none)`;
+      const lost =
+        w.mode === "job"
+          ? "a Job whose node is evicted restarts from the beginning (the disruption is not counted against backoffLimit), so its work so far is lost"
+          : "a job in flight at eviction is lost unless the worker acknowledges only after finishing (RabbitMQ manual ack, Redis BLMOVE to a processing list)";
+      out.push(`workers[${i}].maxJobDurationSeconds: ${w.maxJobDurationSeconds}s exceeds the spot eviction notice (${notice}s) on ${where}; ${lost}; ${fix}`);
     }
   });
   out.push(...preemptionWarnings(cfg));
