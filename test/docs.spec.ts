@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { DOCS_FILE, configKeys, regeneratedDocs } from "../tools/config-keys";
+import { DOCS_FILE, configKeys, regeneratedDocs, updateDocs } from "../tools/config-keys";
 
 const root = path.resolve(__dirname, "..");
 const read = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
@@ -11,6 +12,26 @@ describe("documentation", () => {
     const current = fs.readFileSync(DOCS_FILE, "utf8");
     assert.equal(current, regeneratedDocs(current), "docs/config.md is out of date: run npm run docs");
     for (const key of configKeys()) assert.ok(current.includes(`\`${key.path}\``), key.path);
+  });
+
+  it("npm run docs says \"up to date\" and leaves the file alone when nothing changed, \"updated\" when it rewrote it", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-docs-"));
+    try {
+      const file = path.join(dir, "config.md");
+      const current = regeneratedDocs(fs.readFileSync(DOCS_FILE, "utf8"));
+      fs.writeFileSync(file, current);
+      const before = fs.statSync(file).mtimeMs;
+      const n = configKeys().length;
+      assert.match(updateDocs(file), new RegExp(`config\\.md is up to date \\(${n} keys\\)$`));
+      assert.equal(fs.statSync(file).mtimeMs, before, "an up-to-date file is not rewritten");
+      const stale = current.replace(/^\| `platform\.name` .*\n/m, "");
+      assert.notEqual(stale, current);
+      fs.writeFileSync(file, stale);
+      assert.match(updateDocs(file), new RegExp(`^updated .*config\\.md \\(${n} keys\\)$`));
+      assert.equal(fs.readFileSync(file, "utf8"), current);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("says which variants of a union a key belongs to, and is required only there", () => {

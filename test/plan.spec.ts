@@ -1,15 +1,54 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runUnderMocks } from "../tools/harness";
+import { parse } from "yaml";
+import { RecordedResource, runUnderMocks } from "../tools/harness";
 import { mocks } from "../tools/mocks";
-import { Manifest, validateManifests } from "../tools/manifests";
+import { Manifest, toManifests, validateManifests } from "../tools/manifests";
+import { main as planMain } from "../tools/plan";
 import { PlanResult, planStack } from "../tools/plan-stack";
 import { PLACEHOLDER_SECRET } from "../tools/stack-file";
 import { renderTree } from "../tools/tree";
 
 const projectDir = path.resolve(__dirname, "..");
+
+/** Runs `npm run plan -- <argv>` in-process against a project directory, capturing what it prints. */
+async function runPlan(argv: string[], dir: string): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => void out.push(a.map(String).join(" "));
+  console.error = (...a: unknown[]) => void err.push(a.map(String).join(" "));
+  try {
+    const code = await planMain(argv, { dir, outDir: path.join(dir, "out") });
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    Object.assign(console, { log, error });
+  }
+}
+
+/** A stack trace's frame line. */
+const STACK_FRAME = /^\s+at .*(:\d+:\d+\)?|<anonymous>\)?)$/m;
+
+/** String leaves of an input value. */
+function leaves(v: unknown): string[] {
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v)) return v.flatMap(leaves);
+  if (v && typeof v === "object") return Object.values(v).flatMap(leaves);
+  return [];
+}
+
+/** The plaintext values of a resource's secret inputs: where `inputs` shows "[secret]" and `plainInputs` does not. */
+function secretValues(masked: unknown, plain: unknown): string[] {
+  if (masked === "[secret]" && plain !== "[secret]") return leaves(plain);
+  if (Array.isArray(masked) && Array.isArray(plain)) return masked.flatMap((m, i) => secretValues(m, plain[i]));
+  if (masked && plain && typeof masked === "object" && typeof plain === "object") {
+    return Object.keys(masked).flatMap((k) => secretValues((masked as Record<string, unknown>)[k], (plain as Record<string, unknown>)[k]));
+  }
+  return [];
+}
 
 /** Every file under a directory, recursively. */
 function filesUnder(dir: string): string[] {
@@ -85,6 +124,37 @@ describe("offline plan", function () {
     }
   });
 
+  it("writes manifests that are valid as written: a Secret's data masked per key, never as a whole, no secret value in plaintext", async () => {
+    for (const stack of ["dev", "prod", "local"]) {
+      const files = filesUnder(path.join(outDir, stack, "manifests"));
+      const written: Manifest[] = files.map((file) => {
+        const obj = parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+        const metadata = obj.metadata as { name: string; namespace?: string };
+        return { urn: file, apiVersion: String(obj.apiVersion), kind: String(obj.kind), name: metadata.name, namespace: metadata.namespace, providerName: path.basename(path.dirname(file)), masked: obj, plain: obj };
+      });
+      assert.deepEqual(await validateManifests(written), [], `${stack}: written manifests must validate`);
+      const secrets = written.filter((m) => m.kind === "Secret");
+      assert.ok(secrets.length > 0, `${stack} writes no Secret: update this test`);
+      for (const m of secrets) {
+        for (const field of ["stringData", "data"]) {
+          const value = m.plain[field];
+          if (value === undefined) continue;
+          assert.equal(typeof value, "object", `${m.urn}: ${field} masked as a whole`);
+          assert.ok(Object.keys(value as object).length > 0, `${m.urn}: ${field} has no keys`);
+          for (const v of Object.values(value as object)) assert.ok(v === "[secret]" || v === Buffer.from("[secret]").toString("base64"), `${m.urn}: ${field} value not masked`);
+        }
+      }
+      // A value that is also public elsewhere (the RabbitMQ user "worker-platform" is a label value too) is no leak.
+      const shown = new Set(results[stack].resources.flatMap((r) => leaves(r.inputs)));
+      const values = new Set(results[stack].resources.flatMap((r) => secretValues(r.inputs, r.plainInputs)).filter((v) => v.length >= 4 && !shown.has(v)));
+      assert.ok(values.size > 0, `${stack}: no secret input found: update this test`);
+      for (const file of filesUnder(path.join(outDir, stack))) {
+        const text = fs.readFileSync(file, "utf8");
+        for (const v of values) assert.ok(!text.includes(v), `${file} contains the secret value ${JSON.stringify(v)}`);
+      }
+    }
+  });
+
   it("every stack disables the default providers it never needs, so a resource without one fails instead of deploying", async () => {
     const { parse } = await import("yaml");
     for (const stack of ["dev", "prod", "local"]) {
@@ -157,6 +227,143 @@ describe("offline plan on invalid config", function () {
     const good = { "worker-platform:platform": platform, "worker-platform:clusters": '[{"name":"c","cloud":"existing","existing":{"context":"kind-x"}}]' };
     await runUnderMocks(program, { config: good, mocks: recording });
     assert.ok(seen.some((t) => t.startsWith("worker-platform:")), `valid config registered only ${seen.join(", ")}`);
+  });
+});
+
+describe("offline plan on a stack file that is not valid YAML", function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-yaml-"));
+    // A mis-indented key under the platform section.
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.broken.yaml"),
+      ["config:", "  worker-platform:platform:", "    environment: broken", "   name: x", "  worker-platform:clusters: []", ""].join("\n"),
+    );
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is a config error (exit 2) naming the file, the line and column and the parser's message", async () => {
+    const r = await planStack("broken", { dir });
+    assert.equal(r.exitCode, 2);
+    assert.match(r.configError ?? "", /^Pulumi\.broken\.yaml:4:1: All mapping items must start at the same column\n/);
+    assert.match(r.configError ?? "", /environment: broken\n {3}name: x/, "shows the lines around the error");
+  });
+
+  it("npm run plan prints it without a stack trace and exits 2", async () => {
+    const { code, out, err } = await runPlan(["broken"], dir);
+    assert.equal(code, 2);
+    assert.match(err, /error: Pulumi\.broken\.yaml:4:1: All mapping items must start at the same column/);
+    assert.match(err, /Fix .*Pulumi\.broken\.yaml/);
+    assert.doesNotMatch(out + err, /YAMLParseError/);
+    assert.doesNotMatch(out + err, STACK_FRAME);
+  });
+});
+
+describe("offline plan with a bad policy config", function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-policy-config-"));
+    fs.copyFileSync(path.join(projectDir, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
+    fs.mkdirSync(path.join(dir, "policy", "config"), { recursive: true });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const withPolicyConfig = (text: string) => fs.writeFileSync(path.join(dir, "policy", "config", "dev.json"), text);
+
+  it("an unknown policy and a bad level: exit 2 naming the file, each problem, and the policy meant", async () => {
+    withPolicyConfig(JSON.stringify({ "gpu-capcity": "advisory", "priority-class-set": "fatal", all: "loud" }, null, 2));
+    const r = await planStack("dev", { dir });
+    assert.equal(r.exitCode, 2);
+    const e = r.configError ?? "";
+    assert.match(e, /^policy\/config\/dev\.json: invalid policy config:\n/);
+    assert.match(e, /gpu-capcity: no such policy in the pack \(did you mean "gpu-capacity"\?\)/);
+    assert.match(e, /priority-class-set: "fatal" is not an enforcement level \(advisory, mandatory, remediate, disabled\)/);
+    assert.match(e, /all: "loud" is not an enforcement level/);
+  });
+
+  it("a value that is neither a level nor an object, and a top level that is not an object", async () => {
+    withPolicyConfig('{ "gpu-capacity": 3, "priority-class-set": null }');
+    const r = await planStack("dev", { dir });
+    assert.equal(r.exitCode, 2);
+    assert.match(r.configError ?? "", /gpu-capacity: expected an enforcement level or an object, got 3/);
+    assert.match(r.configError ?? "", /priority-class-set: expected an enforcement level or an object, got null/);
+    withPolicyConfig('["gpu-capacity"]');
+    const r2 = await planStack("dev", { dir });
+    assert.equal(r2.exitCode, 2);
+    assert.match(r2.configError ?? "", /^policy\/config\/dev\.json: invalid policy config:\n {2}expected a JSON object/);
+  });
+
+  it("invalid JSON: exit 2 naming the file and the parser's message", async () => {
+    withPolicyConfig('{\n  "gpu-capacity": "advisory",\n}\n');
+    const r = await planStack("dev", { dir });
+    assert.equal(r.exitCode, 2);
+    assert.match(r.configError ?? "", /^policy\/config\/dev\.json: invalid policy config:\n {2}not valid JSON: .*position/);
+  });
+
+  it("npm run plan prints it without a stack trace, with the file to fix, and exits 2", async () => {
+    withPolicyConfig('{ "gpu-capcity": "advisory" }');
+    const { code, out, err } = await runPlan(["dev"], dir);
+    assert.equal(code, 2);
+    assert.match(err, /did you mean "gpu-capacity"/);
+    assert.match(err, /Fix .*policy\/config\/dev\.json/);
+    assert.doesNotMatch(out + err, STACK_FRAME);
+    assert.ok(!fs.existsSync(path.join(dir, "out", "dev", "plan.json")), "no plan written");
+  });
+});
+
+describe("npm run plan arguments", function () {
+  this.timeout(60_000);
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(projectDir, "tools", "plan.ts"), ...args], { cwd: projectDir, encoding: "utf8" });
+
+  for (const flag of ["--al", "-a", "--stack=prod"]) {
+    it(`rejects the unknown option ${flag} with the usage line (exit 2) instead of planning dev`, () => {
+      const r = cli(flag);
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, new RegExp(`unknown option ${flag}`));
+      assert.match(r.stderr, /usage: npm run plan \[-- <stack>\.\.\. \| --all\]/);
+      assert.doesNotMatch(r.stdout, /Previewing stack/);
+    });
+  }
+
+  it("--help prints the usage line and exits 0", () => {
+    const r = cli("--help");
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /usage: npm run plan/);
+  });
+});
+
+describe("manifest masking", () => {
+  const secret = (inputs: Record<string, unknown>, plainInputs: Record<string, unknown>): RecordedResource => ({
+    type: "kubernetes:core/v1:Secret",
+    name: "s",
+    urn: "urn:pulumi:t::p::kubernetes:core/v1:Secret::s",
+    custom: true,
+    dependencies: [],
+    protect: false,
+    ignoreChanges: [],
+    additionalSecretOutputs: [],
+    remote: false,
+    inputs,
+    plainInputs,
+    secretPaths: [],
+  });
+
+  it("masks a Secret's data and stringData per key, so the masked object still validates", async () => {
+    const plain = { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { token: Buffer.from("hunter22").toString("base64") }, stringData: { password: "hunter2", user: "me" } };
+    const [m] = toManifests([secret({ ...plain, data: "[secret]", stringData: { password: "[secret]", user: "me" } }, plain)]);
+    assert.deepEqual(m.masked.stringData, { password: "[secret]", user: "me" });
+    assert.deepEqual(m.masked.data, { token: Buffer.from("[secret]").toString("base64") });
+    assert.deepEqual(m.plain, plain, "the plain copy is untouched");
+    assert.deepEqual(await validateManifests([{ ...m, plain: m.masked }]), []);
+    assert.doesNotMatch(JSON.stringify(m.masked), /hunter2|aHVudGVy/);
+  });
+
+  it("masks each leaf of a secret object elsewhere, keeping its shape", () => {
+    const plain = { apiVersion: "v1", kind: "Secret", metadata: { name: "s", annotations: { a: "x", b: "y" } } };
+    const [m] = toManifests([secret({ ...plain, metadata: { name: "s", annotations: "[secret]" } }, plain)]);
+    assert.deepEqual(m.masked.metadata, { name: "s", annotations: { a: "[secret]", b: "[secret]" } });
   });
 });
 

@@ -285,7 +285,15 @@ export function regeneratedDocs(current: string): string {
   return current.slice(0, start) + renderKeyTable() + current.slice(end + END.length);
 }
 
-if (require.main === module) {
-  fs.writeFileSync(DOCS_FILE, regeneratedDocs(fs.readFileSync(DOCS_FILE, "utf8")));
-  console.log(`updated ${path.relative(process.cwd(), DOCS_FILE)} (${configKeys().length} keys)`);
+/** `npm run docs`: regenerates the key table of `file` (docs/config.md), writing it only when it changed. */
+export function updateDocs(file = DOCS_FILE): string {
+  const current = fs.readFileSync(file, "utf8");
+  const next = regeneratedDocs(current);
+  const shown = path.relative(process.cwd(), file);
+  const keys = `(${configKeys().length} keys)`;
+  if (next === current) return `${shown} is up to date ${keys}`;
+  fs.writeFileSync(file, next);
+  return `updated ${shown} ${keys}`;
 }
+
+if (require.main === module) console.log(updateDocs());

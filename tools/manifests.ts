@@ -9,7 +9,11 @@ export interface Manifest {
   name: string;
   /** The provider's resource name: one Kubernetes provider per cluster. */
   providerName: string;
-  /** Secret values masked as "[secret]": safe to write to disk. */
+  /**
+   * Secret values masked as "[secret]", per key: safe to write to disk, and still valid against the object's schema
+   * (a Secret's `stringData: { password: "[secret]" }`, never `stringData: "[secret]"`; base64 fields hold
+   * base64("[secret]")).
+   */
   masked: Record<string, unknown>;
   /** Plaintext, for validation only; never written. */
   plain: Record<string, unknown>;
@@ -36,10 +40,41 @@ export function toManifests(resources: RecordedResource[]): Manifest[] {
       namespace: metadata.namespace,
       name: metadata.name ?? r.name,
       providerName: providerName(r.provider),
-      masked: r.inputs,
+      masked: maskPerKey(r.inputs, r.plainInputs, BASE64_FIELDS[String(r.plainInputs.kind ?? kind)] ?? []) as Record<string, unknown>,
       plain: r.plainInputs,
     };
   });
+}
+
+const SECRET = "[secret]";
+/** "[secret]" where the schema wants base64 (format: byte). */
+const BASE64_SECRET = Buffer.from(SECRET).toString("base64");
+/** Top-level fields, per kind, whose values are base64 strings. */
+const BASE64_FIELDS: Record<string, string[]> = { Secret: ["data"], ConfigMap: ["binaryData"] };
+
+/**
+ * The harness's masked inputs, with every secret that is an object or array (`stringData` of a Secret built from an
+ * Output) masked leaf by leaf instead of as a whole, as the plaintext shows its shape: the written object keeps its
+ * keys and validates, its values never appear. `pulumi preview --json` (and plan.json) show such a value as one
+ * "[secret]"; a manifest cannot.
+ */
+function maskPerKey(masked: unknown, plain: unknown, base64Fields: string[], depth = 0, base64 = false): unknown {
+  if (masked === SECRET && plain !== SECRET) return maskLeaves(plain, base64);
+  if (Array.isArray(masked)) return masked.map((m, i) => maskPerKey(m, Array.isArray(plain) ? plain[i] : undefined, base64Fields, depth + 1, base64));
+  if (masked && typeof masked === "object") {
+    const plainObj = (plain && typeof plain === "object" ? plain : {}) as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.entries(masked).map(([k, m]) => [k, maskPerKey(m, plainObj[k], base64Fields, depth + 1, base64 || (depth === 0 && base64Fields.includes(k)))]),
+    );
+  }
+  return masked;
+}
+
+function maskLeaves(v: unknown, base64: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => maskLeaves(x, base64));
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskLeaves(x, base64)]));
+  if (v === null || v === undefined) return v;
+  return base64 ? BASE64_SECRET : SECRET;
 }
 
 /** `urn:pulumi:s::p::...$pulumi:providers:kubernetes::prod-aks::id` → `prod-aks` */

@@ -5,7 +5,8 @@ import { PROJECT } from "../stacks/load";
 import { RecordedResource, runUnderMocks } from "./harness";
 import { Manifest, ManifestProblem, manifestFileName, toManifests, validateManifests } from "./manifests";
 import { PolicyViolation, evaluateStackPolicies } from "./plan-policies";
-import { readStackFile } from "./stack-file";
+import { PolicyConfigError } from "./run-policies";
+import { ConfigFileError, StackFileConfig, readStackFile } from "./stack-file";
 
 export interface Diagnostic {
   severity: "info" | "warning" | "error";
@@ -33,6 +34,8 @@ export interface PlanResult {
   stack: string;
   /** Set when the configuration is invalid; nothing else was planned. */
   configError?: string;
+  /** The file to fix for `configError`, relative to the project directory (`Pulumi.<stack>.yaml`, `policy/config/<stack>.json`). */
+  configFile?: string;
   resources: RecordedResource[];
   manifests: Manifest[];
   manifestProblems: ManifestProblem[];
@@ -55,7 +58,23 @@ export interface PlanOptions {
  */
 export async function planStack(stack: string, opts: PlanOptions = {}): Promise<PlanResult> {
   const dir = opts.dir ?? process.cwd();
-  const file = readStackFile(stack, dir);
+  const configError = (message: string, configFile: string): PlanResult => ({
+    stack,
+    configError: message,
+    configFile,
+    resources: [],
+    manifests: [],
+    manifestProblems: [],
+    policies: [],
+    exitCode: 2,
+  });
+  let file: StackFileConfig;
+  try {
+    file = readStackFile(stack, dir);
+  } catch (err) {
+    if (err instanceof ConfigFileError) return configError(err.message, err.file);
+    throw err;
+  }
   const diagnostics: Diagnostic[] = file.notes.map((message) => ({ severity: "info", message }));
   const warnings: string[] = [];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -68,9 +87,7 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
     resources = captured.resources;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    if (message.includes("Invalid stack configuration")) {
-      return { stack, configError: message, resources: [], manifests: [], manifestProblems: [], policies: [], exitCode: 2 };
-    }
+    if (message.includes("Invalid stack configuration")) return configError(message, `Pulumi.${stack}.yaml`);
     throw err;
   }
   diagnostics.push(...warnings.map((message) => ({ severity: "warning" as const, message })));
@@ -78,7 +95,17 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
   const manifests = toManifests(resources);
   const manifestProblems = await validateManifests(manifests);
   diagnostics.push(...manifestProblems.map((p) => ({ severity: "error" as const, message: p.message, urn: p.urn })));
-  const policies = await evaluateStackPolicies(resources, stack, dir);
+  let policies: PolicyViolation[];
+  try {
+    policies = await evaluateStackPolicies(resources, stack, dir);
+  } catch (err) {
+    if (err instanceof PolicyConfigError) {
+      // The file plan-policies read: <dir>/policy/config/<stack>.json, named relative to the project.
+      const policyFile = `policy/config/${stack}.json`;
+      return configError(`${policyFile}: invalid policy config:\n  ${err.problems.join("\n  ")}`, policyFile);
+    }
+    throw err;
+  }
   diagnostics.push(
     ...policies.map((v) => ({
       severity: v.enforcementLevel === "mandatory" ? ("error" as const) : ("warning" as const),

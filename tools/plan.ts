@@ -1,22 +1,36 @@
 import * as fs from "fs";
 import * as path from "path";
+import { suggest } from "../stacks/load";
 import { PlanResult, planStack } from "./plan-stack";
 import { countByType, renderTree } from "./tree";
 
+export interface PlanCliOptions {
+  /** Project directory holding the Pulumi.<stack>.yaml files; defaults to this project's. */
+  dir?: string;
+  /** Where plans are written; defaults to `<dir>/out`. */
+  outDir?: string;
+}
+
 /**
  * `npm run plan [-- <stack> ... | --all]`: the offline `pulumi preview`. Default stack: dev.
- * Exit codes: 0 ok, 1 invalid object or mandatory policy violation, 2 invalid configuration.
+ * Exit codes: 0 ok, 1 invalid object or mandatory policy violation, 2 invalid configuration or usage.
  */
-async function main(argv: string[]): Promise<number> {
-  const projectDir = path.resolve(__dirname, "..");
+export async function main(argv: string[], opts: PlanCliOptions = {}): Promise<number> {
+  const projectDir = opts.dir ?? path.resolve(__dirname, "..");
   const allStacks = fs
     .readdirSync(projectDir)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
     .filter((s): s is string => !!s)
     .sort();
+  const usage = `usage: npm run plan [-- <stack>... | --all]   (stacks: ${allStacks.join(", ")}; default dev)`;
   if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(`usage: npm run plan [-- <stack>... | --all]   (stacks: ${allStacks.join(", ")}; default dev)`);
+    console.log(usage);
     return 0;
+  }
+  const badOptions = argv.filter((a) => a.startsWith("-") && a !== "--all");
+  if (badOptions.length) {
+    console.error(`error: unknown option ${badOptions.join(", ")}${suggest(badOptions[0], ["--all", "--help"])}\n${usage}`);
+    return 2;
   }
   const stacks = argv.includes("--all") ? allStacks : argv.filter((a) => !a.startsWith("-"));
   if (stacks.length === 0) stacks.push("dev");
@@ -25,9 +39,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(`error: no stack file for ${unknown.join(", ")} (have: ${allStacks.join(", ")})`);
     return 2;
   }
+  const outDir = opts.outDir ?? path.join(projectDir, "out");
   let exit = 0;
   for (const stack of stacks) {
-    const result = await planStack(stack, { dir: projectDir, outDir: path.join(projectDir, "out") });
+    const result = await planStack(stack, { dir: projectDir, outDir });
     report(result);
     exit = Math.max(exit, result.exitCode);
   }
@@ -37,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
 function report(result: PlanResult): void {
   console.log(`\nPreviewing stack ${result.stack} (offline, under mocks)\n`);
   if (result.configError) {
-    console.error(`error: ${result.configError}\n\nNo resources were planned. Fix the keys above in Pulumi.${result.stack}.yaml.`);
+    console.error(`error: ${result.configError}\n\nNo plan was written. Fix ${result.configFile ?? `Pulumi.${result.stack}.yaml`} as shown above.`);
     return;
   }
   console.log(renderTree(result.resources));
@@ -73,10 +88,12 @@ function report(result: PlanResult): void {
   if (result.exitCode !== 0) console.error(`\nerror: stack ${result.stack} would not deploy cleanly (see errors above)`);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+      process.exit(1);
+    },
+  );
+}

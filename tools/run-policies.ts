@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { RecordedResource } from "./harness";
+import { suggest } from "../stacks/load";
 import { allPolicies, PACK_ENFORCEMENT_LEVEL } from "../policy/rules";
 import {
   EnforcementLevel,
@@ -115,10 +116,35 @@ export async function evaluatePolicies(resources: RecordedResource[], opts: Eval
   return violations;
 }
 
-/** policy/config/<stack>.json, or `{}`. */
+/** A policy config that is not valid JSON, not an object, or names unknown policies, properties or levels. */
+export class PolicyConfigError extends Error {
+  constructor(
+    /** One line per problem: `<policy>[.<property>]: <what is wrong>`. */
+    readonly problems: string[],
+    /** The file it was read from (relative to the current directory when under it), when it was read from one. */
+    readonly file?: string,
+  ) {
+    super(`Invalid policy config${file ? ` ${file}` : ""}:\n  ${problems.join("\n  ")}`);
+    this.name = "PolicyConfigError";
+  }
+}
+
+/** policy/config/<stack>.json, or `{}`. Throws a PolicyConfigError naming the file when it is not a JSON object. */
 export function readPolicyConfig(stack: string, dir = path.join(__dirname, "..", "policy", "config")): PolicyConfig {
   const file = path.join(dir, `${stack}.json`);
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as PolicyConfig) : {};
+  if (!fs.existsSync(file)) return {};
+  const relative = path.relative(process.cwd(), file);
+  const shown = relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+  let config: unknown;
+  try {
+    config = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new PolicyConfigError([`not valid JSON: ${(err as Error).message}`], shown);
+  }
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    throw new PolicyConfigError([`expected a JSON object of policy names to levels or settings, got ${Array.isArray(config) ? "an array" : JSON.stringify(config)}`], shown);
+  }
+  return config as PolicyConfig;
 }
 
 const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
@@ -149,31 +175,39 @@ function configFor(policy: Policies[number], config: PolicyConfig): Record<strin
  */
 function validateConfig(policies: Policies, config: PolicyConfig): void {
   const errors: string[] = [];
+  const notALevel = (v: unknown) => `${JSON.stringify(v)} is not an enforcement level (${LEVELS.join(", ")})`;
   for (const [name, value] of Object.entries(config)) {
     if (name === "all") {
-      if (!LEVELS.includes(value as EnforcementLevel)) errors.push(`all: ${JSON.stringify(value)} is not an enforcement level`);
+      if (!LEVELS.includes(value as EnforcementLevel)) errors.push(`all: ${notALevel(value)}`);
       continue;
     }
     const policy = policies.find((p) => p.name === name);
     if (!policy) {
-      if (policies === allPolicies) errors.push(`${name}: no such policy in the pack`);
+      if (policies === allPolicies) errors.push(`${name}: no such policy in the pack${suggest(name, [...allPolicies.map((p) => p.name), "all"])}`);
       continue;
     }
     if (typeof value === "string") {
-      if (!LEVELS.includes(value as EnforcementLevel)) errors.push(`${name}: ${JSON.stringify(value)} is not an enforcement level`);
+      if (!LEVELS.includes(value as EnforcementLevel)) errors.push(`${name}: ${notALevel(value)}`);
       continue;
     }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      errors.push(`${name}: expected an enforcement level or an object, got ${JSON.stringify(value)}`);
+      continue;
+    }
+    const properties = Object.keys(policy.configSchema?.properties ?? {});
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       if (key === "enforcementLevel") {
-        if (!LEVELS.includes(v as EnforcementLevel)) errors.push(`${name}.enforcementLevel: ${JSON.stringify(v)} is not an enforcement level`);
+        if (!LEVELS.includes(v as EnforcementLevel)) errors.push(`${name}.enforcementLevel: ${notALevel(v)}`);
         continue;
       }
       const schema = policy.configSchema?.properties?.[key] as { type?: string } | undefined;
-      if (!schema) errors.push(`${name}.${key}: not a property of the policy's configSchema`);
-      else if (schema.type && !hasType(v, schema.type)) errors.push(`${name}.${key}: expected ${schema.type}, got ${JSON.stringify(v)}`);
+      if (!schema) {
+        const known = properties.length ? `; its properties: ${properties.join(", ")}` : "; it has none";
+        errors.push(`${name}.${key}: not a property of the policy's configSchema${suggest(key, [...properties, "enforcementLevel"])}${known}`);
+      } else if (schema.type && !hasType(v, schema.type)) errors.push(`${name}.${key}: expected ${schema.type}, got ${JSON.stringify(v)}`);
     }
   }
-  if (errors.length) throw new Error(`Invalid policy config:\n  ${errors.join("\n  ")}`);
+  if (errors.length) throw new PolicyConfigError(errors);
 }
 
 function hasType(v: unknown, type: string): boolean {

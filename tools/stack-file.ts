@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
+import { parseDocument } from "yaml";
 import { PROJECT } from "../stacks/load";
 import { secret as secretSchema } from "../stacks/schema";
 
@@ -14,6 +14,18 @@ export interface StackFileConfig {
 
 export const PLACEHOLDER_SECRET = "offline-placeholder-secret";
 
+/** A config file that cannot be read as one (YAML syntax, wrong shape): a config error (exit 2), not a crash. */
+export class ConfigFileError extends Error {
+  /** `file` is the path as shown to the user (relative to the project directory). */
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ConfigFileError";
+  }
+}
+
 /**
  * Reads `Pulumi.<stack>.yaml` the way the CLI hands config to a program. The offline plan cannot decrypt `secure:`
  * values, so each becomes a placeholder secret; a secret the stack's `secrets` section references but the file does
@@ -22,7 +34,7 @@ export const PLACEHOLDER_SECRET = "offline-placeholder-secret";
 export function readStackFile(stack: string, dir = process.cwd()): StackFileConfig {
   const file = path.join(dir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}`);
-  const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const doc = parseStackYaml(path.basename(file), fs.readFileSync(file, "utf8"));
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   const notes: string[] = [];
@@ -48,6 +60,31 @@ export function readStackFile(stack: string, dir = process.cwd()): StackFileConf
     }
   }
   return { config, secretKeys, notes };
+}
+
+/**
+ * The stack file's content, or a ConfigFileError `Pulumi.<stack>.yaml:<line>:<col>: <parser message>` followed by the
+ * parser's excerpt of the lines at the error (the first error only: later ones usually follow from it).
+ */
+function parseStackYaml(name: string, text: string): { config?: Record<string, unknown> } {
+  const document = parseDocument(text);
+  const [error] = document.errors;
+  if (error) {
+    const { line, col } = error.linePos?.[0] ?? { line: 0, col: 0 };
+    const [message, excerpt = ""] = error.message.split(/ at line \d+, column \d+:\n\n/);
+    throw new ConfigFileError(name, `${name}:${line}:${col}: ${message}${excerpt.trimEnd() ? `\n\n${excerpt.trimEnd()}` : ""}`);
+  }
+  const doc = document.toJS() ?? {};
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new ConfigFileError(name, `${name}: expected a mapping with a \`config:\` section, got ${describe(doc)}`);
+  const config = (doc as { config?: unknown }).config;
+  if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) {
+    throw new ConfigFileError(name, `${name}: \`config:\` must be a mapping of config keys to values, got ${describe(config)}`);
+  }
+  return { config: (config ?? undefined) as Record<string, unknown> | undefined };
+}
+
+function describe(v: unknown): string {
+  return Array.isArray(v) ? "a list" : JSON.stringify(v);
 }
 
 function replaceSecure(value: unknown): { value: unknown; hadSecret: boolean } {
