@@ -105,6 +105,64 @@ describe("policy: scheduling and GPUs", () => {
       const [v] = await check(gpuCapacity, rs);
       assert.match(v.message, /llm .*renderer .* can only use GPU pool\(s\) gpu \(6 nodes × 1 GPU = 6\) and can demand 8 GPUs, more than the 6/);
     });
+    describe("reports every failing check in one run", () => {
+      // prod-aks: transcriber on spot, llm and renderer on demand only (they do not tolerate the spot taint).
+      const prodAks = (llmMax: number) => {
+        const c = aks({ name: "prod-aks", stack: "prod", pools: [{ name: "gpuspot", vmSize: "Standard_NC8as_T4_v3", spot: true, gpu: true, max: 10 }, { name: "gpu", vmSize: "Standard_NC8as_T4_v3", gpu: true, max: 8 }] });
+        const p = { provider: c.provider, stack: "prod" };
+        return [
+          ...c.all,
+          deployment("transcriber", gpuPodSpec({ spot: true }), p),
+          scaledObject("transcriber", "transcriber", { maxReplicaCount: 8 }, p),
+          deployment("llm", gpuPodSpec(), p),
+          scaledObject("llm", "llm", { maxReplicaCount: llmMax }, p),
+          scaledJob("renderer", gpuPodSpec(), { maxReplicaCount: 4 }, p),
+        ];
+      };
+      it("reports the cluster total and the on-demand pool at once", async () => {
+        const vs = await check(gpuCapacity, prodAks(12), { stack: "prod" });
+        assert.strictEqual(vs.length, 2, text(vs));
+        assert.match(vs[0].message, /cluster prod-aks: GPU workers transcriber .*, llm \(max 12 \[ScaledObject max\] × 1 GPU = 12\), renderer .* can demand 24 GPUs, but its GPU pools gpuspot \(10 nodes × 1 GPU = 10\), gpu \(8 nodes × 1 GPU = 8\) hold 18/);
+        assert.match(vs[1].message, /cluster prod-aks: GPU workers llm \(max 12 .*\), renderer \(max 4 .*\) can only use GPU pool\(s\) gpu \(8 nodes × 1 GPU = 8\) and can demand 16 GPUs, more than the 8/);
+        assert.ok(vs.every((v) => /Lower workers\[\]\.replicas\.max .* raise the max of the GPU pools/.test(v.remediation!)));
+      });
+      it("still reports the on-demand pool once the total fits, and nothing at the shipped max", async () => {
+        const vs = await check(gpuCapacity, prodAks(6), { stack: "prod" });
+        assert.strictEqual(vs.length, 1, text(vs));
+        assert.match(vs[0].message, /llm .*renderer .* can only use GPU pool\(s\) gpu \(8 nodes × 1 GPU = 8\) and can demand 10 GPUs, more than the 8/);
+        assert.deepStrictEqual(await check(gpuCapacity, prodAks(4), { stack: "prod" }), []);
+      });
+      // a100 (2) only for "big" (it selects it); gpu (4) on demand for anything; gpuspot (10).
+      const threePools = (llmMax: number) => {
+        const c = aks({ pools: [{ name: "a100", vmSize: "Standard_NC24ads_A100_v4", gpu: true, max: 2 }, { name: "gpu", vmSize: "Standard_NC8as_T4_v3", gpu: true, max: 4 }, { name: "gpuspot", vmSize: "Standard_NC8as_T4_v3", spot: true, gpu: true, max: 10 }] });
+        const p = { provider: c.provider };
+        const onA100 = gpuPodSpec({ extra: { nodeSelector: { "worker-platform/gpu": "true", "worker-platform/pool": "a100" } } });
+        return [...c.all, deployment("big", onA100, p), scaledObject("big", "big", { maxReplicaCount: 4 }, p), deployment("llm", gpuPodSpec(), p), scaledObject("llm", "llm", { maxReplicaCount: llmMax }, p)];
+      };
+      it("still checks the pools it can size when another GPU pool cannot be sized", async () => {
+        const ng = (name: string, instanceTypes: string[], spot: boolean) => ({
+          nodeGroupName: name, capacityType: spot ? "SPOT" : "ON_DEMAND", instanceTypes, scalingConfig: { minSize: 0, maxSize: 2, desiredSize: 0 },
+          labels: { "worker-platform/gpu": "true" }, taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }, ...(spot ? [{ key: "worker-platform/capacity", value: "spot", effect: "NO_SCHEDULE" }] : [])],
+        });
+        const e = eks({ nodeGroups: [ng("gpu", ["g5.xlarge"], false), ng("gpuspot", ["x9.unknown"], true)] });
+        const p = { provider: e.provider, stack: "prod" };
+        const vs = await check(gpuCapacity, [...e.all, deployment("w", gpuPodSpec(), p), scaledObject("w", "w", { maxReplicaCount: 3 }, p)], { stack: "prod" });
+        assert.strictEqual(vs.length, 2, text(vs));
+        assert.match(vs[0].message, /cannot size GPU pool\(s\) gpuspot/);
+        assert.match(vs[1].message, /GPU workers w .* can only use GPU pool\(s\) gpu \(2 nodes × 1 GPU = 2\) and can demand 3 GPUs/);
+      });
+      it("does not repeat a pool group's overflow for every larger group that contains it", async () => {
+        const vs = await check(gpuCapacity, threePools(4)); // {a100, gpu} overflows only by big's overflow of a100
+        assert.strictEqual(vs.length, 1, text(vs));
+        assert.match(vs[0].message, /GPU workers big .* can only use GPU pool\(s\) a100 \(2 nodes × 1 GPU = 2\) and can demand 4 GPUs/);
+      });
+      it("reports a larger group that overflows on its own as well", async () => {
+        const vs = await check(gpuCapacity, threePools(6)); // llm alone needs 6 of gpu's 4
+        assert.strictEqual(vs.length, 2, text(vs));
+        assert.match(vs[0].message, /GPU workers big .* can only use GPU pool\(s\) a100 \(2 nodes × 1 GPU = 2\) and can demand 4 GPUs/);
+        assert.match(vs[1].message, /GPU workers big .*, llm .* can only use GPU pool\(s\) a100 \(2 nodes × 1 GPU = 2\), gpu \(4 nodes × 1 GPU = 4\) and can demand 10 GPUs, more than the 6/);
+      });
+    });
     it("counts EKS node groups by instance type when the gpu-count label is absent", async () => {
       const e = eks({ nodeGroups: [{ nodeGroupName: "gpu", capacityType: "ON_DEMAND", instanceTypes: ["g5.12xlarge"], scalingConfig: { minSize: 0, maxSize: 1, desiredSize: 0 }, labels: { "worker-platform/gpu": "true" }, taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }] }] });
       const p = { provider: e.provider, stack: "prod" };

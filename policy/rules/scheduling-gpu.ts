@@ -193,10 +193,10 @@ const fmtWorkers = (ws: Workload[]) => ws.map((w) => `${w.obj.name} (max ${w.max
  * autoscalers' max, the GPU workers of a cluster must fit the GPU pools' max nodes × GPUs per node. Beyond it the
  * cluster autoscaler stops at the pools' max and the extra pods wait, silently, for a GPU that never comes.
  *
- * First the cluster-wide sum; then, because a worker only uses the pools it tolerates (an on-demand-only worker
- * cannot use spot pools), every group of pools against the workers that can use nothing else (Hall's condition for
- * the workers' demand to fit the pools). Preemptible placeholder pods (negative PriorityClass: warm GPU headroom)
- * do not count, the scheduler evicts them for real work.
+ * The cluster-wide sum, and, because a worker only uses the pools it tolerates (an on-demand-only worker cannot use
+ * spot pools), every group of pools against the workers that can use nothing else (Hall's condition for the workers'
+ * demand to fit the pools). Every failing check is reported in the same run, not only the first. Preemptible
+ * placeholder pods (negative PriorityClass: warm GPU headroom) do not count, the scheduler evicts them for real work.
  */
 export const gpuCapacity: StackValidationPolicy = stackPolicy(
   {
@@ -231,35 +231,44 @@ export const gpuCapacity: StackValidationPolicy = stackPolicy(
       const pools = c.pools.filter((p) => p.gpu);
       if (!ws.length || !pools.length) continue; // no GPU pool at all: gpu-workload-placement reports it
       const clusterUrn = c.resource?.urn;
-      const unknown = pools.filter((p) => p.maxNodes === undefined || p.gpusPerNode === undefined);
+      const sized = (p: Pool) => p.maxNodes !== undefined && p.gpusPerNode !== undefined;
+      const unknown = pools.filter((p) => !sized(p));
       if (unknown.length) {
         report(`cluster ${c.name}: cannot size GPU pool(s) ${unknown.map((p) => p.name).join(", ")} (max nodes or GPUs per node unknown; set the ${LABELS.gpuCount} label or use a known machine type).`, clusterUrn);
-        continue;
       }
+      // Every check runs and reports: the cluster-wide total and each group of pools, so one run shows every problem.
       const demand = (xs: Workload[]) => xs.reduce((n, w) => n + w.maxPods * w.gpus, 0);
-      const total = capacity(pools)!;
-      if (demand(ws) > total) {
+      const total = capacity(pools); // undefined when a pool cannot be sized
+      if (total !== undefined && demand(ws) > total) {
         report(
           `cluster ${c.name}: GPU workers ${fmtWorkers(ws)} can demand ${demand(ws)} GPUs, but its GPU pools ${fmtPools(pools)} hold ${total}. ` +
             `Pods beyond ${total} GPUs stay Pending on "Insufficient nvidia.com/gpu".`,
           clusterUrn,
         );
-        continue;
       }
-      // Per group of pools: the workers that can only use those pools must fit them.
+      // Per group of pools (smaller than all of them, and all sized): the workers that can only use those pools must
+      // fit them. A group that contains groups already reported is reported only when it overflows on its own: its
+      // workers that are not confined to those groups do not fit its other pools (otherwise it repeats their problem).
       const reach = new Map(ws.map((w) => [w, pools.filter((p) => !whyNotOnPool(w.spec, w.gpus, p))]));
+      const confinedTo = (subset: Pool[]) => ws.filter((w) => reach.get(w)!.length > 0 && reach.get(w)!.every((p) => subset.includes(p)));
+      const reported: Pool[][] = [];
       for (const subset of subsetsBySize(pools)) {
-        if (subset.length === pools.length) break;
-        const confined = ws.filter((w) => reach.get(w)!.length > 0 && reach.get(w)!.every((p) => subset.includes(p)));
+        if (subset.length === pools.length || !subset.every(sized)) continue;
+        const confined = confinedTo(subset);
         const cap = capacity(subset)!;
-        if (confined.length && demand(confined) > cap) {
-          report(
-            `cluster ${c.name}: GPU workers ${fmtWorkers(confined)} can only use GPU pool(s) ${fmtPools(subset)} and can demand ${demand(confined)} GPUs, ` +
-              `more than the ${cap} those pools hold. Pods beyond that stay Pending on "Insufficient nvidia.com/gpu".`,
-            clusterUrn,
-          );
-          break;
+        if (!confined.length || demand(confined) <= cap) continue;
+        const inner = reported.filter((r) => r.every((p) => subset.includes(p)));
+        if (inner.length) {
+          const innerWorkers = new Set(inner.flatMap(confinedTo));
+          const rest = subset.filter((p) => !inner.some((r) => r.includes(p)));
+          if (demand(confined.filter((w) => !innerWorkers.has(w))) <= capacity(rest)!) continue;
         }
+        reported.push(subset);
+        report(
+          `cluster ${c.name}: GPU workers ${fmtWorkers(confined)} can only use GPU pool(s) ${fmtPools(subset)} and can demand ${demand(confined)} GPUs, ` +
+            `more than the ${cap} those pools hold. Pods beyond that stay Pending on "Insufficient nvidia.com/gpu".`,
+          clusterUrn,
+        );
       }
     }
   },

@@ -20,12 +20,28 @@ const SECRET_VALUE: [RegExp, string][] = [
   [/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i, "a URL with a password"],
 ];
 
+/**
+ * Values under a credential-looking name that are not credentials. Only explicit placeholders, never "short":
+ * `DB_PASSWORD: hunter2` is a password whatever its length. Each entry is here for a reason:
+ * - empty / whitespace only: nothing is set (checked before this pattern);
+ * - `<...>`, `changeme`: documentation placeholders a reader is told to replace;
+ * - `${VAR}`, `$(VAR)`: a reference, expanded from another variable (Kubernetes expands `$(VAR)` in env values);
+ * - absolute paths: where the credential is mounted (`API_TOKEN: /var/run/secrets/token`), not the credential;
+ * - numbers (and dotted versions): 0/1 switches, ports, counts, protocol versions (`PROXY_AUTH: 0`). A
+ *   numeric-only password slips through: the price of not flagging every numeric setting;
+ * - booleans (`true/false`, and YAML 1.1's `yes/no/on/off`) and the switch words `none/null/nil/unset/disabled/
+ *   enabled/required/optional`: whether auth is on, off or needed (`REDIS_AUTH: disabled`, `MTLS_AUTH: required`).
+ * Anything else, including mode names (`REDIS_AUTH: basic`), is treated as a credential: name such settings
+ * `*_MODE`/`*_TYPE` (as `AUTH_MODE`), which SECRET_NAME does not match.
+ */
+const PLACEHOLDER =
+  /^(<[^<>]*>|changeme|\$\{[^{}]*\}|\$\([^()]*\)|\/\S*|-?[0-9]+(\.[0-9]+)*|true|false|yes|no|on|off|none|null|nil|unset|disabled|enabled|required|optional)$/i;
+
 /** Why a literal `value` under `name` looks like a secret, or undefined. */
 export function secretLooking(name: string, value: unknown): string | undefined {
-  if (typeof value !== "string" || value === "") return undefined;
+  if (typeof value !== "string" || value.trim() === "") return undefined;
   for (const [re, what] of SECRET_VALUE) if (re.test(value)) return `its value looks like ${what}`;
-  const placeholder = value.length < 8 || /^(true|false|[0-9.]+|\/.*|\$\(.*\)|\$\{.*\}|<.*>|changeme)$/i.test(value);
-  if (SECRET_NAME.test(name) && !POINTER_NAME.test(name) && !placeholder) return `its name '${name}' says it is a credential`;
+  if (SECRET_NAME.test(name) && !POINTER_NAME.test(name) && !PLACEHOLDER.test(value.trim())) return `its name '${name}' says it is a credential`;
   return undefined;
 }
 
