@@ -449,6 +449,30 @@ describe("offline plan on a stack that breaks a policy", function () {
     assert.match(v[0].message, /gpuspot/);
     assert.match(v[0].remediation ?? "", /replicas\.max/);
   });
+
+  it("npm run plan prints the violations grouped by level with the resource and the fix, and writes them to plan.json", async () => {
+    const outDir = path.join(dir, "out");
+    const lines: string[] = [];
+    const [log, error] = [console.log, console.error];
+    console.log = console.error = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+    let code: number;
+    try {
+      code = await planMain(["prod"], { dir, outDir });
+    } finally {
+      [console.log, console.error] = [log, error];
+    }
+    assert.equal(code, 1);
+    const out = lines.join("\n");
+    const section = out.slice(out.indexOf("Policy violations:"));
+    assert.match(section, /^Policy violations:\n {2}mandatory \(\d+\):\n {4}\[gpu-capacity\] [^:]+: .*transcriber \(max 40/m);
+    assert.match(section, /\n {8}fix: .*replicas\.max/);
+    assert.match(out, /Policies: [1-9]\d* mandatory/);
+    assert.match(out, /error: stack prod would not deploy cleanly/);
+    const doc = JSON.parse(fs.readFileSync(path.join(outDir, "prod", "plan.json"), "utf8"));
+    const inDoc = doc.policies.filter((p: { policy: string; enforcementLevel: string }) => p.policy === "gpu-capacity" && p.enforcementLevel === "mandatory");
+    assert.ok(inDoc.length >= 1, JSON.stringify(doc.policies));
+    assert.ok(doc.diagnostics.some((d: { severity: string; message: string }) => d.severity === "error" && /gpu-capacity/.test(d.message)), JSON.stringify(doc.diagnostics));
+  });
 });
 
 describe("offline plan on a shipped stack edited to break a safety check", function () {
