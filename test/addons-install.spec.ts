@@ -157,10 +157,12 @@ describe("add-ons: config", () => {
     assert.equal(run.values("prometheus-adapter").prometheus.url, url);
   });
 
-  it("no Prometheus at all: no adapter and no URL", async () => {
+  it("no Prometheus at all: no adapter and no URL, with a warning saying so", async () => {
     const run = await runAddons("aks", { prometheus: { enabled: false } });
     assert.ok(!run.charts.has("prometheus") && !run.charts.has("prometheus-adapter"));
     assert.equal(run.outputs.prometheusUrl, undefined);
+    assert.deepEqual(run.warnings, ["aks-c: no Prometheus (addons.prometheus disabled, no externalUrl): Prometheus Adapter not installed"]);
+    assert.deepEqual((await runAddons("aks")).warnings, [], "no warning with the in-cluster Prometheus");
   });
 
   it("an existing cluster that already runs metrics-server gets none", async () => {

@@ -74,7 +74,7 @@ describe("add-ons: placement derived from the pools", () => {
         const v = chart.inputs.values as any;
         const blocks: [string, any][] =
           release === "keda"
-            ? Object.entries(v.resources)
+            ? ["operator", "metricServer", "webhooks"].map((k): [string, any] => [k, v.resources?.[k]])
             : release === "prometheus"
               ? [["server", v.server.resources], ["kube-state-metrics", v["kube-state-metrics"].resources], ["configmap-reload", v.configmapReload.prometheus.resources]]
               : [[release, v.resources]];

@@ -61,9 +61,11 @@ describe("workloads: namespace and priority classes", () => {
     assert.equal(ns.length, 1);
     assert.equal(md(ns[0]).name, "wp-workloads");
     assert.equal(md(ns[0]).labels["pod-security.kubernetes.io/enforce"], "restricted");
+    const named = await runWorkloads(["eks"], { platform: { environment: "test", name: "acme" } });
+    assert.deepEqual(named.ofType(T.ns).map((n) => md(n).name), ["acme-workloads"]);
     const custom = await runWorkloads(["eks"], { platform: { environment: "test", name: "acme", namespace: "jobs" } });
     assert.equal(md(custom.ofType(T.ns)[0]).name, "jobs");
-    assert.ok(custom.ofType(T.pc).every((p) => md(p).name.startsWith("acme-")));
+    assert.ok(custom.ofType(T.pc).length === 4 && custom.ofType(T.pc).every((p) => md(p).name.startsWith("acme-")));
   });
 
   it("<name>-critical/standard/background/overprovisioning with the configured values; overprovisioning negative and non-preempting", async () => {

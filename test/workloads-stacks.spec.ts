@@ -81,11 +81,16 @@ describe("workloads: the shipped stacks", function () {
     });
 
     it(`${stack}: no secret value in plaintext outside Secrets`, () => {
+      const secretValue = /offline-placeholder-secret|offline-[a-z0-9-]+-password/;
+      let inSecrets = 0;
       for (const r of built[stack].resources) {
-        if (r.type === "kubernetes:core/v1:Secret" || r.type.startsWith("random:")) continue;
         const plain = JSON.stringify(r.plainInputs);
-        assert.ok(!plain.includes("offline-placeholder-secret") && !/offline-[a-z0-9-]+-password/.test(plain), `${r.type} ${r.name}`);
+        if (r.type === "kubernetes:core/v1:Secret") inSecrets += secretValue.test(plain) ? 1 : 0;
+        else if (!r.type.startsWith("random:")) assert.ok(!secretValue.test(plain), `${r.type} ${r.name}`);
       }
+      // Control: the values do reach the Secrets (the config secret and the generated queue passwords), so the
+      // check above looks for strings that really occur.
+      assert.ok(inSecrets >= 2, `${stack}: only ${inSecrets} Secret(s) hold a secret value`);
     });
   }
 

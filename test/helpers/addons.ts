@@ -13,6 +13,8 @@ export interface AddonsRun {
   /** The chart of a release; fails the test when it is missing. */
   chart(release: string): RecordedResource;
   values(release: string): Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Warnings the program logged (pulumi.log.warn), without the "warning: " prefix. */
+  warnings: string[];
 }
 
 /**
@@ -25,7 +27,17 @@ export async function runAddons(
   opts: { production?: boolean; cluster?: Partial<ClusterHandle> | ((c: ClusterHandle) => Partial<ClusterHandle>); extra?: (a: Addons, c: ClusterHandle) => void } = {},
 ): Promise<AddonsRun> {
   const parsed = addonsSchema.parse(config);
-  const { resources, outputs } = await runUnderMocks(async () => {
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = args.map(String).join(" ");
+    const m = /^warning: (\[runtime\] )?/.exec(text);
+    if (m) warnings.push(text.slice(m[0].length).trim());
+    else original(...args);
+  };
+  let run;
+  try {
+    run = await runUnderMocks(async () => {
     const base = fakeCluster(kind);
     const cluster = { ...base, ...(typeof opts.cluster === "function" ? opts.cluster(base) : opts.cluster) };
     const addons = new Addons(cluster.name, { cluster, config: parsed, production: opts.production ?? false });
@@ -33,7 +45,11 @@ export async function runAddons(
     const kedaUrns = await Promise.all(addons.outputs.keda.map((r) => new Promise<string>((res) => r.urn.apply((u) => res(u)))));
     const url = addons.outputs.prometheusUrl;
     return { ...(url ? { prometheusUrl: url } : {}), installed: addons.installed, kedaUrns };
-  });
+    });
+  } finally {
+    console.warn = original;
+  }
+  const { resources, outputs } = run;
   const prefix = `${kind}-c-`;
   const charts = new Map(resources.filter((r) => r.type === CHART_TYPE).map((r) => [r.name.slice(prefix.length), r]));
   const chart = (release: string) => {
@@ -41,6 +57,6 @@ export async function runAddons(
     if (!c) throw new Error(`no ${release} chart; installed: ${[...charts.keys()].join(", ")}`);
     return c;
   };
-  return { resources, charts, outputs, chart, values: (release) => chart(release).inputs.values as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return { resources, charts, outputs, chart, values: (release) => chart(release).inputs.values as Record<string, any>, warnings }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
