@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../stacks/versions";
 import { configProblems } from "./helpers/config";
 
 /** Problems reported for a stack with one cluster of the given cloud and pools. */
@@ -82,5 +83,45 @@ describe("cluster pool config: invalid combinations are rejected, naming the key
     const cpu = (machineTypes: string[]) => ({ name: "cpu", machineTypes, spot: true, min: 0, max: 2 });
     assert.deepEqual(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), cpu(["m6i.2xlarge", "m6a.2xlarge", "m7i.2xlarge"])]), []);
     assert.deepEqual(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), cpu(["m6i.2xlarge", "x2idn.16xlarge"])]), []);
+  });
+});
+
+describe("cluster config: names, GPU headroom and the autoscaler image (exact key and message)", () => {
+  const azure = (name: string, pools: Record<string, unknown>[]) => ({ name, cloud: "azure", region: "westeurope", kubernetesVersion: "1.34", pools });
+  const stack = (...clusters: Record<string, unknown>[]) => ({ platform: { environment: "test" }, clusters });
+
+  it("a duplicate cluster name, reported at the second occurrence", () => {
+    assert.deepEqual(configProblems(stack(azure("c", [system()]), azure("d", [system()]), azure("c", [system()]))), [
+      'clusters[2].name: duplicate cluster name "c"; cluster names must be unique, got "c"',
+    ]);
+  });
+
+  it("a duplicate pool name within a cluster; the same pool name in two clusters is fine", () => {
+    const cpu = { name: "cpu", machineTypes: ["Standard_D4s_v5"], min: 0, max: 2 };
+    assert.deepEqual(configProblems(stack(azure("c", [system(), cpu, cpu]))), ['clusters[0].pools[2].name: duplicate pool name "cpu" in cluster c, got "cpu"']);
+    assert.deepEqual(configProblems(stack(azure("c", [system(), cpu]), azure("d", [system(), cpu]))), []);
+  });
+
+  it("headroomGpus above 0 on a pool without gpu", () => {
+    const found = problems("azure", [system(), { name: "cpu", machineTypes: ["Standard_D4s_v5"], min: 0, max: 2, headroomGpus: 1 }]);
+    assert.deepEqual(found, ["clusters[0].pools[1].headroomGpus: warm GPU headroom needs a GPU pool (gpu.count); set 0 or add gpu, got 1"]);
+  });
+
+  it("headroomGpus above max × gpu.count (4 GPUs × 3 nodes = 12); exactly 12 is fine", () => {
+    const gpu = (headroomGpus: number) => ({ name: "gpu", machineTypes: ["g5.12xlarge"], gpu: { count: 4, type: "nvidia-a10g" }, min: 0, max: 3, headroomGpus });
+    const sys = system({ machineTypes: ["m6i.xlarge"] });
+    assert.deepEqual(problems("aws", [sys, gpu(13)]), ["clusters[0].pools[1].headroomGpus: must be <= max × gpu.count (12), got 13"]);
+    assert.deepEqual(problems("aws", [sys, gpu(12)]), []);
+  });
+
+  it("EKS on a Kubernetes minor without a pinned cluster-autoscaler image, unless imageTag is set or the add-on is off", () => {
+    assert.ok(!("1.31" in CLUSTER_AUTOSCALER_IMAGE_TAGS), "the case needs a minor without a pin");
+    const eks = { name: "c", cloud: "aws", region: "eu-west-1", kubernetesVersion: "1.31", pools: [system({ machineTypes: ["m6i.xlarge"] })] };
+    const known = Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ");
+    assert.deepEqual(configProblems(stack(eks)), [
+      `clusters[0].kubernetesVersion: no cluster-autoscaler image is pinned for 1.31 (known: ${known}); set addons.clusterAutoscaler.imageTag, got "1.31"`,
+    ]);
+    assert.deepEqual(configProblems({ ...stack(eks), addons: { clusterAutoscaler: { imageTag: "v1.31.3" } } }), []);
+    assert.deepEqual(configProblems({ ...stack(eks), addons: { clusterAutoscaler: { enabled: false } } }), []);
   });
 });

@@ -18,6 +18,11 @@ describe("policy: cloud", () => {
       assert.strictEqual((await check(aksEntraAzureRbac, aks({ cluster: { aadProfile: undefined } }).all)).length, 1);
       assert.match(text(await check(aksEntraAzureRbac, aks({ cluster: { aadProfile: { managed: true } } }).all)), /enableAzureRBAC is not true/);
     });
+    it("aks-entra-id-azure-rbac: fails enableRBAC false even with Entra ID + Azure RBAC", async () => {
+      const vs = await check(aksEntraAzureRbac, aks({ cluster: { enableRBAC: false } }).all);
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /^AKS cluster dev-aks: enableRBAC is false\.$/);
+    });
     it("aks-network-policy: passes cilium, fails none", async () => {
       assert.deepStrictEqual(await check(aksNetworkPolicy, aks().all), []);
       const [v] = await check(aksNetworkPolicy, aks({ cluster: { networkProfile: { networkPlugin: "azure", networkPolicy: "none" } } }).all);
@@ -33,6 +38,14 @@ describe("policy: cloud", () => {
       const priv = { apiServerAccessProfile: { enablePrivateCluster: true } };
       assert.deepStrictEqual(await check(aksApiServerAccess, [...aks({ stack: "prod", cluster: ranges }).all, ...aks({ name: "p2", stack: "prod", cluster: priv }).all]), []);
     });
+    it("aks-api-server-restricted: fails authorized ranges that include the whole internet in production", async () => {
+      const open = { apiServerAccessProfile: { authorizedIPRanges: ["203.0.113.0/24", "0.0.0.0/0"] } };
+      assert.deepStrictEqual(await check(aksApiServerAccess, aks({ cluster: open }).all), [], "dev is not production");
+      const vs = await check(aksApiServerAccess, aks({ name: "prod-aks", stack: "prod", cluster: open }).all, { stack: "prod" });
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /^AKS cluster prod-aks: authorizedIPRanges 203\.0\.113\.0\/24, 0\.0\.0\.0\/0 include the whole internet\.$/);
+      assert.strictEqual(vs[0].enforcementLevel, "mandatory");
+    });
   });
 
   describe("EKS", () => {
@@ -43,6 +56,28 @@ describe("policy: cloud", () => {
       assert.match(text(await check(eksSecretsEncryption, eks({ cluster: { encryptionConfig: undefined } }).all)), /Secrets are not envelope-encrypted/);
       const [v] = await check(eksSecretsEncryption, eks({ keyRotation: false }).all);
       assert.match(v.message, /KMS key prod-eks-secrets encrypting Secrets has enableKeyRotation off/);
+    });
+    it("eks-secrets-encryption: fails a key that is not a KMS key of this stack", async () => {
+      const external = { encryptionConfig: { resources: ["secrets"], provider: { keyArn: "arn:aws:kms:eu-west-1:123456789012:key/0f0e0d0c-external" } } };
+      const notInStack = /^EKS cluster prod-eks: the Secrets encryption key is not a KMS key of this stack, so its rotation cannot be checked\.$/;
+      // A known ARN, and no aws.kms.Key in the stack at all.
+      const e = eks({ cluster: external });
+      const vs = await check(eksSecretsEncryption, e.all.filter((r) => r !== e.key));
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(vs[0].message, notInStack);
+      // A key of this stack with another ARN, which the cluster does not depend on.
+      const f = eks({ cluster: external });
+      (f.key.plainInputs as Record<string, unknown>).arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-in-stack";
+      f.cluster.dependencies = [];
+      const ws = await check(eksSecretsEncryption, f.all);
+      assert.strictEqual(ws.length, 1, text(ws));
+      assert.match(ws[0].message, notInStack);
+      // Even when the cluster depends on that key: its known ARN says the key in use is another one.
+      const g = eks({ cluster: external });
+      (g.key.plainInputs as Record<string, unknown>).arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-in-stack";
+      const xs = await check(eksSecretsEncryption, g.all);
+      assert.strictEqual(xs.length, 1, text(xs));
+      assert.match(xs[0].message, notInStack);
     });
     it("eks-audit-logs: passes audit, fails without", async () => {
       assert.deepStrictEqual(await check(eksAuditLogs, eks().all), []);
@@ -76,6 +111,14 @@ describe("policy: cloud", () => {
       assert.match(v.message, /open to 0.0.0.0\/0/);
       assert.deepStrictEqual(await check(eksEndpointAccess, eks({ cluster: { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/24"] } } }).all), []);
     });
+    it("eks-endpoint-restricted: fails a cluster with neither a public nor a private endpoint", async () => {
+      const none = { vpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: false, subnetIds: ["subnet-1"] } };
+      const vs = await check(eksEndpointAccess, eks({ cluster: none }).all);
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /^EKS cluster prod-eks: has neither a public nor a private endpoint \(set endpointPrivateAccess: true\)\.$/);
+      const unset = { vpcConfig: { endpointPublicAccess: false, subnetIds: ["subnet-1"] } };
+      assert.match(text(await check(eksEndpointAccess, eks({ cluster: unset }).all)), /has neither a public nor a private endpoint/, "endpointPrivateAccess unset");
+    });
   });
 
   describe("node pools", () => {
@@ -93,6 +136,20 @@ describe("policy: cloud", () => {
       const vs = await check(gpuPoolsBounded, c.all, { config: { "gpu-pools-bounded-and-tainted": { maxNodesPerGpuPool: 20 } } });
       assert.match(text(vs), /may grow to 40 nodes, above the allowed 20/);
       assert.match(text(vs), /lacks the nvidia.com\/gpu NoSchedule taint/);
+    });
+    it("gpu-pools-bounded-and-tainted: fails a GPU pool with no max size", async () => {
+      const e = eks({
+        nodeGroups: [
+          { nodeGroupName: "gpu", capacityType: "ON_DEMAND", instanceTypes: ["g5.xlarge"], scalingConfig: { minSize: 0, desiredSize: 0 }, labels: { "worker-platform/gpu": "true", "worker-platform/gpu-count": "1" }, taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }] },
+        ],
+      });
+      const vs = await check(gpuPoolsBounded, e.all, { config: { "gpu-pools-bounded-and-tainted": { maxNodesPerGpuPool: 20 } } });
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /^GPU pool gpu of cluster prod-eks has no max size\.$/);
+      // AKS: autoscaling without maxCount.
+      const a = aks();
+      delete (a.pools[0].plainInputs as Record<string, unknown>).maxCount;
+      assert.match(text(await check(gpuPoolsBounded, a.all)), /^GPU pool gpuspot of cluster dev-aks has no max size\.$/);
     });
     it("clusters-protected-in-production: passes protected prod clusters and unprotected dev, fails unprotected prod", async () => {
       assert.deepStrictEqual(await check(clustersProtected, [...aks().all, ...eks().all], { stack: "prod" }), []);

@@ -1,5 +1,7 @@
 import * as assert from "assert";
-import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, LABELS } from "../components/cluster/labels";
+import * as fs from "fs";
+import * as path from "path";
+import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, LABELS, platformPoolLabels } from "../components/cluster/labels";
 import { CPU_ONLY_FAMILIES, GPU_MACHINE_TYPES } from "../stacks/machine-types";
 import * as annotations from "../components/workloads/annotations";
 import * as pack from "../policy/rules/lib/platform";
@@ -10,7 +12,28 @@ import * as pack from "../policy/rules/lib/platform";
  */
 describe("policy: conventions shared with the program", () => {
   it("pool labels", () => {
-    for (const [key, value] of Object.entries(pack.LABELS)) assert.equal(value, (LABELS as Record<string, string>)[key], key);
+    // Labels the program sets that no rule reads, so the pack keeps no copy. A label the program adds must be copied
+    // to policy/rules/lib/platform.ts or listed here; one either side removes or renames is noticed below.
+    const PROGRAM_ONLY: Record<string, string> = { role: "worker-platform/role" };
+    const program = LABELS as Record<string, string>;
+    for (const [key, value] of Object.entries(PROGRAM_ONLY)) assert.equal(program[key], value, `program label ${key} listed as program-only`);
+    const relied = Object.fromEntries(Object.entries(program).filter(([key]) => !(key in PROGRAM_ONLY)));
+    assert.deepStrictEqual({ ...pack.LABELS }, relied, "policy/rules/lib/platform.ts LABELS vs components/cluster/labels.ts LABELS");
+    // What the program puts on a pool is exactly LABELS (no label set by a literal elsewhere).
+    const set = (pool: Parameters<typeof platformPoolLabels>[0]) => Object.keys(platformPoolLabels(pool)).sort();
+    assert.deepStrictEqual(set({ name: "gpu", role: "worker", spot: true, gpu: { count: 1 } }), Object.values(program).sort());
+    assert.deepStrictEqual(set({ name: "cpu", role: "worker", spot: false }), Object.values(program).filter((v) => v !== LABELS.gpuCount).sort());
+    // No rule reads a program-only label by its value.
+    const rules = path.join(__dirname, "..", "policy", "rules");
+    const sources: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(dir, e.name));
+        else if (e.name.endsWith(".ts")) sources.push(fs.readFileSync(path.join(dir, e.name), "utf8"));
+      }
+    };
+    walk(rules);
+    for (const value of Object.values(PROGRAM_ONLY)) assert.ok(!sources.some((s) => s.includes(value)), `a rule reads ${value}: copy it to policy/rules/lib/platform.ts LABELS`);
   });
   it("GPU and spot taints", () => {
     assert.deepStrictEqual(pack.GPU_TAINT, GPU_TAINT);

@@ -16,6 +16,14 @@ describe("policy: scheduling and GPUs", () => {
       assert.match(text(vs), /requests 1 nvidia.com\/gpu without a limit/);
       assert.match(text(vs), /request 2 differs from limit 1/);
     });
+    it("fails a fractional GPU limit", async () => {
+      const half = gpuContainer(1, { resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi", "nvidia.com/gpu": "500m" } } });
+      const vs = await check(gpuInLimits, [deployment("w", podSpec({}, half))]);
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /^Deployment wp-workloads\/w, container 'worker': nvidia.com\/gpu limit 500m is not a whole number\.$/);
+      const both = gpuContainer(1, { resources: { requests: { cpu: "1", memory: "1Gi", "nvidia.com/gpu": 1.5 }, limits: { memory: "1Gi", "nvidia.com/gpu": 1.5 } } });
+      assert.match(text(await check(gpuInLimits, [deployment("w", podSpec({}, both))])), /nvidia.com\/gpu limit 1.5 is not a whole number/, "request equal to a fractional limit");
+    });
   });
 
   describe("priority-class-defined", () => {

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
 import { allPolicies } from "../policy/rules";
 import { imagePinned, priorityClassSet } from "../policy/rules/workload-security";
 import { gpuCapacity } from "../policy/rules/scheduling-gpu";
@@ -8,6 +9,12 @@ import { enforcementLevelOf, evaluatePolicies, readPolicyConfig } from "../tools
 import { deployment, podSpec, securedContainer } from "./helpers/policy";
 
 const root = path.resolve(__dirname, "..");
+
+/** The parts of a GitHub workflow job the config test reads. */
+interface WorkflowJob {
+  strategy?: { matrix?: { stack?: unknown[] } };
+  steps?: { uses?: string; with?: Record<string, unknown> }[];
+}
 
 describe("policy: the pack and its offline runner", () => {
   it("every rule has a description, a remediation, a severity and an explicit level", () => {
@@ -98,10 +105,37 @@ describe("policy: the pack and its offline runner", () => {
       }
     });
     it("the GitHub workflows pass the same config files to pulumi preview/up", () => {
+      const MATRIX_STACK = /\$\{\{\s*matrix\.stack\s*\}\}/;
+      const expand = (template: string, stack: string | undefined) => (stack === undefined ? template : template.split(new RegExp(MATRIX_STACK, "g")).join(stack));
       for (const wf of ["preview.yml", "deploy.yml"]) {
-        const text = fs.readFileSync(path.join(root, ".github", "workflows", wf), "utf8");
-        assert.match(text, /policyPacks: policy/, wf);
-        for (const [, file] of text.matchAll(/policyPackConfigs: (policy\/config\/[a-z]+\.json)/g)) assert.ok(fs.existsSync(path.join(root, file)), `${wf}: ${file}`);
+        const doc = parse(fs.readFileSync(path.join(root, ".github", "workflows", wf), "utf8")) as { jobs: Record<string, WorkflowJob> };
+        let pulumiSteps = 0;
+        for (const [jobName, job] of Object.entries(doc.jobs ?? {})) {
+          for (const step of job.steps ?? []) {
+            if (!String(step.uses ?? "").startsWith("pulumi/actions@")) continue;
+            pulumiSteps++;
+            const where = `${wf} job ${jobName}`;
+            const w = step.with ?? {};
+            assert.ok(["preview", "up"].includes(String(w.command)), `${where}: command ${w.command}`);
+            assert.strictEqual(w.policyPacks, "policy", `${where}: policyPacks`);
+            assert.ok(typeof w.policyPackConfigs === "string" && w.policyPackConfigs, `${where}: no policyPackConfigs`);
+            const configTemplate = String(w.policyPackConfigs);
+            const stackTemplate = String(w["stack-name"] ?? "");
+            // `${{ matrix.stack }}` expands to each stack of the job's matrix; a literal path stands for itself.
+            const usesMatrix = MATRIX_STACK.test(configTemplate) || MATRIX_STACK.test(stackTemplate);
+            const stacks: (string | undefined)[] = usesMatrix ? (job.strategy?.matrix?.stack ?? []).map(String) : [undefined];
+            assert.ok(stacks.length, `${where}: uses matrix.stack but has no strategy.matrix.stack`);
+            for (const stack of stacks) {
+              const file = expand(configTemplate, stack);
+              const stackName = expand(stackTemplate, stack).split("/").pop();
+              const m = /^policy\/config\/([a-z0-9-]+)\.json$/.exec(file);
+              assert.ok(m, `${where}: policyPackConfigs ${file} is not policy/config/<stack>.json`);
+              assert.strictEqual(m![1], stackName, `${where}: ${file} is not the config of stack ${stackName}`);
+              assert.ok(fs.existsSync(path.join(root, file)), `${where}: ${file} does not exist`);
+            }
+          }
+        }
+        assert.ok(pulumiSteps > 0, `${wf}: no pulumi/actions step`);
       }
     });
   });

@@ -31,6 +31,18 @@ describe("policy: workload security", () => {
       }
       assert.ok(vs.every((v) => v.enforcementLevel === "mandatory" && v.resourceName === "w"));
     });
+    it("fails a pod-level securityContext runAsUser 0 even when the containers are restricted", async () => {
+      const rootPod = podSpec({ securityContext: { runAsNonRoot: true, runAsUser: 0, seccompProfile: { type: "RuntimeDefault" } } });
+      const vs = await check(podSecurityRestricted, [deployment("w", rootPod)]);
+      assert.strictEqual(vs.length, 1, messages(vs));
+      assert.match(vs[0].message, /^Deployment wp-workloads\/w: pod securityContext.runAsUser is 0 \(root\)\.$/);
+    });
+    it("fails a hostPort on an otherwise restricted container", async () => {
+      const c = securedContainer("worker", { ports: [{ containerPort: 8080 }, { containerPort: 9090, hostPort: 9090 }] });
+      const vs = await check(podSecurityRestricted, [deployment("w", podSpec({}, c))]);
+      assert.strictEqual(vs.length, 1, messages(vs));
+      assert.match(vs[0].message, /^Deployment wp-workloads\/w, container 'worker': uses hostPort 9090\.$/);
+    });
     it("checks ScaledJob templates and init containers", async () => {
       const spec = podSpec({ initContainers: [{ name: "init", image: "a/b:1" }] });
       const vs = await check(podSecurityRestricted, [scaledJob("render", spec)]);
@@ -85,6 +97,12 @@ describe("policy: workload security", () => {
       assert.match(text, /'ghcr.io\/acme\/worker:latest' uses the moving tag latest/);
       assert.match(text, /'redis' has no tag/);
     });
+    it("fails a container with no image", async () => {
+      const spec = podSpec({ containers: [securedContainer(), securedContainer("sidecar", { image: undefined })] });
+      const vs = await check(imagePinned, [deployment("w", spec)], { config: { "container-image-pinned": { allowedRegistries: ["ghcr.io"] } } });
+      assert.strictEqual(vs.length, 1, messages(vs));
+      assert.match(vs[0].message, /^Deployment wp-workloads\/w, container 'sidecar': no image\.$/);
+    });
     it("enforces allowedRegistries from config: a registry host allows everything under it", async () => {
       const config = { "container-image-pinned": { allowedRegistries: ["ghcr.io"] } };
       assert.deepStrictEqual(await check(imagePinned, [deployment("w")], { config }), []);
@@ -134,6 +152,15 @@ describe("policy: workload security", () => {
         affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: ["x"] }] }] } } },
       });
       assert.strictEqual((await check(noHostnameSelection, [deployment("w", spec)])).length, 3);
+    });
+    it("fails node affinity matchFields on metadata.name (required and preferred)", async () => {
+      const byName = { matchFields: [{ key: "metadata.name", operator: "In", values: ["aks-gpu-0"] }] };
+      const required = podSpec({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [byName] } } } });
+      const preferred = podSpec({ affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: byName }] } } });
+      const vs = await check(noHostnameSelection, [deployment("a", required), deployment("b", preferred)]);
+      assert.strictEqual(vs.length, 2, messages(vs));
+      assert.match(vs[0].message, /^Deployment wp-workloads\/a: node affinity matches the node's metadata.name\.$/);
+      assert.match(vs[1].message, /^Deployment wp-workloads\/b: node affinity matches the node's metadata.name\.$/);
     });
   });
 

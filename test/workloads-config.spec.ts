@@ -234,3 +234,149 @@ describe("workloads config: spot eviction notice", () => {
     assert.deepEqual(notice(minimalStack(), {}), []);
   });
 });
+
+describe("workloads config: cross-field rules (exact key and message)", () => {
+  const gen = { generate: { length: 32 } };
+  const queue = (over: Record<string, unknown> = {}) => ({ name: "q", kind: "redis", ...over });
+  const secret = (name: string, ...keys: string[]) => ({ name, data: Object.fromEntries(keys.map((k) => [k, gen])) });
+
+  it("duplicate names within queues, secrets, workers and services, reported at the later occurrence", () => {
+    const found = problems({
+      ...minimalStack(),
+      queues: [queue(), queue({ name: "r" }), queue()],
+      secrets: [secret("s", "k"), secret("s", "k")],
+      workers: [cpuWorker(), cpuWorker()],
+      services: [service(), service()],
+    });
+    assert.deepEqual(found, [
+      'queues[2].name: duplicate name "q" in queues, got "q"',
+      'secrets[1].name: duplicate name "s" in secrets, got "s"',
+      'workers[1].name: duplicate name "w" in workers, got "w"',
+      'services[1].name: duplicate name "api" in services, got "api"',
+    ]);
+  });
+
+  it("a service named like a worker or like a queue (they share the namespace)", () => {
+    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ name: "api" })], services: [service(), service({ name: "q" })] }));
+    assert.deepEqual(found, [
+      'services[0].name: "api" is also a worker name; names must differ, got "api"',
+      'services[1].name: "q" is also a queue name; names must differ (they share a namespace), got "q"',
+    ]);
+  });
+
+  it("secretEnv naming a secret that does not exist, or a key the secret lacks (workers and services)", () => {
+    const found = problems(
+      withQueue({
+        ...minimalStack(),
+        secrets: [secret("s", "a", "b")],
+        workers: [cpuWorker({ secretEnv: { X: { secret: "nope", key: "a" }, Y: { secret: "s", key: "c" }, Z: { secret: "s", key: "a" }, W: { secret: "s", key: "toString" } } })],
+        services: [service({ secretEnv: { X: { secret: "s", key: "zz" } } })],
+      }),
+    );
+    assert.deepEqual(found, [
+      'workers[0].secretEnv.X.secret: no secret named "nope" under secrets (have: s), got "nope"',
+      'workers[0].secretEnv.Y.key: secret "s" has no key "c" (has: a, b), got "c"',
+      // A name every JavaScript object has is still not a key of the secret.
+      'workers[0].secretEnv.W.key: secret "s" has no key "toString" (has: a, b), got "toString"',
+      'services[0].secretEnv.X.key: secret "s" has no key "zz" (has: a, b), got "zz"',
+    ]);
+    const none = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ secretEnv: { X: { secret: "nope", key: "a" } } })] }));
+    assert.deepEqual(none, ['workers[0].secretEnv.X.secret: no secret named "nope" under secrets (have: none), got "nope"']);
+  });
+
+  it("an external queue's passwordSecret naming a missing secret or a key that secret lacks", () => {
+    const found = problems({
+      ...minimalStack(),
+      queues: [queue({ mode: "external", host: "h", passwordSecret: { secret: "nope", key: "p" } }), queue({ name: "r", mode: "external", host: "h", passwordSecret: { secret: "s", key: "p" } })],
+      secrets: [secret("s", "password")],
+    });
+    assert.deepEqual(found, [
+      'queues[0].passwordSecret.secret: no secret named "nope" under secrets (have: s), got "nope"',
+      'queues[1].passwordSecret.key: secret "s" has no key "p" (has: password), got "p"',
+    ]);
+  });
+
+  it("an external queue without host and without passwordSecret; a complete one is accepted", () => {
+    assert.deepEqual(problems({ ...minimalStack(), queues: [queue({ mode: "external" })] }), [
+      "queues[0].host: an external queue needs host",
+      "queues[0].passwordSecret: an external queue needs passwordSecret ({secret, key})",
+    ]);
+    assert.deepEqual(problems({ ...minimalStack(), queues: [queue({ mode: "external", host: "h", passwordSecret: { secret: "s", key: "password" } })], secrets: [secret("s", "password")] }), []);
+  });
+
+  it("an external rabbitmq whose secret has no `username` key; accepted once it has one", () => {
+    const rabbit = (...keys: string[]) =>
+      problems({ ...minimalStack(), queues: [queue({ kind: "rabbitmq", mode: "external", host: "h", passwordSecret: { secret: "s", key: "password" } })], secrets: [secret("s", ...keys)] });
+    assert.deepEqual(rabbit("password"), ['queues[0].passwordSecret.secret: an external rabbitmq needs the key "username" in secret "s", got "s"']);
+    assert.deepEqual(rabbit("password", "username"), []);
+  });
+
+  it("host, port and passwordSecret on an in-cluster queue", () => {
+    const found = problems({ ...minimalStack(), queues: [queue({ host: "h", port: 6379, passwordSecret: { secret: "s", key: "password" } })], secrets: [secret("s", "password")] });
+    assert.deepEqual(found, [
+      'queues[0].host: only for mode: external; an in-cluster queue generates its own, got "h"',
+      "queues[0].port: only for mode: external; an in-cluster queue generates its own, got 6379",
+      'queues[0].passwordSecret: only for mode: external; an in-cluster queue generates its own, got {"secret":"s","key":"password"}',
+    ]);
+  });
+
+  it("a worker's or service's clusters naming an unknown cluster", () => {
+    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ clusters: ["c1", "c9"] })], services: [service({ clusters: ["zz"] })] }));
+    assert.deepEqual(found, ['workers[0].clusters[1]: no cluster named "c9" (have: c1), got "c9"', 'services[0].clusters[0]: no cluster named "zz" (have: c1), got "zz"']);
+  });
+
+  it("a trigger naming an unknown queue", () => {
+    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ trigger: { type: "redis", queue: "other", listName: "l" } })] }));
+    assert.deepEqual(found, ['workers[0].trigger.queue: no queue named "other" under queues (have: q), got "other"']);
+    assert.deepEqual(problems({ ...minimalStack(), workers: [cpuWorker()] }), ['workers[0].trigger.queue: no queue named "q" under queues (have: none), got "q"']);
+  });
+
+  it("a trigger whose type is not the queue's kind", () => {
+    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ trigger: { type: "rabbitmq", queue: "q", queueName: "jobs" } })] }));
+    assert.deepEqual(found, ['workers[0].trigger.queue: queue "q" is redis, the trigger is rabbitmq, got "q"']);
+  });
+
+  it("a worker with neither trigger nor safetyNet", () => {
+    const found = problems({ ...minimalStack(), workers: [cpuWorker({ trigger: undefined, replicas: { min: 1, max: 3 } })] });
+    assert.deepEqual(found, ["workers[0].trigger: a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)"]);
+  });
+
+  it("job mode: a safetyNet, or no queue trigger", () => {
+    const safety = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ mode: "job", safetyNet: { cpuUtilization: 80 } })] }));
+    assert.deepEqual(safety, ['workers[0].safetyNet: a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment, got {"cpuUtilization":80}']);
+    const noTrigger = problems({ ...minimalStack(), workers: [cpuWorker({ mode: "job", trigger: undefined, safetyNet: { cpuUtilization: 80 }, replicas: { min: 1, max: 3 } })] });
+    assert.deepEqual(noTrigger, [
+      'workers[0].safetyNet: a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment, got {"cpuUtilization":80}',
+      "workers[0].trigger: mode: job needs a queue trigger",
+    ]);
+  });
+
+  it("a prometheus trigger with no Prometheus: no serverAddress, addon disabled, no externalUrl; any one of them suffices", () => {
+    const prom = { type: "prometheus", query: "sum(x)", threshold: 5 };
+    const found = (trigger: Record<string, unknown>, prometheus: Record<string, unknown>) => problems({ ...minimalStack(), addons: { prometheus }, workers: [cpuWorker({ trigger })] });
+    assert.deepEqual(found(prom, { enabled: false }), ["workers[0].trigger.serverAddress: no Prometheus: set serverAddress, addons.prometheus.externalUrl, or enable addons.prometheus"]);
+    assert.deepEqual(found({ ...prom, serverAddress: "http://prom:9090" }, { enabled: false }), []);
+    assert.deepEqual(found(prom, { enabled: false, externalUrl: "http://prom:9090" }), []);
+    assert.deepEqual(found(prom, {}), []);
+  });
+
+  it("a service customMetric with the Prometheus Adapter disabled", () => {
+    const found = (prometheusAdapter: Record<string, unknown>) =>
+      problems({ ...minimalStack(), addons: { prometheusAdapter }, services: [service({ customMetric: { name: "m", targetAverageValue: "5" } })] });
+    assert.deepEqual(found({ enabled: false }), [
+      'services[0].customMetric: custom metrics come from the Prometheus Adapter; enable addons.prometheusAdapter, got {"name":"m","targetAverageValue":"5"}',
+    ]);
+    assert.deepEqual(found({}), []);
+  });
+
+  it("GPU placement: only spot GPU pools and spot: false; more GPUs than any pool's node has", () => {
+    const stack = minimalStack() as { clusters: { pools: unknown[] }[] };
+    stack.clusters[0].pools.push({ name: "gpuspot", machineTypes: ["Standard_NC4as_T4_v3"], gpu: { count: 1, type: "nvidia-tesla-t4" }, spot: true, min: 0, max: 2 });
+    const found = (gpu: Record<string, unknown>, spot: boolean) => problems(withQueue({ ...stack, workers: [cpuWorker({ gpu, spot })] }));
+    assert.deepEqual(found({ count: 1 }, false), [
+      'workers[0].gpu: cluster c1 has only spot GPU pools and spot is false: the pod could never schedule; set spot: true, add an on-demand GPU pool, set gpu.fallbackToCpu: true, or list other clusters in clusters, got {"count":1,"fallbackToCpu":false}',
+    ]);
+    assert.deepEqual(found({ count: 1 }, true), []);
+    assert.deepEqual(found({ count: 2 }, true), ["workers[0].gpu.count: no GPU pool of cluster c1 has 2 GPUs per node (largest: 1), got 2"]);
+  });
+});

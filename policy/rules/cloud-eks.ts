@@ -48,7 +48,9 @@ export const eksSecretsEncryption = stackPolicy(
 
 /**
  * The key behind encryptionConfig: by ARN when known, else by dependency (the ARN of a key being created is unknown
- * in preview, but the cluster depends on the key resource).
+ * in preview, but the cluster depends on the key resource). A known ARN that matches none of the stack's keys while
+ * they show theirs (outputs, under the CLI) is a key from elsewhere: no fallback to a dependency then, whose rotation
+ * would say nothing about the key actually used. Offline the keys have no `arn` (inputs only): dependency it is.
  */
 function kmsKeyOf(resources: PolicyResource[], cluster: PolicyResource, config: Obj): PolicyResource | undefined {
   const keys = resources.filter((r) => r.type === CLOUD.kmsKey);
@@ -59,6 +61,7 @@ function kmsKeyOf(resources: PolicyResource[], cluster: PolicyResource, config: 
       return tryRead(() => k.props.arn) === arn || arn.endsWith(`:${k.name}`) || (typeof keyId === "string" && arn.endsWith(`/${keyId}`));
     });
     if (byArn) return byArn;
+    if (keys.some((k) => typeof tryRead(() => k.props.arn) === "string")) return undefined;
   }
   const deps = new Set((cluster.dependencies ?? []).map((d) => d.urn));
   const byDep = keys.filter((k) => deps.has(k.urn));

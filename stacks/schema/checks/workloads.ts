@@ -36,7 +36,7 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
     if (!ref) return;
     const s = secrets.get(ref.secret);
     if (!s) issue(ctx, [...path, "secret"], `no secret named "${ref.secret}" under secrets (have: ${[...secrets.keys()].join(", ") || "none"})`, ref.secret);
-    else if (!(ref.key in s.data)) issue(ctx, [...path, "key"], `secret "${ref.secret}" has no key "${ref.key}" (has: ${Object.keys(s.data).join(", ")})`, ref.key);
+    else if (!Object.hasOwn(s.data, ref.key)) issue(ctx, [...path, "key"], `secret "${ref.secret}" has no key "${ref.key}" (has: ${Object.keys(s.data).join(", ")})`, ref.key);
   };
 
   cfg.queues.forEach((q, i) => {
