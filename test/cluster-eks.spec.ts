@@ -219,6 +219,7 @@ describe("EksCluster", () => {
     assert.deepEqual(Object.values(trust.Statement[0].Condition.StringEquals).sort(), ["sts.amazonaws.com", "system:serviceaccount:kube-system:ebs-csi-controller-sa"]);
     const attachment = dev.resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.name === "c2-ebs-csi")!;
     assert.match(String(attachment.plainInputs.policyArn), /:iam::aws:policy\/service-role\/AmazonEBSCSIDriverPolicy$/);
+    assert.equal(dev.all(T.nodeGroup).length, 4);
     for (const ng of dev.all(T.nodeGroup)) assert.ok(ebs.dependencies.includes(ng.urn), `EBS driver after ${ng.name}`);
     const sc = dev.one("kubernetes:storage.k8s.io/v1:StorageClass");
     const inputs = sc.inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -330,6 +331,7 @@ describe("EksCluster", () => {
 
   describe("variants", () => {
     it("pins the managed add-ons listed in aws.addonVersions; the others take EKS's default (no addonVersion)", async () => {
+      assert.equal(dev.all(T.addon).length, 4, "vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver");
       for (const a of dev.all(T.addon)) assert.equal(a.inputs.addonVersion, undefined, a.name);
       const pinned = await run(eksStack({ aws: { addonVersions: { "vpc-cni": "v1.20.4-eksbuild.2", "aws-ebs-csi-driver": "v1.48.0-eksbuild.1" } } }));
       assert.equal(pinned.one(T.addon, "c2-vpc-cni").inputs.addonVersion, "v1.20.4-eksbuild.2");

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadConfig } from "../stacks/load";
 import { readStackFile } from "../tools/stack-file";
-import { configProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config";
+import { configProblems, sourceProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config";
 
 /** The problems loadConfig reports for a config, or [] when valid. */
 const problems = configProblems;
@@ -165,14 +165,7 @@ describe("stack config: namespace typos", () => {
     const source = sourceOf(values);
     return { ...source, allKeys: () => [...source.keys().map((k) => `worker-platform:${k}`), ...extra] };
   };
-  const problemsOf = (values: Record<string, unknown>, extra: string[]) => {
-    try {
-      loadConfig(withKeys(values, extra));
-      return [];
-    } catch (err) {
-      return (err as { problems: string[] }).problems;
-    }
-  };
+  const problemsOf = (values: Record<string, unknown>, extra: string[]) => sourceProblems(withKeys(values, extra));
 
   it("a key under a misspelt project namespace is an error naming the key and the right one (the section would be silently missing)", () => {
     const found = problemsOf(minimalStack(), ["worker-platfom:workers", "Worker-Platform:services"]);

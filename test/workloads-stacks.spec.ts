@@ -7,7 +7,7 @@ import { schedulingGpuPolicies } from "../policy/rules/scheduling-gpu";
 import { secretPolicies } from "../policy/rules/secrets";
 import { workloadSecurityPolicies } from "../policy/rules/workload-security";
 import { loadConfig } from "../stacks/load";
-import { RecordedResource, runUnderMocks } from "../tools/harness";
+import { RecordedResource, runUnderMocks, withCapturedWarnings } from "../tools/harness";
 import { toManifests, validateManifests } from "../tools/manifests";
 import { evaluatePolicies, readPolicyConfig } from "../tools/run-policies";
 import { readStackFile } from "../tools/stack-file";
@@ -27,10 +27,8 @@ async function buildStack(stack: string) {
   };
   const { config } = loadConfig(source);
   const warnings: string[] = [];
-  const original = console.warn;
-  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
-  try {
-    const { resources } = await runUnderMocks(
+  const { resources } = await withCapturedWarnings(warnings, () =>
+    runUnderMocks(
       () => {
         for (const c of config.clusters) {
           const cluster = handleFromConfig(c, new pulumi.ComponentResource("test:index:Cluster", c.name, {}));
@@ -38,11 +36,9 @@ async function buildStack(stack: string) {
         }
       },
       { stack, config: file.config, secretKeys: file.secretKeys },
-    );
-    return { config, resources, warnings };
-  } finally {
-    console.warn = original;
-  }
+    ),
+  );
+  return { config, resources, warnings };
 }
 
 // The pack's rules about what Workloads creates (cloud and node-pool rules need the cluster components).

@@ -94,6 +94,7 @@ describe("workloads: worker (deployment mode)", () => {
       assert.equal((run.object(T.deployment, name).plainInputs.metadata as Obj).annotations["pulumi.com/skipAwait"], "true", name);
     }
     // Not on the KEDA objects: pulumi-kubernetes does not await custom resources by default.
+    assert.equal(run.ofType(T.so).length, 3);
     for (const so of run.ofType(T.so)) assert.ok(!("pulumi.com/skipAwait" in ((so.plainInputs.metadata as Obj).annotations ?? {})), so.name);
   });
 

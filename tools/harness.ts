@@ -120,3 +120,22 @@ function convert(value: unknown, mask: boolean, path: string, secretPaths: strin
   for (const key of Object.keys(obj).sort()) out[key] = convert(obj[key], mask, path ? `${path}.${key}` : key, secretPaths);
   return out;
 }
+
+/**
+ * Runs `fn`, collecting into `into` what the program logs with pulumi.log.warn (without the prefix). With no engine
+ * (mocks), pulumi.log.warn prints `warning: [runtime] <msg>` via console.warn (sdk/nodejs/log); other output passes.
+ */
+export async function withCapturedWarnings<T>(into: string[], fn: () => Promise<T>): Promise<T> {
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = args.map(String).join(" ");
+    const match = /^warning: (\[runtime\] )?/.exec(text);
+    if (match) into.push(text.slice(match[0].length).trim());
+    else original(...args);
+  };
+  try {
+    return await fn();
+  } finally {
+    console.warn = original;
+  }
+}

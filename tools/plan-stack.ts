@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { PROJECT } from "../stacks/load";
-import { RecordedResource, runUnderMocks } from "./harness";
+import { RecordedResource, runUnderMocks, withCapturedWarnings } from "./harness";
 import { Manifest, ManifestProblem, manifestFileName, toManifests, validateManifests } from "./manifests";
 import { PolicyViolation, evaluateStackPolicies } from "./plan-policies";
 import { PolicyConfigError } from "./run-policies";
@@ -154,22 +154,6 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
 
 function maskedConfig(config: Record<string, string>, secretKeys: string[]): Record<string, string> {
   return Object.fromEntries(Object.keys(config).sort().map((k) => [k, secretKeys.includes(k) ? "[secret]" : config[k]]));
-}
-
-/** With no engine (mocks), pulumi.log.warn prints `warning: [runtime] <msg>` via console.warn (sdk/nodejs/log). */
-async function withCapturedWarnings<T>(into: string[], fn: () => Promise<T>): Promise<T> {
-  const original = console.warn;
-  console.warn = (...args: unknown[]) => {
-    const text = args.map(String).join(" ");
-    const match = /^warning: (\[runtime\] )?/.exec(text);
-    if (match) into.push(text.slice(match[0].length).trim());
-    else original(...args);
-  };
-  try {
-    return await fn();
-  } finally {
-    console.warn = original;
-  }
 }
 
 function writePlan(result: PlanResult, dir: string): void {

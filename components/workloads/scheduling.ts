@@ -1,4 +1,5 @@
 import type { ClusterHandle, PoolHandle } from "../cluster/handle";
+import { choosePools, PlacementRequest } from "../../stacks/placement";
 import { Toleration, tolerate } from "../addons/scheduling";
 
 /**
@@ -24,11 +25,7 @@ export interface WorkloadPlacement extends PodPlacement {
   warnings: string[];
 }
 
-export interface PlacementRequest {
-  gpu?: { count: number; fallbackToCpu: boolean };
-  /** May use spot pools. */
-  spot: boolean;
-}
+export type { PlacementRequest };
 
 /** Weight of the spot preference: the largest allowed, so spot wins whenever a spot node fits (1-100). */
 export const SPOT_PREFERENCE_WEIGHT = 100;
@@ -62,42 +59,31 @@ export function placementOn(pools: PoolHandle[]): PodPlacement {
 }
 
 /**
- * Where a worker or service pod goes. GPU pods: the GPU pools with enough GPUs per node (spot ones only when spot is
- * allowed), tolerating their GPU and spot taints. CPU pods: the CPU workload pools (spot ones only when allowed).
- * Never a system pool. A GPU pod with no usable GPU pool runs on CPU without the GPU request when
- * `gpu.fallbackToCpu` is set; otherwise it is an error (the schema rejects that config before this runs).
+ * Where a worker or service pod goes: the pools stacks/placement.ts chooses (GPU pools with enough GPUs per node, CPU
+ * pools otherwise, spot ones only when allowed, never a system pool), tolerating their taints. A GPU pod with no
+ * usable GPU pool runs on CPU without the GPU request when `gpu.fallbackToCpu` is set; otherwise it is an error (the
+ * schema rejects that config before this runs). When `spot: false` but the cluster's only CPU workload pools are spot
+ * (a dev cluster), the pod runs there rather than staying Pending forever; with no CPU workload pool at all, no
+ * constraint is set and the scheduler decides. Both with a warning.
  */
 export function workloadPlacement(cluster: ClusterHandle, req: PlacementRequest): WorkloadPlacement {
-  const allowed = workloadPools(cluster).filter((p) => req.spot || !p.spot);
-  if (req.gpu) {
-    const gpuPools = allowed.filter((p) => p.gpu && p.gpu.count >= req.gpu!.count);
-    if (gpuPools.length > 0) return { ...placementOn(gpuPools), gpus: req.gpu.count, fellBackToCpu: false, warnings: [] };
-    if (!req.gpu.fallbackToCpu) {
-      throw new Error(`cluster ${cluster.name} has no ${req.spot ? "" : "on-demand "}GPU pool with ${req.gpu.count} GPUs per node and gpu.fallbackToCpu is false`);
+  const choice = choosePools(cluster.pools, req);
+  if (choice.kind === "gpu") {
+    if (choice.pools.length === 0) {
+      throw new Error(`cluster ${cluster.name} has no ${req.spot ? "" : "on-demand "}GPU pool with ${req.gpu!.count} GPUs per node and gpu.fallbackToCpu is false`);
     }
-    const cpu = cpuPlacement(cluster, req.spot);
-    const why = `cluster ${cluster.name} has no usable GPU pool: runs on CPU without the nvidia.com/gpu request (gpu.fallbackToCpu)`;
-    return { ...cpu, gpus: 0, fellBackToCpu: true, warnings: [why, ...cpu.warnings] };
+    return { ...placementOn(choice.pools), gpus: req.gpu!.count, fellBackToCpu: false, warnings: [] };
   }
-  return { ...cpuPlacement(cluster, req.spot), gpus: 0, fellBackToCpu: false };
-}
-
-/**
- * CPU pods: the CPU workload pools they may use. When `spot: false` but the cluster's only CPU workload pools are
- * spot (a dev cluster), the pod runs there rather than staying Pending forever, with a warning; when the cluster has
- * no CPU workload pool at all, no constraint is set and the scheduler decides (with a warning).
- */
-function cpuPlacement(cluster: ClusterHandle, spot: boolean): PodPlacement & { warnings: string[] } {
-  const cpuPools = workloadPools(cluster).filter((p) => !p.gpu);
-  const allowed = cpuPools.filter((p) => spot || !p.spot);
-  if (allowed.length > 0) return { ...placementOn(allowed), warnings: [] };
-  if (cpuPools.length > 0) {
-    return {
-      ...placementOn(cpuPools),
-      warnings: [`spot is false but cluster ${cluster.name} has only spot CPU workload pools (${cpuPools.map((p) => p.name).join(", ")}): runs on spot`],
-    };
+  const warnings: string[] = [];
+  if (choice.fellBackToCpu) warnings.push(`cluster ${cluster.name} has no usable GPU pool: runs on CPU without the nvidia.com/gpu request (gpu.fallbackToCpu)`);
+  if (choice.spotDespiteSpotFalse) {
+    warnings.push(`spot is false but cluster ${cluster.name} has only spot CPU workload pools (${choice.pools.map((p) => p.name).join(", ")}): runs on spot`);
   }
-  return { tolerations: [], pools: [], warnings: [`cluster ${cluster.name} has no CPU workload pool: no node affinity set, the pod may stay Pending`] };
+  if (choice.pools.length === 0) {
+    warnings.push(`cluster ${cluster.name} has no CPU workload pool: no node affinity set, the pod may stay Pending`);
+    return { tolerations: [], pools: [], gpus: 0, fellBackToCpu: choice.fellBackToCpu, warnings };
+  }
+  return { ...placementOn(choice.pools), gpus: 0, fellBackToCpu: choice.fellBackToCpu, warnings };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Addons } from "../../components/addons";
 import type { ClusterHandle } from "../../components/cluster/handle";
 import { addons as addonsSchema } from "../../stacks/schema";
-import { RecordedResource, runUnderMocks } from "../../tools/harness";
+import { RecordedResource, runUnderMocks, withCapturedWarnings } from "../../tools/harness";
 import { FakeKind, fakeCluster } from "./clusters";
 
 export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
@@ -28,28 +28,17 @@ export async function runAddons(
 ): Promise<AddonsRun> {
   const parsed = addonsSchema.parse(config);
   const warnings: string[] = [];
-  const original = console.warn;
-  console.warn = (...args: unknown[]) => {
-    const text = args.map(String).join(" ");
-    const m = /^warning: (\[runtime\] )?/.exec(text);
-    if (m) warnings.push(text.slice(m[0].length).trim());
-    else original(...args);
-  };
-  let run;
-  try {
-    run = await runUnderMocks(async () => {
-    const base = fakeCluster(kind);
-    const cluster = { ...base, ...(typeof opts.cluster === "function" ? opts.cluster(base) : opts.cluster) };
-    const addons = new Addons(cluster.name, { cluster, config: parsed, production: opts.production ?? false });
-    opts.extra?.(addons, cluster);
-    const kedaUrns = await Promise.all(addons.outputs.keda.map((r) => new Promise<string>((res) => r.urn.apply((u) => res(u)))));
-    const url = addons.outputs.prometheusUrl;
-    return { ...(url ? { prometheusUrl: url } : {}), installed: addons.installed, kedaUrns };
-    });
-  } finally {
-    console.warn = original;
-  }
-  const { resources, outputs } = run;
+  const { resources, outputs } = await withCapturedWarnings(warnings, () =>
+    runUnderMocks(async () => {
+      const base = fakeCluster(kind);
+      const cluster = { ...base, ...(typeof opts.cluster === "function" ? opts.cluster(base) : opts.cluster) };
+      const addons = new Addons(cluster.name, { cluster, config: parsed, production: opts.production ?? false });
+      opts.extra?.(addons, cluster);
+      const kedaUrns = await Promise.all(addons.outputs.keda.map((r) => new Promise<string>((res) => r.urn.apply((u) => res(u)))));
+      const url = addons.outputs.prometheusUrl;
+      return { ...(url ? { prometheusUrl: url } : {}), installed: addons.installed, kedaUrns };
+    }),
+  );
   const prefix = `${kind}-c-`;
   const charts = new Map(resources.filter((r) => r.type === CHART_TYPE).map((r) => [r.name.slice(prefix.length), r]));
   const chart = (release: string) => {

@@ -164,7 +164,7 @@ export async function runWorkloads(
 ): Promise<WorkloadsRun> {
   const { stackConfig } = await import("../../stacks/schema");
   const { Workloads } = await import("../../components/workloads");
-  const { runUnderMocks } = await import("../../tools/harness");
+  const { runUnderMocks, withCapturedWarnings } = await import("../../tools/harness");
   const config = stackConfig.parse({
     platform: { environment: "test", production: opts.production ?? false },
     clusters: kinds.map(fakeClusterConfig),
@@ -172,16 +172,8 @@ export async function runWorkloads(
   });
   const secrets = opts.secrets ?? {};
   const warnings: string[] = [];
-  const original = console.warn;
-  console.warn = (...args: unknown[]) => {
-    const text = args.map(String).join(" ");
-    const m = /^warning: (\[runtime\] )?/.exec(text);
-    if (m) warnings.push(text.slice(m[0].length).trim());
-    else original(...args);
-  };
-  let resources;
-  try {
-    ({ resources } = await runUnderMocks(
+  const { resources } = await withCapturedWarnings(warnings, () =>
+    runUnderMocks(
       () => {
         for (const kind of kinds) {
           const base = fakeCluster(kind);
@@ -190,10 +182,8 @@ export async function runWorkloads(
         }
       },
       { config: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`worker-platform:${k}`, v])), secretKeys: Object.keys(secrets).map((k) => `worker-platform:${k}`) },
-    ));
-  } finally {
-    console.warn = original;
-  }
+    ),
+  );
   const onCluster = (r: { provider?: string }, cluster?: string) => !cluster || (r.provider ?? "").includes(`::${cluster}-k8s::`);
   const ofType = (type: string, cluster?: string) => resources.filter((r) => r.type === type && onCluster(r, cluster));
   const object = (type: string, name: string, cluster?: string) => {

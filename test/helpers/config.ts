@@ -10,8 +10,13 @@ export function sourceOf(values: Record<string, unknown>, secretKeys: string[] =
 
 /** The problems loadConfig reports for these values, one line each (an unknown-key issue may list several), or [] when valid. */
 export function configProblems(values: Record<string, unknown>, secretKeys: string[] = []): string[] {
+  return sourceProblems(sourceOf(values, secretKeys));
+}
+
+/** configProblems for a ConfigSource built by the test (e.g. with allKeys). */
+export function sourceProblems(source: ConfigSource): string[] {
   try {
-    loadConfig(sourceOf(values, secretKeys));
+    loadConfig(source);
     return [];
   } catch (err) {
     assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);

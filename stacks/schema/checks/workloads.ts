@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ClusterConfig, StackConfig } from "..";
 import { duplicates, issue } from "./clusters";
+import { choosePools } from "../../placement";
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
@@ -174,23 +175,10 @@ export function workloadWarnings(cfg: StackConfig): string[] {
   return out;
 }
 
-type Pod = StackConfig["workers"][number] | StackConfig["services"][number];
-
-/**
- * The pools of a cluster a worker/service may land on, as components/workloads/scheduling.ts places it (workload
- * pools only; GPU pools with enough GPUs, spot ones only with spot: true; a GPU pod without a usable GPU pool falls back
- * to CPU; a CPU pod without an allowed CPU pool runs on the spot CPU pools). `gpu` tells GPU from CPU placement.
- */
-function poolsOf(w: Pod, cluster: ClusterConfig): { gpu: boolean; pools: Set<string> } {
-  const workload = cluster.pools.filter((p) => p.role === "workload");
-  const allowed = workload.filter((p) => w.spot || !p.spot);
-  if (w.gpu) {
-    const gpuPools = allowed.filter((p) => p.gpu && p.gpu.count >= w.gpu!.count);
-    if (gpuPools.length > 0 || !w.gpu.fallbackToCpu) return { gpu: true, pools: new Set(gpuPools.map((p) => p.name)) };
-  }
-  const cpu = workload.filter((p) => !p.gpu);
-  const cpuAllowed = cpu.filter((p) => w.spot || !p.spot);
-  return { gpu: false, pools: new Set((cpuAllowed.length > 0 ? cpuAllowed : cpu).map((p) => p.name)) };
+/** The pools of a cluster a worker/service may land on (stacks/placement.ts); `gpu` tells GPU from CPU placement. */
+function poolsOf(w: StackConfig["workers"][number] | StackConfig["services"][number], cluster: ClusterConfig): { gpu: boolean; pools: Set<string> } {
+  const choice = choosePools(cluster.pools, w);
+  return { gpu: choice.kind === "gpu", pools: new Set(choice.pools.map((p) => p.name)) };
 }
 
 /**

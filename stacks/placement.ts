@@ -1,0 +1,43 @@
+/**
+ * Which pools a worker or service pod may land on: the one rule, shared by the pods' scheduling
+ * (components/workloads/scheduling.ts, on the cluster handle's pools) and the config warnings that reason about
+ * placement (stacks/schema/checks/workloads.ts, on the configured pools). Never a system pool.
+ */
+
+/** What the rule needs of a pool; both PoolConfig and the cluster handle's PoolHandle have it. */
+export interface PlaceablePool {
+  name: string;
+  role: "system" | "workload";
+  spot: boolean;
+  gpu?: { count: number };
+}
+
+export interface PlacementRequest {
+  gpu?: { count: number; fallbackToCpu: boolean };
+  /** May use spot pools. */
+  spot: boolean;
+}
+
+export type PoolChoice<P> =
+  /** GPU pools with enough GPUs per node (spot ones only when allowed); empty: none, and no CPU fallback. */
+  | { kind: "gpu"; pools: P[] }
+  /**
+   * CPU workload pools (spot ones only when allowed). `fellBackToCpu`: a GPU pod without a usable GPU pool
+   * (gpu.fallbackToCpu). `spotDespiteSpotFalse`: spot is false but the only CPU workload pools are spot, so the pod
+   * runs there rather than staying Pending. Empty: the cluster has no CPU workload pool.
+   */
+  | { kind: "cpu"; pools: P[]; fellBackToCpu: boolean; spotDespiteSpotFalse: boolean };
+
+export function choosePools<P extends PlaceablePool>(pools: P[], req: PlacementRequest): PoolChoice<P> {
+  const workload = pools.filter((p) => p.role === "workload");
+  const allowed = (ps: P[]) => ps.filter((p) => req.spot || !p.spot);
+  if (req.gpu) {
+    const gpuPools = allowed(workload).filter((p) => p.gpu && p.gpu.count >= req.gpu!.count);
+    if (gpuPools.length > 0 || !req.gpu.fallbackToCpu) return { kind: "gpu", pools: gpuPools };
+  }
+  const cpuPools = workload.filter((p) => !p.gpu);
+  const cpuAllowed = allowed(cpuPools);
+  const fellBackToCpu = req.gpu !== undefined;
+  if (cpuAllowed.length > 0 || cpuPools.length === 0) return { kind: "cpu", pools: cpuAllowed, fellBackToCpu, spotDespiteSpotFalse: false };
+  return { kind: "cpu", pools: cpuPools, fellBackToCpu, spotDespiteSpotFalse: true };
+}
