@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../stacks/schema";
-import { Addons } from "./addons";
-import { createCluster } from "./cluster";
-import { Workloads } from "./workloads";
+import type { StackConfig } from "../stacks/schema/index.ts";
+import { Addons } from "./addons/index.ts";
+import { createCluster } from "./cluster/index.ts";
+import { Workloads } from "./workloads/index.ts";
 
 export interface PlatformArgs {
   /** The validated stack configuration (stacks/load.ts). */
@@ -12,19 +12,33 @@ export interface PlatformArgs {
 /** The whole platform of a stack: config → clusters → add-ons → workloads, one chain per cluster. */
 export class Platform extends pulumi.ComponentResource {
   /** Per cluster: its kubeconfig (secret) and the pools it offers. */
-  public readonly clusters: Record<string, { cloud: string; kubeconfig: pulumi.Output<string>; pools: Record<string, unknown>[] }> = {};
+  public readonly clusters: Record<
+    string,
+    { cloud: string; kubeconfig: pulumi.Output<string>; pools: Record<string, unknown>[] }
+  > = {};
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("worker-platform:platform:Platform", name, {}, opts);
     const { config } = args;
     for (const clusterConfig of config.clusters) {
       const cluster = createCluster(clusterConfig, config, { parent: this });
-      const addons = new Addons(clusterConfig.name, { cluster, config: config.addons, production: config.platform.production }, { parent: this });
+      const addons = new Addons(
+        clusterConfig.name,
+        { cluster, config: config.addons, production: config.platform.production },
+        { parent: this },
+      );
       new Workloads(clusterConfig.name, { cluster, addons: addons.outputs, config }, { parent: this });
       this.clusters[cluster.name] = {
         cloud: cluster.cloud,
         kubeconfig: pulumi.secret(cluster.kubeconfig),
-        pools: cluster.pools.map((p) => ({ name: p.name, gpu: p.gpu?.count ?? 0, spot: p.spot, min: p.min, max: p.max, gpuCapacity: p.gpuCapacity })),
+        pools: cluster.pools.map((p) => ({
+          name: p.name,
+          gpu: p.gpu?.count ?? 0,
+          spot: p.spot,
+          min: p.min,
+          max: p.max,
+          gpuCapacity: p.gpuCapacity,
+        })),
       };
     }
     this.registerOutputs({ clusters: this.clusters });

@@ -6,10 +6,11 @@
  * (tools/run-policies.ts) import ./rules instead.
  */
 import { PolicyPack } from "@pulumi/policy";
-import { allPolicies, PACK_ENFORCEMENT_LEVEL, PACK_NAME } from "./rules";
+import { allPolicies, PACK_ENFORCEMENT_LEVEL, PACK_NAME } from "./rules/index.ts";
 
 new PolicyPack(PACK_NAME, {
   policies: allPolicies,
   enforcementLevel: PACK_ENFORCEMENT_LEVEL,
-  description: "worker-platform guardrails: Pod Security (restricted), GPU placement and capacity, KEDA/HPA autoscaling safety, AKS/EKS cluster posture.",
+  description:
+    "worker-platform guardrails: Pod Security (restricted), GPU placement and capacity, KEDA/HPA autoscaling safety, AKS/EKS cluster posture.",
 });

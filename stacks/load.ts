@@ -1,15 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
-import { STACK_CONFIG_KEYS, StackConfig, stackConfig } from "./schema";
-import { workloadWarnings } from "./schema/checks/workloads";
+import type { z } from "zod";
+import type { StackConfig } from "./schema/index.ts";
+import { STACK_CONFIG_KEYS, stackConfig } from "./schema/index.ts";
+import { workloadWarnings } from "./schema/checks/workloads.ts";
 
 export const PROJECT = "worker-platform";
 
 /** Raised when the stack configuration is invalid; `problems` holds one line per problem, each naming its key. */
 export class ConfigError extends Error {
-  constructor(public readonly problems: string[]) {
-    super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "ConfigError";
+    this.problems = problems;
   }
 }
 
@@ -71,9 +77,13 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource): LoadedCon
         secretKeys.add(v.fromConfig);
         const at = `secrets[${si}].data.${dataKey}.fromConfig`;
         if (source.get(v.fromConfig) === undefined) {
-          problems.push(`${at}: config key "${v.fromConfig}" is not set; run \`pulumi config set --secret ${v.fromConfig} <value>\``);
+          problems.push(
+            `${at}: config key "${v.fromConfig}" is not set; run \`pulumi config set --secret ${v.fromConfig} <value>\``,
+          );
         } else if (!source.isSecret(v.fromConfig)) {
-          problems.push(`${at}: config key "${v.fromConfig}" is stored in plaintext; set it again with \`pulumi config set --secret ${v.fromConfig} <value>\``);
+          problems.push(
+            `${at}: config key "${v.fromConfig}" is stored in plaintext; set it again with \`pulumi config set --secret ${v.fromConfig} <value>\``,
+          );
         }
       }),
     );
@@ -81,7 +91,9 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource): LoadedCon
   for (const key of source.keys()) {
     if ((STACK_CONFIG_KEYS as string[]).includes(key) || secretKeys.has(key)) continue;
     if (source.isSecret(key) && !parsed.success) continue; // may be referenced by a secret we could not parse
-    problems.push(`${key}: unknown config key${suggest(key, STACK_CONFIG_KEYS)}; top-level keys are ${STACK_CONFIG_KEYS.join(", ")} and the secrets' fromConfig keys`);
+    problems.push(
+      `${key}: unknown config key${suggest(key, STACK_CONFIG_KEYS)}; top-level keys are ${STACK_CONFIG_KEYS.join(", ")} and the secrets' fromConfig keys`,
+    );
   }
   problems.push(...namespaceTypos(source.allKeys?.() ?? []));
   if (!("platform" in raw)) problems.sort(); // keep output stable when several keys are missing
@@ -99,7 +111,9 @@ function namespaceTypos(allKeys: string[]): string[] {
     const i = full.indexOf(":");
     const ns = full.slice(0, i);
     if (i < 0 || ns === PROJECT || editDistance(ns.toLowerCase(), PROJECT) > 2) return [];
-    return [`${full}: config namespace "${ns}" is not this project's; did you mean "${PROJECT}:${full.slice(i + 1)}"? (the program reads only ${PROJECT}:* keys)`];
+    return [
+      `${full}: config namespace "${ns}" is not this project's; did you mean "${PROJECT}:${full.slice(i + 1)}"? (the program reads only ${PROJECT}:* keys)`,
+    ];
   });
 }
 
@@ -109,25 +123,40 @@ export function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
   if (issue.code === "unrecognized_keys") {
     const allowed = allowedKeysAt(issue.path, root);
     return issue.keys
-      .map((k) => `${formatPath([...issue.path, k])}: unknown key${suggest(k, allowed)}${allowed.length ? `; allowed: ${allowed.join(", ")}` : ""}`)
+      .map(
+        (k) =>
+          `${formatPath([...issue.path, k])}: unknown key${suggest(k, allowed)}${allowed.length ? `; allowed: ${allowed.join(", ")}` : ""}`,
+      )
       .join("\n  - ");
   }
   // A bad discriminator (`cloud: azur`) comes with the whole object as input: show only the value, and a suggestion.
-  const options = issue.code === "invalid_union" && "discriminator" in issue ? (issue as { options?: unknown[] }).options : undefined;
+  const options =
+    issue.code === "invalid_union" && "discriminator" in issue ? (issue as { options?: unknown[] }).options : undefined;
   const discriminator = Array.isArray(options);
   const input = discriminator || !("input" in issue) ? valueAt(root, issue.path) : issue.input;
-  const got = input === undefined ? (issue.code === "invalid_type" ? ", got nothing (required)" : "") : `, got ${JSON.stringify(input)}`;
+  const got =
+    input === undefined
+      ? issue.code === "invalid_type"
+        ? ", got nothing (required)"
+        : ""
+      : `, got ${JSON.stringify(input)}`;
   const hint = options && typeof input === "string" ? suggest(input, options.map(String)) : "";
   const message = issue.code === "invalid_type" ? `must be ${issue.expected}` : issue.message;
   return `${path || "(config)"}: ${message}${got}${hint}`;
 }
 
 export function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), "");
+  return path.reduce<string>(
+    (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)),
+    "",
+  );
 }
 
 function valueAt(root: unknown, path: PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, seg) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg] : undefined), root);
+  return path.reduce<unknown>(
+    (v, seg) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg] : undefined),
+    root,
+  );
 }
 
 /**
@@ -146,7 +175,8 @@ function allowedKeysAt(path: PropertyKey[], root: unknown): string[] {
 /** The option of a discriminated union that `value`'s discriminator selects; the schema itself otherwise. */
 function pickOption(schema: z.core.$ZodType, value: unknown): z.core.$ZodType {
   const def = unwrap(schema)._zod.def as { type: string; discriminator?: string; options?: z.core.$ZodType[] };
-  if (def.type !== "union" || !def.discriminator || !def.options || value === null || typeof value !== "object") return schema;
+  if (def.type !== "union" || !def.discriminator || !def.options || value === null || typeof value !== "object")
+    return schema;
   const wanted = (value as Record<string, unknown>)[def.discriminator];
   const match = def.options.find((o) => {
     const literal = objectShape(o)?.[def.discriminator!]?._zod.def as { values?: unknown[] } | undefined;

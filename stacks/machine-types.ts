@@ -53,7 +53,15 @@ export function knownGpuCount(machineType: string): number | undefined {
 
 /** vCPUs of an EC2 size (current Nitro families: m/c/r 5th gen and later, g4dn, g5, g6, g6e). */
 const EC2_SIZE_VCPUS: Record<string, number> = {
-  large: 2, xlarge: 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64, "24xlarge": 96, "48xlarge": 192,
+  large: 2,
+  xlarge: 4,
+  "2xlarge": 8,
+  "4xlarge": 16,
+  "8xlarge": 32,
+  "12xlarge": 48,
+  "16xlarge": 64,
+  "24xlarge": 96,
+  "48xlarge": 192,
 };
 /** GiB per vCPU and GPU model per EC2 family (AWS EC2 instance type pages: general purpose, compute, memory, accelerated). */
 const EC2_FAMILIES: { re: RegExp; gibPerVcpu: number; gpuModel?: string }[] = [
@@ -87,7 +95,13 @@ export function ec2Shape(type: string): InstanceShape | undefined {
   if (!family || !vcpus) return undefined;
   const gpus = knownGpuCount(type);
   if (family.gpuModel && gpus === undefined) return undefined;
-  return { vcpus, memoryGiB: vcpus * family.gibPerVcpu, gpus: gpus ?? 0, ...(family.gpuModel ? { gpuModel: family.gpuModel } : {}) };
+  return {
+    vcpus,
+    memoryGiB: vcpus * family.gibPerVcpu,
+    gpus: gpus ?? 0,
+    ...(family.gpuModel ? { gpuModel: family.gpuModel } : {}),
+  };
 }
 
-export const describeShape = (s: InstanceShape) => `${s.vcpus} vCPU, ${s.memoryGiB} GiB${s.gpus ? `, ${s.gpus}× ${s.gpuModel}` : ""}`;
+export const describeShape = (s: InstanceShape) =>
+  `${s.vcpus} vCPU, ${s.memoryGiB} GiB${s.gpus ? `, ${s.gpus}× ${s.gpuModel}` : ""}`;

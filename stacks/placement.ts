@@ -38,6 +38,7 @@ export function choosePools<P extends PlaceablePool>(pools: P[], req: PlacementR
   const cpuPools = workload.filter((p) => !p.gpu);
   const cpuAllowed = allowed(cpuPools);
   const fellBackToCpu = req.gpu !== undefined;
-  if (cpuAllowed.length > 0 || cpuPools.length === 0) return { kind: "cpu", pools: cpuAllowed, fellBackToCpu, spotDespiteSpotFalse: false };
+  if (cpuAllowed.length > 0 || cpuPools.length === 0)
+    return { kind: "cpu", pools: cpuAllowed, fellBackToCpu, spotDespiteSpotFalse: false };
   return { kind: "cpu", pools: cpuPools, fellBackToCpu, spotDespiteSpotFalse: true };
 }

@@ -12,12 +12,32 @@
 // cluster-autoscaler-chart-9.59.0 (app 1.35.0)), Aug 2026.
 export const CHARTS = {
   keda: { chart: "keda", repo: "https://kedacore.github.io/charts", version: "2.20.2" },
-  metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.13.1" },
+  metricsServer: {
+    chart: "metrics-server",
+    repo: "https://kubernetes-sigs.github.io/metrics-server/",
+    version: "3.13.1",
+  },
   prometheus: { chart: "prometheus", repo: "https://prometheus-community.github.io/helm-charts", version: "29.27.0" },
-  prometheusAdapter: { chart: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "5.3.0" },
-  nvidiaDevicePlugin: { chart: "nvidia-device-plugin", repo: "https://nvidia.github.io/k8s-device-plugin", version: "0.20.0" },
-  dcgmExporter: { chart: "dcgm-exporter", repo: "https://nvidia.github.io/dcgm-exporter/helm-charts", version: "4.8.2" },
-  clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.59.0" },
+  prometheusAdapter: {
+    chart: "prometheus-adapter",
+    repo: "https://prometheus-community.github.io/helm-charts",
+    version: "5.3.0",
+  },
+  nvidiaDevicePlugin: {
+    chart: "nvidia-device-plugin",
+    repo: "https://nvidia.github.io/k8s-device-plugin",
+    version: "0.20.0",
+  },
+  dcgmExporter: {
+    chart: "dcgm-exporter",
+    repo: "https://nvidia.github.io/dcgm-exporter/helm-charts",
+    version: "4.8.2",
+  },
+  clusterAutoscaler: {
+    chart: "cluster-autoscaler",
+    repo: "https://kubernetes.github.io/autoscaler",
+    version: "9.59.0",
+  },
 } as const;
 
 export type ChartName = keyof typeof CHARTS;

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { loadConfig } from "../stacks/load";
-import { CHARTS } from "../stacks/versions";
-import { configProblems, minimalStack, sourceOf } from "./helpers/config";
+import { loadConfig } from "../stacks/load.ts";
+import { CHARTS } from "../stacks/versions.ts";
+import { configProblems, minimalStack, sourceOf } from "./helpers/config.ts";
 
 /** Problems loadConfig reports for a stack with these `addons`, one line each. */
 function problems(addons: unknown): string[] {
@@ -23,7 +23,10 @@ describe("add-ons config schema", () => {
   it("rejects a chart version that is not exact, naming the key", () => {
     for (const bad of ["2.20", "latest", "^2.20.0", "v2.20.2"]) {
       const found = problems({ keda: { version: bad } });
-      assert.ok(found.some((p) => p.startsWith("addons.keda.version: must be an exact chart version")), `${bad}: ${found.join("\n")}`);
+      assert.ok(
+        found.some((p) => p.startsWith("addons.keda.version: must be an exact chart version")),
+        `${bad}: ${found.join("\n")}`,
+      );
     }
   });
 
@@ -39,18 +42,30 @@ describe("add-ons config schema", () => {
       [{ prometheus: { retention: "15 days" } }, "addons.prometheus.retention: must be a duration"],
       [{ prometheus: { scrapeInterval: "15" } }, "addons.prometheus.scrapeInterval: must be a duration"],
       [{ prometheus: { storageSize: "lots" } }, "addons.prometheus.storageSize: must be a Kubernetes quantity"],
-      [{ prometheusAdapter: { workerMetricPrefix: "my-app" } }, "addons.prometheusAdapter.workerMetricPrefix: must be a Prometheus metric name prefix"],
+      [
+        { prometheusAdapter: { workerMetricPrefix: "my-app" } },
+        "addons.prometheusAdapter.workerMetricPrefix: must be a Prometheus metric name prefix",
+      ],
       [{ clusterAutoscaler: { imageTag: "1.34.5" } }, "addons.clusterAutoscaler.imageTag: must be an image tag"],
       [{ dcgmExporter: { namespace: "Monitoring" } }, "addons.dcgmExporter.namespace:"],
       [{ keda: { values: ["a"] } }, "addons.keda.values:"],
     ];
     for (const [addons, prefix] of cases) {
       const found = problems(addons);
-      assert.ok(found.some((p) => p.startsWith(prefix)), `${JSON.stringify(addons)} → ${found.join("\n")}`);
+      assert.ok(
+        found.some((p) => p.startsWith(prefix)),
+        `${JSON.stringify(addons)} → ${found.join("\n")}`,
+      );
     }
   });
 
   it("accepts overrides: version, disable, namespace, values", () => {
-    assert.deepEqual(problems({ keda: { version: "2.19.0", values: { operator: { replicaCount: 3 } } }, dcgmExporter: { enabled: false, namespace: "gpu" } }), []);
+    assert.deepEqual(
+      problems({
+        keda: { version: "2.19.0", values: { operator: { replicaCount: 3 } } },
+        dcgmExporter: { enabled: false, namespace: "gpu" },
+      }),
+      [],
+    );
   });
 });

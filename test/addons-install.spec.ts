@@ -1,13 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import * as path from "path";
-import { Addons } from "../components/addons";
-import { addons as addonsSchema } from "../stacks/schema";
-import { CHARTS } from "../stacks/versions";
-import { runUnderMocks } from "../tools/harness";
-import { readStackFile } from "../tools/stack-file";
-import { fakeCluster } from "./helpers/clusters";
-import { AddonsRun, CHART_TYPE, runAddons } from "./helpers/addons";
+import { Addons } from "../components/addons/index.ts";
+import { addons as addonsSchema } from "../stacks/schema/index.ts";
+import { CHARTS } from "../stacks/versions.ts";
+import { runUnderMocks } from "../tools/harness.ts";
+import { readStackFile } from "../tools/stack-file.ts";
+import { fakeCluster } from "./helpers/clusters.ts";
+import type { AddonsRun } from "./helpers/addons.ts";
+import { CHART_TYPE, runAddons } from "./helpers/addons.ts";
 
 /** Release name → CHARTS key, as the add-on files declare them. */
 const RELEASES: Record<string, keyof typeof CHARTS> = {
@@ -33,7 +34,15 @@ describe("add-ons: what is installed where", () => {
   const expected: Record<string, string[]> = {
     // AKS ships metrics-server and runs its own autoscaler.
     aks: ["keda", "prometheus", "prometheus-adapter", "nvidia-device-plugin", "dcgm-exporter"],
-    eks: ["keda", "metrics-server", "prometheus", "prometheus-adapter", "nvidia-device-plugin", "dcgm-exporter", "cluster-autoscaler"],
+    eks: [
+      "keda",
+      "metrics-server",
+      "prometheus",
+      "prometheus-adapter",
+      "nvidia-device-plugin",
+      "dcgm-exporter",
+      "cluster-autoscaler",
+    ],
     // No GPU pool: no device plugin, no DCGM exporter.
     existing: ["keda", "metrics-server", "prometheus", "prometheus-adapter"],
   };
@@ -78,15 +87,23 @@ describe("add-ons: what is installed where", () => {
     const names = namespaces.map((n) => (n.inputs.metadata as { name: string }).name).sort();
     assert.deepEqual(names, ["keda", "monitoring", "nvidia-device-plugin"]);
     const monitoring = namespaces.find((n) => (n.inputs.metadata as { name: string }).name === "monitoring")!;
-    for (const release of ["prometheus", "prometheus-adapter", "dcgm-exporter"]) assert.ok(run.chart(release).dependencies.includes(monitoring.urn), release);
-    assert.ok(namespaces.every((n) => n.provider?.includes("eks-c-k8s")), "namespaces use the cluster's provider");
+    for (const release of ["prometheus", "prometheus-adapter", "dcgm-exporter"])
+      assert.ok(run.chart(release).dependencies.includes(monitoring.urn), release);
+    assert.ok(
+      namespaces.every((n) => n.provider?.includes("eks-c-k8s")),
+      "namespaces use the cluster's provider",
+    );
   });
 
   it("labels a shared namespace with the most permissive Pod Security level its add-ons need", () => {
     const level = (run: AddonsRun, ns: string) =>
-      (run.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as { name: string }).name === ns)?.inputs.metadata as {
-        labels: Record<string, string>;
-      }).labels["pod-security.kubernetes.io/enforce"];
+      (
+        run.resources.find(
+          (r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as { name: string }).name === ns,
+        )?.inputs.metadata as {
+          labels: Record<string, string>;
+        }
+      ).labels["pod-security.kubernetes.io/enforce"];
     assert.equal(level(runs.eks, "monitoring"), "privileged", "DCGM exporter needs SYS_ADMIN");
     assert.equal(level(runs.existing, "monitoring"), "baseline", "no DCGM exporter on a no-GPU cluster");
     assert.equal(level(runs.eks, "keda"), "restricted");
@@ -102,14 +119,23 @@ describe("add-ons: what is installed where", () => {
   });
 
   it("KEDA objects that dependOn outputs.keda are ordered after the KEDA chart (its CRDs)", async () => {
-    const run = await runAddons("aks", {}, {
-      extra: (addons, cluster) =>
-        new k8s.apiextensions.CustomResource(
-          "so",
-          { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "w" }, spec: { scaleTargetRef: { name: "w" }, triggers: [] } },
-          { provider: cluster.provider, dependsOn: addons.outputs.keda },
-        ),
-    });
+    const run = await runAddons(
+      "aks",
+      {},
+      {
+        extra: (addons, cluster) =>
+          new k8s.apiextensions.CustomResource(
+            "so",
+            {
+              apiVersion: "keda.sh/v1alpha1",
+              kind: "ScaledObject",
+              metadata: { name: "w" },
+              spec: { scaleTargetRef: { name: "w" }, triggers: [] },
+            },
+            { provider: cluster.provider, dependsOn: addons.outputs.keda },
+          ),
+      },
+    );
     const so = run.resources.find((r) => r.type === "kubernetes:keda.sh/v1alpha1:ScaledObject");
     assert.ok(so, "ScaledObject registered");
     assert.ok(so.dependencies.includes(run.chart("keda").urn));
@@ -136,17 +162,30 @@ describe("add-ons: config", () => {
   });
 
   it("enabled: false removes an add-on; an empty outputs.keda when KEDA is off", async () => {
-    const run = await runAddons("eks", { dcgmExporter: { enabled: false }, clusterAutoscaler: { enabled: false }, keda: { enabled: false } });
+    const run = await runAddons("eks", {
+      dcgmExporter: { enabled: false },
+      clusterAutoscaler: { enabled: false },
+      keda: { enabled: false },
+    });
     assert.ok(!run.charts.has("dcgm-exporter") && !run.charts.has("cluster-autoscaler") && !run.charts.has("keda"));
     assert.ok(run.charts.has("nvidia-device-plugin"));
     assert.deepEqual(run.outputs.kedaUrns, []);
-    assert.ok(!run.resources.some((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as { name: string }).name === "keda"));
+    assert.ok(
+      !run.resources.some(
+        (r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as { name: string }).name === "keda",
+      ),
+    );
   });
 
   it("a custom namespace is created and used", async () => {
     const run = await runAddons("existing", { keda: { namespace: "autoscaling" } });
     assert.equal(run.chart("keda").inputs.namespace, "autoscaling");
-    assert.ok(run.resources.some((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as { name: string }).name === "autoscaling"));
+    assert.ok(
+      run.resources.some(
+        (r) =>
+          r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as { name: string }).name === "autoscaling",
+      ),
+    );
   });
 
   it("externalUrl: no Prometheus chart; the adapter and the output use the external URL", async () => {
@@ -161,7 +200,9 @@ describe("add-ons: config", () => {
     const run = await runAddons("aks", { prometheus: { enabled: false } });
     assert.ok(!run.charts.has("prometheus") && !run.charts.has("prometheus-adapter"));
     assert.equal(run.outputs.prometheusUrl, undefined);
-    assert.deepEqual(run.warnings, ["aks-c: no Prometheus (addons.prometheus disabled, no externalUrl): Prometheus Adapter not installed"]);
+    assert.deepEqual(run.warnings, [
+      "aks-c: no Prometheus (addons.prometheus disabled, no externalUrl): Prometheus Adapter not installed",
+    ]);
     assert.deepEqual((await runAddons("aks")).warnings, [], "no warning with the in-cluster Prometheus");
   });
 
@@ -172,7 +213,13 @@ describe("add-ons: config", () => {
 
   it("stack values are deep-merged last: maps merge, lists and scalars replace", async () => {
     const run = await runAddons("aks", {
-      keda: { values: { operator: { replicaCount: 3 }, tolerations: [{ key: "x", operator: "Exists" }], logging: { operator: { level: "debug" } } } },
+      keda: {
+        values: {
+          operator: { replicaCount: 3 },
+          tolerations: [{ key: "x", operator: "Exists" }],
+          logging: { operator: { level: "debug" } },
+        },
+      },
     });
     const v = run.values("keda");
     assert.equal(v.operator.replicaCount, 3);
@@ -186,10 +233,12 @@ describe("add-ons: config", () => {
 describe("add-ons: the shipped stacks' addons config", () => {
   for (const stack of ["dev", "prod", "local"]) {
     it(`${stack}: its addons section installs on a cluster of its cloud`, async () => {
-      const file = readStackFile(stack, path.resolve(__dirname, ".."));
+      const file = readStackFile(stack, path.resolve(import.meta.dirname, ".."));
       const raw = file.config["worker-platform:addons"];
       const config = raw === undefined ? {} : JSON.parse(raw);
-      const clouds = JSON.parse(file.config["worker-platform:clusters"]).map((c: { cloud: string }) => c.cloud) as string[];
+      const clouds = JSON.parse(file.config["worker-platform:clusters"]).map(
+        (c: { cloud: string }) => c.cloud,
+      ) as string[];
       const production = JSON.parse(file.config["worker-platform:platform"]).production === true;
       for (const cloud of clouds) {
         const kind = cloud === "azure" ? "aks" : cloud === "aws" ? "eks" : "existing";
@@ -200,4 +249,3 @@ describe("add-ons: the shipped stacks' addons config", () => {
     });
   }
 });
-

@@ -1,21 +1,31 @@
 import * as assert from "node:assert/strict";
-import { ADDONS } from "../components/addons";
-import { deepMerge } from "../components/addons/helm-addon";
-import { gpuPlacement, systemPlacement, tolerate } from "../components/addons/scheduling";
-import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels";
-import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../stacks/versions";
-import { AddonsRun, runAddons } from "./helpers/addons";
-import { fakePools } from "./helpers/clusters";
+import { ADDONS } from "../components/addons/index.ts";
+import { deepMerge } from "../components/addons/helm-addon.ts";
+import { gpuPlacement, systemPlacement, tolerate } from "../components/addons/scheduling.ts";
+import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels.ts";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../stacks/versions.ts";
+import type { AddonsRun } from "./helpers/addons.ts";
+import { runAddons } from "./helpers/addons.ts";
+import { fakePools } from "./helpers/clusters.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const tol = (t: { key: string; value: string; effect: string }) => ({ key: t.key, operator: "Equal", value: t.value, effect: t.effect });
-const terms = (v: any) => v.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms as { matchExpressions: any[] }[];
+const tol = (t: { key: string; value: string; effect: string }) => ({
+  key: t.key,
+  operator: "Equal",
+  value: t.value,
+  effect: t.effect,
+});
+const terms = (v: any) =>
+  v.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms as {
+    matchExpressions: any[];
+  }[];
 const SYSTEM_RELEASES = ["keda", "metrics-server", "prometheus", "prometheus-adapter", "cluster-autoscaler"];
 
 describe("add-ons: placement derived from the pools", () => {
   const runs: Record<string, AddonsRun> = {};
   before(async () => {
-    for (const kind of ["aks", "eks", "existing"] as const) runs[kind] = await runAddons(kind, {}, { production: kind !== "existing" });
+    for (const kind of ["aks", "eks", "existing"] as const)
+      runs[kind] = await runAddons(kind, {}, { production: kind !== "existing" });
   });
 
   it("AKS: system add-ons select the system pool and tolerate CriticalAddonsOnly", () => {
@@ -59,7 +69,10 @@ describe("add-ons: placement derived from the pools", () => {
   });
 
   it("pure helpers: tolerate() dedupes and uses Exists for value-less taints; gpuPlacement() is undefined without GPU pools", () => {
-    assert.deepEqual(tolerate([GPU_TAINT, GPU_TAINT, { key: "k", value: "", effect: "NoExecute" }]), [tol(GPU_TAINT), { key: "k", operator: "Exists", effect: "NoExecute" }]);
+    assert.deepEqual(tolerate([GPU_TAINT, GPU_TAINT, { key: "k", value: "", effect: "NoExecute" }]), [
+      tol(GPU_TAINT),
+      { key: "k", operator: "Exists", effect: "NoExecute" },
+    ]);
     const existing = { pools: fakePools("existing") } as any;
     assert.equal(gpuPlacement(existing), undefined);
     assert.deepEqual(systemPlacement(existing), { nodeSelector: {}, tolerations: [] });
@@ -76,14 +89,25 @@ describe("add-ons: placement derived from the pools", () => {
           release === "keda"
             ? ["operator", "metricServer", "webhooks"].map((k): [string, any] => [k, v.resources?.[k]])
             : release === "prometheus"
-              ? [["server", v.server.resources], ["kube-state-metrics", v["kube-state-metrics"].resources], ["configmap-reload", v.configmapReload.prometheus.resources]]
+              ? [
+                  ["server", v.server.resources],
+                  ["kube-state-metrics", v["kube-state-metrics"].resources],
+                  ["configmap-reload", v.configmapReload.prometheus.resources],
+                ]
               : [[release, v.resources]];
         for (const [what, r] of blocks) {
           assert.ok(r?.requests?.cpu && r.requests.memory && r.limits?.memory, `${kind} ${release} ${what}`);
         }
-        const priorities = release === "prometheus" ? [v.server.priorityClassName, v["kube-state-metrics"].priorityClassName] : [v.priorityClassName];
+        const priorities =
+          release === "prometheus"
+            ? [v.server.priorityClassName, v["kube-state-metrics"].priorityClassName]
+            : [v.priorityClassName];
         for (const priority of priorities) {
-          assert.equal(priority, release === "nvidia-device-plugin" ? "system-node-critical" : "system-cluster-critical", `${kind} ${release}`);
+          assert.equal(
+            priority,
+            release === "nvidia-device-plugin" ? "system-node-critical" : "system-cluster-critical",
+            `${kind} ${release}`,
+          );
         }
       }
     }
@@ -113,7 +137,11 @@ describe("add-ons: values that matter", () => {
   it("KEDA: 2 replicas with PDBs in production, 1 without elsewhere; keda.replicas overrides", async () => {
     const p = prod.values("keda");
     for (const c of ["operator", "metricsServer", "webhooks"]) assert.equal(p[c].replicaCount, 2, c);
-    assert.deepEqual(p.podDisruptionBudget, { operator: { minAvailable: 1 }, metricServer: { minAvailable: 1 }, webhooks: { minAvailable: 1 } });
+    assert.deepEqual(p.podDisruptionBudget, {
+      operator: { minAvailable: 1 },
+      metricServer: { minAvailable: 1 },
+      webhooks: { minAvailable: 1 },
+    });
     const d = dev.values("keda");
     assert.equal(d.operator.replicaCount, 1);
     assert.deepEqual(d.podDisruptionBudget, { operator: {}, metricServer: {}, webhooks: {} });
@@ -134,10 +162,13 @@ describe("add-ons: values that matter", () => {
   });
 
   it("Prometheus Adapter: per-pod DCGM GPU utilisation on GPU clusters only, worker metrics everywhere", () => {
-    const queries = (run: AddonsRun) => run.values("prometheus-adapter").rules.custom.map((r: any) => r.seriesQuery as string);
+    const queries = (run: AddonsRun) =>
+      run.values("prometheus-adapter").rules.custom.map((r: any) => r.seriesQuery as string);
     // The rule's series selector must select DCGM_FI_DEV_GPU_UTIL by name.
     const selects = (q: string, metric: string) => new RegExp(/__name__=~"([^"]+)"/.exec(q)?.[1] ?? "$^").test(metric);
-    const dcgm = prod.values("prometheus-adapter").rules.custom.find((r: any) => selects(r.seriesQuery, "DCGM_FI_DEV_GPU_UTIL"));
+    const dcgm = prod
+      .values("prometheus-adapter")
+      .rules.custom.find((r: any) => selects(r.seriesQuery, "DCGM_FI_DEV_GPU_UTIL"));
     assert.ok(dcgm, "DCGM rule on EKS");
     assert.deepEqual(dcgm.resources.overrides, { namespace: { resource: "namespace" }, pod: { resource: "pod" } });
     assert.match(dcgm.seriesQuery, /pod!=""/);
@@ -149,7 +180,7 @@ describe("add-ons: values that matter", () => {
     const run = await runAddons("existing", { prometheusAdapter: { workerMetricPrefix: "acme_" } });
     const rules = run.values("prometheus-adapter").rules.custom;
     assert.ok(rules.every((r: any) => r.seriesQuery.includes("^acme_")));
-    const counter = rules.find((r: any) => r.seriesQuery.includes("_total$\",") && !r.seriesQuery.includes("!~"));
+    const counter = rules.find((r: any) => r.seriesQuery.includes('_total$",') && !r.seriesQuery.includes("!~"));
     assert.deepEqual(counter.name, { matches: "^(.*)_total$", as: "${1}_per_second" });
     assert.match(counter.metricsQuery, /rate\(/);
   });
@@ -157,7 +188,11 @@ describe("add-ons: values that matter", () => {
   it("DCGM exporter: serviceMonitor off (no operator CRDs) and scraped through pod annotations", () => {
     const v = prod.values("dcgm-exporter");
     assert.equal(v.serviceMonitor.enabled, false);
-    assert.deepEqual(v.podAnnotations, { "prometheus.io/scrape": "true", "prometheus.io/port": "9400", "prometheus.io/path": "/metrics" });
+    assert.deepEqual(v.podAnnotations, {
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": "9400",
+      "prometheus.io/path": "/metrics",
+    });
   });
 
   it("Prometheus: retention, storage and scrape interval from config; alertmanager and pushgateway off", async () => {
@@ -167,9 +202,14 @@ describe("add-ons: values that matter", () => {
     assert.equal(v.server.global.scrape_interval, "15s");
     assert.equal(v.alertmanager.enabled, false);
     assert.equal(v["prometheus-pushgateway"].enabled, false);
-    const custom = await runAddons("existing", { prometheus: { retention: "2d", storageSize: "2Gi", scrapeInterval: "30s" } });
+    const custom = await runAddons("existing", {
+      prometheus: { retention: "2d", storageSize: "2Gi", scrapeInterval: "30s" },
+    });
     const c = custom.values("prometheus");
-    assert.deepEqual([c.server.retention, c.server.persistentVolume.size, c.server.global.scrape_interval], ["2d", "2Gi", "30s"]);
+    assert.deepEqual(
+      [c.server.retention, c.server.persistentVolume.size, c.server.global.scrape_interval],
+      ["2d", "2Gi", "30s"],
+    );
   });
 
   it("cluster-autoscaler (EKS): discovery, region, IRSA service account, image matching the minor, profile flags", () => {
@@ -178,14 +218,20 @@ describe("add-ons: values that matter", () => {
     assert.equal(v.awsRegion, "eu-west-1");
     assert.equal(v.autoDiscovery.clusterName, "eks-c-cluster");
     assert.equal(v.rbac.serviceAccount.name, "cluster-autoscaler");
-    assert.equal(v.rbac.serviceAccount.annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/eks-c-autoscaler");
+    assert.equal(
+      v.rbac.serviceAccount.annotations["eks.amazonaws.com/role-arn"],
+      "arn:aws:iam::123456789012:role/eks-c-autoscaler",
+    );
     assert.equal(v.image.tag, CLUSTER_AUTOSCALER_IMAGE_TAGS["1.34"]);
     assert.equal(v.extraArgs.expander, "priority,least-waste");
     assert.equal(v.extraArgs["scale-down-unneeded-time"], "15m");
     assert.equal(v.extraArgs["max-graceful-termination-sec"], 900);
     assert.equal(v.extraArgs["balance-similar-node-groups"], true);
     assert.equal(v.extraArgs["skip-nodes-with-local-storage"], false);
-    assert.ok(!Object.keys(v.extraArgs).some((k) => k.includes("gpu-node-label")), "no such flag: the AWS provider's GPU label is fixed");
+    assert.ok(
+      !Object.keys(v.extraArgs).some((k) => k.includes("gpu-node-label")),
+      "no such flag: the AWS provider's GPU label is fixed",
+    );
     assert.deepEqual(v.expanderPriorities, { 10: [".*"], 20: [".*gpuspot.*"] });
   });
 
@@ -193,7 +239,11 @@ describe("add-ons: values that matter", () => {
     const pinned = await runAddons("eks", { clusterAutoscaler: { imageTag: "v1.34.0" } });
     assert.equal(pinned.values("cluster-autoscaler").image.tag, "v1.34.0");
     await assert.rejects(
-      runAddons("eks", {}, { cluster: (c) => ({ autoscalerChart: { ...c.autoscalerChart!, kubernetesVersion: "1.20" } }) }),
+      runAddons(
+        "eks",
+        {},
+        { cluster: (c) => ({ autoscalerChart: { ...c.autoscalerChart!, kubernetesVersion: "1.20" } }) },
+      ),
       /addons\.clusterAutoscaler\.imageTag/,
     );
   });

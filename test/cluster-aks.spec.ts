@@ -1,14 +1,15 @@
 import * as assert from "node:assert/strict";
-import { createCluster } from "../components/cluster";
-import type { ClusterHandle } from "../components/cluster/handle";
-import { AKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels";
-import { loadConfig } from "../stacks/load";
-import { AKS_RBAC_CLUSTER_ADMIN_ROLE, AKS_RBAC_PROPAGATION } from "../components/cluster/aks";
-import { withKubeloginMode } from "../components/cluster/kubeconfig";
-import { RecordedResource, runUnderMocks } from "../tools/harness";
-import { SUBSCRIPTION_ID } from "../tools/mocks";
+import { createCluster } from "../components/cluster/index.ts";
+import type { ClusterHandle } from "../components/cluster/handle.ts";
+import { AKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels.ts";
+import { loadConfig } from "../stacks/load.ts";
+import { AKS_RBAC_CLUSTER_ADMIN_ROLE, AKS_RBAC_PROPAGATION } from "../components/cluster/aks.ts";
+import { withKubeloginMode } from "../components/cluster/kubeconfig.ts";
+import type { RecordedResource } from "../tools/harness.ts";
+import { runUnderMocks } from "../tools/harness.ts";
+import { SUBSCRIPTION_ID } from "../tools/mocks.ts";
 import { parse } from "yaml";
-import { sourceOf } from "./helpers/config";
+import { sourceOf } from "./helpers/config.ts";
 
 const T = {
   cluster: "azure-native:containerservice:ManagedCluster",
@@ -32,12 +33,32 @@ function aksStack(over: { production?: boolean; cluster?: Obj; azure?: Obj } = {
         cloud: "azure",
         region: "westeurope",
         kubernetesVersion: "1.34",
-        azure: { skuTier: "Standard", apiServerAuthorizedIpRanges: ["203.0.113.0/24"], adminGroupObjectIds: ["00000000-0000-4000-8000-0000000000aa"], ...over.azure },
+        azure: {
+          skuTier: "Standard",
+          apiServerAuthorizedIpRanges: ["203.0.113.0/24"],
+          adminGroupObjectIds: ["00000000-0000-4000-8000-0000000000aa"],
+          ...over.azure,
+        },
         autoscaler: { scaleDownUnneededTime: "3m", scaleDownUtilizationThreshold: 0.4, maxGracefulTerminationSec: 900 },
         pools: [
           { name: "system", role: "system", machineTypes: ["Standard_D4s_v5"], min: 1, max: 3 },
-          { name: "gpuspot", machineTypes: ["Standard_NC8as_T4_v3"], gpu: { count: 1, type: "nvidia-tesla-t4" }, spot: true, min: 0, max: 10, labels: { team: "ml" } },
-          { name: "gpu", machineTypes: ["Standard_NC64as_T4_v3"], gpu: { count: 4, type: "nvidia-tesla-t4" }, min: 0, max: 2, taints: [{ key: "dedicated", value: "ml", effect: "NoSchedule" }] },
+          {
+            name: "gpuspot",
+            machineTypes: ["Standard_NC8as_T4_v3"],
+            gpu: { count: 1, type: "nvidia-tesla-t4" },
+            spot: true,
+            min: 0,
+            max: 10,
+            labels: { team: "ml" },
+          },
+          {
+            name: "gpu",
+            machineTypes: ["Standard_NC64as_T4_v3"],
+            gpu: { count: 4, type: "nvidia-tesla-t4" },
+            min: 0,
+            max: 2,
+            taints: [{ key: "dedicated", value: "ml", effect: "NoSchedule" }],
+          },
           { name: "cpuspot", machineTypes: ["Standard_D8s_v5"], spot: true, min: 0, max: 20, expanderPriority: 50 },
         ],
         ...over.cluster,
@@ -87,7 +108,11 @@ describe("AksCluster", () => {
     assert.equal(c.resourceGroupName, "c1-rg");
     assert.equal(c.kubernetesVersion, "1.34");
     assert.deepEqual(c.identity, { type: "SystemAssigned" });
-    assert.deepEqual(c.aadProfile, { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: ["00000000-0000-4000-8000-0000000000aa"] });
+    assert.deepEqual(c.aadProfile, {
+      managed: true,
+      enableAzureRBAC: true,
+      adminGroupObjectIDs: ["00000000-0000-4000-8000-0000000000aa"],
+    });
     assert.equal(c.disableLocalAccounts, true);
     assert.deepEqual(c.sku, { name: "Base", tier: "Standard" });
     assert.deepEqual(c.oidcIssuerProfile, { enabled: true });
@@ -219,7 +244,10 @@ describe("AksCluster", () => {
     assert.equal(provider.inputs.kubeconfig, "[secret]");
     assert.match(String(provider.plainInputs.kubeconfig), /apiVersion: v1/);
     // Server-side apply stays on (the provider serializes its settings as strings).
-    assert.ok(["true", true].includes(provider.inputs.enableServerSideApply as string), String(provider.inputs.enableServerSideApply));
+    assert.ok(
+      ["true", true].includes(provider.inputs.enableServerSideApply as string),
+      String(provider.inputs.enableServerSideApply),
+    );
     assert.equal(dev.kubeconfigSecret, true);
   });
 
@@ -227,7 +255,10 @@ describe("AksCluster", () => {
     const ra = dev.one(T.roleAssignment);
     const inputs = ra.inputs as Obj;
     assert.equal(inputs.principalId, "00000000-0000-4000-8000-000000000003"); // getClientConfig's objectId (tools/mocks.ts)
-    assert.equal(inputs.roleDefinitionId, `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${AKS_RBAC_CLUSTER_ADMIN_ROLE}`);
+    assert.equal(
+      inputs.roleDefinitionId,
+      `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${AKS_RBAC_CLUSTER_ADMIN_ROLE}`,
+    );
     assert.match(String(inputs.scope), /\/providers\/Microsoft\.ContainerService\/managedClusters\/c1$/);
     // The provider waits for a 5-minute Sleep started by the assignment: role assignments take up to 5 minutes to
     // reach AKS's authorizer, and the provider does not retry a 403.
@@ -246,7 +277,10 @@ describe("AksCluster", () => {
     const after = pools.map((p) => p.dependencies.filter((d) => urns.has(d)));
     // A chain: one first pool, every other pool waits for exactly one, and no two wait for the same one.
     assert.equal(after.filter((a) => a.length === 0).length, 1, JSON.stringify(after));
-    assert.ok(after.every((a) => a.length <= 1), JSON.stringify(after));
+    assert.ok(
+      after.every((a) => a.length <= 1),
+      JSON.stringify(after),
+    );
     const waitedFor = after.flat();
     assert.equal(new Set(waitedFor).size, pools.length - 1, JSON.stringify(after));
   });
@@ -256,7 +290,14 @@ describe("AksCluster", () => {
     assert.deepEqual(args.slice(-2), ["--login", "azurecli"]);
     assert.equal(args.filter((a) => a === "--login").length, 1);
     assert.ok(!args.includes("--client-id") && !args.includes("devicecode"), args.join(" "));
-    for (const kept of ["get-token", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--tenant-id", "--environment"]) assert.ok(args.includes(kept), kept);
+    for (const kept of [
+      "get-token",
+      "--server-id",
+      "6dae42f8-4368-4678-94ff-3960e28e3630",
+      "--tenant-id",
+      "--environment",
+    ])
+      assert.ok(args.includes(kept), kept);
   });
 
   it("waits for the cluster and every AgentPool (ready)", async () => {
@@ -271,7 +312,19 @@ describe("AksCluster", () => {
     const md = cm.inputs.metadata as Obj;
     assert.deepEqual([md.name, md.namespace], ["cluster-autoscaler-priority-expander", "kube-system"]);
     const text = String((cm.inputs.data as Obj).priorities);
-    assert.equal(text, ['50:', '  - ".*aks-cpuspot-.*"', '20:', '  - ".*aks-gpuspot-.*"', '10:', '  - ".*aks-system-.*"', '  - ".*aks-gpu-.*"', ""].join("\n"));
+    assert.equal(
+      text,
+      [
+        "50:",
+        '  - ".*aks-cpuspot-.*"',
+        "20:",
+        '  - ".*aks-gpuspot-.*"',
+        "10:",
+        '  - ".*aks-system-.*"',
+        '  - ".*aks-gpu-.*"',
+        "",
+      ].join("\n"),
+    );
     // The regex of "gpu" must not select the VMSS of "gpuspot".
     assert.ok(!new RegExp(".*aks-gpu-.*").test("aks-gpuspot-12345678-vmss"));
     assert.ok(new RegExp(".*aks-gpuspot-.*").test("aks-gpuspot-12345678-vmss"));
@@ -279,7 +332,8 @@ describe("AksCluster", () => {
 
   it("parents every resource to the AksCluster component", () => {
     const component = dev.one(T.component);
-    for (const r of dev.resources.filter((r) => r !== component && r.type !== "pulumi:pulumi:Stack")) assert.equal(r.parent, component.urn, r.name);
+    for (const r of dev.resources.filter((r) => r !== component && r.type !== "pulumi:pulumi:Stack"))
+      assert.equal(r.parent, component.urn, r.name);
   });
 
   it("does not protect outside production", () => {
@@ -295,7 +349,16 @@ describe("AksCluster", () => {
     });
 
     it("uses a given resource group without creating one; private cluster; calico without the cilium dataplane", async () => {
-      const r = await run(aksStack({ azure: { resourceGroupName: "shared-rg", privateCluster: true, networkPolicy: "calico", apiServerAuthorizedIpRanges: [] } }));
+      const r = await run(
+        aksStack({
+          azure: {
+            resourceGroupName: "shared-rg",
+            privateCluster: true,
+            networkPolicy: "calico",
+            apiServerAuthorizedIpRanges: [],
+          },
+        }),
+      );
       assert.equal(r.all(T.rg).length, 0);
       const c = r.one(T.cluster).inputs as Obj;
       assert.equal(c.resourceGroupName, "shared-rg");
@@ -315,9 +378,17 @@ describe("AksCluster", () => {
     });
 
     it("writes durations the way AKS takes them: scale-down and provisioning times in minutes, the scan interval in seconds", async () => {
-      const autoscaler = { scaleDownUnneededTime: "1h", scaleDownDelayAfterAdd: "120s", maxNodeProvisionTime: "20m", scanInterval: "1m" };
+      const autoscaler = {
+        scaleDownUnneededTime: "1h",
+        scaleDownDelayAfterAdd: "120s",
+        maxNodeProvisionTime: "20m",
+        scanInterval: "1m",
+      };
       const p = (await run(aksStack({ cluster: { autoscaler } }))).one(T.cluster).inputs.autoScalerProfile as Obj;
-      assert.deepEqual([p.scaleDownUnneededTime, p.scaleDownDelayAfterAdd, p.maxNodeProvisionTime, p.scanInterval], ["60m", "2m", "20m", "60s"]);
+      assert.deepEqual(
+        [p.scaleDownUnneededTime, p.scaleDownDelayAfterAdd, p.maxNodeProvisionTime, p.scanInterval],
+        ["60m", "2m", "20m", "60s"],
+      );
     });
 
     it("devicecode login keeps the interactive client id", async () => {
@@ -346,11 +417,22 @@ describe("withKubeloginMode", () => {
   const kubeconfig = (args: string[], command = "kubelogin") =>
     `apiVersion: v1\nkind: Config\nusers:\n  - name: u\n    user:\n      exec:\n        command: ${command}\n        args: [${args.join(", ")}]\n`;
   it("replaces -l/--login and keeps other flags with their values", () => {
-    const out = execArgs(withKubeloginMode(kubeconfig(["get-token", "-l", "devicecode", "--server-id", "s", "--client-id", "c"]), "workloadidentity"));
+    const out = execArgs(
+      withKubeloginMode(
+        kubeconfig(["get-token", "-l", "devicecode", "--server-id", "s", "--client-id", "c"]),
+        "workloadidentity",
+      ),
+    );
     assert.deepEqual(out, ["get-token", "--server-id", "s", "--login", "workloadidentity"]);
   });
   it("adds --login when absent and leaves other exec plugins alone", () => {
-    assert.deepEqual(execArgs(withKubeloginMode(kubeconfig(["get-token", "--server-id", "s"]), "msi")), ["get-token", "--server-id", "s", "--login", "msi"]);
+    assert.deepEqual(execArgs(withKubeloginMode(kubeconfig(["get-token", "--server-id", "s"]), "msi")), [
+      "get-token",
+      "--server-id",
+      "s",
+      "--login",
+      "msi",
+    ]);
     assert.deepEqual(execArgs(withKubeloginMode(kubeconfig(["eks", "get-token"], "aws"), "msi")), ["eks", "get-token"]);
   });
 });

@@ -1,51 +1,137 @@
 import * as assert from "node:assert/strict";
-import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../stacks/versions";
-import { configProblems } from "./helpers/config";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../stacks/versions.ts";
+import { configProblems } from "./helpers/config.ts";
 
 /** Problems reported for a stack with one cluster of the given cloud and pools. */
 function problems(cloud: "azure" | "aws", pools: Record<string, unknown>[], kubernetesVersion = "1.34"): string[] {
-  const cluster = { name: "c", cloud, region: cloud === "azure" ? "westeurope" : "eu-west-1", kubernetesVersion, pools };
+  const cluster = {
+    name: "c",
+    cloud,
+    region: cloud === "azure" ? "westeurope" : "eu-west-1",
+    kubernetesVersion,
+    pools,
+  };
   return configProblems({ platform: { environment: "test" }, clusters: [cluster] });
 }
 
-const system = (over: Record<string, unknown> = {}) => ({ name: "system", role: "system", machineTypes: ["Standard_D4s_v5"], min: 1, max: 3, ...over });
-const has = (found: string[], prefix: string, re: RegExp) => assert.ok(found.some((p) => p.startsWith(prefix) && re.test(p)), `no "${prefix}" ${re} in:\n${found.join("\n")}`);
+const system = (over: Record<string, unknown> = {}) => ({
+  name: "system",
+  role: "system",
+  machineTypes: ["Standard_D4s_v5"],
+  min: 1,
+  max: 3,
+  ...over,
+});
+const has = (found: string[], prefix: string, re: RegExp) =>
+  assert.ok(
+    found.some((p) => p.startsWith(prefix) && re.test(p)),
+    `no "${prefix}" ${re} in:\n${found.join("\n")}`,
+  );
 
 describe("cluster pool config: invalid combinations are rejected, naming the key", () => {
   it("accepts a valid AKS and EKS pool set", () => {
-    assert.deepEqual(problems("azure", [system(), { name: "gpu", machineTypes: ["Standard_NC4as_T4_v3"], gpu: { count: 1, type: "t4" }, spot: true, min: 0, max: 2 }]), []);
-    assert.deepEqual(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), { name: "gpu", machineTypes: ["g5.xlarge"], gpu: { count: 1, type: "a10g" }, min: 0, max: 2 }]), []);
+    assert.deepEqual(
+      problems("azure", [
+        system(),
+        {
+          name: "gpu",
+          machineTypes: ["Standard_NC4as_T4_v3"],
+          gpu: { count: 1, type: "t4" },
+          spot: true,
+          min: 0,
+          max: 2,
+        },
+      ]),
+      [],
+    );
+    assert.deepEqual(
+      problems("aws", [
+        system({ machineTypes: ["m6i.xlarge"] }),
+        { name: "gpu", machineTypes: ["g5.xlarge"], gpu: { count: 1, type: "a10g" }, min: 0, max: 2 },
+      ]),
+      [],
+    );
   });
 
   it("a spot system pool", () => {
     has(problems("azure", [system({ spot: true })]), "clusters[0].pools[0].spot:", /system pool cannot be spot/);
-    has(problems("aws", [system({ machineTypes: ["m6i.xlarge"], spot: true })]), "clusters[0].pools[0].spot:", /set spot: false/);
+    has(
+      problems("aws", [system({ machineTypes: ["m6i.xlarge"], spot: true })]),
+      "clusters[0].pools[0].spot:",
+      /set spot: false/,
+    );
   });
 
   it("a GPU count on a CPU machine type, or a count that does not match the GPU type", () => {
-    has(problems("azure", [system(), { name: "gpu", machineTypes: ["Standard_D8s_v5"], gpu: { count: 1, type: "t4" }, min: 0, max: 2 }]), "clusters[0].pools[1].machineTypes[0]:", /0 GPU\(s\) per node but the pool declares 1; remove gpu or pick a GPU machine type/);
-    has(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), { name: "gpu", machineTypes: ["g5.12xlarge"], gpu: { count: 1, type: "a10g" }, min: 0, max: 2 }]), "clusters[0].pools[1].machineTypes[0]:", /set gpu.count: 4/);
+    has(
+      problems("azure", [
+        system(),
+        { name: "gpu", machineTypes: ["Standard_D8s_v5"], gpu: { count: 1, type: "t4" }, min: 0, max: 2 },
+      ]),
+      "clusters[0].pools[1].machineTypes[0]:",
+      /0 GPU\(s\) per node but the pool declares 1; remove gpu or pick a GPU machine type/,
+    );
+    has(
+      problems("aws", [
+        system({ machineTypes: ["m6i.xlarge"] }),
+        { name: "gpu", machineTypes: ["g5.12xlarge"], gpu: { count: 1, type: "a10g" }, min: 0, max: 2 },
+      ]),
+      "clusters[0].pools[1].machineTypes[0]:",
+      /set gpu.count: 4/,
+    );
     // A GPU machine type without gpu: its GPUs would be invisible to scheduling.
-    has(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), { name: "gpu", machineTypes: ["g5.xlarge"], min: 0, max: 2 }]), "clusters[0].pools[1].machineTypes[0]:", /declares 0/);
+    has(
+      problems("aws", [
+        system({ machineTypes: ["m6i.xlarge"] }),
+        { name: "gpu", machineTypes: ["g5.xlarge"], min: 0, max: 2 },
+      ]),
+      "clusters[0].pools[1].machineTypes[0]:",
+      /declares 0/,
+    );
   });
 
   it("min > max", () => {
-    has(problems("azure", [system(), { name: "cpu", machineTypes: ["Standard_D8s_v5"], min: 3, max: 1 }]), "clusters[0].pools[1].max:", /must be >= min \(3\)/);
+    has(
+      problems("azure", [system(), { name: "cpu", machineTypes: ["Standard_D8s_v5"], min: 3, max: 1 }]),
+      "clusters[0].pools[1].max:",
+      /must be >= min \(3\)/,
+    );
   });
 
   it("no system pool, a system pool at min 0, several VM sizes on AKS", () => {
-    has(problems("azure", [{ name: "cpu", machineTypes: ["Standard_D8s_v5"], min: 0, max: 2 }]), "clusters[0].pools:", /role: system/);
+    has(
+      problems("azure", [{ name: "cpu", machineTypes: ["Standard_D8s_v5"], min: 0, max: 2 }]),
+      "clusters[0].pools:",
+      /role: system/,
+    );
     has(problems("azure", [system({ min: 0 })]), "clusters[0].pools[0].min:", /min >= 1/);
-    has(problems("azure", [system({ machineTypes: ["Standard_D4s_v5", "Standard_D8s_v5"] })]), "clusters[0].pools[0].machineTypes:", /exactly one VM size/);
+    has(
+      problems("azure", [system({ machineTypes: ["Standard_D4s_v5", "Standard_D8s_v5"] })]),
+      "clusters[0].pools[0].machineTypes:",
+      /exactly one VM size/,
+    );
   });
 
   it("a pool name AKS would refuse", () => {
-    has(problems("aws", [system({ machineTypes: ["m6i.xlarge"], name: "System-Pool" })]), "clusters[0].pools[0].name:", /lowercase/);
+    has(
+      problems("aws", [system({ machineTypes: ["m6i.xlarge"], name: "System-Pool" })]),
+      "clusters[0].pools[0].name:",
+      /lowercase/,
+    );
   });
 
   it("a Kubernetes version older than the workers need", () => {
-    has(problems("azure", [system()], "1.29"), "clusters[0].kubernetesVersion:", /must be 1\.30 or later \(workers use the preStop sleep action/);
-    assert.deepEqual(problems("azure", [system()], "1.30").filter((p) => p.startsWith("clusters[0].kubernetesVersion:") && /1\.30 or later/.test(p)), []);
+    has(
+      problems("azure", [system()], "1.29"),
+      "clusters[0].kubernetesVersion:",
+      /must be 1\.30 or later \(workers use the preStop sleep action/,
+    );
+    assert.deepEqual(
+      problems("azure", [system()], "1.30").filter(
+        (p) => p.startsWith("clusters[0].kubernetesVersion:") && /1\.30 or later/.test(p),
+      ),
+      [],
+    );
   });
 
   it("AKS autoscaler times that are not whole minutes (the AKS API takes only <n>m there); EKS takes them", () => {
@@ -54,10 +140,16 @@ describe("cluster pool config: invalid combinations are rejected, naming the key
       cloud,
       region: cloud === "azure" ? "westeurope" : "eu-west-1",
       kubernetesVersion: "1.34",
-      autoscaler: { scaleDownUnneededTime: "90s", scaleDownDelayAfterAdd: "30s", maxNodeProvisionTime: "1h", scanInterval: "30s" },
+      autoscaler: {
+        scaleDownUnneededTime: "90s",
+        scaleDownDelayAfterAdd: "30s",
+        maxNodeProvisionTime: "1h",
+        scanInterval: "30s",
+      },
       pools: [system({ machineTypes: [cloud === "azure" ? "Standard_D4s_v5" : "m6i.xlarge"] })],
     });
-    const found = (cloud: "azure" | "aws") => configProblems({ platform: { environment: "test" }, clusters: [cluster(cloud)] });
+    const found = (cloud: "azure" | "aws") =>
+      configProblems({ platform: { environment: "test" }, clusters: [cluster(cloud)] });
     assert.deepEqual(found("azure"), [
       'clusters[0].autoscaler.scaleDownUnneededTime: AKS takes whole minutes here; use e.g. 2m, got "90s"',
       'clusters[0].autoscaler.scaleDownDelayAfterAdd: AKS takes whole minutes here; use e.g. 1m, got "30s"',
@@ -66,7 +158,14 @@ describe("cluster pool config: invalid combinations are rejected, naming the key
   });
 
   it("EKS add-on versions: a version that is not vX.Y.Z-eksbuild.N, an add-on the platform does not manage", () => {
-    const cluster = { name: "c", cloud: "aws", region: "eu-west-1", kubernetesVersion: "1.34", aws: { addonVersions: { "vpc-cni": "1.20.4", "core-dns": "v1.11.4-eksbuild.2" } }, pools: [system({ machineTypes: ["m6i.xlarge"] })] };
+    const cluster = {
+      name: "c",
+      cloud: "aws",
+      region: "eu-west-1",
+      kubernetesVersion: "1.34",
+      aws: { addonVersions: { "vpc-cni": "1.20.4", "core-dns": "v1.11.4-eksbuild.2" } },
+      pools: [system({ machineTypes: ["m6i.xlarge"] })],
+    };
     const found = configProblems({ platform: { environment: "test" }, clusters: [cluster] });
     assert.deepEqual(found, [
       'clusters[0].aws.addonVersions.vpc-cni: must be an EKS add-on version such as v1.20.4-eksbuild.2, got "1.20.4"',
@@ -75,19 +174,50 @@ describe("cluster pool config: invalid combinations are rejected, naming the key
   });
 
   it("EKS instance types of different shapes in one pool (the autoscaler sizes a group from one type)", () => {
-    const gpu = (machineTypes: string[]) => ({ name: "gpu", machineTypes, gpu: { count: 1, type: "nvidia-a10g" }, spot: true, min: 0, max: 2 });
-    has(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), gpu(["g5.xlarge", "g6.xlarge"])]), "clusters[0].pools[1].machineTypes:", /g5\.xlarge \(4 vCPU, 16 GiB, 1× A10G\) and g6\.xlarge \(4 vCPU, 16 GiB, 1× L4\) differ/);
-    has(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), gpu(["g5.xlarge", "g5.2xlarge"])]), "clusters[0].pools[1].machineTypes:", /8 vCPU, 32 GiB/);
-    has(problems("aws", [system({ machineTypes: ["m6i.xlarge", "c6i.xlarge"] })]), "clusters[0].pools[0].machineTypes:", /4 vCPU, 8 GiB/);
+    const gpu = (machineTypes: string[]) => ({
+      name: "gpu",
+      machineTypes,
+      gpu: { count: 1, type: "nvidia-a10g" },
+      spot: true,
+      min: 0,
+      max: 2,
+    });
+    has(
+      problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), gpu(["g5.xlarge", "g6.xlarge"])]),
+      "clusters[0].pools[1].machineTypes:",
+      /g5\.xlarge \(4 vCPU, 16 GiB, 1× A10G\) and g6\.xlarge \(4 vCPU, 16 GiB, 1× L4\) differ/,
+    );
+    has(
+      problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), gpu(["g5.xlarge", "g5.2xlarge"])]),
+      "clusters[0].pools[1].machineTypes:",
+      /8 vCPU, 32 GiB/,
+    );
+    has(
+      problems("aws", [system({ machineTypes: ["m6i.xlarge", "c6i.xlarge"] })]),
+      "clusters[0].pools[0].machineTypes:",
+      /4 vCPU, 8 GiB/,
+    );
     // Same shape from several families is the point of spot diversity; unknown types are not judged.
     const cpu = (machineTypes: string[]) => ({ name: "cpu", machineTypes, spot: true, min: 0, max: 2 });
-    assert.deepEqual(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), cpu(["m6i.2xlarge", "m6a.2xlarge", "m7i.2xlarge"])]), []);
-    assert.deepEqual(problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), cpu(["m6i.2xlarge", "x2idn.16xlarge"])]), []);
+    assert.deepEqual(
+      problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), cpu(["m6i.2xlarge", "m6a.2xlarge", "m7i.2xlarge"])]),
+      [],
+    );
+    assert.deepEqual(
+      problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), cpu(["m6i.2xlarge", "x2idn.16xlarge"])]),
+      [],
+    );
   });
 });
 
 describe("cluster config: names, GPU headroom and the autoscaler image (exact key and message)", () => {
-  const azure = (name: string, pools: Record<string, unknown>[]) => ({ name, cloud: "azure", region: "westeurope", kubernetesVersion: "1.34", pools });
+  const azure = (name: string, pools: Record<string, unknown>[]) => ({
+    name,
+    cloud: "azure",
+    region: "westeurope",
+    kubernetesVersion: "1.34",
+    pools,
+  });
   const stack = (...clusters: Record<string, unknown>[]) => ({ platform: { environment: "test" }, clusters });
 
   it("a duplicate cluster name, reported at the second occurrence", () => {
@@ -98,25 +228,47 @@ describe("cluster config: names, GPU headroom and the autoscaler image (exact ke
 
   it("a duplicate pool name within a cluster; the same pool name in two clusters is fine", () => {
     const cpu = { name: "cpu", machineTypes: ["Standard_D4s_v5"], min: 0, max: 2 };
-    assert.deepEqual(configProblems(stack(azure("c", [system(), cpu, cpu]))), ['clusters[0].pools[2].name: duplicate pool name "cpu" in cluster c, got "cpu"']);
+    assert.deepEqual(configProblems(stack(azure("c", [system(), cpu, cpu]))), [
+      'clusters[0].pools[2].name: duplicate pool name "cpu" in cluster c, got "cpu"',
+    ]);
     assert.deepEqual(configProblems(stack(azure("c", [system(), cpu]), azure("d", [system(), cpu]))), []);
   });
 
   it("headroomGpus above 0 on a pool without gpu", () => {
-    const found = problems("azure", [system(), { name: "cpu", machineTypes: ["Standard_D4s_v5"], min: 0, max: 2, headroomGpus: 1 }]);
-    assert.deepEqual(found, ["clusters[0].pools[1].headroomGpus: warm GPU headroom needs a GPU pool (gpu.count); set 0 or add gpu, got 1"]);
+    const found = problems("azure", [
+      system(),
+      { name: "cpu", machineTypes: ["Standard_D4s_v5"], min: 0, max: 2, headroomGpus: 1 },
+    ]);
+    assert.deepEqual(found, [
+      "clusters[0].pools[1].headroomGpus: warm GPU headroom needs a GPU pool (gpu.count); set 0 or add gpu, got 1",
+    ]);
   });
 
   it("headroomGpus above max × gpu.count (4 GPUs × 3 nodes = 12); exactly 12 is fine", () => {
-    const gpu = (headroomGpus: number) => ({ name: "gpu", machineTypes: ["g5.12xlarge"], gpu: { count: 4, type: "nvidia-a10g" }, min: 0, max: 3, headroomGpus });
+    const gpu = (headroomGpus: number) => ({
+      name: "gpu",
+      machineTypes: ["g5.12xlarge"],
+      gpu: { count: 4, type: "nvidia-a10g" },
+      min: 0,
+      max: 3,
+      headroomGpus,
+    });
     const sys = system({ machineTypes: ["m6i.xlarge"] });
-    assert.deepEqual(problems("aws", [sys, gpu(13)]), ["clusters[0].pools[1].headroomGpus: must be <= max × gpu.count (12), got 13"]);
+    assert.deepEqual(problems("aws", [sys, gpu(13)]), [
+      "clusters[0].pools[1].headroomGpus: must be <= max × gpu.count (12), got 13",
+    ]);
     assert.deepEqual(problems("aws", [sys, gpu(12)]), []);
   });
 
   it("EKS on a Kubernetes minor without a pinned cluster-autoscaler image, unless imageTag is set or the add-on is off", () => {
     assert.ok(!("1.31" in CLUSTER_AUTOSCALER_IMAGE_TAGS), "the case needs a minor without a pin");
-    const eks = { name: "c", cloud: "aws", region: "eu-west-1", kubernetesVersion: "1.31", pools: [system({ machineTypes: ["m6i.xlarge"] })] };
+    const eks = {
+      name: "c",
+      cloud: "aws",
+      region: "eu-west-1",
+      kubernetesVersion: "1.31",
+      pools: [system({ machineTypes: ["m6i.xlarge"] })],
+    };
     const known = Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ");
     assert.deepEqual(configProblems(stack(eks)), [
       `clusters[0].kubernetesVersion: no cluster-autoscaler image is pinned for 1.31 (known: ${known}); set addons.clusterAutoscaler.imageTag, got "1.31"`,

@@ -1,11 +1,12 @@
 import * as assert from "node:assert/strict";
-import { createCluster } from "../components/cluster";
-import { subnetCidr } from "../components/cluster/eks-network";
-import type { ClusterHandle } from "../components/cluster/handle";
-import { EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels";
-import { loadConfig } from "../stacks/load";
-import { RecordedResource, runUnderMocks } from "../tools/harness";
-import { sourceOf } from "./helpers/config";
+import { createCluster } from "../components/cluster/index.ts";
+import { subnetCidr } from "../components/cluster/eks-network.ts";
+import type { ClusterHandle } from "../components/cluster/handle.ts";
+import { EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels.ts";
+import { loadConfig } from "../stacks/load.ts";
+import type { RecordedResource } from "../tools/harness.ts";
+import { runUnderMocks } from "../tools/harness.ts";
+import { sourceOf } from "./helpers/config.ts";
 
 const T = {
   cluster: "aws:eks/cluster:Cluster",
@@ -34,11 +35,23 @@ function eksStack(over: { production?: boolean; cluster?: Obj; aws?: Obj; addons
         cloud: "aws",
         region: "eu-west-1",
         kubernetesVersion: "1.34",
-        aws: { endpointPublicAccess: false, adminPrincipalArns: ["arn:aws:iam::123456789012:role/admins"], ...over.aws },
+        aws: {
+          endpointPublicAccess: false,
+          adminPrincipalArns: ["arn:aws:iam::123456789012:role/admins"],
+          ...over.aws,
+        },
         autoscaler: { maxGracefulTerminationSec: 900 },
         pools: [
           { name: "system", role: "system", machineTypes: ["m6i.xlarge"], min: 2, max: 4 },
-          { name: "gpuspot", machineTypes: ["g5.xlarge"], gpu: { count: 1, type: "nvidia-a10g" }, spot: true, min: 0, max: 10, labels: { team: "ml" } },
+          {
+            name: "gpuspot",
+            machineTypes: ["g5.xlarge"],
+            gpu: { count: 1, type: "nvidia-a10g" },
+            spot: true,
+            min: 0,
+            max: 10,
+            labels: { team: "ml" },
+          },
           { name: "gpu", machineTypes: ["g5.12xlarge"], gpu: { count: 4, type: "nvidia-a10g" }, min: 0, max: 2 },
           { name: "cpu", machineTypes: ["m6i.2xlarge", "m6a.2xlarge", "m7i.2xlarge"], min: 1, max: 10, diskSizeGb: 64 },
         ],
@@ -68,7 +81,10 @@ async function run(values: Obj): Promise<Run> {
     handle = createCluster(config.clusters[0], config, {});
     kubeconfigSecret = await (handle.kubeconfig as unknown as { isSecret: Promise<boolean> }).isSecret;
     handle.kubeconfig.apply((k) => (kubeconfig = k));
-    if (handle.autoscalerChart) (handle.autoscalerChart.roleArn as unknown as { apply(f: (s: string) => void): void }).apply((a) => (roleArn = a));
+    if (handle.autoscalerChart)
+      (handle.autoscalerChart.roleArn as unknown as { apply(f: (s: string) => void): void }).apply(
+        (a) => (roleArn = a),
+      );
     return {};
   });
   const all = (type: string) => resources.filter((r) => r.type === type);
@@ -85,7 +101,11 @@ function asgTags(r: Run, pool: string) {
   const out: Record<string, { value: string; propagateAtLaunch: boolean; asg: string }> = {};
   for (const t of r.all(T.asgTag).filter((t) => t.name.startsWith(`c2-${pool}-`))) {
     const tag = t.inputs.tag as Obj;
-    out[tag.key] = { value: tag.value, propagateAtLaunch: tag.propagateAtLaunch, asg: String(t.inputs.autoscalingGroupName) };
+    out[tag.key] = {
+      value: tag.value,
+      propagateAtLaunch: tag.propagateAtLaunch,
+      asg: String(t.inputs.autoscalingGroupName),
+    };
   }
   return out;
 }
@@ -131,7 +151,8 @@ describe("EksCluster", () => {
     assert.deepEqual(priv.map((s) => s.inputs.cidrBlock).sort(), ["10.0.0.0/18", "10.0.128.0/18", "10.0.64.0/18"]);
     assert.deepEqual(pub.map((s) => s.inputs.availabilityZone).sort(), ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
     assert.equal(dev.all(T.nat).length, 1);
-    for (const ng of dev.all(T.nodeGroup)) assert.deepEqual(ng.inputs.subnetIds, priv.map((s) => `${s.name}-id`).sort(), ng.name);
+    for (const ng of dev.all(T.nodeGroup))
+      assert.deepEqual(ng.inputs.subnetIds, priv.map((s) => `${s.name}-id`).sort(), ng.name);
   });
 
   it("natGateways perZone: a NAT and a private route table per zone, each zone's private subnet routed through its own NAT", async () => {
@@ -141,20 +162,28 @@ describe("EksCluster", () => {
     const subnetZone = new Map(r.all(T.subnet).map((s) => [`${s.name}-id`, s.inputs.availabilityZone]));
     const natOf = new Map(nats.map((n) => [`${n.name}-id`, n]));
     const routeTo = new Map(r.all("aws:ec2/route:Route").map((rt) => [rt.inputs.routeTableId, rt.inputs]));
-    const privateAssocs = r.all("aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => a.name.startsWith("c2-private-"));
+    const privateAssocs = r
+      .all("aws:ec2/routeTableAssociation:RouteTableAssociation")
+      .filter((a) => a.name.startsWith("c2-private-"));
     assert.equal(privateAssocs.length, 3);
     for (const a of privateAssocs) {
       const route = routeTo.get(a.inputs.routeTableId) as Obj;
       assert.equal(route.destinationCidrBlock, "0.0.0.0/0", a.name);
       const nat = natOf.get(route.natGatewayId);
       assert.ok(nat, `${a.name}: routes through ${route.natGatewayId}, not a NAT gateway`);
-      assert.equal(subnetZone.get(nat.inputs.subnetId as string), subnetZone.get(a.inputs.subnetId as string), `${a.name}: NAT in another zone`);
+      assert.equal(
+        subnetZone.get(nat.inputs.subnetId as string),
+        subnetZone.get(a.inputs.subnetId as string),
+        `${a.name}: NAT in another zone`,
+      );
     }
     assert.equal(new Set(privateAssocs.map((a) => a.inputs.routeTableId)).size, 3, "one route table per zone");
   });
 
   it("natGateways single (the default): every private subnet routes through the one NAT", () => {
-    const privateAssocs = dev.all("aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => a.name.startsWith("c2-private-"));
+    const privateAssocs = dev
+      .all("aws:ec2/routeTableAssociation:RouteTableAssociation")
+      .filter((a) => a.name.startsWith("c2-private-"));
     assert.equal(privateAssocs.length, 3);
     assert.equal(new Set(privateAssocs.map((a) => a.inputs.routeTableId)).size, 1);
   });
@@ -165,7 +194,11 @@ describe("EksCluster", () => {
     assert.equal(gpuspot.capacityType, "SPOT");
     assert.deepEqual(gpuspot.instanceTypes, ["g5.xlarge"]);
     // Every type of a pool goes to its node group (spot diversity).
-    assert.deepEqual((dev.one(T.nodeGroup, "c2-cpu").inputs as Obj).instanceTypes, ["m6i.2xlarge", "m6a.2xlarge", "m7i.2xlarge"]);
+    assert.deepEqual((dev.one(T.nodeGroup, "c2-cpu").inputs as Obj).instanceTypes, [
+      "m6i.2xlarge",
+      "m6a.2xlarge",
+      "m7i.2xlarge",
+    ]);
     assert.equal(gpuspot.amiType, "AL2023_x86_64_NVIDIA");
     assert.deepEqual(gpuspot.labels, {
       team: "ml",
@@ -181,7 +214,11 @@ describe("EksCluster", () => {
       { key: "worker-platform/capacity", value: "spot", effect: "NO_SCHEDULE" },
     ]);
     assert.deepEqual(gpuspot.scalingConfig, { minSize: 0, maxSize: 10, desiredSize: 0 });
-    assert.deepEqual(gpuspot.tags, { "k8s.io/cluster-autoscaler/enabled": "true", "k8s.io/cluster-autoscaler/c2": "owned", "worker-platform/pool": "gpuspot" });
+    assert.deepEqual(gpuspot.tags, {
+      "k8s.io/cluster-autoscaler/enabled": "true",
+      "k8s.io/cluster-autoscaler/c2": "owned",
+      "worker-platform/pool": "gpuspot",
+    });
 
     const cpu = dev.one(T.nodeGroup, "c2-cpu").inputs as Obj;
     assert.equal(cpu.capacityType, "ON_DEMAND");
@@ -190,7 +227,9 @@ describe("EksCluster", () => {
     assert.equal(cpu.diskSize, 64);
     assert.equal(cpu.labels["k8s.amazonaws.com/accelerator"], undefined);
     // System pool: CriticalAddonsOnly for parity with AKS.
-    assert.deepEqual(dev.one(T.nodeGroup, "c2-system").inputs.taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
+    assert.deepEqual(dev.one(T.nodeGroup, "c2-system").inputs.taints, [
+      { key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" },
+    ]);
   });
 
   it("ignores desiredSize after creation and puts node groups after the networking add-ons, CoreDNS after the node groups", () => {
@@ -203,7 +242,13 @@ describe("EksCluster", () => {
       assert.ok(ng.dependencies.includes(cni.urn), ng.name);
       assert.ok(coredns.dependencies.includes(ng.urn), `coredns after ${ng.name}`);
     }
-    assert.deepEqual(dev.all(T.addon).map((a) => a.inputs.addonName).sort(), ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+    assert.deepEqual(
+      dev
+        .all(T.addon)
+        .map((a) => a.inputs.addonName)
+        .sort(),
+      ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"],
+    );
   });
 
   it("turns on the VPC CNI's network policy agent, so the workloads' NetworkPolicies are enforced", () => {
@@ -216,8 +261,13 @@ describe("EksCluster", () => {
     const role = dev.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "c2-ebs-csi")!;
     assert.ok(role, "no EBS CSI role");
     const trust = JSON.parse(String(role.plainInputs.assumeRolePolicy));
-    assert.deepEqual(Object.values(trust.Statement[0].Condition.StringEquals).sort(), ["sts.amazonaws.com", "system:serviceaccount:kube-system:ebs-csi-controller-sa"]);
-    const attachment = dev.resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.name === "c2-ebs-csi")!;
+    assert.deepEqual(Object.values(trust.Statement[0].Condition.StringEquals).sort(), [
+      "sts.amazonaws.com",
+      "system:serviceaccount:kube-system:ebs-csi-controller-sa",
+    ]);
+    const attachment = dev.resources.find(
+      (r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.name === "c2-ebs-csi",
+    )!;
     assert.match(String(attachment.plainInputs.policyArn), /:iam::aws:policy\/service-role\/AmazonEBSCSIDriverPolicy$/);
     assert.equal(dev.all(T.nodeGroup).length, 4);
     for (const ng of dev.all(T.nodeGroup)) assert.ok(ebs.dependencies.includes(ng.urn), `EBS driver after ${ng.name}`);
@@ -228,28 +278,28 @@ describe("EksCluster", () => {
     assert.deepEqual(inputs.parameters, { type: "gp3", encrypted: "true" });
     assert.equal(inputs.volumeBindingMode, "WaitForFirstConsumer");
     assert.ok(sc.dependencies.includes(ebs.urn));
-    assert.ok(dev.handle.ready.length >= 2 && sc.provider?.includes("pulumi:providers:kubernetes::c2"), "the StorageClass uses the cluster's provider");
+    assert.ok(
+      dev.handle.ready.length >= 2 && sc.provider?.includes("pulumi:providers:kubernetes::c2"),
+      "the StorageClass uses the cluster's provider",
+    );
   });
 
   it("scale from zero: tags the ASG of the spot GPU group (min 0) with its labels, taints and GPUs, not propagated", () => {
     const tags = asgTags(dev, "gpuspot");
     const tpl = "k8s.io/cluster-autoscaler/node-template";
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, v.value])),
-      {
-        [`${tpl}/label/team`]: "ml",
-        [`${tpl}/label/worker-platform/pool`]: "gpuspot",
-        [`${tpl}/label/worker-platform/role`]: "workload",
-        [`${tpl}/label/worker-platform/gpu`]: "true",
-        [`${tpl}/label/worker-platform/gpu-count`]: "1",
-        [`${tpl}/label/worker-platform/capacity`]: "spot",
-        [`${tpl}/label/k8s.amazonaws.com/accelerator`]: "nvidia-a10g",
-        [`${tpl}/label/eks.amazonaws.com/capacityType`]: "SPOT",
-        [`${tpl}/taint/nvidia.com/gpu`]: "present:NoSchedule",
-        [`${tpl}/taint/worker-platform/capacity`]: "spot:NoSchedule",
-        [`${tpl}/resources/nvidia.com/gpu`]: "1",
-      },
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, v.value])), {
+      [`${tpl}/label/team`]: "ml",
+      [`${tpl}/label/worker-platform/pool`]: "gpuspot",
+      [`${tpl}/label/worker-platform/role`]: "workload",
+      [`${tpl}/label/worker-platform/gpu`]: "true",
+      [`${tpl}/label/worker-platform/gpu-count`]: "1",
+      [`${tpl}/label/worker-platform/capacity`]: "spot",
+      [`${tpl}/label/k8s.amazonaws.com/accelerator`]: "nvidia-a10g",
+      [`${tpl}/label/eks.amazonaws.com/capacityType`]: "SPOT",
+      [`${tpl}/taint/nvidia.com/gpu`]: "present:NoSchedule",
+      [`${tpl}/taint/worker-platform/capacity`]: "spot:NoSchedule",
+      [`${tpl}/resources/nvidia.com/gpu`]: "1",
+    });
     for (const [k, v] of Object.entries(tags)) {
       assert.equal(v.propagateAtLaunch, false, k);
       // tools/mocks.ts names a node group's ASG eks-<resource name>-asg.
@@ -262,8 +312,14 @@ describe("EksCluster", () => {
   it("every selector label of every pool is on its ASG (what pods select on must be known at zero nodes)", () => {
     for (const pool of dev.handle.pools) {
       const tags = asgTags(dev, pool.name);
-      for (const [k, v] of Object.entries(pool.selector)) assert.equal(tags[`k8s.io/cluster-autoscaler/node-template/label/${k}`]?.value, v, `${pool.name} ${k}`);
-      for (const t of pool.taints) assert.equal(tags[`k8s.io/cluster-autoscaler/node-template/taint/${t.key}`]?.value, `${t.value}:${t.effect}`, `${pool.name} ${t.key}`);
+      for (const [k, v] of Object.entries(pool.selector))
+        assert.equal(tags[`k8s.io/cluster-autoscaler/node-template/label/${k}`]?.value, v, `${pool.name} ${k}`);
+      for (const t of pool.taints)
+        assert.equal(
+          tags[`k8s.io/cluster-autoscaler/node-template/taint/${t.key}`]?.value,
+          `${t.value}:${t.effect}`,
+          `${pool.name} ${t.key}`,
+        );
     }
   });
 
@@ -282,7 +338,10 @@ describe("EksCluster", () => {
     assert.equal(chart.serviceAccountName, "cluster-autoscaler");
     assert.equal(chart.expander, "priority,least-waste");
     assert.equal(chart.profile.maxGracefulTerminationSec, 900);
-    assert.deepEqual(chart.expanderPriorities, { 20: ["^eks-gpuspot-.*"], 10: ["^eks-system-.*", "^eks-gpu-.*", "^eks-cpu-.*"] });
+    assert.deepEqual(chart.expanderPriorities, {
+      20: ["^eks-gpuspot-.*"],
+      10: ["^eks-system-.*", "^eks-gpu-.*", "^eks-cpu-.*"],
+    });
     assert.ok(!new RegExp(chart.expanderPriorities[10][1]).test("eks-gpuspot-8ec9c1a2-0f6e-4a61-9a4b-1c2d3e4f5a6b"));
     assert.equal(dev.roleArn, "arn:aws:iam:eu-west-1:123456789012:c2-autoscaler");
   });
@@ -304,10 +363,18 @@ describe("EksCluster", () => {
       if (actions.some((a) => mutating.includes(a))) {
         assert.deepEqual(s.Condition, { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/c2": "owned" } });
       } else {
-        assert.ok(actions.every((a) => /:(Describe|Get)/.test(a)), actions.join());
+        assert.ok(
+          actions.every((a) => /:(Describe|Get)/.test(a)),
+          actions.join(),
+        );
       }
     }
-    assert.deepEqual(policy.Statement.flatMap((s: Obj) => [s.Action].flat()).filter((a: string) => mutating.includes(a)).sort(), mutating);
+    assert.deepEqual(
+      policy.Statement.flatMap((s: Obj) => [s.Action].flat())
+        .filter((a: string) => mutating.includes(a))
+        .sort(),
+      mutating,
+    );
     assert.equal(dev.one(T.oidc).inputs.url, "https://oidc.eks.eu-west-1.amazonaws.com/id/C2");
   });
 
@@ -315,7 +382,16 @@ describe("EksCluster", () => {
     assert.equal(dev.kubeconfigSecret, true);
     const kc = JSON.parse(dev.kubeconfig);
     assert.equal(kc.clusters[0].cluster.server, "https://C2.gr7.eu-west-1.eks.amazonaws.com");
-    assert.deepEqual(kc.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "c2", "--region", "eu-west-1", "--output", "json"]);
+    assert.deepEqual(kc.users[0].user.exec.args, [
+      "eks",
+      "get-token",
+      "--cluster-name",
+      "c2",
+      "--region",
+      "eu-west-1",
+      "--output",
+      "json",
+    ]);
     assert.equal(kc.users[0].user.exec.command, "aws");
     const provider = dev.one(T.provider);
     assert.equal(provider.name, "c2");
@@ -325,15 +401,21 @@ describe("EksCluster", () => {
 
   it("parents every resource to the EksCluster component and protects nothing outside production", () => {
     const component = dev.one(T.component);
-    for (const r of dev.resources.filter((r) => r !== component && r.type !== "pulumi:pulumi:Stack")) assert.equal(r.parent, component.urn, r.name);
-    for (const r of [dev.one(T.cluster), dev.one(T.key), ...dev.all(T.nodeGroup)]) assert.equal(r.protect, false, r.name);
+    for (const r of dev.resources.filter((r) => r !== component && r.type !== "pulumi:pulumi:Stack"))
+      assert.equal(r.parent, component.urn, r.name);
+    for (const r of [dev.one(T.cluster), dev.one(T.key), ...dev.all(T.nodeGroup)])
+      assert.equal(r.protect, false, r.name);
   });
 
   describe("variants", () => {
     it("pins the managed add-ons listed in aws.addonVersions; the others take EKS's default (no addonVersion)", async () => {
       assert.equal(dev.all(T.addon).length, 4, "vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver");
       for (const a of dev.all(T.addon)) assert.equal(a.inputs.addonVersion, undefined, a.name);
-      const pinned = await run(eksStack({ aws: { addonVersions: { "vpc-cni": "v1.20.4-eksbuild.2", "aws-ebs-csi-driver": "v1.48.0-eksbuild.1" } } }));
+      const pinned = await run(
+        eksStack({
+          aws: { addonVersions: { "vpc-cni": "v1.20.4-eksbuild.2", "aws-ebs-csi-driver": "v1.48.0-eksbuild.1" } },
+        }),
+      );
       assert.equal(pinned.one(T.addon, "c2-vpc-cni").inputs.addonVersion, "v1.20.4-eksbuild.2");
       assert.equal(pinned.one(T.addon, "c2-aws-ebs-csi-driver").inputs.addonVersion, "v1.48.0-eksbuild.1");
       assert.equal(pinned.one(T.addon, "c2-coredns").inputs.addonVersion, undefined);
@@ -342,7 +424,8 @@ describe("EksCluster", () => {
 
     it("protects the cluster, node groups and KMS key in production", async () => {
       const prod = await run(eksStack({ production: true }));
-      for (const r of [prod.one(T.cluster), prod.one(T.key), ...prod.all(T.nodeGroup)]) assert.equal(r.protect, true, r.name);
+      for (const r of [prod.one(T.cluster), prod.one(T.key), ...prod.all(T.nodeGroup)])
+        assert.equal(r.protect, true, r.name);
     });
 
     it("uses existing subnets without creating a VPC; public endpoint with the configured CIDRs; 2 zones", async () => {
@@ -369,7 +452,10 @@ describe("EksCluster", () => {
     it("trusts the configured autoscaler namespace; no role and no chart spec when the add-on is disabled", async () => {
       const ns = await run(eksStack({ addons: { clusterAutoscaler: { namespace: "autoscaling" } } }));
       const trust = JSON.parse(String(ns.one(T.role, "c2-autoscaler").plainInputs.assumeRolePolicy));
-      assert.equal(Object.values(trust.Statement[0].Condition.StringEquals)[0], "system:serviceaccount:autoscaling:cluster-autoscaler");
+      assert.equal(
+        Object.values(trust.Statement[0].Condition.StringEquals)[0],
+        "system:serviceaccount:autoscaling:cluster-autoscaler",
+      );
       const off = await run(eksStack({ addons: { clusterAutoscaler: { enabled: false } } }));
       assert.equal(off.handle.autoscalerChart, undefined);
       assert.equal(off.all(T.role).filter((r) => r.name === "c2-autoscaler").length, 0);

@@ -1,9 +1,10 @@
 import * as assert from "node:assert/strict";
-import { createCluster } from "../components/cluster";
-import type { ClusterHandle } from "../components/cluster/handle";
-import { loadConfig } from "../stacks/load";
-import { RecordedResource, runUnderMocks } from "../tools/harness";
-import { sourceOf } from "./helpers/config";
+import { createCluster } from "../components/cluster/index.ts";
+import type { ClusterHandle } from "../components/cluster/handle.ts";
+import { loadConfig } from "../stacks/load.ts";
+import type { RecordedResource } from "../tools/harness.ts";
+import { runUnderMocks } from "../tools/harness.ts";
+import { sourceOf } from "./helpers/config.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -14,7 +15,9 @@ function existingStack(cluster: Obj = {}) {
   };
 }
 
-async function run(values: Obj): Promise<{ resources: RecordedResource[]; handle: ClusterHandle; kubeconfig: string; secret: boolean }> {
+async function run(
+  values: Obj,
+): Promise<{ resources: RecordedResource[]; handle: ClusterHandle; kubeconfig: string; secret: boolean }> {
   const { config } = loadConfig(sourceOf(values));
   let handle!: ClusterHandle;
   let kubeconfig = "";
@@ -31,7 +34,13 @@ async function run(values: Obj): Promise<{ resources: RecordedResource[]; handle
 describe("ExistingCluster", () => {
   it("creates no cloud resource: only the component and a provider named after the cluster, for the configured context", async () => {
     const { resources, handle } = await run(existingStack());
-    assert.deepEqual(resources.map((r) => r.type).filter((t) => t !== "pulumi:pulumi:Stack").sort(), ["pulumi:providers:kubernetes", "worker-platform:cluster:ExistingCluster"]);
+    assert.deepEqual(
+      resources
+        .map((r) => r.type)
+        .filter((t) => t !== "pulumi:pulumi:Stack")
+        .sort(),
+      ["pulumi:providers:kubernetes", "worker-platform:cluster:ExistingCluster"],
+    );
     const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
     assert.equal(provider.name, "local");
     assert.equal(provider.inputs.context, "kind-worker-platform");
@@ -60,7 +69,14 @@ describe("ExistingCluster", () => {
         existing: { context: "k3d-wp", kubeconfigPath: "/home/me/.kube/k3d", hasMetricsServer: true },
         pools: [
           { name: "cpu", min: 1, max: 3, labels: { "node-role": "worker" } },
-          { name: "gpu", min: 0, max: 2, gpu: { count: 2, type: "nvidia-l4" }, labels: { accel: "l4" }, taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }] },
+          {
+            name: "gpu",
+            min: 0,
+            max: 2,
+            gpu: { count: 2, type: "nvidia-l4" },
+            labels: { accel: "l4" },
+            taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }],
+          },
         ],
       }),
     );
@@ -73,7 +89,9 @@ describe("ExistingCluster", () => {
   });
 
   it("passes a configured kubeconfig path to the provider; the kubeconfig output is a secret naming path and context", async () => {
-    const { resources, kubeconfig, secret } = await run(existingStack({ existing: { context: "k3d-wp", kubeconfigPath: "/home/me/.kube/k3d" } }));
+    const { resources, kubeconfig, secret } = await run(
+      existingStack({ existing: { context: "k3d-wp", kubeconfigPath: "/home/me/.kube/k3d" } }),
+    );
     const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
     assert.equal(provider.inputs.kubeconfig, "/home/me/.kube/k3d");
     assert.equal(secret, true);

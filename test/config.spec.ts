@@ -2,9 +2,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadConfig } from "../stacks/load";
-import { readStackFile } from "../tools/stack-file";
-import { configProblems, sourceProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config";
+import { loadConfig } from "../stacks/load.ts";
+import { readStackFile } from "../tools/stack-file.ts";
+import { configProblems, sourceProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config.ts";
 
 /** The problems loadConfig reports for a config, or [] when valid. */
 const problems = configProblems;
@@ -16,9 +16,12 @@ function withQueue(values: Record<string, unknown>) {
 describe("stack config", () => {
   for (const stack of ["dev", "prod", "local"]) {
     it(`accepts the shipped ${stack} stack`, () => {
-      const file = readStackFile(stack, path.resolve(__dirname, ".."));
+      const file = readStackFile(stack, path.resolve(import.meta.dirname, ".."));
       const source = {
-        keys: () => Object.keys(file.config).filter((k) => k.startsWith("worker-platform:")).map((k) => k.split(":")[1]),
+        keys: () =>
+          Object.keys(file.config)
+            .filter((k) => k.startsWith("worker-platform:"))
+            .map((k) => k.split(":")[1]),
         get: (k: string) => file.config[`worker-platform:${k}`],
         isSecret: (k: string) => file.secretKeys.includes(`worker-platform:${k}`),
       };
@@ -29,10 +32,13 @@ describe("stack config", () => {
   }
 
   it("prod: renderer (job mode) shares the on-demand gpu pool with llm at the same tier, so no preemption warning", () => {
-    const file = readStackFile("prod", path.resolve(__dirname, ".."));
+    const file = readStackFile("prod", path.resolve(import.meta.dirname, ".."));
     const load = (over: Record<string, string> = {}) =>
       loadConfig({
-        keys: () => Object.keys(file.config).filter((k) => k.startsWith("worker-platform:")).map((k) => k.split(":")[1]),
+        keys: () =>
+          Object.keys(file.config)
+            .filter((k) => k.startsWith("worker-platform:"))
+            .map((k) => k.split(":")[1]),
         get: (k: string) => over[k] ?? file.config[`worker-platform:${k}`],
         isSecret: (k: string) => file.secretKeys.includes(`worker-platform:${k}`),
       });
@@ -41,12 +47,23 @@ describe("stack config", () => {
     const llm = config.workers.find((w) => w.name === "llm")!;
     assert.equal(renderer.mode, "job");
     assert.equal(renderer.priority, llm.priority);
-    assert.deepEqual(warnings.filter((w) => w.includes("preempt")), []);
+    assert.deepEqual(
+      warnings.filter((w) => w.includes("preempt")),
+      [],
+    );
     // one tier lower and both clusters warn
-    const workers = (JSON.parse(file.config["worker-platform:workers"]) as Record<string, unknown>[]).map((w) => (w.name === "renderer" ? { ...w, priority: "standard" } : w));
+    const workers = (JSON.parse(file.config["worker-platform:workers"]) as Record<string, unknown>[]).map((w) =>
+      w.name === "renderer" ? { ...w, priority: "standard" } : w,
+    );
     const lowered = load({ workers: JSON.stringify(workers) }).warnings.filter((w) => w.includes("preempt"));
     assert.equal(lowered.length, 2, lowered.join("\n"));
-    for (const [i, c] of ["prod-aks", "prod-eks"].entries()) assert.match(lowered[i], new RegExp(`job-mode worker renderer \\(standard, 10000\\) shares GPU pool gpu of ${c} with workers\\[1\\] llm \\(critical, 100000\\)`));
+    for (const [i, c] of ["prod-aks", "prod-eks"].entries())
+      assert.match(
+        lowered[i],
+        new RegExp(
+          `job-mode worker renderer \\(standard, 10000\\) shares GPU pool gpu of ${c} with workers\\[1\\] llm \\(critical, 100000\\)`,
+        ),
+      );
   });
 
   it("fills defaults from the schema", () => {
@@ -63,14 +80,25 @@ describe("stack config", () => {
   });
 
   it("names a typo'd key and suggests the right one", () => {
-    const bad = withQueue({ ...minimalStack(), workers: [{ ...cpuWorker(), replicas: undefined, replcias: { max: 2 } }] });
+    const bad = withQueue({
+      ...minimalStack(),
+      workers: [{ ...cpuWorker(), replicas: undefined, replcias: { max: 2 } }],
+    });
     const found = problems(bad);
-    assert.ok(found.some((p) => p.startsWith('workers[0].replcias: unknown key (did you mean "replicas"?)')), found.join("\n"));
-    assert.ok(found.some((p) => p.startsWith("workers[0].replicas: must be object, got nothing (required)")), found.join("\n"));
+    assert.ok(
+      found.some((p) => p.startsWith('workers[0].replcias: unknown key (did you mean "replicas"?)')),
+      found.join("\n"),
+    );
+    assert.ok(
+      found.some((p) => p.startsWith("workers[0].replicas: must be object, got nothing (required)")),
+      found.join("\n"),
+    );
   });
 
   it("names a wrong type with the value it got", () => {
-    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ replicas: { min: 0, max: "ten" } })] }));
+    const found = problems(
+      withQueue({ ...minimalStack(), workers: [cpuWorker({ replicas: { min: 0, max: "ten" } })] }),
+    );
     assert.deepEqual(found, ['workers[0].replicas.max: must be number, got "ten"']);
   });
 
@@ -103,7 +131,10 @@ describe("stack config", () => {
     const stack = minimalStack() as { clusters: Record<string, unknown>[] };
     stack.clusters[0].cloud = "gcp";
     const found = problems(stack);
-    assert.ok(found.some((p) => p.startsWith("clusters[0].cloud: cloud must be one of azure, aws, existing")), found.join("\n"));
+    assert.ok(
+      found.some((p) => p.startsWith("clusters[0].cloud: cloud must be one of azure, aws, existing")),
+      found.join("\n"),
+    );
   });
 
   it("rejects a missing required top-level key", () => {
@@ -149,14 +180,34 @@ describe("stack config: hints inside unions (a cluster's cloud, a trigger's type
 
   it("an unknown key in a union member gets the did-you-mean and the keys of the member its discriminator names", () => {
     const found = problems(broken());
-    assert.ok(found.includes('clusters[0].regoin: unknown key (did you mean "region"?); allowed: name, protect, pools, autoscaler, cloud, region, kubernetesVersion, azure'), found.join("\n"));
-    assert.ok(found.includes('workers[0].trigger.listname: unknown key (did you mean "listName"?); allowed: type, queue, listName, targetPerReplica, activation'), found.join("\n"));
+    assert.ok(
+      found.includes(
+        'clusters[0].regoin: unknown key (did you mean "region"?); allowed: name, protect, pools, autoscaler, cloud, region, kubernetesVersion, azure',
+      ),
+      found.join("\n"),
+    );
+    assert.ok(
+      found.includes(
+        'workers[0].trigger.listname: unknown key (did you mean "listName"?); allowed: type, queue, listName, targetPerReplica, activation',
+      ),
+      found.join("\n"),
+    );
   });
 
   it("a bad discriminator shows only its value, with a suggestion, not the whole object", () => {
     const found = problems(broken());
-    assert.ok(found.includes('clusters[1].cloud: cloud must be one of azure, aws, existing, got "azur" (did you mean "azure"?)'), found.join("\n"));
-    assert.ok(found.includes('workers[1].trigger.type: type must be one of redis, rabbitmq, prometheus, got "rabbit" (did you mean "rabbitmq"?)'), found.join("\n"));
+    assert.ok(
+      found.includes(
+        'clusters[1].cloud: cloud must be one of azure, aws, existing, got "azur" (did you mean "azure"?)',
+      ),
+      found.join("\n"),
+    );
+    assert.ok(
+      found.includes(
+        'workers[1].trigger.type: type must be one of redis, rabbitmq, prometheus, got "rabbit" (did you mean "rabbitmq"?)',
+      ),
+      found.join("\n"),
+    );
   });
 });
 
@@ -176,7 +227,15 @@ describe("stack config: namespace typos", () => {
   });
 
   it("provider and pulumi namespaces are left alone", () => {
-    assert.deepEqual(problemsOf(minimalStack(), ["aws:region", "azure-native:location", "kubernetes:context", "pulumi:disable-default-providers"]), []);
+    assert.deepEqual(
+      problemsOf(minimalStack(), [
+        "aws:region",
+        "azure-native:location",
+        "kubernetes:context",
+        "pulumi:disable-default-providers",
+      ]),
+      [],
+    );
   });
 });
 

@@ -4,15 +4,18 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { RecordedResource, runUnderMocks } from "../tools/harness";
-import { mocks } from "../tools/mocks";
-import { Manifest, toManifests, validateManifests } from "../tools/manifests";
-import { main as planMain } from "../tools/plan";
-import { PlanResult, planStack } from "../tools/plan-stack";
-import { PLACEHOLDER_SECRET } from "../tools/stack-file";
-import { renderTree } from "../tools/tree";
+import type { RecordedResource } from "../tools/harness.ts";
+import { runUnderMocks } from "../tools/harness.ts";
+import { mocks } from "../tools/mocks.ts";
+import type { Manifest } from "../tools/manifests.ts";
+import { toManifests, validateManifests } from "../tools/manifests.ts";
+import { main as planMain } from "../tools/plan.ts";
+import type { PlanResult } from "../tools/plan-stack.ts";
+import { planStack } from "../tools/plan-stack.ts";
+import { PLACEHOLDER_SECRET } from "../tools/stack-file.ts";
+import { renderTree } from "../tools/tree.ts";
 
-const projectDir = path.resolve(__dirname, "..");
+const projectDir = path.resolve(import.meta.dirname, "..");
 
 /** Runs `npm run plan -- <argv>` in-process against a project directory, capturing what it prints. */
 async function runPlan(argv: string[], dir: string): Promise<{ code: number; out: string; err: string }> {
@@ -45,14 +48,18 @@ function secretValues(masked: unknown, plain: unknown): string[] {
   if (masked === "[secret]" && plain !== "[secret]") return leaves(plain);
   if (Array.isArray(masked) && Array.isArray(plain)) return masked.flatMap((m, i) => secretValues(m, plain[i]));
   if (masked && plain && typeof masked === "object" && typeof plain === "object") {
-    return Object.keys(masked).flatMap((k) => secretValues((masked as Record<string, unknown>)[k], (plain as Record<string, unknown>)[k]));
+    return Object.keys(masked).flatMap((k) =>
+      secretValues((masked as Record<string, unknown>)[k], (plain as Record<string, unknown>)[k]),
+    );
   }
   return [];
 }
 
 /** Every file under a directory, recursively. */
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 describe("offline plan", function () {
@@ -71,7 +78,10 @@ describe("offline plan", function () {
       const r = results[stack];
       assert.equal(r.configError, undefined);
       assert.deepEqual(r.manifestProblems, []);
-      assert.deepEqual(r.policies.filter((p) => p.enforcementLevel === "mandatory"), []);
+      assert.deepEqual(
+        r.policies.filter((p) => p.enforcementLevel === "mandatory"),
+        [],
+      );
       assert.equal(r.exitCode, 0);
     });
   }
@@ -85,7 +95,8 @@ describe("offline plan", function () {
       assert.equal(step.op, "create");
       assert.equal(step.urn, step.newState.urn);
       assert.match(step.urn, /^urn:pulumi:dev::worker-platform::/);
-      for (const key of ["type", "custom", "dependencies", "protect", "ignoreChanges", "inputs"]) assert.ok(key in step.newState, `${key} missing`);
+      for (const key of ["type", "custom", "dependencies", "protect", "ignoreChanges", "inputs"])
+        assert.ok(key in step.newState, `${key} missing`);
     }
     assert.ok(Array.isArray(doc.diagnostics));
     assert.ok(Array.isArray(doc.policies));
@@ -95,19 +106,32 @@ describe("offline plan", function () {
     const doc = JSON.parse(fs.readFileSync(path.join(outDir, "prod", "plan.json"), "utf8"));
     const urns = new Set(doc.steps.map((s: { urn: string }) => s.urn));
     const roots = doc.steps.filter((s: { newState: { parent?: string } }) => !s.newState.parent);
-    assert.deepEqual(roots.map((s: { newState: { type: string } }) => s.newState.type), ["pulumi:pulumi:Stack"]);
+    assert.deepEqual(
+      roots.map((s: { newState: { type: string } }) => s.newState.type),
+      ["pulumi:pulumi:Stack"],
+    );
     for (const s of doc.steps) {
       if (s.newState.parent) assert.ok(urns.has(s.newState.parent), `unknown parent ${s.newState.parent}`);
       for (const d of s.newState.dependencies) assert.ok(urns.has(d), `unknown dependency ${d}`);
     }
-    const k8s = doc.steps.filter((s: { newState: { type: string; custom: boolean } }) => s.newState.custom && s.newState.type.startsWith("kubernetes:"));
+    const k8s = doc.steps.filter(
+      (s: { newState: { type: string; custom: boolean } }) =>
+        s.newState.custom && s.newState.type.startsWith("kubernetes:"),
+    );
     assert.ok(k8s.length > 0);
-    for (const s of k8s) assert.match(s.newState.provider ?? "", /pulumi:providers:kubernetes::/, `${s.urn} has no explicit provider`);
+    for (const s of k8s)
+      assert.match(s.newState.provider ?? "", /pulumi:providers:kubernetes::/, `${s.urn} has no explicit provider`);
     // AWS resources too: each EKS cluster has its own provider for its region.
-    const aws = doc.steps.filter((s: { newState: { type: string; custom: boolean } }) => s.newState.custom && s.newState.type.startsWith("aws:"));
+    const aws = doc.steps.filter(
+      (s: { newState: { type: string; custom: boolean } }) => s.newState.custom && s.newState.type.startsWith("aws:"),
+    );
     assert.ok(aws.length > 0);
-    for (const s of aws) assert.match(s.newState.provider ?? "", /pulumi:providers:aws::/, `${s.urn} has no explicit provider`);
-    assert.ok(doc.steps.some((s: { newState: { protect: boolean } }) => s.newState.protect), "prod protects its clusters");
+    for (const s of aws)
+      assert.match(s.newState.provider ?? "", /pulumi:providers:aws::/, `${s.urn} has no explicit provider`);
+    assert.ok(
+      doc.steps.some((s: { newState: { protect: boolean } }) => s.newState.protect),
+      "prod protects its clusters",
+    );
     assert.ok(doc.steps.some((s: { newState: { dependencies: string[] } }) => s.newState.dependencies.length > 0));
   });
 
@@ -130,7 +154,16 @@ describe("offline plan", function () {
       const written: Manifest[] = files.map((file) => {
         const obj = parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
         const metadata = obj.metadata as { name: string; namespace?: string };
-        return { urn: file, apiVersion: String(obj.apiVersion), kind: String(obj.kind), name: metadata.name, namespace: metadata.namespace, providerName: path.basename(path.dirname(file)), masked: obj, plain: obj };
+        return {
+          urn: file,
+          apiVersion: String(obj.apiVersion),
+          kind: String(obj.kind),
+          name: metadata.name,
+          namespace: metadata.namespace,
+          providerName: path.basename(path.dirname(file)),
+          masked: obj,
+          plain: obj,
+        };
       });
       assert.deepEqual(await validateManifests(written), [], `${stack}: written manifests must validate`);
       const secrets = written.filter((m) => m.kind === "Secret");
@@ -141,12 +174,20 @@ describe("offline plan", function () {
           if (value === undefined) continue;
           assert.equal(typeof value, "object", `${m.urn}: ${field} masked as a whole`);
           assert.ok(Object.keys(value as object).length > 0, `${m.urn}: ${field} has no keys`);
-          for (const v of Object.values(value as object)) assert.ok(v === "[secret]" || v === Buffer.from("[secret]").toString("base64"), `${m.urn}: ${field} value not masked`);
+          for (const v of Object.values(value as object))
+            assert.ok(
+              v === "[secret]" || v === Buffer.from("[secret]").toString("base64"),
+              `${m.urn}: ${field} value not masked`,
+            );
         }
       }
       // A value that is also public elsewhere (the RabbitMQ user "worker-platform" is a label value too) is no leak.
       const shown = new Set(results[stack].resources.flatMap((r) => leaves(r.inputs)));
-      const values = new Set(results[stack].resources.flatMap((r) => secretValues(r.inputs, r.plainInputs)).filter((v) => v.length >= 4 && !shown.has(v)));
+      const values = new Set(
+        results[stack].resources
+          .flatMap((r) => secretValues(r.inputs, r.plainInputs))
+          .filter((v) => v.length >= 4 && !shown.has(v)),
+      );
       assert.ok(values.size > 0, `${stack}: no secret input found: update this test`);
       for (const file of filesUnder(path.join(outDir, stack))) {
         const text = fs.readFileSync(file, "utf8");
@@ -158,7 +199,9 @@ describe("offline plan", function () {
   it("every stack disables the default providers it never needs, so a resource without one fails instead of deploying", async () => {
     const { parse } = await import("yaml");
     for (const stack of ["dev", "prod", "local"]) {
-      const file = parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+      const file = parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) as {
+        config: Record<string, unknown>;
+      };
       const disabled = file.config["pulumi:disable-default-providers"] as string[];
       assert.ok(disabled?.includes("kubernetes"), `${stack}: kubernetes default provider not disabled`);
       if (stack !== "local") assert.ok(disabled.includes("aws"), `${stack}: aws default provider not disabled`);
@@ -170,14 +213,17 @@ describe("offline plan", function () {
     const files = filesUnder(path.join(outDir, "prod", "manifests"));
     assert.equal(files.length, r.manifests.length);
     const clusters = new Set(files.map((f) => path.basename(path.dirname(f))));
-    assert.ok(clusters.size >= 2, `expected a folder per cluster, got ${[...clusters]}`);
+    assert.ok(clusters.size >= 2, `expected a folder per cluster, got ${[...clusters].join(", ")}`);
   });
 
   it("is deterministic: a second run writes a byte-identical plan.json", async () => {
     const again = fs.mkdtempSync(path.join(os.tmpdir(), "wp-plan-again-"));
     try {
       await planStack("dev", { dir: projectDir, outDir: again });
-      assert.equal(fs.readFileSync(path.join(again, "dev", "plan.json"), "utf8"), fs.readFileSync(path.join(outDir, "dev", "plan.json"), "utf8"));
+      assert.equal(
+        fs.readFileSync(path.join(again, "dev", "plan.json"), "utf8"),
+        fs.readFileSync(path.join(outDir, "dev", "plan.json"), "utf8"),
+      );
     } finally {
       fs.rmSync(again, { recursive: true, force: true });
     }
@@ -216,17 +262,31 @@ describe("offline plan on invalid config", function () {
 
   it("registers no resource before failing", async () => {
     const seen: string[] = [];
-    const recording = { ...mocks, newResource: (args: Parameters<typeof mocks.newResource>[0]) => (seen.push(args.type), mocks.newResource(args)) };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require("../index") as () => Promise<unknown>;
+    const recording = {
+      ...mocks,
+      newResource: (args: Parameters<typeof mocks.newResource>[0]) => (seen.push(args.type), mocks.newResource(args)),
+    };
+    const { default: program } = await import("../index.ts");
     const platform = '{"environment":"x"}';
     const bad = { "worker-platform:platform": platform, "worker-platform:clusters": "[]" };
-    await assert.rejects(runUnderMocks(program, { config: bad, mocks: recording }), /Invalid stack configuration[\s\S]*clusters: /);
-    assert.deepEqual(seen.filter((t) => t !== "pulumi:pulumi:Stack"), []);
+    await assert.rejects(
+      runUnderMocks(program, { config: bad, mocks: recording }),
+      /Invalid stack configuration[\s\S]*clusters: /,
+    );
+    assert.deepEqual(
+      seen.filter((t) => t !== "pulumi:pulumi:Stack"),
+      [],
+    );
     // Control: the same program and recorder with a valid config do register resources.
-    const good = { "worker-platform:platform": platform, "worker-platform:clusters": '[{"name":"c","cloud":"existing","existing":{"context":"kind-x"}}]' };
+    const good = {
+      "worker-platform:platform": platform,
+      "worker-platform:clusters": '[{"name":"c","cloud":"existing","existing":{"context":"kind-x"}}]',
+    };
     await runUnderMocks(program, { config: good, mocks: recording });
-    assert.ok(seen.some((t) => t.startsWith("worker-platform:")), `valid config registered only ${seen.join(", ")}`);
+    assert.ok(
+      seen.some((t) => t.startsWith("worker-platform:")),
+      `valid config registered only ${seen.join(", ")}`,
+    );
   });
 });
 
@@ -238,7 +298,14 @@ describe("offline plan on a stack file that is not valid YAML", function () {
     // A mis-indented key under the platform section.
     fs.writeFileSync(
       path.join(dir, "Pulumi.broken.yaml"),
-      ["config:", "  worker-platform:platform:", "    environment: broken", "   name: x", "  worker-platform:clusters: []", ""].join("\n"),
+      [
+        "config:",
+        "  worker-platform:platform:",
+        "    environment: broken",
+        "   name: x",
+        "  worker-platform:clusters: []",
+        "",
+      ].join("\n"),
     );
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -272,13 +339,18 @@ describe("offline plan with a bad policy config", function () {
   const withPolicyConfig = (text: string) => fs.writeFileSync(path.join(dir, "policy", "config", "dev.json"), text);
 
   it("an unknown policy and a bad level: exit 2 naming the file, each problem, and the policy meant", async () => {
-    withPolicyConfig(JSON.stringify({ "gpu-capcity": "advisory", "priority-class-set": "fatal", all: "loud" }, null, 2));
+    withPolicyConfig(
+      JSON.stringify({ "gpu-capcity": "advisory", "priority-class-set": "fatal", all: "loud" }, null, 2),
+    );
     const r = await planStack("dev", { dir });
     assert.equal(r.exitCode, 2);
     const e = r.configError ?? "";
     assert.match(e, /^policy\/config\/dev\.json: invalid policy config:\n/);
     assert.match(e, /gpu-capcity: no such policy in the pack \(did you mean "gpu-capacity"\?\)/);
-    assert.match(e, /priority-class-set: "fatal" is not an enforcement level \(advisory, mandatory, remediate, disabled\)/);
+    assert.match(
+      e,
+      /priority-class-set: "fatal" is not an enforcement level \(advisory, mandatory, remediate, disabled\)/,
+    );
     assert.match(e, /all: "loud" is not an enforcement level/);
   });
 
@@ -291,14 +363,20 @@ describe("offline plan with a bad policy config", function () {
     withPolicyConfig('["gpu-capacity"]');
     const r2 = await planStack("dev", { dir });
     assert.equal(r2.exitCode, 2);
-    assert.match(r2.configError ?? "", /^policy\/config\/dev\.json: invalid policy config:\n {2}expected a JSON object/);
+    assert.match(
+      r2.configError ?? "",
+      /^policy\/config\/dev\.json: invalid policy config:\n {2}expected a JSON object/,
+    );
   });
 
   it("invalid JSON: exit 2 naming the file and the parser's message", async () => {
     withPolicyConfig('{\n  "gpu-capacity": "advisory",\n}\n');
     const r = await planStack("dev", { dir });
     assert.equal(r.exitCode, 2);
-    assert.match(r.configError ?? "", /^policy\/config\/dev\.json: invalid policy config:\n {2}not valid JSON: .*position/);
+    assert.match(
+      r.configError ?? "",
+      /^policy\/config\/dev\.json: invalid policy config:\n {2}not valid JSON: .*position/,
+    );
   });
 
   it("npm run plan prints it without a stack trace, with the file to fix, and exits 2", async () => {
@@ -315,7 +393,11 @@ describe("offline plan with a bad policy config", function () {
 describe("npm run plan arguments", function () {
   this.timeout(60_000);
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(projectDir, "tools", "plan.ts"), ...args], { cwd: projectDir, encoding: "utf8" });
+    spawnSync(
+      process.execPath,
+      ["--import", "./tools/preload.ts", path.join(projectDir, "tools", "plan.ts"), ...args],
+      { cwd: projectDir, encoding: "utf8" },
+    );
 
   for (const flag of ["--al", "-a", "--stack=prod"]) {
     it(`rejects the unknown option ${flag} with the usage line (exit 2) instead of planning dev`, () => {
@@ -351,8 +433,16 @@ describe("manifest masking", () => {
   });
 
   it("masks a Secret's data and stringData per key, so the masked object still validates", async () => {
-    const plain = { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { token: Buffer.from("hunter22").toString("base64") }, stringData: { password: "hunter2", user: "me" } };
-    const [m] = toManifests([secret({ ...plain, data: "[secret]", stringData: { password: "[secret]", user: "me" } }, plain)]);
+    const plain = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s" },
+      data: { token: Buffer.from("hunter22").toString("base64") },
+      stringData: { password: "hunter2", user: "me" },
+    };
+    const [m] = toManifests([
+      secret({ ...plain, data: "[secret]", stringData: { password: "[secret]", user: "me" } }, plain),
+    ]);
     assert.deepEqual(m.masked.stringData, { password: "[secret]", user: "me" });
     assert.deepEqual(m.masked.data, { token: Buffer.from("[secret]").toString("base64") });
     assert.deepEqual(m.plain, plain, "the plain copy is untouched");
@@ -379,7 +469,12 @@ describe("manifest validation", () => {
   });
 
   it("reports an object that breaks its schema, naming the field", async () => {
-    const bad = manifest({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { template: { spec: { containers: [{ image: "a:1" }] } } } });
+    const bad = manifest({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "x" },
+      spec: { template: { spec: { containers: [{ image: "a:1" }] } } },
+    });
     const problems = await validateManifests([bad]);
     assert.equal(problems.length, 1);
     assert.match(problems[0].message, /spec must have required property selector/);
@@ -397,7 +492,9 @@ describe("manifest validation", () => {
   });
 
   it("reports a kind it has no schema for instead of passing it", async () => {
-    const problems = await validateManifests([manifest({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "x" } })]);
+    const problems = await validateManifests([
+      manifest({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "x" } }),
+    ]);
     assert.match(problems[0]?.message ?? "", /no schema for example.com\/v1 Widget/);
   });
 
@@ -409,9 +506,27 @@ describe("manifest validation", () => {
 
 describe("preview tree", () => {
   it("nests children under parents like pulumi preview", () => {
-    const r = (type: string, name: string, urn: string, parent?: string) =>
-      ({ type, name, urn, parent, custom: false, dependencies: [], protect: false, ignoreChanges: [], additionalSecretOutputs: [], remote: false, inputs: {}, plainInputs: {}, secretPaths: [] });
-    const text = renderTree([r("pulumi:pulumi:Stack", "s", "u1"), r("a:b:C", "c1", "u2", "u1"), r("a:b:D", "d1", "u3", "u2"), r("a:b:C", "c2", "u4", "u1")]);
+    const r = (type: string, name: string, urn: string, parent?: string) => ({
+      type,
+      name,
+      urn,
+      parent,
+      custom: false,
+      dependencies: [],
+      protect: false,
+      ignoreChanges: [],
+      additionalSecretOutputs: [],
+      remote: false,
+      inputs: {},
+      plainInputs: {},
+      secretPaths: [],
+    });
+    const text = renderTree([
+      r("pulumi:pulumi:Stack", "s", "u1"),
+      r("a:b:C", "c1", "u2", "u1"),
+      r("a:b:D", "d1", "u3", "u2"),
+      r("a:b:C", "c2", "u4", "u1"),
+    ]);
     assert.equal(
       text,
       [
@@ -464,14 +579,25 @@ describe("offline plan on a stack that breaks a policy", function () {
     assert.equal(code, 1);
     const out = lines.join("\n");
     const section = out.slice(out.indexOf("Policy violations:"));
-    assert.match(section, /^Policy violations:\n {2}mandatory \(\d+\):\n {4}\[gpu-capacity\] [^:]+: .*transcriber \(max 40/m);
+    assert.match(
+      section,
+      /^Policy violations:\n {2}mandatory \(\d+\):\n {4}\[gpu-capacity\] [^:]+: .*transcriber \(max 40/m,
+    );
     assert.match(section, /\n {8}fix: .*replicas\.max/);
     assert.match(out, /Policies: [1-9]\d* mandatory/);
     assert.match(out, /error: stack prod would not deploy cleanly/);
     const doc = JSON.parse(fs.readFileSync(path.join(outDir, "prod", "plan.json"), "utf8"));
-    const inDoc = doc.policies.filter((p: { policy: string; enforcementLevel: string }) => p.policy === "gpu-capacity" && p.enforcementLevel === "mandatory");
+    const inDoc = doc.policies.filter(
+      (p: { policy: string; enforcementLevel: string }) =>
+        p.policy === "gpu-capacity" && p.enforcementLevel === "mandatory",
+    );
     assert.ok(inDoc.length >= 1, JSON.stringify(doc.policies));
-    assert.ok(doc.diagnostics.some((d: { severity: string; message: string }) => d.severity === "error" && /gpu-capacity/.test(d.message)), JSON.stringify(doc.diagnostics));
+    assert.ok(
+      doc.diagnostics.some(
+        (d: { severity: string; message: string }) => d.severity === "error" && /gpu-capacity/.test(d.message),
+      ),
+      JSON.stringify(doc.diagnostics),
+    );
   });
 });
 
@@ -501,7 +627,10 @@ describe("offline plan on a shipped stack edited to break a safety check", funct
   it("a GPU worker on a cluster without GPU pools and no CPU fallback: exit 2 naming the worker's gpu key and the fix", async () => {
     const r = await planEdited("local", "transcriber", /fallbackToCpu: true/, "fallbackToCpu: false");
     assert.equal(r.exitCode, 2);
-    assert.match(r.configError ?? "", /workers\[0\]\.gpu: cluster local has no GPU pool: the pod could never schedule; add a GPU pool, set gpu\.fallbackToCpu: true/);
+    assert.match(
+      r.configError ?? "",
+      /workers\[0\]\.gpu: cluster local has no GPU pool: the pod could never schedule; add a GPU pool, set gpu\.fallbackToCpu: true/,
+    );
   });
 
   it("a worker without a max (KEDA would default to 100 replicas): exit 2 naming replicas.max", async () => {

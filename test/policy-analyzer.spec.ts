@@ -1,17 +1,22 @@
 import * as assert from "assert";
-import { ChildProcess, spawn } from "child_process";
+import type { ChildProcess } from "child_process";
+import { spawn } from "child_process";
+import { createRequire } from "module";
 import * as path from "path";
-import { allPolicies } from "../policy/rules";
+import { allPolicies } from "../policy/rules/index.ts";
 
 /**
- * The pack as the Pulumi CLI runs it: `policy/index.ts` in its own process (constructing the PolicyPack starts the
- * analyzer's gRPC server and prints its port), then the CLI's RPCs against it. This checks what the rule-level tests
- * cannot: the entry file loads, @pulumi/policy accepts every rule and config schema, and a violation comes back over
- * the wire with its level.
+ * The pack as the Pulumi CLI runs it: the SDK's policy-pack runner (`@pulumi/pulumi/cmd/run-policy-pack`, from the
+ * pack's own dependencies), which registers ts-node with type checking and `require`s the pack's package `main` (the
+ * built `policy/bin/index.js`); constructing the PolicyPack starts the analyzer's gRPC server and prints its port; then
+ * the CLI's RPCs against it. This checks what the rule-level tests cannot: the built entry loads under the CLI's
+ * runner, @pulumi/policy accepts every rule and config schema, and a violation comes back over the wire with its level.
  */
-const policyDir = path.resolve(__dirname, "..", "policy");
+const policyDir = path.resolve(import.meta.dirname, "..", "policy");
 // The generated gRPC stubs and their grpc/protobuf runtime, from the copy of @pulumi/pulumi the pack itself uses.
-const fromPack = (id: string) => require(require.resolve(id, { paths: [path.dirname(require.resolve("@pulumi/policy", { paths: [policyDir] }))] }));
+const require = createRequire(import.meta.url);
+const fromPack = (id: string) =>
+  require(require.resolve(id, { paths: [path.dirname(require.resolve("@pulumi/policy", { paths: [policyDir] }))] }));
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const grpc: any = fromPack("@grpc/grpc-js");
 const services: any = fromPack("@pulumi/pulumi/proto/analyzer_grpc_pb");
@@ -26,10 +31,17 @@ describe("policy: the pack served over gRPC (as the CLI runs it)", function () {
   let child: ChildProcess;
   let client: any;
   const rpc = <T>(method: string, req: unknown): Promise<T> =>
-    new Promise((resolve, reject) => client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+    new Promise((resolve, reject) =>
+      client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))),
+    );
 
   before(async () => {
-    child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "index.ts"], { cwd: policyDir, stdio: ["ignore", "pipe", "pipe"] });
+    const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [policyDir] });
+    // argv as the CLI's analyzer plugin passes it: <engine address> <pack directory>.
+    child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
+      cwd: policyDir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += d));
     const port = await new Promise<string>((resolve, reject) => {
@@ -53,10 +65,7 @@ describe("policy: the pack served over gRPC (as the CLI runs it)", function () {
     const info: any = await rpc("getAnalyzerInfo", new emptyPb.Empty());
     assert.equal(info.getName(), "worker-platform");
     const served = info.getPoliciesList().map((p: any) => [p.getName(), LEVEL_NAMES[p.getEnforcementlevel()]]);
-    assert.deepStrictEqual(
-      served.sort(),
-      allPolicies.map((p) => [p.name, p.enforcementLevel]).sort(),
-    );
+    assert.deepStrictEqual(served.sort(), allPolicies.map((p) => [p.name, p.enforcementLevel]).sort());
   });
 
   it("reports a mandatory violation for a resource that breaks a rule, and none for a clean one", async () => {
@@ -74,13 +83,21 @@ describe("policy: the pack served over gRPC (as the CLI runs it)", function () {
       req.setProperties(structPb.Struct.fromJavaScript(props));
       req.setOptions(new messages.AnalyzerResourceOptions()); // the CLI always sends options (protect, ignoreChanges, ...)
       const res: any = await rpc("analyze", req);
-      return res.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), level: LEVEL_NAMES[d.getEnforcementlevel()], message: d.getMessage() }));
+      return res.getDiagnosticsList().map((d: any) => ({
+        policy: d.getPolicyname(),
+        level: LEVEL_NAMES[d.getEnforcementlevel()],
+        message: d.getMessage(),
+      }));
     };
-    const bad = (await analyze("ghcr.io/acme/worker:latest")).filter((d: { policy: string }) => d.policy === "container-image-pinned");
+    const bad = (await analyze("ghcr.io/acme/worker:latest")).filter(
+      (d: { policy: string }) => d.policy === "container-image-pinned",
+    );
     assert.equal(bad.length, 1, JSON.stringify(bad));
     assert.equal(bad[0].level, "mandatory");
     assert.match(bad[0].message, /latest/);
-    const good = (await analyze("ghcr.io/acme/worker:1.4.2")).filter((d: { policy: string }) => d.policy === "container-image-pinned");
+    const good = (await analyze("ghcr.io/acme/worker:1.4.2")).filter(
+      (d: { policy: string }) => d.policy === "container-image-pinned",
+    );
     assert.deepStrictEqual(good, []);
   });
 });

@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, LABELS, platformPoolLabels } from "../components/cluster/labels";
-import { CPU_ONLY_FAMILIES, GPU_MACHINE_TYPES } from "../stacks/machine-types";
-import * as annotations from "../components/workloads/annotations";
-import * as pack from "../policy/rules/lib/platform";
+import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, LABELS, platformPoolLabels } from "../components/cluster/labels.ts";
+import { CPU_ONLY_FAMILIES, GPU_MACHINE_TYPES } from "../stacks/machine-types.ts";
+import * as annotations from "../components/workloads/annotations.ts";
+import * as pack from "../policy/rules/lib/platform.ts";
 
 /**
  * The policy pack is its own package and cannot import the program, so it keeps copies of the program's conventions
@@ -16,15 +16,28 @@ describe("policy: conventions shared with the program", () => {
     // to policy/rules/lib/platform.ts or listed here; one either side removes or renames is noticed below.
     const PROGRAM_ONLY: Record<string, string> = { role: "worker-platform/role" };
     const program = LABELS as Record<string, string>;
-    for (const [key, value] of Object.entries(PROGRAM_ONLY)) assert.equal(program[key], value, `program label ${key} listed as program-only`);
+    for (const [key, value] of Object.entries(PROGRAM_ONLY))
+      assert.equal(program[key], value, `program label ${key} listed as program-only`);
     const relied = Object.fromEntries(Object.entries(program).filter(([key]) => !(key in PROGRAM_ONLY)));
-    assert.deepStrictEqual({ ...pack.LABELS }, relied, "policy/rules/lib/platform.ts LABELS vs components/cluster/labels.ts LABELS");
+    assert.deepStrictEqual(
+      { ...pack.LABELS },
+      relied,
+      "policy/rules/lib/platform.ts LABELS vs components/cluster/labels.ts LABELS",
+    );
     // What the program puts on a pool is exactly LABELS (no label set by a literal elsewhere).
     const set = (pool: Parameters<typeof platformPoolLabels>[0]) => Object.keys(platformPoolLabels(pool)).sort();
-    assert.deepStrictEqual(set({ name: "gpu", role: "worker", spot: true, gpu: { count: 1 } }), Object.values(program).sort());
-    assert.deepStrictEqual(set({ name: "cpu", role: "worker", spot: false }), Object.values(program).filter((v) => v !== LABELS.gpuCount).sort());
+    assert.deepStrictEqual(
+      set({ name: "gpu", role: "worker", spot: true, gpu: { count: 1 } }),
+      Object.values(program).sort(),
+    );
+    assert.deepStrictEqual(
+      set({ name: "cpu", role: "worker", spot: false }),
+      Object.values(program)
+        .filter((v) => v !== LABELS.gpuCount)
+        .sort(),
+    );
     // No rule reads a program-only label by its value.
-    const rules = path.join(__dirname, "..", "policy", "rules");
+    const rules = path.join(import.meta.dirname, "..", "policy", "rules");
     const sources: string[] = [];
     const walk = (dir: string) => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -33,7 +46,11 @@ describe("policy: conventions shared with the program", () => {
       }
     };
     walk(rules);
-    for (const value of Object.values(PROGRAM_ONLY)) assert.ok(!sources.some((s) => s.includes(value)), `a rule reads ${value}: copy it to policy/rules/lib/platform.ts LABELS`);
+    for (const value of Object.values(PROGRAM_ONLY))
+      assert.ok(
+        !sources.some((s) => s.includes(value)),
+        `a rule reads ${value}: copy it to policy/rules/lib/platform.ts LABELS`,
+      );
   });
   it("GPU and spot taints", () => {
     assert.deepStrictEqual(pack.GPU_TAINT, GPU_TAINT);
@@ -48,8 +65,16 @@ describe("policy: conventions shared with the program", () => {
     assert.equal(pack.MAX_JOB_DURATION_ANNOTATION, annotations.MAX_JOB_DURATION_ANNOTATION);
     assert.equal(pack.SCALED_BY_ANNOTATION, annotations.SCALED_BY_ANNOTATION);
     assert.equal(pack.GRACE_CAP_ANNOTATION, annotations.GRACE_CAP_ANNOTATION);
-    assert.deepStrictEqual(Object.keys(pack.SCALED_BY_VALUES).sort(), Object.values(annotations.SCALED_BY).sort(), "values of the scaled-by annotation");
-    for (const [name, value] of Object.entries({ MAX_JOB_DURATION_ANNOTATION: pack.MAX_JOB_DURATION_ANNOTATION, SCALED_BY_ANNOTATION: pack.SCALED_BY_ANNOTATION, GRACE_CAP_ANNOTATION: pack.GRACE_CAP_ANNOTATION })) {
+    assert.deepStrictEqual(
+      Object.keys(pack.SCALED_BY_VALUES).sort(),
+      Object.values(annotations.SCALED_BY).sort(),
+      "values of the scaled-by annotation",
+    );
+    for (const [name, value] of Object.entries({
+      MAX_JOB_DURATION_ANNOTATION: pack.MAX_JOB_DURATION_ANNOTATION,
+      SCALED_BY_ANNOTATION: pack.SCALED_BY_ANNOTATION,
+      GRACE_CAP_ANNOTATION: pack.GRACE_CAP_ANNOTATION,
+    })) {
       assert.ok(typeof value === "string" && /^[a-z0-9.-]+\/[a-z0-9-]+$/.test(value), `${name}: ${value}`);
     }
   });

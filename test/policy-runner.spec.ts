@@ -2,13 +2,13 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { allPolicies } from "../policy/rules";
-import { imagePinned, priorityClassSet } from "../policy/rules/workload-security";
-import { gpuCapacity } from "../policy/rules/scheduling-gpu";
-import { enforcementLevelOf, evaluatePolicies, readPolicyConfig } from "../tools/run-policies";
-import { deployment, podSpec, securedContainer } from "./helpers/policy";
+import { allPolicies } from "../policy/rules/index.ts";
+import { imagePinned, priorityClassSet } from "../policy/rules/workload-security.ts";
+import { gpuCapacity } from "../policy/rules/scheduling-gpu.ts";
+import { enforcementLevelOf, evaluatePolicies, readPolicyConfig } from "../tools/run-policies.ts";
+import { deployment, podSpec, securedContainer } from "./helpers/policy.ts";
 
-const root = path.resolve(__dirname, "..");
+const root = path.resolve(import.meta.dirname, "..");
 
 /** The parts of a GitHub workflow job the config test reads. */
 interface WorkflowJob {
@@ -54,7 +54,9 @@ describe("policy: the pack and its offline runner", () => {
       }
     };
     walk(root);
-    const constructing = files.filter((f) => /new PolicyPack\(/.test(fs.readFileSync(f, "utf8"))).map((f) => path.relative(root, f));
+    const constructing = files
+      .filter((f) => /new PolicyPack\(/.test(fs.readFileSync(f, "utf8")))
+      .map((f) => path.relative(root, f));
     assert.deepStrictEqual(constructing, [path.join("policy", "index.ts")]);
     const importing = files.filter((f) => /from "(\.\.\/)+policy(\/index)?"/.test(fs.readFileSync(f, "utf8")));
     assert.deepStrictEqual(importing, []);
@@ -71,7 +73,9 @@ describe("policy: the pack and its offline runner", () => {
   it("takes levels from the config: per policy, `all`, then the rule's own; disabled rules do not run", async () => {
     const noPriority = deployment("w", podSpec({ priorityClassName: undefined }));
     const level = async (policyConfig: Record<string, unknown>) =>
-      (await evaluatePolicies([noPriority], { stack: "dev", policyConfig, policies: [priorityClassSet] })).map((v) => v.enforcementLevel);
+      (await evaluatePolicies([noPriority], { stack: "dev", policyConfig, policies: [priorityClassSet] })).map(
+        (v) => v.enforcementLevel,
+      );
     assert.deepStrictEqual(await level({}), ["advisory"]);
     assert.deepStrictEqual(await level({ "priority-class-set": "mandatory" }), ["mandatory"]);
     assert.deepStrictEqual(await level({ "priority-class-set": { enforcementLevel: "mandatory" } }), ["mandatory"]);
@@ -84,7 +88,10 @@ describe("policy: the pack and its offline runner", () => {
     const run = (policyConfig: Record<string, unknown>) => evaluatePolicies([], { stack: "dev", policyConfig });
     await assert.rejects(run({ "no-such-rule": "mandatory" }), /no-such-rule: no such policy in the pack/);
     await assert.rejects(run({ "gpu-capacity": "fatal" }), /gpu-capacity: "fatal" is not an enforcement level/);
-    await assert.rejects(run({ "gpu-capacity": { preemptibleBelow: "low" } }), /gpu-capacity.preemptibleBelow: expected integer/);
+    await assert.rejects(
+      run({ "gpu-capacity": { preemptibleBelow: "low" } }),
+      /gpu-capacity.preemptibleBelow: expected integer/,
+    );
     await assert.rejects(run({ "gpu-capacity": { maxGpus: 3 } }), /gpu-capacity.maxGpus: not a property/);
   });
 
@@ -106,9 +113,12 @@ describe("policy: the pack and its offline runner", () => {
     });
     it("the GitHub workflows pass the same config files to pulumi preview/up", () => {
       const MATRIX_STACK = /\$\{\{\s*matrix\.stack\s*\}\}/;
-      const expand = (template: string, stack: string | undefined) => (stack === undefined ? template : template.split(new RegExp(MATRIX_STACK, "g")).join(stack));
+      const expand = (template: string, stack: string | undefined) =>
+        stack === undefined ? template : template.split(new RegExp(MATRIX_STACK, "g")).join(stack);
       for (const wf of ["preview.yml", "deploy.yml"]) {
-        const doc = parse(fs.readFileSync(path.join(root, ".github", "workflows", wf), "utf8")) as { jobs: Record<string, WorkflowJob> };
+        const doc = parse(fs.readFileSync(path.join(root, ".github", "workflows", wf), "utf8")) as {
+          jobs: Record<string, WorkflowJob>;
+        };
         let pulumiSteps = 0;
         for (const [jobName, job] of Object.entries(doc.jobs ?? {})) {
           for (const step of job.steps ?? []) {
@@ -116,21 +126,23 @@ describe("policy: the pack and its offline runner", () => {
             pulumiSteps++;
             const where = `${wf} job ${jobName}`;
             const w = step.with ?? {};
-            assert.ok(["preview", "up"].includes(String(w.command)), `${where}: command ${w.command}`);
+            assert.ok(["preview", "up"].includes(String(w.command)), `${where}: command ${String(w.command)}`);
             assert.strictEqual(w.policyPacks, "policy", `${where}: policyPacks`);
             assert.ok(typeof w.policyPackConfigs === "string" && w.policyPackConfigs, `${where}: no policyPackConfigs`);
             const configTemplate = String(w.policyPackConfigs);
-            const stackTemplate = String(w["stack-name"] ?? "");
+            const stackTemplate = String((w["stack-name"] as string | undefined) ?? "");
             // `${{ matrix.stack }}` expands to each stack of the job's matrix; a literal path stands for itself.
             const usesMatrix = MATRIX_STACK.test(configTemplate) || MATRIX_STACK.test(stackTemplate);
-            const stacks: (string | undefined)[] = usesMatrix ? (job.strategy?.matrix?.stack ?? []).map(String) : [undefined];
+            const stacks: (string | undefined)[] = usesMatrix
+              ? (job.strategy?.matrix?.stack ?? []).map(String)
+              : [undefined];
             assert.ok(stacks.length, `${where}: uses matrix.stack but has no strategy.matrix.stack`);
             for (const stack of stacks) {
               const file = expand(configTemplate, stack);
               const stackName = expand(stackTemplate, stack).split("/").pop();
               const m = /^policy\/config\/([a-z0-9-]+)\.json$/.exec(file);
               assert.ok(m, `${where}: policyPackConfigs ${file} is not policy/config/<stack>.json`);
-              assert.strictEqual(m![1], stackName, `${where}: ${file} is not the config of stack ${stackName}`);
+              assert.strictEqual(m[1], stackName, `${where}: ${file} is not the config of stack ${stackName}`);
               assert.ok(fs.existsSync(path.join(root, file)), `${where}: ${file} does not exist`);
             }
           }

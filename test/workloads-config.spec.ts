@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { loadConfig } from "../stacks/load";
-import { configProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config";
+import { loadConfig } from "../stacks/load.ts";
+import { configProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config.ts";
 
 /** Problems loadConfig reports, or [] when valid. */
 function problems(values: Record<string, unknown>): string[] {
@@ -26,7 +26,8 @@ function gpuStack(): Record<string, unknown> {
   );
   return stack;
 }
-const jobWorker = (over: Record<string, unknown> = {}) => cpuWorker({ name: "render", mode: "job", maxJobDurationSeconds: 7200, ...over });
+const jobWorker = (over: Record<string, unknown> = {}) =>
+  cpuWorker({ name: "render", mode: "job", maxJobDurationSeconds: 7200, ...over });
 const service = (over: Record<string, unknown> = {}) => ({
   name: "api",
   image: "ghcr.io/acme/api:1.0.0",
@@ -48,26 +49,44 @@ describe("workloads config: invalid workers and services are rejected", () => {
 
   it("worker min > max, in deployment and job mode", () => {
     for (const mode of ["deployment", "job"]) {
-      const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ mode, replicas: { min: 4, max: 2 } })] }));
+      const found = problems(
+        withQueue({ ...minimalStack(), workers: [cpuWorker({ mode, replicas: { min: 4, max: 2 } })] }),
+      );
       assert.deepEqual(found, ["workers[0].replicas.max: must be >= min (4), got 2"], mode);
     }
-    assert.deepEqual(problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ replicas: { min: 2, max: 2 } })] })), [], "min = max is fine");
+    assert.deepEqual(
+      problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ replicas: { min: 2, max: 2 } })] })),
+      [],
+      "min = max is fine",
+    );
   });
 
   it("service min > max", () => {
     const found = problems({
       ...minimalStack(),
-      services: [{ name: "api", image: "ghcr.io/acme/api:1.0.0", port: 80, resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } }, replicas: { min: 4, max: 2 } }],
+      services: [
+        {
+          name: "api",
+          image: "ghcr.io/acme/api:1.0.0",
+          port: 80,
+          resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } },
+          replicas: { min: 4, max: 2 },
+        },
+      ],
     });
     assert.deepEqual(found, ["services[0].replicas.max: must be >= min (4), got 2"]);
   });
 
-  it("a quantity written as a YAML number (cpu: 2) is taken as \"2\"; a negative one is rejected as a quantity", () => {
+  it('a quantity written as a YAML number (cpu: 2) is taken as "2"; a negative one is rejected as a quantity', () => {
     const res = (cpu: unknown) => ({ requests: { cpu, memory: "1Gi" }, limits: { memory: "1Gi" } });
-    const { config } = loadConfig(sourceOf(withQueue({ ...minimalStack(), workers: [cpuWorker({ resources: res(2) })] })));
+    const { config } = loadConfig(
+      sourceOf(withQueue({ ...minimalStack(), workers: [cpuWorker({ resources: res(2) })] })),
+    );
     assert.equal(config.workers[0].resources.requests.cpu, "2");
     const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ resources: res(-1) })] }));
-    assert.deepEqual(found, ['workers[0].resources.requests.cpu: must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi, got "-1"']);
+    assert.deepEqual(found, [
+      'workers[0].resources.requests.cpu: must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi, got "-1"',
+    ]);
   });
 
   it("a service at min 0: an HPA cannot scale from zero, so services keep at least one replica", () => {
@@ -77,25 +96,43 @@ describe("workloads config: invalid workers and services are rejected", () => {
   });
 
   it("min 0 with only cpu/memory triggers (KEDA cannot activate from zero)", () => {
-    const found = problems({ ...minimalStack(), workers: [cpuWorker({ trigger: undefined, safetyNet: { cpuUtilization: 80 }, replicas: { min: 0, max: 3 } })] });
+    const found = problems({
+      ...minimalStack(),
+      workers: [cpuWorker({ trigger: undefined, safetyNet: { cpuUtilization: 80 }, replicas: { min: 0, max: 3 } })],
+    });
     assert.equal(found.length, 1, found.join("\n"));
     assert.match(found[0], /^workers\[0\]\.replicas\.min: min 0 needs a queue or prometheus trigger/);
     // ... while min 1 with the same safety net is fine
-    assert.deepEqual(problems({ ...minimalStack(), workers: [cpuWorker({ trigger: undefined, safetyNet: { cpuUtilization: 80 }, replicas: { min: 1, max: 3 } })] }), []);
+    assert.deepEqual(
+      problems({
+        ...minimalStack(),
+        workers: [cpuWorker({ trigger: undefined, safetyNet: { cpuUtilization: 80 }, replicas: { min: 1, max: 3 } })],
+      }),
+      [],
+    );
   });
 
   it("a GPU worker on a cluster without a GPU pool and fallbackToCpu off; accepted with fallback on", () => {
     const found = problems(withQueue({ ...existing(), workers: [cpuWorker({ gpu: { count: 1 } })] }));
     assert.equal(found.length, 1, found.join("\n"));
     assert.match(found[0], /^workers\[0\]\.gpu: cluster local has no GPU pool: the pod could never schedule/);
-    assert.deepEqual(problems(withQueue({ ...existing(), workers: [cpuWorker({ gpu: { count: 1, fallbackToCpu: true } })] })), []);
+    assert.deepEqual(
+      problems(withQueue({ ...existing(), workers: [cpuWorker({ gpu: { count: 1, fallbackToCpu: true } })] })),
+      [],
+    );
   });
 
   it("max job duration beyond the autoscaler's graceful-termination cap in deployment mode; accepted in job mode", () => {
     const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ maxJobDurationSeconds: 3600 })] }));
     assert.equal(found.length, 1, found.join("\n"));
-    assert.match(found[0], /^workers\[0\]\.maxJobDurationSeconds: jobs of up to 3600s would be killed on scale-in: .*waits at most 600s.*use mode: job/);
-    assert.deepEqual(problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ maxJobDurationSeconds: 3600, mode: "job" })] })), []);
+    assert.match(
+      found[0],
+      /^workers\[0\]\.maxJobDurationSeconds: jobs of up to 3600s would be killed on scale-in: .*waits at most 600s.*use mode: job/,
+    );
+    assert.deepEqual(
+      problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ maxJobDurationSeconds: 3600, mode: "job" })] })),
+      [],
+    );
   });
 
   it("max replicas is required (KEDA's default of 100 is never used)", () => {
@@ -127,7 +164,10 @@ describe("workloads config: network policy entries", () => {
     const badPort = problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr: "0.0.0.0/0", ports: [0] }] })] });
     assert.equal(badPort.length, 1, badPort.join("\n"));
     assert.match(badPort[0], /^workers\[0\]\.egress\[0\]\.ports\[0\]:/);
-    assert.deepEqual(problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr: "0.0.0.0/0", ports: [443] }] })] }), []);
+    assert.deepEqual(
+      problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr: "0.0.0.0/0", ports: [443] }] })] }),
+      [],
+    );
     // services share the field
     const svc = problems({ ...minimalStack(), services: [service({ egress: [{ cidr: "example.com" }] })] });
     assert.equal(svc.length, 1, svc.join("\n"));
@@ -135,21 +175,39 @@ describe("workloads config: network policy entries", () => {
   });
 
   it("allowFrom entries are an IPv4 CIDR or a namespace name, nothing else", () => {
-    assert.deepEqual(problems({ ...minimalStack(), services: [service({ allowFrom: ["ingress-nginx", "10.0.0.0/8", "192.168.1.0/24"] })] }), []);
+    assert.deepEqual(
+      problems({
+        ...minimalStack(),
+        services: [service({ allowFrom: ["ingress-nginx", "10.0.0.0/8", "192.168.1.0/24"] })],
+      }),
+      [],
+    );
     for (const entry of ["Ingress-Nginx", "10.0.0.0", "ns/app", "", "a".repeat(64)]) {
       const found = problems({ ...minimalStack(), services: [service({ allowFrom: ["ok", entry] })] });
       assert.equal(found.length, 1, `${JSON.stringify(entry)}: ${found.join("\n")}`);
-      assert.match(found[0], /^services\[0\]\.allowFrom\[1\]: must be an IPv4 CIDR such as 10\.0\.0\.0\/8 or a namespace name/, entry);
+      assert.match(
+        found[0],
+        /^services\[0\]\.allowFrom\[1\]: must be an IPv4 CIDR such as 10\.0\.0\.0\/8 or a namespace name/,
+        entry,
+      );
     }
   });
 });
 
 describe("workloads config: priority classes", () => {
   it("overprovisioning stays within -10..-1: below the autoscaler's expendable-pods-priority-cutoff placeholders stop working", () => {
-    for (const v of [-10, -5, -1]) assert.deepEqual(problems({ ...minimalStack(), priorityClasses: { values: { overprovisioning: v } } }), [], String(v));
+    for (const v of [-10, -5, -1])
+      assert.deepEqual(
+        problems({ ...minimalStack(), priorityClasses: { values: { overprovisioning: v } } }),
+        [],
+        String(v),
+      );
     const low = problems({ ...minimalStack(), priorityClasses: { values: { overprovisioning: -11 } } });
     assert.equal(low.length, 1, low.join("\n"));
-    assert.match(low[0], /^priorityClasses\.values\.overprovisioning: must be >= -10: .*expendable-pods-priority-cutoff/);
+    assert.match(
+      low[0],
+      /^priorityClasses\.values\.overprovisioning: must be >= -10: .*expendable-pods-priority-cutoff/,
+    );
     const zero = problems({ ...minimalStack(), priorityClasses: { values: { overprovisioning: 0 } } });
     assert.equal(zero.length, 1, zero.join("\n"));
     assert.match(zero[0], /^priorityClasses\.values\.overprovisioning: must be negative/);
@@ -159,33 +217,73 @@ describe("workloads config: priority classes", () => {
 describe("workloads config: preemption of job-mode workers", () => {
   it("warns when a job worker shares GPU pools with a worker of a higher tier, naming both and the fix", () => {
     const ws = preemption(
-      warnings(withQueue({ ...gpuStack(), workers: [jobWorker({ gpu: { count: 1 } }), cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 } })] })),
+      warnings(
+        withQueue({
+          ...gpuStack(),
+          workers: [
+            jobWorker({ gpu: { count: 1 } }),
+            cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 } }),
+          ],
+        }),
+      ),
     );
     assert.equal(ws.length, 1, ws.join("\n"));
-    assert.match(ws[0], /^workers\[0\]\.priority: job-mode worker render \(standard, 10000\) shares GPU pool gpu of c1 with workers\[1\] llm \(critical, 100000\)/);
+    assert.match(
+      ws[0],
+      /^workers\[0\]\.priority: job-mode worker render \(standard, 10000\) shares GPU pool gpu of c1 with workers\[1\] llm \(critical, 100000\)/,
+    );
     assert.match(ws[0], /give render a priority at least as high \(priority: critical/);
   });
 
   it("no warning at an equal or higher priority (equal priorities never preempt each other)", () => {
-    const equal = withQueue({ ...gpuStack(), workers: [jobWorker({ gpu: { count: 1 }, priority: "critical" }), cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 } })] });
+    const equal = withQueue({
+      ...gpuStack(),
+      workers: [
+        jobWorker({ gpu: { count: 1 }, priority: "critical" }),
+        cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 } }),
+      ],
+    });
     assert.deepEqual(preemption(warnings(equal)), []);
-    const lower = withQueue({ ...gpuStack(), workers: [jobWorker({ gpu: { count: 1 } }), cpuWorker({ name: "bg", gpu: { count: 1 }, priority: "background" })] });
+    const lower = withQueue({
+      ...gpuStack(),
+      workers: [jobWorker({ gpu: { count: 1 } }), cpuWorker({ name: "bg", gpu: { count: 1 }, priority: "background" })],
+    });
     assert.deepEqual(preemption(warnings(lower)), []);
   });
 
   it("CPU pods too: an on-demand CPU job worker and a critical service allowed on spot and on-demand share pool cpu", () => {
-    const shared = preemption(warnings(withQueue({ ...gpuStack(), workers: [jobWorker()], services: [service({ priority: "critical", spot: true })] })));
+    const shared = preemption(
+      warnings(
+        withQueue({ ...gpuStack(), workers: [jobWorker()], services: [service({ priority: "critical", spot: true })] }),
+      ),
+    );
     assert.equal(shared.length, 1, shared.join("\n"));
     assert.match(shared[0], /shares CPU pool cpu of c1 with services\[0\] api \(critical, 100000\)/);
   });
 
   it("no warning when the pools cannot overlap: GPU vs CPU, different clusters", () => {
-    const critical = (over: Record<string, unknown>) => cpuWorker({ name: "llm", priority: "critical", replicas: { min: 1, max: 2 }, ...over });
-    assert.deepEqual(preemption(warnings(withQueue({ ...gpuStack(), workers: [jobWorker(), critical({ gpu: { count: 1 } })] }))), []);
+    const critical = (over: Record<string, unknown>) =>
+      cpuWorker({ name: "llm", priority: "critical", replicas: { min: 1, max: 2 }, ...over });
+    assert.deepEqual(
+      preemption(warnings(withQueue({ ...gpuStack(), workers: [jobWorker(), critical({ gpu: { count: 1 } })] }))),
+      [],
+    );
     // different clusters
     const two = gpuStack() as { clusters: Record<string, unknown>[] };
     two.clusters.push({ ...two.clusters[0], name: "c2" });
-    const apart = withQueue({ ...two, workers: [jobWorker({ gpu: { count: 1 }, clusters: ["c1"] }), cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 }, clusters: ["c2"] })] });
+    const apart = withQueue({
+      ...two,
+      workers: [
+        jobWorker({ gpu: { count: 1 }, clusters: ["c1"] }),
+        cpuWorker({
+          name: "llm",
+          gpu: { count: 1 },
+          priority: "critical",
+          replicas: { min: 1, max: 2 },
+          clusters: ["c2"],
+        }),
+      ],
+    });
     assert.deepEqual(preemption(warnings(apart)), []);
   });
 
@@ -193,7 +291,10 @@ describe("workloads config: preemption of job-mode workers", () => {
     const cfg = withQueue({
       ...gpuStack(),
       priorityClasses: { values: { critical: 5000, standard: 10000 } },
-      workers: [jobWorker({ gpu: { count: 1 } }), cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 } })],
+      workers: [
+        jobWorker({ gpu: { count: 1 } }),
+        cpuWorker({ name: "llm", gpu: { count: 1 }, priority: "critical", replicas: { min: 1, max: 2 } }),
+      ],
     });
     assert.deepEqual(preemption(warnings(cfg)), []);
   });
@@ -208,12 +309,17 @@ describe("workloads config: spot eviction notice", () => {
     return stack as Record<string, unknown>;
   };
   const notice = (stack: Record<string, unknown>, over: Record<string, unknown>) =>
-    warnings(withQueue({ ...stack, workers: [cpuWorker({ spot: true, maxJobDurationSeconds: 90, ...over })] })).filter((w) => w.includes("spot eviction notice"));
+    warnings(withQueue({ ...stack, workers: [cpuWorker({ spot: true, maxJobDurationSeconds: 90, ...over })] })).filter(
+      (w) => w.includes("spot eviction notice"),
+    );
 
   it("warns when a spot-allowed worker's jobs outlast the cloud's eviction notice (AKS: 30 s), naming the pool and the fix", () => {
     const ws = notice(pools(), {});
     assert.equal(ws.length, 1, ws.join("\n"));
-    assert.match(ws[0], /^workers\[0\]\.maxJobDurationSeconds: 90s exceeds the spot eviction notice \(30s\) on spot pool cpuspot of c1; a job in flight at eviction is lost .*; or set spot: false$/);
+    assert.match(
+      ws[0],
+      /^workers\[0\]\.maxJobDurationSeconds: 90s exceeds the spot eviction notice \(30s\) on spot pool cpuspot of c1; a job in flight at eviction is lost .*; or set spot: false$/,
+    );
   });
 
   it("job mode too: an evicted Job restarts from the beginning", () => {
@@ -257,7 +363,13 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
   });
 
   it("a service named like a worker or like a queue (they share the namespace)", () => {
-    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ name: "api" })], services: [service(), service({ name: "q" })] }));
+    const found = problems(
+      withQueue({
+        ...minimalStack(),
+        workers: [cpuWorker({ name: "api" })],
+        services: [service(), service({ name: "q" })],
+      }),
+    );
     assert.deepEqual(found, [
       'services[0].name: "api" is also a worker name; names must differ, got "api"',
       'services[1].name: "q" is also a queue name; names must differ (they share a namespace), got "q"',
@@ -269,7 +381,16 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
       withQueue({
         ...minimalStack(),
         secrets: [secret("s", "a", "b")],
-        workers: [cpuWorker({ secretEnv: { X: { secret: "nope", key: "a" }, Y: { secret: "s", key: "c" }, Z: { secret: "s", key: "a" }, W: { secret: "s", key: "toString" } } })],
+        workers: [
+          cpuWorker({
+            secretEnv: {
+              X: { secret: "nope", key: "a" },
+              Y: { secret: "s", key: "c" },
+              Z: { secret: "s", key: "a" },
+              W: { secret: "s", key: "toString" },
+            },
+          }),
+        ],
         services: [service({ secretEnv: { X: { secret: "s", key: "zz" } } })],
       }),
     );
@@ -280,14 +401,21 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
       'workers[0].secretEnv.W.key: secret "s" has no key "toString" (has: a, b), got "toString"',
       'services[0].secretEnv.X.key: secret "s" has no key "zz" (has: a, b), got "zz"',
     ]);
-    const none = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ secretEnv: { X: { secret: "nope", key: "a" } } })] }));
-    assert.deepEqual(none, ['workers[0].secretEnv.X.secret: no secret named "nope" under secrets (have: none), got "nope"']);
+    const none = problems(
+      withQueue({ ...minimalStack(), workers: [cpuWorker({ secretEnv: { X: { secret: "nope", key: "a" } } })] }),
+    );
+    assert.deepEqual(none, [
+      'workers[0].secretEnv.X.secret: no secret named "nope" under secrets (have: none), got "nope"',
+    ]);
   });
 
   it("an external queue's passwordSecret naming a missing secret or a key that secret lacks", () => {
     const found = problems({
       ...minimalStack(),
-      queues: [queue({ mode: "external", host: "h", passwordSecret: { secret: "nope", key: "p" } }), queue({ name: "r", mode: "external", host: "h", passwordSecret: { secret: "s", key: "p" } })],
+      queues: [
+        queue({ mode: "external", host: "h", passwordSecret: { secret: "nope", key: "p" } }),
+        queue({ name: "r", mode: "external", host: "h", passwordSecret: { secret: "s", key: "p" } }),
+      ],
       secrets: [secret("s", "password")],
     });
     assert.deepEqual(found, [
@@ -301,18 +429,37 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
       "queues[0].host: an external queue needs host",
       "queues[0].passwordSecret: an external queue needs passwordSecret ({secret, key})",
     ]);
-    assert.deepEqual(problems({ ...minimalStack(), queues: [queue({ mode: "external", host: "h", passwordSecret: { secret: "s", key: "password" } })], secrets: [secret("s", "password")] }), []);
+    assert.deepEqual(
+      problems({
+        ...minimalStack(),
+        queues: [queue({ mode: "external", host: "h", passwordSecret: { secret: "s", key: "password" } })],
+        secrets: [secret("s", "password")],
+      }),
+      [],
+    );
   });
 
   it("an external rabbitmq whose secret has no `username` key; accepted once it has one", () => {
     const rabbit = (...keys: string[]) =>
-      problems({ ...minimalStack(), queues: [queue({ kind: "rabbitmq", mode: "external", host: "h", passwordSecret: { secret: "s", key: "password" } })], secrets: [secret("s", ...keys)] });
-    assert.deepEqual(rabbit("password"), ['queues[0].passwordSecret.secret: an external rabbitmq needs the key "username" in secret "s", got "s"']);
+      problems({
+        ...minimalStack(),
+        queues: [
+          queue({ kind: "rabbitmq", mode: "external", host: "h", passwordSecret: { secret: "s", key: "password" } }),
+        ],
+        secrets: [secret("s", ...keys)],
+      });
+    assert.deepEqual(rabbit("password"), [
+      'queues[0].passwordSecret.secret: an external rabbitmq needs the key "username" in secret "s", got "s"',
+    ]);
     assert.deepEqual(rabbit("password", "username"), []);
   });
 
   it("host, port and passwordSecret on an in-cluster queue", () => {
-    const found = problems({ ...minimalStack(), queues: [queue({ host: "h", port: 6379, passwordSecret: { secret: "s", key: "password" } })], secrets: [secret("s", "password")] });
+    const found = problems({
+      ...minimalStack(),
+      queues: [queue({ host: "h", port: 6379, passwordSecret: { secret: "s", key: "password" } })],
+      secrets: [secret("s", "password")],
+    });
     assert.deepEqual(found, [
       'queues[0].host: only for mode: external; an in-cluster queue generates its own, got "h"',
       "queues[0].port: only for mode: external; an in-cluster queue generates its own, got 6379",
@@ -321,30 +468,65 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
   });
 
   it("a worker's or service's clusters naming an unknown cluster", () => {
-    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ clusters: ["c1", "c9"] })], services: [service({ clusters: ["zz"] })] }));
-    assert.deepEqual(found, ['workers[0].clusters[1]: no cluster named "c9" (have: c1), got "c9"', 'services[0].clusters[0]: no cluster named "zz" (have: c1), got "zz"']);
+    const found = problems(
+      withQueue({
+        ...minimalStack(),
+        workers: [cpuWorker({ clusters: ["c1", "c9"] })],
+        services: [service({ clusters: ["zz"] })],
+      }),
+    );
+    assert.deepEqual(found, [
+      'workers[0].clusters[1]: no cluster named "c9" (have: c1), got "c9"',
+      'services[0].clusters[0]: no cluster named "zz" (have: c1), got "zz"',
+    ]);
   });
 
   it("a trigger naming an unknown queue", () => {
-    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ trigger: { type: "redis", queue: "other", listName: "l" } })] }));
+    const found = problems(
+      withQueue({
+        ...minimalStack(),
+        workers: [cpuWorker({ trigger: { type: "redis", queue: "other", listName: "l" } })],
+      }),
+    );
     assert.deepEqual(found, ['workers[0].trigger.queue: no queue named "other" under queues (have: q), got "other"']);
-    assert.deepEqual(problems({ ...minimalStack(), workers: [cpuWorker()] }), ['workers[0].trigger.queue: no queue named "q" under queues (have: none), got "q"']);
+    assert.deepEqual(problems({ ...minimalStack(), workers: [cpuWorker()] }), [
+      'workers[0].trigger.queue: no queue named "q" under queues (have: none), got "q"',
+    ]);
   });
 
   it("a trigger whose type is not the queue's kind", () => {
-    const found = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ trigger: { type: "rabbitmq", queue: "q", queueName: "jobs" } })] }));
+    const found = problems(
+      withQueue({
+        ...minimalStack(),
+        workers: [cpuWorker({ trigger: { type: "rabbitmq", queue: "q", queueName: "jobs" } })],
+      }),
+    );
     assert.deepEqual(found, ['workers[0].trigger.queue: queue "q" is redis, the trigger is rabbitmq, got "q"']);
   });
 
   it("a worker with neither trigger nor safetyNet", () => {
-    const found = problems({ ...minimalStack(), workers: [cpuWorker({ trigger: undefined, replicas: { min: 1, max: 3 } })] });
-    assert.deepEqual(found, ["workers[0].trigger: a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)"]);
+    const found = problems({
+      ...minimalStack(),
+      workers: [cpuWorker({ trigger: undefined, replicas: { min: 1, max: 3 } })],
+    });
+    assert.deepEqual(found, [
+      "workers[0].trigger: a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)",
+    ]);
   });
 
   it("job mode: a safetyNet, or no queue trigger", () => {
-    const safety = problems(withQueue({ ...minimalStack(), workers: [cpuWorker({ mode: "job", safetyNet: { cpuUtilization: 80 } })] }));
-    assert.deepEqual(safety, ['workers[0].safetyNet: a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment, got {"cpuUtilization":80}']);
-    const noTrigger = problems({ ...minimalStack(), workers: [cpuWorker({ mode: "job", trigger: undefined, safetyNet: { cpuUtilization: 80 }, replicas: { min: 1, max: 3 } })] });
+    const safety = problems(
+      withQueue({ ...minimalStack(), workers: [cpuWorker({ mode: "job", safetyNet: { cpuUtilization: 80 } })] }),
+    );
+    assert.deepEqual(safety, [
+      'workers[0].safetyNet: a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment, got {"cpuUtilization":80}',
+    ]);
+    const noTrigger = problems({
+      ...minimalStack(),
+      workers: [
+        cpuWorker({ mode: "job", trigger: undefined, safetyNet: { cpuUtilization: 80 }, replicas: { min: 1, max: 3 } }),
+      ],
+    });
     assert.deepEqual(noTrigger, [
       'workers[0].safetyNet: a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment, got {"cpuUtilization":80}',
       "workers[0].trigger: mode: job needs a queue trigger",
@@ -353,8 +535,11 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
 
   it("a prometheus trigger with no Prometheus: no serverAddress, addon disabled, no externalUrl; any one of them suffices", () => {
     const prom = { type: "prometheus", query: "sum(x)", threshold: 5 };
-    const found = (trigger: Record<string, unknown>, prometheus: Record<string, unknown>) => problems({ ...minimalStack(), addons: { prometheus }, workers: [cpuWorker({ trigger })] });
-    assert.deepEqual(found(prom, { enabled: false }), ["workers[0].trigger.serverAddress: no Prometheus: set serverAddress, addons.prometheus.externalUrl, or enable addons.prometheus"]);
+    const found = (trigger: Record<string, unknown>, prometheus: Record<string, unknown>) =>
+      problems({ ...minimalStack(), addons: { prometheus }, workers: [cpuWorker({ trigger })] });
+    assert.deepEqual(found(prom, { enabled: false }), [
+      "workers[0].trigger.serverAddress: no Prometheus: set serverAddress, addons.prometheus.externalUrl, or enable addons.prometheus",
+    ]);
     assert.deepEqual(found({ ...prom, serverAddress: "http://prom:9090" }, { enabled: false }), []);
     assert.deepEqual(found(prom, { enabled: false, externalUrl: "http://prom:9090" }), []);
     assert.deepEqual(found(prom, {}), []);
@@ -362,7 +547,11 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
 
   it("a service customMetric with the Prometheus Adapter disabled", () => {
     const found = (prometheusAdapter: Record<string, unknown>) =>
-      problems({ ...minimalStack(), addons: { prometheusAdapter }, services: [service({ customMetric: { name: "m", targetAverageValue: "5" } })] });
+      problems({
+        ...minimalStack(),
+        addons: { prometheusAdapter },
+        services: [service({ customMetric: { name: "m", targetAverageValue: "5" } })],
+      });
     assert.deepEqual(found({ enabled: false }), [
       'services[0].customMetric: custom metrics come from the Prometheus Adapter; enable addons.prometheusAdapter, got {"name":"m","targetAverageValue":"5"}',
     ]);
@@ -371,12 +560,22 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
 
   it("GPU placement: only spot GPU pools and spot: false; more GPUs than any pool's node has", () => {
     const stack = minimalStack() as { clusters: { pools: unknown[] }[] };
-    stack.clusters[0].pools.push({ name: "gpuspot", machineTypes: ["Standard_NC4as_T4_v3"], gpu: { count: 1, type: "nvidia-tesla-t4" }, spot: true, min: 0, max: 2 });
-    const found = (gpu: Record<string, unknown>, spot: boolean) => problems(withQueue({ ...stack, workers: [cpuWorker({ gpu, spot })] }));
+    stack.clusters[0].pools.push({
+      name: "gpuspot",
+      machineTypes: ["Standard_NC4as_T4_v3"],
+      gpu: { count: 1, type: "nvidia-tesla-t4" },
+      spot: true,
+      min: 0,
+      max: 2,
+    });
+    const found = (gpu: Record<string, unknown>, spot: boolean) =>
+      problems(withQueue({ ...stack, workers: [cpuWorker({ gpu, spot })] }));
     assert.deepEqual(found({ count: 1 }, false), [
       'workers[0].gpu: cluster c1 has only spot GPU pools and spot is false: the pod could never schedule; set spot: true, add an on-demand GPU pool, set gpu.fallbackToCpu: true, or list other clusters in clusters, got {"count":1,"fallbackToCpu":false}',
     ]);
     assert.deepEqual(found({ count: 1 }, true), []);
-    assert.deepEqual(found({ count: 2 }, true), ["workers[0].gpu.count: no GPU pool of cluster c1 has 2 GPUs per node (largest: 1), got 2"]);
+    assert.deepEqual(found({ count: 2 }, true), [
+      "workers[0].gpu.count: no GPU pool of cluster c1 has 2 GPUs per node (largest: 1), got 2",
+    ]);
   });
 });

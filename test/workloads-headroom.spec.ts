@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
-import { AKS_SPOT_TAINT, GPU_TAINT, platformPoolLabels } from "../components/cluster/labels";
-import { headroomShape } from "../components/workloads/headroom";
-import { whyNotOnPool } from "../policy/rules/scheduling-gpu";
-import type { Pool } from "../policy/rules/lib/model";
-import { IMAGES } from "../stacks/versions";
-import { runWorkloads } from "./helpers/clusters";
+import { AKS_SPOT_TAINT, GPU_TAINT, platformPoolLabels } from "../components/cluster/labels.ts";
+import { headroomShape } from "../components/workloads/headroom.ts";
+import { whyNotOnPool } from "../policy/rules/scheduling-gpu.ts";
+import type { Pool } from "../policy/rules/lib/model.ts";
+import { IMAGES } from "../stacks/versions.ts";
+import { runWorkloads } from "./helpers/clusters.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -17,7 +17,11 @@ describe("workloads: warm GPU headroom", () => {
   });
 
   it("a pause Deployment per GPU pool with headroomGpus, at the overprovisioning class, reserving the GPUs on that pool", async () => {
-    const run = await runWorkloads(["aks"], {}, { cluster: (c) => ({ pools: c.pools.map((p) => (p.name === "gpu" ? { ...p, headroomGpus: 1 } : p)) }) });
+    const run = await runWorkloads(
+      ["aks"],
+      {},
+      { cluster: (c) => ({ pools: c.pools.map((p) => (p.name === "gpu" ? { ...p, headroomGpus: 1 } : p)) }) },
+    );
     const deployments = run.ofType(DEPLOYMENT);
     assert.equal(deployments.length, 1);
     const d = deployments[0];
@@ -37,7 +41,10 @@ describe("workloads: warm GPU headroom", () => {
     assert.equal(terms.length, 1);
     const gpuPool: Pool = {
       name: "gpu",
-      labels: { ...platformPoolLabels({ name: "gpu", role: "workload", spot: false, gpu: { count: 1 } }), "kubernetes.azure.com/accelerator": "nvidia" },
+      labels: {
+        ...platformPoolLabels({ name: "gpu", role: "workload", spot: false, gpu: { count: 1 } }),
+        "kubernetes.azure.com/accelerator": "nvidia",
+      },
       taints: [GPU_TAINT],
       gpu: true,
       gpusPerNode: 1,
@@ -47,12 +54,24 @@ describe("workloads: warm GPU headroom", () => {
       resource: undefined as never,
     };
     assert.equal(whyNotOnPool(pod, 1, gpuPool), undefined);
-    const spotLabels = { ...platformPoolLabels({ name: "gpuspot", role: "workload", spot: true, gpu: { count: 1 } }), "kubernetes.azure.com/accelerator": "nvidia" };
-    assert.match(String(whyNotOnPool(pod, 1, { ...gpuPool, name: "gpuspot", labels: spotLabels, taints: [GPU_TAINT, AKS_SPOT_TAINT] })), /tolerate|affinity/);
+    const spotLabels = {
+      ...platformPoolLabels({ name: "gpuspot", role: "workload", spot: true, gpu: { count: 1 } }),
+      "kubernetes.azure.com/accelerator": "nvidia",
+    };
+    assert.match(
+      String(
+        whyNotOnPool(pod, 1, { ...gpuPool, name: "gpuspot", labels: spotLabels, taints: [GPU_TAINT, AKS_SPOT_TAINT] }),
+      ),
+      /tolerate|affinity/,
+    );
   });
 
   it("the placeholder's PriorityClass is negative, so it never counts against GPU capacity and real pods preempt it", async () => {
-    const run = await runWorkloads(["eks"], {}, { cluster: (c) => ({ pools: c.pools.map((p) => (p.name === "gpuspot" ? { ...p, headroomGpus: 2 } : p)) }) });
+    const run = await runWorkloads(
+      ["eks"],
+      {},
+      { cluster: (c) => ({ pools: c.pools.map((p) => (p.name === "gpuspot" ? { ...p, headroomGpus: 2 } : p)) }) },
+    );
     const pc = run.object("kubernetes:scheduling.k8s.io/v1:PriorityClass", "wp-overprovisioning");
     assert.ok((pc.plainInputs.value as number) < 0);
     const pod = (run.ofType(DEPLOYMENT)[0].plainInputs.spec as Obj).template.spec;

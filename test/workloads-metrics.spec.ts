@@ -1,8 +1,9 @@
 import * as assert from "node:assert/strict";
-import { loadConfig } from "../stacks/load";
-import type { RecordedResource } from "../tools/harness";
-import { configProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config";
-import { runWorkloads, WorkloadsRun } from "./helpers/clusters";
+import { loadConfig } from "../stacks/load.ts";
+import type { RecordedResource } from "../tools/harness.ts";
+import { configProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config.ts";
+import type { WorkloadsRun } from "./helpers/clusters.ts";
+import { runWorkloads } from "./helpers/clusters.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -23,7 +24,14 @@ const worker = (name: string, over: Obj = {}) => ({
   replicas: { max: 2 },
   ...over,
 });
-const service = (name: string, port: number, over: Obj = {}) => ({ name, image: `ghcr.io/acme/${name}:1.0.0`, port, resources, replicas: { max: 2 }, ...over });
+const service = (name: string, port: number, over: Obj = {}) => ({
+  name,
+  image: `ghcr.io/acme/${name}:1.0.0`,
+  port,
+  resources,
+  replicas: { max: 2 },
+  ...over,
+});
 const fromNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
 const tcp = (port: number) => [{ protocol: "TCP", port }];
 
@@ -52,7 +60,10 @@ describe("workloads: metrics endpoints (in-cluster Prometheus)", () => {
       "prometheus.io/path": "/metrics",
     });
     assert.deepEqual(template(run.object(T.deployment, "api")).metadata.annotations["prometheus.io/port"], "9091");
-    assert.deepEqual(template(run.object(T.deployment, "infer")).metadata.annotations["prometheus.io/path"], "/metrics/prometheus");
+    assert.deepEqual(
+      template(run.object(T.deployment, "infer")).metadata.annotations["prometheus.io/path"],
+      "/metrics/prometheus",
+    );
   });
 
   it("job-mode pods get the scrape annotations next to safe-to-evict", () => {
@@ -65,13 +76,19 @@ describe("workloads: metrics endpoints (in-cluster Prometheus)", () => {
   });
 
   it("a named container port `metrics`; a service scraped on its own port keeps just `http` (no duplicate port)", () => {
-    assert.deepEqual(template(run.object(T.deployment, "transcriber")).spec.containers[0].ports, [{ name: "metrics", containerPort: 9090, protocol: "TCP" }]);
-    assert.deepEqual(template(run.object(T.sj, "render")).spec.containers[0].ports, [{ name: "metrics", containerPort: 9100, protocol: "TCP" }]);
+    assert.deepEqual(template(run.object(T.deployment, "transcriber")).spec.containers[0].ports, [
+      { name: "metrics", containerPort: 9090, protocol: "TCP" },
+    ]);
+    assert.deepEqual(template(run.object(T.sj, "render")).spec.containers[0].ports, [
+      { name: "metrics", containerPort: 9100, protocol: "TCP" },
+    ]);
     assert.deepEqual(template(run.object(T.deployment, "api")).spec.containers[0].ports, [
       { name: "http", containerPort: 8080, protocol: "TCP" },
       { name: "metrics", containerPort: 9091, protocol: "TCP" },
     ]);
-    assert.deepEqual(template(run.object(T.deployment, "infer")).spec.containers[0].ports, [{ name: "http", containerPort: 8000, protocol: "TCP" }]);
+    assert.deepEqual(template(run.object(T.deployment, "infer")).spec.containers[0].ports, [
+      { name: "http", containerPort: 8000, protocol: "TCP" },
+    ]);
     assert.equal(template(run.object(T.deployment, "infer")).metadata.annotations["prometheus.io/port"], "8000");
   });
 
@@ -85,8 +102,12 @@ describe("workloads: metrics endpoints (in-cluster Prometheus)", () => {
   });
 
   it("NetworkPolicy: ingress on the metrics port only, from the Prometheus namespace and metrics.allowFrom", () => {
-    assert.deepEqual(spec(run.object(T.np, "worker-transcriber")).ingress, [{ from: [fromNamespace("monitoring")], ports: tcp(9090) }]);
-    assert.deepEqual(spec(run.object(T.np, "worker-render")).ingress, [{ from: [fromNamespace("monitoring"), { ipBlock: { cidr: "10.50.0.0/16" } }], ports: tcp(9100) }]);
+    assert.deepEqual(spec(run.object(T.np, "worker-transcriber")).ingress, [
+      { from: [fromNamespace("monitoring")], ports: tcp(9090) },
+    ]);
+    assert.deepEqual(spec(run.object(T.np, "worker-render")).ingress, [
+      { from: [fromNamespace("monitoring"), { ipBlock: { cidr: "10.50.0.0/16" } }], ports: tcp(9100) },
+    ]);
   });
 
   it("a service's metrics rule stands beside its allowFrom rule, also on its own port (allowFrom need not name Prometheus)", () => {
@@ -94,21 +115,36 @@ describe("workloads: metrics endpoints (in-cluster Prometheus)", () => {
       { from: [fromNamespace("ingress-nginx")], ports: tcp(8080) },
       { from: [fromNamespace("monitoring")], ports: tcp(9091) },
     ]);
-    assert.deepEqual(spec(run.object(T.np, "service-infer")).ingress[1], { from: [fromNamespace("monitoring")], ports: tcp(8000) });
+    assert.deepEqual(spec(run.object(T.np, "service-infer")).ingress[1], {
+      from: [fromNamespace("monitoring")],
+      ports: tcp(8000),
+    });
   });
 
   it("follows addons.prometheus.namespace", async () => {
-    const other = await runWorkloads(["aks"], { queues, addons: { prometheus: { namespace: "observability" } }, workers: [worker("w", { metrics: { port: 9090 } })] });
-    assert.deepEqual(spec(other.object(T.np, "worker-w")).ingress, [{ from: [fromNamespace("observability")], ports: tcp(9090) }]);
+    const other = await runWorkloads(["aks"], {
+      queues,
+      addons: { prometheus: { namespace: "observability" } },
+      workers: [worker("w", { metrics: { port: 9090 } })],
+    });
+    assert.deepEqual(spec(other.object(T.np, "worker-w")).ingress, [
+      { from: [fromNamespace("observability")], ports: tcp(9090) },
+    ]);
   });
 
   it("an external Prometheus: only metrics.allowFrom may scrape", async () => {
     const ext = await runWorkloads(
       ["aks"],
-      { queues, addons: { prometheus: { externalUrl: "https://prom.example.com" } }, workers: [worker("w", { metrics: { port: 9090, allowFrom: ["kube-system"] } })] },
+      {
+        queues,
+        addons: { prometheus: { externalUrl: "https://prom.example.com" } },
+        workers: [worker("w", { metrics: { port: 9090, allowFrom: ["kube-system"] } })],
+      },
       { addons: { prometheusUrl: "https://prom.example.com" } },
     );
-    assert.deepEqual(spec(ext.object(T.np, "worker-w")).ingress, [{ from: [fromNamespace("kube-system")], ports: tcp(9090) }]);
+    assert.deepEqual(spec(ext.object(T.np, "worker-w")).ingress, [
+      { from: [fromNamespace("kube-system")], ports: tcp(9090) },
+    ]);
     assert.equal(template(ext.object(T.deployment, "w")).metadata.annotations["prometheus.io/scrape"], "true");
   });
 });
@@ -117,8 +153,20 @@ describe("workloads: metrics endpoints (in-cluster Prometheus)", () => {
 function problems(values: Record<string, unknown>): string[] {
   return configProblems(values);
 }
-const stack = (workerOver: Obj, extra: Obj = {}) => ({ ...minimalStack(), queues: [{ name: "q", kind: "redis" }], workers: [cpuWorker(workerOver)], ...extra });
-const svc = (over: Obj) => ({ name: "api", image: "ghcr.io/acme/api:1.0.0", port: 8080, resources, replicas: { max: 2 }, ...over });
+const stack = (workerOver: Obj, extra: Obj = {}) => ({
+  ...minimalStack(),
+  queues: [{ name: "q", kind: "redis" }],
+  workers: [cpuWorker(workerOver)],
+  ...extra,
+});
+const svc = (over: Obj) => ({
+  name: "api",
+  image: "ghcr.io/acme/api:1.0.0",
+  port: 8080,
+  resources,
+  replicas: { max: 2 },
+  ...over,
+});
 
 describe("workloads config: metrics", () => {
   it("valid: a port, the default path, a service scraped on its own port", () => {
@@ -131,25 +179,44 @@ describe("workloads config: metrics", () => {
   it("a port outside 1..65535 or not an integer is rejected, naming the key", () => {
     for (const port of [0, 65536, 9090.5, "9090"]) {
       const found = problems(stack({ metrics: { port } }));
-      assert.equal(found.length, 1, `${port}: ${found}`);
+      assert.equal(found.length, 1, `${port}: ${found.join("; ")}`);
       assert.match(found[0], /^workers\[0\]\.metrics\.port: /, String(port));
     }
-    assert.match(problems({ ...minimalStack(), services: [svc({ metrics: { port: -1 } })] })[0], /^services\[0\]\.metrics\.port: /);
+    assert.match(
+      problems({ ...minimalStack(), services: [svc({ metrics: { port: -1 } })] })[0],
+      /^services\[0\]\.metrics\.port: /,
+    );
     assert.match(problems(stack({ metrics: {} }))[0], /^workers\[0\]\.metrics\.port: /, "port is required");
   });
 
   it("a path not starting with / and unknown keys are rejected", () => {
-    assert.match(problems(stack({ metrics: { port: 9090, path: "metrics" } }))[0], /^workers\[0\]\.metrics\.path: must be an HTTP path starting with \//);
-    assert.match(problems(stack({ metrics: { port: 9090, scheme: "https" } })).join("\n"), /workers\[0\]\.metrics.*scheme/);
-    assert.match(problems(stack({ metrics: { port: 9090, allowFrom: ["Not_A_Namespace"] } }))[0], /^workers\[0\]\.metrics\.allowFrom\[0\]: must be an IPv4 CIDR/);
+    assert.match(
+      problems(stack({ metrics: { port: 9090, path: "metrics" } }))[0],
+      /^workers\[0\]\.metrics\.path: must be an HTTP path starting with \//,
+    );
+    assert.match(
+      problems(stack({ metrics: { port: 9090, scheme: "https" } })).join("\n"),
+      /workers\[0\]\.metrics.*scheme/,
+    );
+    assert.match(
+      problems(stack({ metrics: { port: 9090, allowFrom: ["Not_A_Namespace"] } }))[0],
+      /^workers\[0\]\.metrics\.allowFrom\[0\]: must be an IPv4 CIDR/,
+    );
   });
 
   it("without an in-cluster Prometheus, metrics.allowFrom is required (nothing could scrape through the NetworkPolicy)", () => {
     const external = { addons: { prometheus: { externalUrl: "https://prom.example.com" } } };
     const found = problems(stack({ metrics: { port: 9090 } }, external));
     assert.equal(found.length, 1, found.join("\n"));
-    assert.match(found[0], /^workers\[0\]\.metrics\.allowFrom: the platform runs no in-cluster Prometheus \(addons\.prometheus\.externalUrl is set\)/);
-    const disabled = problems({ ...minimalStack(), addons: { prometheus: { enabled: false } }, services: [svc({ metrics: { port: 9091 } })] });
+    assert.match(
+      found[0],
+      /^workers\[0\]\.metrics\.allowFrom: the platform runs no in-cluster Prometheus \(addons\.prometheus\.externalUrl is set\)/,
+    );
+    const disabled = problems({
+      ...minimalStack(),
+      addons: { prometheus: { enabled: false } },
+      services: [svc({ metrics: { port: 9091 } })],
+    });
     assert.match(disabled[0], /^services\[0\]\.metrics\.allowFrom: .*addons\.prometheus is disabled/);
     assert.deepEqual(problems(stack({ metrics: { port: 9090, allowFrom: ["kube-system"] } }, external)), []);
   });

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
-import { IMAGES } from "../stacks/versions";
-import type { RecordedResource } from "../tools/harness";
-import { runWorkloads, WorkloadsRun } from "./helpers/clusters";
+import { IMAGES } from "../stacks/versions.ts";
+import type { RecordedResource } from "../tools/harness.ts";
+import type { WorkloadsRun } from "./helpers/clusters.ts";
+import { runWorkloads } from "./helpers/clusters.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -30,12 +31,20 @@ describe("workloads: in-cluster queues", () => {
     const sts = spec(run.object(T.sts, "jobs-redis"));
     assert.equal(sts.replicas, 1);
     assert.equal(sts.serviceName, "jobs-redis");
-    assert.deepEqual(sts.volumeClaimTemplates[0].spec, { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } } });
+    assert.deepEqual(sts.volumeClaimTemplates[0].spec, {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: "20Gi" } },
+    });
     const c = sts.template.spec.containers[0];
     assert.equal(c.image, IMAGES.redis);
     assert.deepEqual(c.args.slice(0, 2), ["--requirepass", "$(REDIS_PASSWORD)"]);
-    assert.deepEqual(c.env, [{ name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "jobs-redis-auth", key: "password" } } }]);
-    assert.deepEqual(c.volumeMounts.map((m: Obj) => m.mountPath), ["/data", "/tmp"]);
+    assert.deepEqual(c.env, [
+      { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "jobs-redis-auth", key: "password" } } },
+    ]);
+    assert.deepEqual(
+      c.volumeMounts.map((m: Obj) => m.mountPath),
+      ["/data", "/tmp"],
+    );
     assert.ok(c.readinessProbe && c.livenessProbe);
     assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory);
   });
@@ -43,7 +52,12 @@ describe("workloads: in-cluster queues", () => {
   it("queues run as the images' non-root users (redis 999:1000, rabbitmq 100:101) with the restricted context", () => {
     const ids = (name: string) => {
       const pod = spec(run.object(T.sts, name)).template.spec;
-      return [pod.securityContext.runAsUser, pod.securityContext.runAsGroup, pod.securityContext.fsGroup, pod.securityContext.runAsNonRoot];
+      return [
+        pod.securityContext.runAsUser,
+        pod.securityContext.runAsGroup,
+        pod.securityContext.fsGroup,
+        pod.securityContext.runAsNonRoot,
+      ];
     };
     assert.deepEqual(ids("jobs-redis"), [999, 1000, 1000, true]);
     assert.deepEqual(ids("jobs-rabbit"), [100, 101, 101, true]);
@@ -57,12 +71,18 @@ describe("workloads: in-cluster queues", () => {
 
   it("rabbitmq: management port 15672 on the container and the Service; default storage 8Gi", () => {
     const sts = spec(run.object(T.sts, "jobs-rabbit"));
-    assert.deepEqual(sts.template.spec.containers[0].ports.map((p: Obj) => p.containerPort), [5672, 15672]);
+    assert.deepEqual(
+      sts.template.spec.containers[0].ports.map((p: Obj) => p.containerPort),
+      [5672, 15672],
+    );
     assert.equal(sts.volumeClaimTemplates[0].spec.resources.requests.storage, "8Gi");
-    assert.deepEqual(spec(run.object(T.service, "jobs-rabbit")).ports.map((p: Obj) => [p.name, p.port]), [
-      ["amqp", 5672],
-      ["management", 15672],
-    ]);
+    assert.deepEqual(
+      spec(run.object(T.service, "jobs-rabbit")).ports.map((p: Obj) => [p.name, p.port]),
+      [
+        ["amqp", 5672],
+        ["management", 15672],
+      ],
+    );
   });
 
   it("generated passwords live only in the queues' Secrets, which are secret inputs", () => {
@@ -71,7 +91,9 @@ describe("workloads: in-cluster queues", () => {
     assert.equal(redis.inputs.stringData, "[secret]");
     const rabbit = run.object(T.secret, "jobs-rabbit-auth");
     assert.deepEqual(Object.keys(rabbit.plainInputs.stringData as Obj).sort(), ["host", "password", "username"]);
-    for (const r of run.resources.filter((r) => r.type !== T.secret && r.type !== "random:index/randomPassword:RandomPassword")) {
+    for (const r of run.resources.filter(
+      (r) => r.type !== T.secret && r.type !== "random:index/randomPassword:RandomPassword",
+    )) {
       assert.ok(!JSON.stringify(r.plainInputs).includes("offline-eks-c-jobs-"), `${r.type} ${r.name}`);
     }
   });
@@ -95,15 +117,45 @@ describe("workloads: external queues", () => {
       {
         secrets: [
           { name: "redis-cred", data: { password: { fromConfig: "redisPassword" } } },
-          { name: "rabbit-cred", data: { username: { fromConfig: "rabbitUser" }, password: { fromConfig: "rabbitPassword" } } },
+          {
+            name: "rabbit-cred",
+            data: { username: { fromConfig: "rabbitUser" }, password: { fromConfig: "rabbitPassword" } },
+          },
         ],
         queues: [
-          { name: "ext-redis", kind: "redis", mode: "external", host: "redis.example.com", port: 6380, tls: true, passwordSecret: { secret: "redis-cred", key: "password" } },
-          { name: "ext-rabbit", kind: "rabbitmq", mode: "external", host: "mq.example.com", tls: true, passwordSecret: { secret: "rabbit-cred", key: "password" } },
+          {
+            name: "ext-redis",
+            kind: "redis",
+            mode: "external",
+            host: "redis.example.com",
+            port: 6380,
+            tls: true,
+            passwordSecret: { secret: "redis-cred", key: "password" },
+          },
+          {
+            name: "ext-rabbit",
+            kind: "rabbitmq",
+            mode: "external",
+            host: "mq.example.com",
+            tls: true,
+            passwordSecret: { secret: "rabbit-cred", key: "password" },
+          },
         ],
         workers: [
-          { name: "r", image: "ghcr.io/acme/r:1.0.0", trigger: { type: "redis", queue: "ext-redis", listName: "l" }, resources, replicas: { max: 2 } },
-          { name: "m", image: "ghcr.io/acme/m:1.0.0", trigger: { type: "rabbitmq", queue: "ext-rabbit", queueName: "q" }, resources, replicas: { max: 2 } },
+          {
+            name: "r",
+            image: "ghcr.io/acme/r:1.0.0",
+            trigger: { type: "redis", queue: "ext-redis", listName: "l" },
+            resources,
+            replicas: { max: 2 },
+          },
+          {
+            name: "m",
+            image: "ghcr.io/acme/m:1.0.0",
+            trigger: { type: "rabbitmq", queue: "ext-rabbit", queueName: "q" },
+            resources,
+            replicas: { max: 2 },
+          },
         ],
       },
       { secrets: { redisPassword: "ext-redis-pw", rabbitUser: "svc", rabbitPassword: "ext-rabbit-pw" } },
@@ -115,14 +167,19 @@ describe("workloads: external queues", () => {
     const t = spec(run.object(T.so, "r")).triggers[0];
     assert.equal(t.metadata.address, "redis.example.com:6380");
     assert.equal(t.metadata.enableTLS, "true");
-    assert.deepEqual(spec(run.object(T.ta, "r-keda-auth")).secretTargetRef, [{ parameter: "password", name: "redis-cred", key: "password" }]);
+    assert.deepEqual(spec(run.object(T.ta, "r-keda-auth")).secretTargetRef, [
+      { parameter: "password", name: "redis-cred", key: "password" },
+    ]);
   });
 
   it("rabbitmq: a <queue>-keda Secret holds the https management URL built from the config secrets", () => {
-    assert.deepEqual(spec(run.object(T.ta, "m-keda-auth")).secretTargetRef, [{ parameter: "host", name: "ext-rabbit-keda", key: "host" }]);
+    assert.deepEqual(spec(run.object(T.ta, "m-keda-auth")).secretTargetRef, [
+      { parameter: "host", name: "ext-rabbit-keda", key: "host" },
+    ]);
     const s = run.object(T.secret, "ext-rabbit-keda");
     assert.equal((s.plainInputs.stringData as Obj).host, "https://svc:ext-rabbit-pw@mq.example.com:15672/");
     assert.equal(s.inputs.stringData, "[secret]");
-    for (const r of run.resources.filter((r) => r.type !== T.secret)) assert.ok(!JSON.stringify(r.plainInputs).includes("ext-rabbit-pw"), r.name);
+    for (const r of run.resources.filter((r) => r.type !== T.secret))
+      assert.ok(!JSON.stringify(r.plainInputs).includes("ext-rabbit-pw"), r.name);
   });
 });

@@ -1,11 +1,12 @@
 import * as assert from "node:assert/strict";
-import type { ClusterHandle, PoolHandle } from "../components/cluster/handle";
-import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels";
-import { queuePlacement, SPOT_PREFERENCE_WEIGHT, workloadPlacement } from "../components/workloads/scheduling";
-import { whyNotOnPool } from "../policy/rules/scheduling-gpu";
-import type { Pool } from "../policy/rules/lib/model";
-import { runUnderMocks } from "../tools/harness";
-import { fakeCluster, FakeKind, runWorkloads } from "./helpers/clusters";
+import type { ClusterHandle, PoolHandle } from "../components/cluster/handle.ts";
+import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels.ts";
+import { queuePlacement, SPOT_PREFERENCE_WEIGHT, workloadPlacement } from "../components/workloads/scheduling.ts";
+import { whyNotOnPool } from "../policy/rules/scheduling-gpu.ts";
+import type { Pool } from "../policy/rules/lib/model.ts";
+import { runUnderMocks } from "../tools/harness.ts";
+import type { FakeKind } from "./helpers/clusters.ts";
+import { fakeCluster, runWorkloads } from "./helpers/clusters.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -20,9 +21,21 @@ async function handles(): Promise<Record<FakeKind, ClusterHandle>> {
 }
 
 /** A pool as the policy pack models it, from a handle's pool: the rule's own check decides where a pod can land. */
-const asPolicyPool = (p: PoolHandle): Pool => ({ name: p.name, labels: p.selector, taints: p.taints, gpu: !!p.gpu, gpusPerNode: p.gpu?.count ?? 0, spot: p.spot, maxNodes: p.max, machineTypes: p.machineTypes, resource: undefined as never });
-const podOf = (pl: { tolerations: unknown[]; affinity?: unknown }) => ({ tolerations: pl.tolerations, ...(pl.affinity ? { affinity: pl.affinity } : {}) }) as Obj;
-const landsOn = (c: ClusterHandle, pl: { tolerations: unknown[]; affinity?: unknown }, gpus: number) => c.pools.filter((p) => !whyNotOnPool(podOf(pl), gpus, asPolicyPool(p))).map((p) => p.name);
+const asPolicyPool = (p: PoolHandle): Pool => ({
+  name: p.name,
+  labels: p.selector,
+  taints: p.taints,
+  gpu: !!p.gpu,
+  gpusPerNode: p.gpu?.count ?? 0,
+  spot: p.spot,
+  maxNodes: p.max,
+  machineTypes: p.machineTypes,
+  resource: undefined as never,
+});
+const podOf = (pl: { tolerations: unknown[]; affinity?: unknown }) =>
+  ({ tolerations: pl.tolerations, ...(pl.affinity ? { affinity: pl.affinity } : {}) }) as Obj;
+const landsOn = (c: ClusterHandle, pl: { tolerations: unknown[]; affinity?: unknown }, gpus: number) =>
+  c.pools.filter((p) => !whyNotOnPool(podOf(pl), gpus, asPolicyPool(p))).map((p) => p.name);
 const keys = (tols: { key: string }[]) => tols.map((t) => t.key).sort();
 
 describe("workloads: scheduling", () => {
@@ -40,7 +53,11 @@ describe("workloads: scheduling", () => {
     const preferred = (pl.affinity as Obj).nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution;
     assert.equal(preferred.length, 1);
     assert.equal(preferred[0].weight, SPOT_PREFERENCE_WEIGHT);
-    assert.ok(preferred[0].preference.matchExpressions.some((e: Obj) => e.key === "worker-platform/pool" && e.values[0] === "gpuspot"));
+    assert.ok(
+      preferred[0].preference.matchExpressions.some(
+        (e: Obj) => e.key === "worker-platform/pool" && e.values[0] === "gpuspot",
+      ),
+    );
     // on-demand fallback: the required terms include the on-demand GPU pool
     const terms = (pl.affinity as Obj).nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
     assert.equal(terms.length, 2);
@@ -65,8 +82,8 @@ describe("workloads: scheduling", () => {
       for (const spot of [true, false]) {
         const pl = workloadPlacement(c[kind], { spot });
         const pools = landsOn(c[kind], pl, 0);
-        assert.ok(!pools.includes("system"), `${kind} spot=${spot}: ${pools}`);
-        assert.ok(!pools.some((p) => p.startsWith("gpu")), `${kind} spot=${spot}: ${pools}`);
+        assert.ok(!pools.includes("system"), `${kind} spot=${spot}: ${pools.join(", ")}`);
+        assert.ok(!pools.some((p) => p.startsWith("gpu")), `${kind} spot=${spot}: ${pools.join(", ")}`);
         assert.ok(!pl.tolerations.some((t) => t.key === SYSTEM_TAINT.key));
       }
     }
@@ -85,9 +102,15 @@ describe("workloads: scheduling", () => {
     assert.equal(pl.gpus, 0);
     assert.equal(pl.fellBackToCpu, true);
     assert.equal(pl.affinity, undefined, "an existing cluster's pool selects any node");
-    assert.throws(() => workloadPlacement(c.existing, { gpu: { count: 1, fallbackToCpu: false }, spot: false }), /no on-demand GPU pool/);
+    assert.throws(
+      () => workloadPlacement(c.existing, { gpu: { count: 1, fallbackToCpu: false }, spot: false }),
+      /no on-demand GPU pool/,
+    );
     // more GPUs per pod than any pool's nodes have counts as no usable pool
-    assert.throws(() => workloadPlacement(c.aks, { gpu: { count: 2, fallbackToCpu: false }, spot: true }), /GPU pool with 2 GPUs/);
+    assert.throws(
+      () => workloadPlacement(c.aks, { gpu: { count: 2, fallbackToCpu: false }, spot: true }),
+      /GPU pool with 2 GPUs/,
+    );
   });
 
   it("queues: an on-demand CPU pool; else the system pool, tolerating its taint; never spot", () => {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
-import type { RecordedResource } from "../tools/harness";
-import { runWorkloads, WorkloadsRun } from "./helpers/clusters";
+import type { RecordedResource } from "../tools/harness.ts";
+import type { WorkloadsRun } from "./helpers/clusters.ts";
+import { runWorkloads } from "./helpers/clusters.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -15,16 +16,26 @@ const md = (r: RecordedResource) => r.plainInputs.metadata as Obj;
 describe("workloads: secrets", () => {
   let run: WorkloadsRun;
   before(async () => {
-    run = await runWorkloads(["aks"], {
-      secrets: [
-        { name: "hf-token", data: { HF_TOKEN: { fromConfig: "huggingFaceToken" } } },
-        { name: "api-keys", data: { API_KEY: { generate: { length: 40 } }, OTHER: { generate: {} } } },
-      ],
-    }, { secrets: { huggingFaceToken: "config-secret-value" } });
+    run = await runWorkloads(
+      ["aks"],
+      {
+        secrets: [
+          { name: "hf-token", data: { HF_TOKEN: { fromConfig: "huggingFaceToken" } } },
+          { name: "api-keys", data: { API_KEY: { generate: { length: 40 } }, OTHER: { generate: {} } } },
+        ],
+      },
+      { secrets: { huggingFaceToken: "config-secret-value" } },
+    );
   });
 
   it("one Kubernetes Secret per config secret, in the workloads namespace, never a ConfigMap", () => {
-    assert.deepEqual(run.ofType(T.secret).map((s) => md(s).name).sort(), ["api-keys", "hf-token"]);
+    assert.deepEqual(
+      run
+        .ofType(T.secret)
+        .map((s) => md(s).name)
+        .sort(),
+      ["api-keys", "hf-token"],
+    );
     for (const s of run.ofType(T.secret)) assert.equal(md(s).namespace, "wp-workloads");
     assert.ok(!run.resources.some((r) => r.type === "kubernetes:core/v1:ConfigMap"));
   });
@@ -50,7 +61,10 @@ describe("workloads: secrets", () => {
   });
 
   it("fails clearly when a fromConfig key is not set", async () => {
-    await assert.rejects(runWorkloads(["aks"], { secrets: [{ name: "x", data: { K: { fromConfig: "missingKey" } } }] }), /missingKey/);
+    await assert.rejects(
+      runWorkloads(["aks"], { secrets: [{ name: "x", data: { K: { fromConfig: "missingKey" } } }] }),
+      /missingKey/,
+    );
   });
 });
 
@@ -62,7 +76,10 @@ describe("workloads: namespace and priority classes", () => {
     assert.equal(md(ns[0]).name, "wp-workloads");
     assert.equal(md(ns[0]).labels["pod-security.kubernetes.io/enforce"], "restricted");
     const named = await runWorkloads(["eks"], { platform: { environment: "test", name: "acme" } });
-    assert.deepEqual(named.ofType(T.ns).map((n) => md(n).name), ["acme-workloads"]);
+    assert.deepEqual(
+      named.ofType(T.ns).map((n) => md(n).name),
+      ["acme-workloads"],
+    );
     const custom = await runWorkloads(["eks"], { platform: { environment: "test", name: "acme", namespace: "jobs" } });
     assert.equal(md(custom.ofType(T.ns)[0]).name, "jobs");
     assert.ok(custom.ofType(T.pc).length === 4 && custom.ofType(T.pc).every((p) => md(p).name.startsWith("acme-")));
@@ -85,7 +102,11 @@ describe("workloads: namespace and priority classes", () => {
     const standard = await runWorkloads(["aks", "eks"], { priorityClasses: { globalDefault: "standard" } });
     for (const cluster of ["aks-c", "eks-c"]) {
       const defaults = standard.ofType(T.pc, cluster).filter((p) => p.plainInputs.globalDefault === true);
-      assert.deepEqual(defaults.map((p) => md(p).name), ["wp-standard"], cluster);
+      assert.deepEqual(
+        defaults.map((p) => md(p).name),
+        ["wp-standard"],
+        cluster,
+      );
       assert.equal(standard.ofType(T.pc, cluster).length, 4);
     }
   });
@@ -93,7 +114,16 @@ describe("workloads: namespace and priority classes", () => {
   it("pods depend on the priority classes they name", async () => {
     const run = await runWorkloads(["eks"], {
       queues: [{ name: "q", kind: "redis" }],
-      workers: [{ name: "w", image: "ghcr.io/acme/w:1.0.0", priority: "critical", trigger: { type: "redis", queue: "q", listName: "l" }, resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } }, replicas: { max: 1 } }],
+      workers: [
+        {
+          name: "w",
+          image: "ghcr.io/acme/w:1.0.0",
+          priority: "critical",
+          trigger: { type: "redis", queue: "q", listName: "l" },
+          resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } },
+          replicas: { max: 1 },
+        },
+      ],
     });
     const d = run.object("kubernetes:apps/v1:Deployment", "w");
     assert.equal((d.plainInputs.spec as Obj).template.spec.priorityClassName, "wp-critical");

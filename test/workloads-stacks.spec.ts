@@ -1,27 +1,31 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { Workloads } from "../components/workloads";
-import { autoscalingPolicies } from "../policy/rules/autoscaling";
-import { schedulingGpuPolicies } from "../policy/rules/scheduling-gpu";
-import { secretPolicies } from "../policy/rules/secrets";
-import { workloadSecurityPolicies } from "../policy/rules/workload-security";
-import { loadConfig } from "../stacks/load";
-import { RecordedResource, runUnderMocks, withCapturedWarnings } from "../tools/harness";
-import { toManifests, validateManifests } from "../tools/manifests";
-import { evaluatePolicies, readPolicyConfig } from "../tools/run-policies";
-import { readStackFile } from "../tools/stack-file";
-import { fakeAddons, handleFromConfig } from "./helpers/clusters";
+import { Workloads } from "../components/workloads/index.ts";
+import { autoscalingPolicies } from "../policy/rules/autoscaling.ts";
+import { schedulingGpuPolicies } from "../policy/rules/scheduling-gpu.ts";
+import { secretPolicies } from "../policy/rules/secrets.ts";
+import { workloadSecurityPolicies } from "../policy/rules/workload-security.ts";
+import { loadConfig } from "../stacks/load.ts";
+import type { RecordedResource } from "../tools/harness.ts";
+import { runUnderMocks, withCapturedWarnings } from "../tools/harness.ts";
+import { toManifests, validateManifests } from "../tools/manifests.ts";
+import { evaluatePolicies, readPolicyConfig } from "../tools/run-policies.ts";
+import { readStackFile } from "../tools/stack-file.ts";
+import { fakeAddons, handleFromConfig } from "./helpers/clusters.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
-const root = path.resolve(__dirname, "..");
+const root = path.resolve(import.meta.dirname, "..");
 
 /** Builds Workloads for every cluster of a shipped stack on handles derived from its own cluster config. */
 async function buildStack(stack: string) {
   const file = readStackFile(stack, root);
   const source = {
-    keys: () => Object.keys(file.config).filter((k) => k.startsWith("worker-platform:")).map((k) => k.split(":")[1]),
+    keys: () =>
+      Object.keys(file.config)
+        .filter((k) => k.startsWith("worker-platform:"))
+        .map((k) => k.split(":")[1]),
     get: (k: string) => file.config[`worker-platform:${k}`],
     isSecret: (k: string) => file.secretKeys.includes(`worker-platform:${k}`),
   };
@@ -55,24 +59,51 @@ describe("workloads: the shipped stacks", function () {
     it(`${stack}: every configured worker and service exists on each of its clusters`, () => {
       const { config, resources } = built[stack];
       for (const c of config.clusters) {
-        const onCluster = (type: string, name: string) => resources.some((r) => r.type === type && r.name === `${c.name}-${name}` && r.provider?.includes(`::${c.name}::`));
-        for (const w of config.workers) assert.ok(onCluster(`kubernetes:keda.sh/v1alpha1:${w.mode === "job" ? "ScaledJob" : "ScaledObject"}`, w.name), `${stack}/${c.name}: ${w.name}`);
-        for (const s of config.services) assert.ok(onCluster("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", s.name), `${stack}/${c.name}: ${s.name}`);
+        const onCluster = (type: string, name: string) =>
+          resources.some(
+            (r) => r.type === type && r.name === `${c.name}-${name}` && r.provider?.includes(`::${c.name}::`),
+          );
+        for (const w of config.workers)
+          assert.ok(
+            onCluster(`kubernetes:keda.sh/v1alpha1:${w.mode === "job" ? "ScaledJob" : "ScaledObject"}`, w.name),
+            `${stack}/${c.name}: ${w.name}`,
+          );
+        for (const s of config.services)
+          assert.ok(
+            onCluster("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", s.name),
+            `${stack}/${c.name}: ${s.name}`,
+          );
       }
     });
 
     it(`${stack}: every Kubernetes object validates against the Kubernetes and KEDA schemas`, async () => {
       const problems = await validateManifests(toManifests(built[stack].resources));
-      assert.deepEqual(problems.map((p) => p.message), []);
+      assert.deepEqual(
+        problems.map((p) => p.message),
+        [],
+      );
     });
 
     it(`${stack}: no violation of the pack's workload, secret, scheduling and autoscaling rules (stack's policy config)`, async () => {
       // One cluster at a time: without cloud cluster resources the policy model takes every provider for an
       // "existing" cluster and conflates two of them under one stack (StackModel.locate walks up to the stack).
       for (const c of built[stack].config.clusters) {
-        const mine = built[stack].resources.filter((r) => !r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes" ? true : r.type === "pulumi:providers:kubernetes" ? r.name === c.name : r.provider?.includes(`::${c.name}::`));
-        const violations = await evaluatePolicies(mine, { stack, policyConfig: readPolicyConfig(stack), policies: RULES });
-        assert.deepEqual(violations.map((v) => `${c.name}: [${v.enforcementLevel}] ${v.policy}: ${v.message}`), []);
+        const mine = built[stack].resources.filter((r) =>
+          !r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes"
+            ? true
+            : r.type === "pulumi:providers:kubernetes"
+              ? r.name === c.name
+              : r.provider?.includes(`::${c.name}::`),
+        );
+        const violations = await evaluatePolicies(mine, {
+          stack,
+          policyConfig: readPolicyConfig(stack),
+          policies: RULES,
+        });
+        assert.deepEqual(
+          violations.map((v) => `${c.name}: [${v.enforcementLevel}] ${v.policy}: ${v.message}`),
+          [],
+        );
       }
     });
 
@@ -92,9 +123,14 @@ describe("workloads: the shipped stacks", function () {
 
   it("prod: warm headroom placeholders on the pools that ask for them; PDBs for every deployment-mode worker and service", () => {
     const { resources } = built.prod;
-    const headroom = resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.plainInputs.metadata as Obj).name.startsWith("gpu-headroom-"));
+    const headroom = resources.filter(
+      (r) =>
+        r.type === "kubernetes:apps/v1:Deployment" && (r.plainInputs.metadata as Obj).name.startsWith("gpu-headroom-"),
+    );
     assert.deepEqual(headroom.map((r) => r.name).sort(), ["prod-aks-gpu-headroom-gpu", "prod-eks-gpu-headroom-gpu"]);
-    const pdbs = resources.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget").map((r) => (r.plainInputs.metadata as Obj).name);
+    const pdbs = resources
+      .filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget")
+      .map((r) => (r.plainInputs.metadata as Obj).name);
     assert.deepEqual([...new Set(pdbs)].sort(), ["api", "embedder", "llm", "transcriber"]);
   });
 
@@ -105,7 +141,11 @@ describe("workloads: the shipped stacks", function () {
       assert.equal(llm.length, built[stack].config.clusters.length, stack);
       for (const p of llm) {
         const egress = (p.plainInputs.spec as Obj).egress as Obj[];
-        assert.deepEqual(egress[egress.length - 1], { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] }, `${stack} ${p.name}`);
+        assert.deepEqual(
+          egress[egress.length - 1],
+          { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },
+          `${stack} ${p.name}`,
+        );
       }
       const transcriber = policies.find((r) => (r.plainInputs.metadata as Obj).name === "worker-transcriber")!;
       assert.ok(!JSON.stringify(transcriber.plainInputs).includes("ipBlock"), stack);
@@ -115,6 +155,7 @@ describe("workloads: the shipped stacks", function () {
   it("local: GPU workers fall back to CPU with a warning each, and request no GPU", () => {
     const { resources, warnings } = built.local;
     assert.ok(!resources.some((r) => JSON.stringify(r.plainInputs).includes("nvidia.com/gpu")));
-    for (const w of ["transcriber", "llm"]) assert.equal(warnings.filter((x) => x.includes(`worker ${w}:`) && x.includes("runs on CPU")).length, 1, w);
+    for (const w of ["transcriber", "llm"])
+      assert.equal(warnings.filter((x) => x.includes(`worker ${w}:`) && x.includes("runs on CPU")).length, 1, w);
   });
 });

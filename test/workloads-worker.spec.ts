@@ -1,13 +1,20 @@
 import * as assert from "node:assert/strict";
-import { GRACE_MARGIN_SECONDS, JOB_START_MARGIN_SECONDS, jobDeadlineSeconds, MAX_JOB_DURATION_ANNOTATION, terminationGrace } from "../components/workloads/worker";
-import { durationSeconds } from "../stacks/schema/common";
-import { scaleInSafety } from "../policy/rules/autoscaling";
-import { check } from "./helpers/policy";
-import { PRESTOP_SECONDS } from "../components/workloads/pod";
-import { MAX_JOB_DURATION_ANNOTATION as POLICY_ANNOTATION } from "../policy/rules/lib/platform";
-import * as pack from "../policy/rules/lib/platform";
-import type { RecordedResource } from "../tools/harness";
-import { FAKE_PROMETHEUS_URL, runWorkloads, WorkloadsRun } from "./helpers/clusters";
+import {
+  GRACE_MARGIN_SECONDS,
+  JOB_START_MARGIN_SECONDS,
+  jobDeadlineSeconds,
+  MAX_JOB_DURATION_ANNOTATION,
+  terminationGrace,
+} from "../components/workloads/worker.ts";
+import { durationSeconds } from "../stacks/schema/common.ts";
+import { scaleInSafety } from "../policy/rules/autoscaling.ts";
+import { check } from "./helpers/policy.ts";
+import { PRESTOP_SECONDS } from "../components/workloads/pod.ts";
+import { MAX_JOB_DURATION_ANNOTATION as POLICY_ANNOTATION } from "../policy/rules/lib/platform.ts";
+import * as pack from "../policy/rules/lib/platform.ts";
+import type { RecordedResource } from "../tools/harness.ts";
+import type { WorkloadsRun } from "./helpers/clusters.ts";
+import { FAKE_PROMETHEUS_URL, runWorkloads } from "./helpers/clusters.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -22,7 +29,8 @@ const T = {
   hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
 };
 const spec = (r: RecordedResource) => r.plainInputs.spec as Obj;
-const podSpecOf = (r: RecordedResource) => (r.type === T.sj ? spec(r).jobTargetRef.template.spec : spec(r).template.spec) as Obj;
+const podSpecOf = (r: RecordedResource) =>
+  (r.type === T.sj ? spec(r).jobTargetRef.template.spec : spec(r).template.spec) as Obj;
 
 const resources = { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } };
 const redisWorker = (over: Obj = {}) => ({
@@ -37,7 +45,14 @@ const redisWorker = (over: Obj = {}) => ({
 const rabbitWorker = (over: Obj = {}) => ({
   name: "embedder",
   image: "ghcr.io/acme/embedder:2.3.0",
-  trigger: { type: "rabbitmq", queue: "jobs-rabbit", queueName: "embeddings", vhost: "work", targetPerReplica: 20, activation: 3 },
+  trigger: {
+    type: "rabbitmq",
+    queue: "jobs-rabbit",
+    queueName: "embeddings",
+    vhost: "work",
+    targetPerReplica: 20,
+    activation: 3,
+  },
   safetyNet: { cpuUtilization: 80, memoryUtilization: 85 },
   resources,
   replicas: { min: 0, max: 6 },
@@ -59,22 +74,26 @@ const queues = [
 describe("workloads: worker (deployment mode)", () => {
   let run: WorkloadsRun;
   before(async () => {
-    run = await runWorkloads(["eks"], {
-      queues,
-      secrets: [{ name: "hf-token", data: { HF_TOKEN: { fromConfig: "huggingFaceToken" } } }],
-      workers: [
-        redisWorker({
-          secretEnv: { HF_TOKEN: { secret: "hf-token", key: "HF_TOKEN" } },
-          env: { LOG_LEVEL: "info" },
-          scaleUp: { stabilizationWindowSeconds: 0, podsPer15s: 4 },
-          scaleDown: { stabilizationWindowSeconds: 600, podsPer15s: 1, percentPer15s: 10 },
-          pollingInterval: 5,
-          cooldownPeriod: 120,
-        }),
-        rabbitWorker(),
-        promWorker(),
-      ],
-    }, { secrets: { huggingFaceToken: "hf_placeholder_value_for_tests_only" } });
+    run = await runWorkloads(
+      ["eks"],
+      {
+        queues,
+        secrets: [{ name: "hf-token", data: { HF_TOKEN: { fromConfig: "huggingFaceToken" } } }],
+        workers: [
+          redisWorker({
+            secretEnv: { HF_TOKEN: { secret: "hf-token", key: "HF_TOKEN" } },
+            env: { LOG_LEVEL: "info" },
+            scaleUp: { stabilizationWindowSeconds: 0, podsPer15s: 4 },
+            scaleDown: { stabilizationWindowSeconds: 600, podsPer15s: 1, percentPer15s: 10 },
+            pollingInterval: 5,
+            cooldownPeriod: 120,
+          }),
+          rabbitWorker(),
+          promWorker(),
+        ],
+      },
+      { secrets: { huggingFaceToken: "hf_placeholder_value_for_tests_only" } },
+    );
   });
 
   it("Deployments of KEDA-scaled workers set no spec.replicas, and each has exactly one ScaledObject targeting it", () => {
@@ -91,11 +110,16 @@ describe("workloads: worker (deployment mode)", () => {
 
   it("Deployments are not awaited by Pulumi (pulumi.com/skipAwait): readiness may wait on a node scale-up, KEDA owns the count", () => {
     for (const name of ["transcriber", "embedder", "indexer"]) {
-      assert.equal((run.object(T.deployment, name).plainInputs.metadata as Obj).annotations["pulumi.com/skipAwait"], "true", name);
+      assert.equal(
+        (run.object(T.deployment, name).plainInputs.metadata as Obj).annotations["pulumi.com/skipAwait"],
+        "true",
+        name,
+      );
     }
     // Not on the KEDA objects: pulumi-kubernetes does not await custom resources by default.
     assert.equal(run.ofType(T.so).length, 3);
-    for (const so of run.ofType(T.so)) assert.ok(!("pulumi.com/skipAwait" in ((so.plainInputs.metadata as Obj).annotations ?? {})), so.name);
+    for (const so of run.ofType(T.so))
+      assert.ok(!("pulumi.com/skipAwait" in ((so.plainInputs.metadata as Obj).annotations ?? {})), so.name);
   });
 
   it("ScaledObject: explicit min/max, polling, cooldown and HPA behaviour from config", () => {
@@ -105,7 +129,10 @@ describe("workloads: worker (deployment mode)", () => {
     assert.equal(so.pollingInterval, 5);
     assert.equal(so.cooldownPeriod, 120);
     const behavior = so.advanced.horizontalPodAutoscalerConfig.behavior;
-    assert.deepEqual(behavior.scaleUp, { stabilizationWindowSeconds: 0, policies: [{ type: "Pods", value: 4, periodSeconds: 15 }] });
+    assert.deepEqual(behavior.scaleUp, {
+      stabilizationWindowSeconds: 0,
+      policies: [{ type: "Pods", value: 4, periodSeconds: 15 }],
+    });
     assert.deepEqual(behavior.scaleDown, {
       stabilizationWindowSeconds: 600,
       policies: [
@@ -117,13 +144,21 @@ describe("workloads: worker (deployment mode)", () => {
     const def = spec(run.object(T.so, "embedder"));
     assert.equal(def.pollingInterval, 15);
     assert.equal(def.cooldownPeriod, 300);
-    assert.deepEqual(def.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown, { stabilizationWindowSeconds: 300 });
+    assert.deepEqual(def.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown, {
+      stabilizationWindowSeconds: 300,
+    });
   });
 
   it("redis trigger: address host:port, list, target, activation, TLS in metadata; password only via TriggerAuthentication", () => {
     const [t] = spec(run.object(T.so, "transcriber")).triggers;
     assert.equal(t.type, "redis");
-    assert.deepEqual(t.metadata, { address: "jobs-redis.wp-workloads.svc:6379", listName: "transcribe", listLength: "2", activationListLength: "1", enableTLS: "false" });
+    assert.deepEqual(t.metadata, {
+      address: "jobs-redis.wp-workloads.svc:6379",
+      listName: "transcribe",
+      listLength: "2",
+      activationListLength: "1",
+      enableTLS: "false",
+    });
     assert.deepEqual(t.authenticationRef, { name: "transcriber-keda-auth" });
     const ta = run.object(T.ta, "transcriber-keda-auth");
     assert.deepEqual(spec(ta).secretTargetRef, [{ parameter: "password", name: "jobs-redis-auth", key: "password" }]);
@@ -132,13 +167,23 @@ describe("workloads: worker (deployment mode)", () => {
   it("rabbitmq trigger: http protocol (counts unacked, no excludeUnacknowledged in deployment mode), QueueLength, vhost; host URL with credentials only in a Secret", () => {
     const triggers = spec(run.object(T.so, "embedder")).triggers as Obj[];
     const q = triggers.find((t) => t.type === "rabbitmq")!;
-    assert.deepEqual(q.metadata, { protocol: "http", mode: "QueueLength", value: "20", activationValue: "3", queueName: "embeddings", vhostName: "work" });
+    assert.deepEqual(q.metadata, {
+      protocol: "http",
+      mode: "QueueLength",
+      value: "20",
+      activationValue: "3",
+      queueName: "embeddings",
+      vhostName: "work",
+    });
     assert.ok(!("host" in q.metadata) && !("hostFromEnv" in q.metadata));
     const ta = run.object(T.ta, q.authenticationRef.name);
     assert.deepEqual(spec(ta).secretTargetRef, [{ parameter: "host", name: "jobs-rabbit-auth", key: "host" }]);
     const secret = run.object(T.secret, "jobs-rabbit-auth");
     const host = (secret.plainInputs.stringData as Obj).host as string;
-    assert.match(host, /^http:\/\/worker-platform:offline-eks-c-jobs-rabbit-password-password@jobs-rabbit\.wp-workloads\.svc:15672\/$/);
+    assert.match(
+      host,
+      /^http:\/\/worker-platform:offline-eks-c-jobs-rabbit-password-password@jobs-rabbit\.wp-workloads\.svc:15672\/$/,
+    );
     assert.ok(secret.secretPaths.includes("stringData"), "stringData is a secret input");
   });
 
@@ -155,15 +200,25 @@ describe("workloads: worker (deployment mode)", () => {
 
   it("prometheus trigger: the platform's Prometheus by default, no credentials, no TriggerAuthentication", () => {
     const [t] = spec(run.object(T.so, "indexer")).triggers;
-    assert.deepEqual(t.metadata, { serverAddress: FAKE_PROMETHEUS_URL, query: "sum(queue_depth)", threshold: "10", activationThreshold: "2" });
+    assert.deepEqual(t.metadata, {
+      serverAddress: FAKE_PROMETHEUS_URL,
+      query: "sum(queue_depth)",
+      threshold: "10",
+      activationThreshold: "2",
+    });
     assert.equal(t.authenticationRef, undefined);
     assert.ok(!run.ofType(T.ta).some((r) => (r.plainInputs.metadata as Obj).name === "indexer-keda-auth"));
   });
 
   it("every secretTargetRef and secretKeyRef names a Secret of the namespace that has that key", () => {
-    const keys = new Map(run.ofType(T.secret).map((s) => [(s.plainInputs.metadata as Obj).name, Object.keys(s.plainInputs.stringData as Obj)]));
+    const keys = new Map(
+      run
+        .ofType(T.secret)
+        .map((s) => [(s.plainInputs.metadata as Obj).name, Object.keys(s.plainInputs.stringData as Obj)]),
+    );
     for (const ta of run.ofType(T.ta)) {
-      for (const ref of spec(ta).secretTargetRef as Obj[]) assert.ok(keys.get(ref.name)?.includes(ref.key), `${ta.name}: ${ref.name}/${ref.key}`);
+      for (const ref of spec(ta).secretTargetRef as Obj[])
+        assert.ok(keys.get(ref.name)?.includes(ref.key), `${ta.name}: ${ref.name}/${ref.key}`);
     }
     for (const d of run.ofType(T.deployment)) {
       for (const e of podSpecOf(d).containers[0].env as Obj[]) {
@@ -179,20 +234,28 @@ describe("workloads: worker (deployment mode)", () => {
     assert.equal(byName.QUEUE_HOST.value, "jobs-redis.wp-workloads.svc");
     assert.equal(byName.QUEUE_NAME.value, "transcribe");
     assert.equal(byName.LOG_LEVEL.value, "info");
-    assert.deepEqual(byName.HF_TOKEN, { name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "hf-token", key: "HF_TOKEN" } } });
+    assert.deepEqual(byName.HF_TOKEN, {
+      name: "HF_TOKEN",
+      valueFrom: { secretKeyRef: { name: "hf-token", key: "HF_TOKEN" } },
+    });
     assert.deepEqual(byName.QUEUE_PASSWORD.valueFrom, { secretKeyRef: { name: "jobs-redis-auth", key: "password" } });
     assert.ok(!("value" in byName.QUEUE_PASSWORD));
   });
 
   it("no secret in plaintext: generated passwords and config secrets appear only in Secret objects", () => {
-    const values = ["hf_placeholder_value_for_tests_only", "offline-eks-c-jobs-redis-password-password", "offline-eks-c-jobs-rabbit-password-password"];
+    const values = [
+      "hf_placeholder_value_for_tests_only",
+      "offline-eks-c-jobs-redis-password-password",
+      "offline-eks-c-jobs-rabbit-password-password",
+    ];
     let seenInSecrets = 0;
     for (const r of run.resources) {
       const plain = JSON.stringify(r.plainInputs);
       const masked = JSON.stringify(r.inputs);
       for (const v of values) {
         assert.ok(!masked.includes(v), `${r.type} ${r.name}: masked inputs hold a secret`);
-        if (r.type === T.secret || r.type === "random:index/randomPassword:RandomPassword") seenInSecrets += plain.includes(v) ? 1 : 0;
+        if (r.type === T.secret || r.type === "random:index/randomPassword:RandomPassword")
+          seenInSecrets += plain.includes(v) ? 1 : 0;
         else assert.ok(!plain.includes(v), `${r.type} ${r.name} holds a secret value in plaintext`);
       }
     }
@@ -250,46 +313,85 @@ describe("workloads: worker (deployment mode)", () => {
     const chart = run.resources.find((r) => r.type === "test:index:KedaChart")!;
     const pools = run.resources.find((r) => r.type === "test:index:NodePool")!;
     const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
-    for (const r of [...run.ofType(T.so), ...run.ofType(T.ta)]) assert.ok(r.dependencies.includes(chart.urn), `${r.type} ${r.name}`);
+    for (const r of [...run.ofType(T.so), ...run.ofType(T.ta)])
+      assert.ok(r.dependencies.includes(chart.urn), `${r.type} ${r.name}`);
     for (const so of run.ofType(T.so)) {
       const d = run.object(T.deployment, spec(so).scaleTargetRef.name);
       assert.ok(so.dependencies.includes(d.urn));
     }
     for (const d of run.ofType(T.deployment)) assert.ok(d.dependencies.includes(pools.urn), d.name);
-    for (const r of run.resources.filter((r) => r.type.startsWith("kubernetes:"))) assert.ok(r.provider?.startsWith(`${provider.urn}::`), `${r.type} ${r.name}`);
-    const worker = run.resources.find((r) => r.type === "worker-platform:workloads:Worker" && r.name === "eks-c-transcriber")!;
+    for (const r of run.resources.filter((r) => r.type.startsWith("kubernetes:")))
+      assert.ok(r.provider?.startsWith(`${provider.urn}::`), `${r.type} ${r.name}`);
+    const worker = run.resources.find(
+      (r) => r.type === "worker-platform:workloads:Worker" && r.name === "eks-c-transcriber",
+    )!;
     assert.equal(run.object(T.deployment, "transcriber").parent, worker.urn);
   });
 
   it("a PDB only for min >= 2 outside production", () => {
-    assert.deepEqual(run.ofType(T.pdb).map((p) => (p.plainInputs.metadata as Obj).name), []);
+    assert.deepEqual(
+      run.ofType(T.pdb).map((p) => (p.plainInputs.metadata as Obj).name),
+      [],
+    );
   });
 });
 
 describe("workloads: worker PDBs and clusters", () => {
   it("min >= 2 gets a PDB (maxUnavailable 1, selecting the worker's pods); min 1 does not", async () => {
-    const run = await runWorkloads(["eks"], { queues, workers: [redisWorker({ replicas: { min: 2, max: 4 } }), rabbitWorker({ name: "one", replicas: { min: 1, max: 2 } })] });
+    const run = await runWorkloads(["eks"], {
+      queues,
+      workers: [
+        redisWorker({ replicas: { min: 2, max: 4 } }),
+        rabbitWorker({ name: "one", replicas: { min: 1, max: 2 } }),
+      ],
+    });
     const pdbs = run.ofType(T.pdb);
-    assert.deepEqual(pdbs.map((p) => (p.plainInputs.metadata as Obj).name), ["transcriber"]);
+    assert.deepEqual(
+      pdbs.map((p) => (p.plainInputs.metadata as Obj).name),
+      ["transcriber"],
+    );
     assert.equal(spec(pdbs[0]).maxUnavailable, 1);
-    assert.deepEqual(spec(pdbs[0]).selector.matchLabels, spec(run.object(T.deployment, "transcriber")).selector.matchLabels);
+    assert.deepEqual(
+      spec(pdbs[0]).selector.matchLabels,
+      spec(run.object(T.deployment, "transcriber")).selector.matchLabels,
+    );
   });
 
   it("production: every deployment-mode worker gets a PDB, job-mode workers none", async () => {
-    const run = await runWorkloads(["eks"], { queues, workers: [redisWorker(), rabbitWorker({ safetyNet: undefined, mode: "job", name: "renderer" })] }, { production: true });
-    assert.deepEqual(run.ofType(T.pdb).map((p) => (p.plainInputs.metadata as Obj).name), ["transcriber"]);
+    const run = await runWorkloads(
+      ["eks"],
+      { queues, workers: [redisWorker(), rabbitWorker({ safetyNet: undefined, mode: "job", name: "renderer" })] },
+      { production: true },
+    );
+    assert.deepEqual(
+      run.ofType(T.pdb).map((p) => (p.plainInputs.metadata as Obj).name),
+      ["transcriber"],
+    );
   });
 
   it("honours clusters: a worker listed for one cluster exists only there", async () => {
-    const run = await runWorkloads(["aks", "eks"], { queues, workers: [redisWorker({ clusters: ["eks-c"] }), rabbitWorker()] });
+    const run = await runWorkloads(["aks", "eks"], {
+      queues,
+      workers: [redisWorker({ clusters: ["eks-c"] }), rabbitWorker()],
+    });
     assert.equal(run.ofType(T.deployment, "eks-c").filter((d) => d.name.endsWith("transcriber")).length, 1);
     assert.equal(run.ofType(T.deployment, "aks-c").filter((d) => d.name.endsWith("transcriber")).length, 0);
     assert.equal(run.ofType(T.deployment, "aks-c").filter((d) => d.name.endsWith("embedder")).length, 1);
-    assert.equal(new Set(run.resources.map((r) => r.urn)).size, run.resources.length, "no URN collisions across clusters");
+    assert.equal(
+      new Set(run.resources.map((r) => r.urn)).size,
+      run.resources.length,
+      "no URN collisions across clusters",
+    );
   });
 
   it("an explicit prometheus serverAddress wins over the platform's", async () => {
-    const run = await runWorkloads(["eks"], { workers: [promWorker({ trigger: { type: "prometheus", query: "up", threshold: 1, serverAddress: "https://prom.example.com" } })] });
+    const run = await runWorkloads(["eks"], {
+      workers: [
+        promWorker({
+          trigger: { type: "prometheus", query: "up", threshold: 1, serverAddress: "https://prom.example.com" },
+        }),
+      ],
+    });
     assert.equal(spec(run.object(T.so, "indexer")).triggers[0].metadata.serverAddress, "https://prom.example.com");
   });
 });
@@ -302,13 +404,25 @@ describe("workloads: worker (job mode)", () => {
       {
         queues,
         workers: [
-          rabbitWorker({ name: "renderer", mode: "job", safetyNet: undefined, gpu: { count: 1 }, replicas: { min: 0, max: 4 }, maxJobDurationSeconds: 7200, pollingInterval: 10 }),
+          rabbitWorker({
+            name: "renderer",
+            mode: "job",
+            safetyNet: undefined,
+            gpu: { count: 1 },
+            replicas: { min: 0, max: 4 },
+            maxJobDurationSeconds: 7200,
+            pollingInterval: 10,
+          }),
           redisWorker({ name: "batch", mode: "job", maxJobDurationSeconds: 3600 }),
         ],
       },
       // a cap other than the fake's 900 s and a provision time other than the default 15m, to see that both follow
       // the cluster
-      { cluster: (c) => ({ autoscaler: { ...c.autoscaler, maxGracefulTerminationSec: 1200, maxNodeProvisionTime: "20m" } }) },
+      {
+        cluster: (c) => ({
+          autoscaler: { ...c.autoscaler, maxGracefulTerminationSec: 1200, maxNodeProvisionTime: "20m" },
+        }),
+      },
     );
   });
 
@@ -327,7 +441,10 @@ describe("workloads: worker (job mode)", () => {
     assert.equal(job.backoffLimit, 2);
     assert.equal(job.parallelism, 1);
     assert.equal(job.template.spec.restartPolicy, "Never");
-    assert.deepEqual(job.podFailurePolicy.rules[0], { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] });
+    assert.deepEqual(job.podFailurePolicy.rules[0], {
+      action: "Ignore",
+      onPodConditions: [{ type: "DisruptionTarget", status: "True" }],
+    });
     assert.equal(job.template.metadata.annotations["cluster-autoscaler.kubernetes.io/safe-to-evict"], "false");
     assert.equal((sj.plainInputs.metadata as Obj).annotations[MAX_JOB_DURATION_ANNOTATION], "7200");
   });
@@ -346,7 +463,10 @@ describe("workloads: worker (job mode)", () => {
   });
 
   it("annotations for the policy pack: max job duration and the cluster autoscaler's grace cap", () => {
-    for (const [name, max] of [["renderer", "7200"], ["batch", "3600"]]) {
+    for (const [name, max] of [
+      ["renderer", "7200"],
+      ["batch", "3600"],
+    ]) {
       const a = (run.object(T.sj, name).plainInputs.metadata as Obj).annotations as Obj;
       assert.equal(a[pack.MAX_JOB_DURATION_ANNOTATION], max, name);
       assert.equal(a[pack.GRACE_CAP_ANNOTATION], "1200", name);
@@ -378,7 +498,13 @@ describe("workloads: worker (job mode)", () => {
     assert.deepEqual(await check(scaleInSafety, run.resources), []);
     // and still catches a deadline below the declared duration in the same objects
     const sj = run.object(T.sj, "renderer");
-    const cut = { ...sj, plainInputs: { ...sj.plainInputs, spec: { ...spec(sj), jobTargetRef: { ...spec(sj).jobTargetRef, activeDeadlineSeconds: 7199 } } } };
+    const cut = {
+      ...sj,
+      plainInputs: {
+        ...sj.plainInputs,
+        spec: { ...spec(sj), jobTargetRef: { ...spec(sj).jobTargetRef, activeDeadlineSeconds: 7199 } },
+      },
+    };
     cut.inputs = cut.plainInputs;
     assert.equal((await check(scaleInSafety, [cut])).length, 1);
   });
@@ -399,11 +525,15 @@ describe("workloads: job deadline", () => {
 
   it("durations in the autoscaler's format; anything else is an error, not a silent 0", () => {
     assert.deepEqual(["30s", "15m", "2h"].map(durationSeconds), [30, 900, 7200]);
-    for (const bad of ["15", "15min", "1.5h", "", "-5m"]) assert.throws(() => durationSeconds(bad), /not a duration/, bad);
+    for (const bad of ["15", "15min", "1.5h", "", "-5m"])
+      assert.throws(() => durationSeconds(bad), /not a duration/, bad);
   });
 
   it("an existing cluster (no platform autoscaler) uses the schema's default max node provision time, 15m", async () => {
-    const run = await runWorkloads(["existing"], { queues, workers: [redisWorker({ name: "batch", mode: "job", maxJobDurationSeconds: 3600 })] });
+    const run = await runWorkloads(["existing"], {
+      queues,
+      workers: [redisWorker({ name: "batch", mode: "job", maxJobDurationSeconds: 3600 })],
+    });
     assert.equal(run.config.clusters[0].autoscaler.maxNodeProvisionTime, "15m");
     assert.equal(spec(run.object(T.sj, "batch")).jobTargetRef.activeDeadlineSeconds, 3600 + 900 + 600);
   });
@@ -411,7 +541,10 @@ describe("workloads: job deadline", () => {
 
 describe("workloads: termination grace", () => {
   it("max job duration + preStop + margin when within the autoscaler's cap", () => {
-    assert.deepEqual(terminationGrace(90, 600), { seconds: 90 + PRESTOP_SECONDS + GRACE_MARGIN_SECONDS, capped: false });
+    assert.deepEqual(terminationGrace(90, 600), {
+      seconds: 90 + PRESTOP_SECONDS + GRACE_MARGIN_SECONDS,
+      capped: false,
+    });
   });
   it("capped by the autoscaler's max-graceful-termination-sec, never below the job duration", () => {
     assert.deepEqual(terminationGrace(595, 600), { seconds: 600, capped: true });
@@ -419,7 +552,10 @@ describe("workloads: termination grace", () => {
   });
   it("a capped grace is applied to the Deployment with a warning naming the worker, the cap and the cluster", async () => {
     // The fake clusters cap at 900 s: 895 + preStop + margin does not fit.
-    const run = await runWorkloads(["aks"], { queues, workers: [redisWorker({ maxJobDurationSeconds: 895 }), rabbitWorker({ maxJobDurationSeconds: 60 })] });
+    const run = await runWorkloads(["aks"], {
+      queues,
+      workers: [redisWorker({ maxJobDurationSeconds: 895 }), rabbitWorker({ maxJobDurationSeconds: 60 })],
+    });
     const grace = (name: string) => podSpecOf(run.object(T.deployment, name)).terminationGracePeriodSeconds;
     assert.equal(grace("transcriber"), 900);
     assert.equal(grace("embedder"), 60 + PRESTOP_SECONDS + GRACE_MARGIN_SECONDS);

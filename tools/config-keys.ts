@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
-import { z } from "zod";
-import { stackConfig } from "../stacks/schema";
+import type { z } from "zod";
+import { stackConfig } from "../stacks/schema/index.ts";
 
 /** One config key of the schema: `workers[].replicas.max`, its type and default. */
 export interface ConfigKey {
@@ -67,7 +67,13 @@ export function configKeys(): ConfigKey[] {
   return [...nodes.values()].map((node) => describeKey(node, nodes, docs));
 }
 
-function walk(schema: z.core.$ZodType, prefix: string, parent: string | undefined, variant: Variant | undefined, nodes: Map<string, Node>): void {
+function walk(
+  schema: z.core.$ZodType,
+  prefix: string,
+  parent: string | undefined,
+  variant: Variant | undefined,
+  nodes: Map<string, Node>,
+): void {
   const { base } = peel(schema);
   const def = base._zod.def as Def;
   if (def.type === "array" && def.element) return walk(def.element, `${prefix}[]`, parent, variant, nodes);
@@ -80,8 +86,13 @@ function walk(schema: z.core.$ZodType, prefix: string, parent: string | undefine
   for (const [key, child] of Object.entries(def.shape)) {
     const keyPath = prefix ? `${prefix}.${key}` : key;
     const { base: childBase, optional, defaultValue } = peel(child);
-    const occurrence: Occurrence = { type: typeName(childBase), required: !optional && defaultValue === undefined, variant };
-    if (defaultValue !== undefined) occurrence.staticDefault = defaultValue === EACH_FIELD ? EACH_FIELD : `\`${JSON.stringify(defaultValue)}\``;
+    const occurrence: Occurrence = {
+      type: typeName(childBase),
+      required: !optional && defaultValue === undefined,
+      variant,
+    };
+    if (defaultValue !== undefined)
+      occurrence.staticDefault = defaultValue === EACH_FIELD ? EACH_FIELD : `\`${JSON.stringify(defaultValue)}\``;
     const node = nodes.get(keyPath) ?? { path: keyPath, parent, occurrences: [] };
     node.occurrences.push(occurrence);
     nodes.set(keyPath, node);
@@ -93,7 +104,10 @@ function unionOf(def: Def): Union {
   const shapes = (def.options ?? []).map((o) => (peel(o).base._zod.def as Def).shape);
   if (def.discriminator) {
     const d = def.discriminator;
-    return { discriminator: d, labels: shapes.map((s) => (s?.[d] ? typeName(peel(s[d]).base).split(OR).map(unquote).join(", ") : "?")) };
+    return {
+      discriminator: d,
+      labels: shapes.map((s) => (s?.[d] ? typeName(peel(s[d]).base).split(OR).map(unquote).join(", ") : "?")),
+    };
   }
   // A plain union of objects: an option is named by the keys no other option has.
   const keys = shapes.map((s) => Object.keys(s ?? {}));
@@ -113,7 +127,8 @@ const unquote = (v: string) => v.replace(/^"(.*)"$/, "$1");
  */
 function describeKey(node: Node, nodes: Map<string, Node>, docs: SchemaDocs): ConfigKey {
   const type = [...new Set(node.occurrences.flatMap((o) => o.type.split(OR)))].join(OR);
-  const cellOf = (o: Occurrence) => (o.required ? "**required**" : (o.staticDefault ?? docs.defaultSentence(node.path) ?? "—"));
+  const cellOf = (o: Occurrence) =>
+    o.required ? "**required**" : (o.staticDefault ?? docs.defaultSentence(node.path) ?? "—");
   const union = node.occurrences[0].variant?.union;
   const sameUnion = union && node.occurrences.every((o) => o.variant?.union === union);
   if (!union || !sameUnion) {
@@ -139,7 +154,12 @@ function describeKey(node: Node, nodes: Map<string, Node>, docs: SchemaDocs): Co
     const [[cell, labels]] = [...groups];
     // A JSDoc sentence ends with a period: the variant note becomes a sentence of its own.
     const note = onlyWith(union, labels, node.path);
-    return { path: node.path, type, required, default: cell.endsWith(".") ? `${cell} ${note[0].toUpperCase()}${note.slice(1)}.` : `${cell}, ${note}` };
+    return {
+      path: node.path,
+      type,
+      required,
+      default: cell.endsWith(".") ? `${cell} ${note[0].toUpperCase()}${note.slice(1)}.` : `${cell}, ${note}`,
+    };
   }
   const parts = [...groups].map(([cell, labels]) => `${cell} ${withVariants(union, labels)}`);
   return { path: node.path, type, required, default: parts.join("; ") };
@@ -155,7 +175,9 @@ function onlyWith(union: Union, labels: string[], keyPath: string): string {
 }
 
 function withVariants(union: Union, labels: string[]): string {
-  return union.discriminator ? `with ${union.discriminator}: ${labels.join(", ")}` : `in the ${labels.join(" / ")} form`;
+  return union.discriminator
+    ? `with ${union.discriminator}: ${labels.join(", ")}`
+    : `in the ${labels.join(" / ")} form`;
 }
 
 const OR = " \\| ";
@@ -173,13 +195,17 @@ function peel(schema: z.core.$ZodType): { base: z.core.$ZodType; optional: boole
     else if (def.type === "prefault") defaultValue ??= isEmptyObject(def.defaultValue) ? EACH_FIELD : def.defaultValue;
     else if (def.type !== "pipe") break;
     // A pipe's input side, except after a preprocess (its input is the transform): then what it validates.
-    const input = def.in as z.core.$ZodType | undefined;
-    s = def.type === "pipe" && input?._zod.def.type === "transform" ? (def as { out?: z.core.$ZodType }).out! : (def.innerType ?? input)!;
+    const input = def.in;
+    s =
+      def.type === "pipe" && input?._zod.def.type === "transform"
+        ? (def as { out?: z.core.$ZodType }).out!
+        : (def.innerType ?? input)!;
   }
   return { base: s, optional, defaultValue };
 }
 
-const isEmptyObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+const isEmptyObject = (v: unknown) =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
 
 function typeName(schema: z.core.$ZodType): string {
   const def = schema._zod.def as Def;
@@ -199,7 +225,7 @@ function typeName(schema: z.core.$ZodType): string {
   }
 }
 
-const SCHEMA_DIR = path.join(__dirname, "..", "stacks", "schema");
+const SCHEMA_DIR = path.join(import.meta.dirname, "..", "stacks", "schema");
 
 /**
  * The JSDoc of the schema's keys. zod keeps no comments at run time, so they are read with the TypeScript checker from
@@ -255,8 +281,8 @@ class SchemaDocs {
   private load(): ts.TypeChecker {
     if (this.checker) return this.checker;
     const file = path.join(SCHEMA_DIR, "index.ts");
-    const tsconfig = path.join(__dirname, "..", "tsconfig.json");
-    const { config } = ts.readConfigFile(tsconfig, ts.sys.readFile);
+    const tsconfig = path.join(import.meta.dirname, "..", "tsconfig.json");
+    const { config } = ts.readConfigFile(tsconfig, (f) => ts.sys.readFile(f)) as { config: unknown };
     const { options } = ts.parseJsonConfigFileContent(config, ts.sys, path.dirname(tsconfig));
     const program = ts.createProgram([file], { ...options, noEmit: true, types: [] });
     const checker = program.getTypeChecker();
@@ -268,7 +294,7 @@ class SchemaDocs {
   }
 }
 
-export const DOCS_FILE = path.join(__dirname, "..", "docs", "config.md");
+export const DOCS_FILE = path.join(import.meta.dirname, "..", "docs", "config.md");
 const BEGIN = "<!-- generated: config keys (npm run docs) -->";
 const END = "<!-- end generated -->";
 
@@ -296,4 +322,4 @@ export function updateDocs(file = DOCS_FILE): string {
   return `updated ${shown} ${keys}`;
 }
 
-if (require.main === module) console.log(updateDocs());
+if (import.meta.main) console.log(updateDocs());

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { mocks as defaultMocks } from "./mocks";
+import { mocks as defaultMocks } from "./mocks.ts";
 
 /** One resource registration as the engine would see it (the mock's newResource does not get parent/options). */
 export interface RecordedResource {
@@ -54,10 +54,17 @@ const internals = pulumi.runtime as unknown as { waitForRPCs(): Promise<void> };
  * registerResource is wrapped after setMocks. Resolves after every registration has completed.
  */
 export async function runUnderMocks<T>(program: () => T | Promise<T>, opts: RunOptions = {}): Promise<RunResult<T>> {
-  await pulumi.runtime.setMocks(opts.mocks ?? defaultMocks, opts.project ?? "worker-platform", opts.stack ?? "test", opts.preview ?? true);
+  await pulumi.runtime.setMocks(
+    opts.mocks ?? defaultMocks,
+    opts.project ?? "worker-platform",
+    opts.stack ?? "test",
+    opts.preview ?? true,
+  );
   pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
   const recorded: RecordedResource[] = [];
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: (err: unknown, res?: { getUrn(): string }) => void): unknown };
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, cb: (err: unknown, res?: { getUrn(): string }) => void): unknown;
+  };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) =>
     original(req, (err, res) => {
@@ -117,7 +124,8 @@ function convert(value: unknown, mask: boolean, path: string, secretPaths: strin
   }
   if (obj[SIG_KEY] === RESOURCE_SIG) return obj.urn;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(obj).sort()) out[key] = convert(obj[key], mask, path ? `${path}.${key}` : key, secretPaths);
+  for (const key of Object.keys(obj).sort())
+    out[key] = convert(obj[key], mask, path ? `${path}.${key}` : key, secretPaths);
   return out;
 }
 

@@ -1,4 +1,4 @@
-import type { RecordedResource } from "./harness";
+import type { RecordedResource } from "./harness.ts";
 
 /** A Kubernetes object the program would create, as sent (plain) and as shown (masked). */
 export interface Manifest {
@@ -26,21 +26,29 @@ export interface ManifestProblem {
 
 /** Types that are Kubernetes objects sent to an API server (not providers, not Helm charts or YAML groups). */
 export function isKubernetesObject(r: RecordedResource): boolean {
-  return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/") && !r.type.startsWith("kubernetes:yaml");
+  return (
+    r.custom &&
+    r.type.startsWith("kubernetes:") &&
+    !r.type.startsWith("kubernetes:helm.sh/") &&
+    !r.type.startsWith("kubernetes:yaml")
+  );
 }
 
 export function toManifests(resources: RecordedResource[]): Manifest[] {
   return resources.filter(isKubernetesObject).map((r) => {
     const metadata = (r.plainInputs.metadata ?? {}) as { name?: string; namespace?: string };
-    const [, groupVersion, kind] = r.type.split(":");
+    const [, groupVersion, typeKind] = r.type.split(":");
+    const kind = (r.plainInputs.kind as string | undefined) ?? typeKind;
     return {
       urn: r.urn,
-      apiVersion: String(r.plainInputs.apiVersion ?? (groupVersion.startsWith("core/") ? groupVersion.slice(5) : groupVersion)),
-      kind: String(r.plainInputs.kind ?? kind),
+      apiVersion:
+        (r.plainInputs.apiVersion as string | undefined) ??
+        (groupVersion.startsWith("core/") ? groupVersion.slice(5) : groupVersion),
+      kind,
       namespace: metadata.namespace,
       name: metadata.name ?? r.name,
       providerName: providerName(r.provider),
-      masked: maskPerKey(r.inputs, r.plainInputs, BASE64_FIELDS[String(r.plainInputs.kind ?? kind)] ?? []) as Record<string, unknown>,
+      masked: maskPerKey(r.inputs, r.plainInputs, BASE64_FIELDS[kind] ?? []) as Record<string, unknown>,
       plain: r.plainInputs,
     };
   });
@@ -60,11 +68,17 @@ const BASE64_FIELDS: Record<string, string[]> = { Secret: ["data"], ConfigMap: [
  */
 function maskPerKey(masked: unknown, plain: unknown, base64Fields: string[], depth = 0, base64 = false): unknown {
   if (masked === SECRET && plain !== SECRET) return maskLeaves(plain, base64);
-  if (Array.isArray(masked)) return masked.map((m, i) => maskPerKey(m, Array.isArray(plain) ? plain[i] : undefined, base64Fields, depth + 1, base64));
+  if (Array.isArray(masked))
+    return masked.map((m, i) =>
+      maskPerKey(m, Array.isArray(plain) ? plain[i] : undefined, base64Fields, depth + 1, base64),
+    );
   if (masked && typeof masked === "object") {
     const plainObj = (plain && typeof plain === "object" ? plain : {}) as Record<string, unknown>;
     return Object.fromEntries(
-      Object.entries(masked).map(([k, m]) => [k, maskPerKey(m, plainObj[k], base64Fields, depth + 1, base64 || (depth === 0 && base64Fields.includes(k)))]),
+      Object.entries(masked).map(([k, m]) => [
+        k,
+        maskPerKey(m, plainObj[k], base64Fields, depth + 1, base64 || (depth === 0 && base64Fields.includes(k))),
+      ]),
     );
   }
   return masked;
@@ -72,7 +86,8 @@ function maskPerKey(masked: unknown, plain: unknown, base64Fields: string[], dep
 
 function maskLeaves(v: unknown, base64: boolean): unknown {
   if (Array.isArray(v)) return v.map((x) => maskLeaves(x, base64));
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskLeaves(x, base64)]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskLeaves(x, base64)]));
   if (v === null || v === undefined) return v;
   return base64 ? BASE64_SECRET : SECRET;
 }
@@ -83,9 +98,6 @@ export function providerName(ref: string | undefined): string {
   const urn = ref.split("::").slice(0, -1).join("::");
   return urn.split("::").pop() ?? "unknown";
 }
-
-/** ESM-only packages (kubernetes-models): a real dynamic import, which TypeScript's commonjs output would rewrite. */
-const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
 
 interface ValidatableModel {
   validate(): void;
@@ -109,7 +121,7 @@ export async function validateManifests(manifests: Manifest[]): Promise<Manifest
     const module = modelModule(m.apiVersion, m.kind);
     if (!cache.has(module)) {
       try {
-        cache.set(module, (await importEsm(module))[m.kind] as ModelClass);
+        cache.set(module, ((await import(module)) as Record<string, unknown>)[m.kind] as ModelClass);
       } catch {
         cache.set(module, undefined);
       }

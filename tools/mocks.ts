@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
 /**
  * Offline stand-ins for the cloud providers: deterministic ids and the computed outputs the program reads (ARNs,
@@ -51,7 +51,9 @@ export const mocks: pulumi.runtime.Mocks = {
         extra.id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName ?? name}`;
         extra.fqdn = `${name}.hcp.${inputs.location ?? "westeurope"}.azmk8s.io`;
         extra.oidcIssuerProfile = { enabled: true, issuerURL: `https://oidc.prod-aks.azure.com/${TENANT_ID}/${name}/` };
-        extra.identityProfile = { kubeletidentity: { clientId: `${name}-kubelet-client`, objectId: `${name}-kubelet-object` } };
+        extra.identityProfile = {
+          kubeletidentity: { clientId: `${name}-kubelet-client`, objectId: `${name}-kubelet-object` },
+        };
         extra.nodeResourceGroup = `MC_${name}`;
         break;
       case "aws:eks/cluster:Cluster":
@@ -59,7 +61,9 @@ export const mocks: pulumi.runtime.Mocks = {
         extra.arn = arn("eks", `cluster/${inputs.name ?? name}`);
         extra.endpoint = `https://${name.toUpperCase()}.gr7.eu-west-1.eks.amazonaws.com`;
         extra.certificateAuthority = { data: Buffer.from(`offline-ca-${name}`).toString("base64") };
-        extra.identities = [{ oidcs: [{ issuer: `https://oidc.eks.eu-west-1.amazonaws.com/id/${name.toUpperCase()}` }] }];
+        extra.identities = [
+          { oidcs: [{ issuer: `https://oidc.eks.eu-west-1.amazonaws.com/id/${name.toUpperCase()}` }] },
+        ];
         break;
       case "aws:eks/nodeGroup:NodeGroup":
         extra.arn = arn("eks", `nodegroup/${name}`);
@@ -80,24 +84,55 @@ export const mocks: pulumi.runtime.Mocks = {
   call(args) {
     switch (args.token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
-        return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/offline`, userId: "AIDAOFFLINE", id: ACCOUNT_ID };
+        return {
+          accountId: ACCOUNT_ID,
+          arn: `arn:aws:iam::${ACCOUNT_ID}:user/offline`,
+          userId: "AIDAOFFLINE",
+          id: ACCOUNT_ID,
+        };
       case "aws:index/getAvailabilityZones:getAvailabilityZones":
-        return { names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"], id: "eu-west-1" };
+        return {
+          names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+          zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"],
+          id: "eu-west-1",
+        };
       case "aws:index/getRegion:getRegion":
       case "aws:index/getRegion:getRegion_v2":
         return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
       case "aws:iam/getPolicyDocument:getPolicyDocument":
-        return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }), id: "policy" };
+        return {
+          json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }),
+          id: "policy",
+        };
       case "azure-native:authorization:getClientConfig":
-        return { clientId: "offline-client", objectId: "00000000-0000-4000-8000-000000000003", subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID };
+        return {
+          clientId: "offline-client",
+          objectId: "00000000-0000-4000-8000-000000000003",
+          subscriptionId: SUBSCRIPTION_ID,
+          tenantId: TENANT_ID,
+        };
       case "azure-native:containerservice:listManagedClusterUserCredentials":
         // What AKS returns for an Entra ID cluster: a kubelogin exec in interactive devicecode mode.
-        return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(AKS_ENTRA_KUBECONFIG(String(args.inputs.resourceName))).toString("base64") }] };
+        return {
+          kubeconfigs: [
+            {
+              name: "clusterUser",
+              value: Buffer.from(AKS_ENTRA_KUBECONFIG(String(args.inputs.resourceName))).toString("base64"),
+            },
+          ],
+        };
       case "azure-native:containerservice:listManagedClusterAdminCredentials":
         return {
-          kubeconfigs: [{ name: "clusterAdmin", value: Buffer.from(FAKE_KUBECONFIG(`https://${args.inputs.resourceName}.hcp.azmk8s.io:443`)).toString("base64") }],
+          kubeconfigs: [
+            {
+              name: "clusterAdmin",
+              value: Buffer.from(FAKE_KUBECONFIG(`https://${args.inputs.resourceName}.hcp.azmk8s.io:443`)).toString(
+                "base64",
+              ),
+            },
+          ],
         };
       default:
         return args.inputs;

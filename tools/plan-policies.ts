@@ -1,6 +1,7 @@
 import * as path from "path";
-import type { RecordedResource } from "./harness";
-import { evaluatePolicies, PolicyViolation, readPolicyConfig } from "./run-policies";
+import type { RecordedResource } from "./harness.ts";
+import type { PolicyViolation } from "./run-policies.ts";
+import { evaluatePolicies, readPolicyConfig } from "./run-policies.ts";
 
 export type { PolicyViolation };
 
@@ -9,6 +10,13 @@ export type { PolicyViolation };
  * (`<dir>/policy/config/<stack>.json` when present), as `pulumi preview --policy-pack policy --policy-pack-config`
  * would.
  */
-export async function evaluateStackPolicies(resources: RecordedResource[], stack: string, dir: string): Promise<PolicyViolation[]> {
-  return evaluatePolicies(resources, { stack, policyConfig: readPolicyConfig(stack, path.join(dir, "policy", "config")) });
+export async function evaluateStackPolicies(
+  resources: RecordedResource[],
+  stack: string,
+  dir: string,
+): Promise<PolicyViolation[]> {
+  return evaluatePolicies(resources, {
+    stack,
+    policyConfig: readPolicyConfig(stack, path.join(dir, "policy", "config")),
+  });
 }

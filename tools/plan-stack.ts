@@ -1,12 +1,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { PROJECT } from "../stacks/load";
-import { RecordedResource, runUnderMocks, withCapturedWarnings } from "./harness";
-import { Manifest, ManifestProblem, manifestFileName, toManifests, validateManifests } from "./manifests";
-import { PolicyViolation, evaluateStackPolicies } from "./plan-policies";
-import { PolicyConfigError } from "./run-policies";
-import { ConfigFileError, StackFileConfig, readStackFile } from "./stack-file";
+import { PROJECT } from "../stacks/load.ts";
+import type { RecordedResource } from "./harness.ts";
+import { runUnderMocks, withCapturedWarnings } from "./harness.ts";
+import type { Manifest, ManifestProblem } from "./manifests.ts";
+import { manifestFileName, toManifests, validateManifests } from "./manifests.ts";
+import type { PolicyViolation } from "./plan-policies.ts";
+import { evaluateStackPolicies } from "./plan-policies.ts";
+import { PolicyConfigError } from "./run-policies.ts";
+import type { StackFileConfig } from "./stack-file.ts";
+import { ConfigFileError, readStackFile } from "./stack-file.ts";
 
 export interface Diagnostic {
   severity: "info" | "warning" | "error";
@@ -23,7 +27,19 @@ export interface PlanDocument {
     urn: string;
     provider?: string;
     /** The resource's state as `pulumi preview --json` shows it (inputs with secrets as "[secret]"). */
-    newState: Pick<RecordedResource, "type" | "urn" | "custom" | "parent" | "provider" | "dependencies" | "protect" | "ignoreChanges" | "additionalSecretOutputs" | "inputs">;
+    newState: Pick<
+      RecordedResource,
+      | "type"
+      | "urn"
+      | "custom"
+      | "parent"
+      | "provider"
+      | "dependencies"
+      | "protect"
+      | "ignoreChanges"
+      | "additionalSecretOutputs"
+      | "inputs"
+    >;
   }[];
   changeSummary: { create: number };
   diagnostics: Diagnostic[];
@@ -77,12 +93,17 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
   }
   const diagnostics: Diagnostic[] = file.notes.map((message) => ({ severity: "info", message }));
   const warnings: string[] = [];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const program = require("../index") as () => Promise<Record<string, unknown>>;
+  const { default: program } = await import("../index.ts");
   let resources: RecordedResource[];
   try {
     const captured = await withCapturedWarnings(warnings, () =>
-      runUnderMocks(program, { project: PROJECT, stack, config: file.config, secretKeys: file.secretKeys, preview: true }),
+      runUnderMocks(program, {
+        project: PROJECT,
+        stack,
+        config: file.config,
+        secretKeys: file.secretKeys,
+        preview: true,
+      }),
     );
     resources = captured.resources;
   } catch (err) {
@@ -153,7 +174,11 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
 }
 
 function maskedConfig(config: Record<string, string>, secretKeys: string[]): Record<string, string> {
-  return Object.fromEntries(Object.keys(config).sort().map((k) => [k, secretKeys.includes(k) ? "[secret]" : config[k]]));
+  return Object.fromEntries(
+    Object.keys(config)
+      .sort()
+      .map((k) => [k, secretKeys.includes(k) ? "[secret]" : config[k]]),
+  );
 }
 
 function writePlan(result: PlanResult, dir: string): void {
@@ -163,7 +188,10 @@ function writePlan(result: PlanResult, dir: string): void {
   for (const m of result.manifests) {
     const clusterDir = path.join(dir, "manifests", m.providerName);
     fs.mkdirSync(clusterDir, { recursive: true });
-    fs.writeFileSync(path.join(clusterDir, manifestFileName(m)), stringify(conventionalOrder(m.masked), { lineWidth: 0 }));
+    fs.writeFileSync(
+      path.join(clusterDir, manifestFileName(m)),
+      stringify(conventionalOrder(m.masked), { lineWidth: 0 }),
+    );
   }
 }
 

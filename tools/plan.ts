@@ -1,8 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { suggest } from "../stacks/load";
-import { PlanResult, planStack } from "./plan-stack";
-import { countByType, renderTree } from "./tree";
+import { suggest } from "../stacks/load.ts";
+import type { PlanResult } from "./plan-stack.ts";
+import { planStack } from "./plan-stack.ts";
+import { countByType, renderTree } from "./tree.ts";
 
 export interface PlanCliOptions {
   /** Project directory holding the Pulumi.<stack>.yaml files; defaults to this project's. */
@@ -16,7 +17,7 @@ export interface PlanCliOptions {
  * Exit codes: 0 ok, 1 invalid object or mandatory policy violation, 2 invalid configuration or usage.
  */
 export async function main(argv: string[], opts: PlanCliOptions = {}): Promise<number> {
-  const projectDir = opts.dir ?? path.resolve(__dirname, "..");
+  const projectDir = opts.dir ?? path.resolve(import.meta.dirname, "..");
   const allStacks = fs
     .readdirSync(projectDir)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
@@ -29,7 +30,9 @@ export async function main(argv: string[], opts: PlanCliOptions = {}): Promise<n
   }
   const badOptions = argv.filter((a) => a.startsWith("-") && a !== "--all");
   if (badOptions.length) {
-    console.error(`error: unknown option ${badOptions.join(", ")}${suggest(badOptions[0], ["--all", "--help"])}\n${usage}`);
+    console.error(
+      `error: unknown option ${badOptions.join(", ")}${suggest(badOptions[0], ["--all", "--help"])}\n${usage}`,
+    );
     return 2;
   }
   const stacks = argv.includes("--all") ? allStacks : argv.filter((a) => !a.startsWith("-"));
@@ -52,7 +55,9 @@ export async function main(argv: string[], opts: PlanCliOptions = {}): Promise<n
 function report(result: PlanResult): void {
   console.log(`\nPreviewing stack ${result.stack} (offline, under mocks)\n`);
   if (result.configError) {
-    console.error(`error: ${result.configError}\n\nNo plan was written. Fix ${result.configFile ?? `Pulumi.${result.stack}.yaml`} as shown above.`);
+    console.error(
+      `error: ${result.configError}\n\nNo plan was written. Fix ${result.configFile ?? `Pulumi.${result.stack}.yaml`} as shown above.`,
+    );
     return;
   }
   console.log(renderTree(result.resources));
@@ -80,15 +85,18 @@ function report(result: PlanResult): void {
   console.log("\nBy type:");
   for (const [type, n] of countByType(result.resources)) console.log(`  ${String(n).padStart(4)}  ${type}`);
   const valid = result.manifests.length - result.manifestProblems.length;
-  console.log(`\nKubernetes objects: ${result.manifests.length} written to out/${result.stack}/manifests/, ${valid} valid against their schemas`);
+  console.log(
+    `\nKubernetes objects: ${result.manifests.length} written to out/${result.stack}/manifests/, ${valid} valid against their schemas`,
+  );
   result.manifestProblems.forEach((p) => console.error(`  error: ${p.message}`));
   const mandatory = result.policies.filter((p) => p.enforcementLevel === "mandatory").length;
   console.log(`Policies: ${mandatory} mandatory, ${result.policies.length - mandatory} advisory violation(s)`);
   console.log(`Plan: out/${result.stack}/plan.json`);
-  if (result.exitCode !== 0) console.error(`\nerror: stack ${result.stack} would not deploy cleanly (see errors above)`);
+  if (result.exitCode !== 0)
+    console.error(`\nerror: stack ${result.stack} would not deploy cleanly (see errors above)`);
 }
 
-if (require.main === module) {
+if (import.meta.main) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {

@@ -1,18 +1,16 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { RecordedResource } from "./harness";
-import { suggest } from "../stacks/load";
-import { allPolicies, PACK_ENFORCEMENT_LEVEL } from "../policy/rules";
-import {
+import type { RecordedResource } from "./harness.ts";
+import { suggest } from "../stacks/load.ts";
+import { allPolicies, PACK_ENFORCEMENT_LEVEL } from "../policy/rules/index.ts";
+import type {
   EnforcementLevel,
   Policies,
   PolicyResource,
   ResourceValidationArgs,
   StackValidationArgs,
-  isUnknownValueError,
-  unknownCheckingProxy,
-  UNKNOWN_STRING_VALUE,
-} from "../policy/rules/lib/sdk";
+} from "../policy/rules/lib/sdk.ts";
+import { isUnknownValueError, unknownCheckingProxy, UNKNOWN_STRING_VALUE } from "../policy/rules/lib/sdk.ts";
 
 /** One violation, as `npm run plan` prints it and writes it to plan.json. */
 export interface PolicyViolation {
@@ -55,7 +53,10 @@ export interface EvaluateOptions {
  *    (advisory), never silently passed;
  *  - `getConfig()` returns the policy's config properties, with the configSchema defaults filled in.
  */
-export async function evaluatePolicies(resources: RecordedResource[], opts: EvaluateOptions): Promise<PolicyViolation[]> {
+export async function evaluatePolicies(
+  resources: RecordedResource[],
+  opts: EvaluateOptions,
+): Promise<PolicyViolation[]> {
   const policies = opts.policies ?? allPolicies;
   const config = opts.policyConfig ?? readPolicyConfig(opts.stack);
   validateConfig(policies, config);
@@ -87,7 +88,12 @@ export async function evaluatePolicies(resources: RecordedResource[], opts: Eval
       }
       continue;
     }
-    const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+    const validations =
+      policy.validateResource === undefined
+        ? []
+        : Array.isArray(policy.validateResource)
+          ? policy.validateResource
+          : [policy.validateResource];
     for (const r of converted) {
       for (const validate of validations) {
         const args: ResourceValidationArgs = {
@@ -98,8 +104,8 @@ export async function evaluatePolicies(resources: RecordedResource[], opts: Eval
           opts: r.opts,
           ...(r.provider ? { provider: r.provider } : {}),
           stackTags: new Map(),
-          isType: r.isType,
-          asType: r.asType as ResourceValidationArgs["asType"],
+          isType: r.isType.bind(r),
+          asType: r.asType.bind(r) as ResourceValidationArgs["asType"],
           getConfig,
           notApplicable,
         };
@@ -118,19 +124,24 @@ export async function evaluatePolicies(resources: RecordedResource[], opts: Eval
 
 /** A policy config that is not valid JSON, not an object, or names unknown policies, properties or levels. */
 export class PolicyConfigError extends Error {
-  constructor(
-    /** One line per problem: `<policy>[.<property>]: <what is wrong>`. */
-    readonly problems: string[],
-    /** The file it was read from (relative to the current directory when under it), when it was read from one. */
-    readonly file?: string,
-  ) {
+  /** One line per problem: `<policy>[.<property>]: <what is wrong>`. */
+  readonly problems: string[];
+  /** The file it was read from (relative to the current directory when under it), when it was read from one. */
+  readonly file?: string;
+
+  constructor(problems: string[], file?: string) {
     super(`Invalid policy config${file ? ` ${file}` : ""}:\n  ${problems.join("\n  ")}`);
     this.name = "PolicyConfigError";
+    this.problems = problems;
+    this.file = file;
   }
 }
 
 /** policy/config/<stack>.json, or `{}`. Throws a PolicyConfigError naming the file when it is not a JSON object. */
-export function readPolicyConfig(stack: string, dir = path.join(__dirname, "..", "policy", "config")): PolicyConfig {
+export function readPolicyConfig(
+  stack: string,
+  dir = path.join(import.meta.dirname, "..", "policy", "config"),
+): PolicyConfig {
   const file = path.join(dir, `${stack}.json`);
   if (!fs.existsSync(file)) return {};
   const relative = path.relative(process.cwd(), file);
@@ -142,7 +153,12 @@ export function readPolicyConfig(stack: string, dir = path.join(__dirname, "..",
     throw new PolicyConfigError([`not valid JSON: ${(err as Error).message}`], shown);
   }
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new PolicyConfigError([`expected a JSON object of policy names to levels or settings, got ${Array.isArray(config) ? "an array" : JSON.stringify(config)}`], shown);
+    throw new PolicyConfigError(
+      [
+        `expected a JSON object of policy names to levels or settings, got ${Array.isArray(config) ? "an array" : JSON.stringify(config)}`,
+      ],
+      shown,
+    );
   }
   return config as PolicyConfig;
 }
@@ -151,8 +167,12 @@ const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disab
 
 export function enforcementLevelOf(policy: Policies[number], config: PolicyConfig): EnforcementLevel {
   const own = config[policy.name];
-  const fromConfig = typeof own === "string" ? own : (own as { enforcementLevel?: string } | undefined)?.enforcementLevel;
-  return (fromConfig ?? (config.all as string | undefined) ?? policy.enforcementLevel ?? PACK_ENFORCEMENT_LEVEL) as EnforcementLevel;
+  const fromConfig =
+    typeof own === "string" ? own : (own as { enforcementLevel?: string } | undefined)?.enforcementLevel;
+  return (fromConfig ??
+    (config.all as string | undefined) ??
+    policy.enforcementLevel ??
+    PACK_ENFORCEMENT_LEVEL) as EnforcementLevel;
 }
 
 /** The policy's config properties (without enforcementLevel), over its schema's defaults. */
@@ -183,7 +203,8 @@ function validateConfig(policies: Policies, config: PolicyConfig): void {
     }
     const policy = policies.find((p) => p.name === name);
     if (!policy) {
-      if (policies === allPolicies) errors.push(`${name}: no such policy in the pack${suggest(name, [...allPolicies.map((p) => p.name), "all"])}`);
+      if (policies === allPolicies)
+        errors.push(`${name}: no such policy in the pack${suggest(name, [...allPolicies.map((p) => p.name), "all"])}`);
       continue;
     }
     if (typeof value === "string") {
@@ -203,8 +224,11 @@ function validateConfig(policies: Policies, config: PolicyConfig): void {
       const schema = policy.configSchema?.properties?.[key] as { type?: string } | undefined;
       if (!schema) {
         const known = properties.length ? `; its properties: ${properties.join(", ")}` : "; it has none";
-        errors.push(`${name}.${key}: not a property of the policy's configSchema${suggest(key, [...properties, "enforcementLevel"])}${known}`);
-      } else if (schema.type && !hasType(v, schema.type)) errors.push(`${name}.${key}: expected ${schema.type}, got ${JSON.stringify(v)}`);
+        errors.push(
+          `${name}.${key}: not a property of the policy's configSchema${suggest(key, [...properties, "enforcementLevel"])}${known}`,
+        );
+      } else if (schema.type && !hasType(v, schema.type))
+        errors.push(`${name}.${key}: expected ${schema.type}, got ${JSON.stringify(v)}`);
     }
   }
   if (errors.length) throw new PolicyConfigError(errors);
@@ -263,7 +287,7 @@ export function toPolicyResources(resources: RecordedResource[]): PolicyResource
       },
       dependencies: [],
       propertyDependencies: {},
-      isType: typeOf as PolicyResource["isType"],
+      isType: typeOf,
       asType: ((cls: unknown) => (typeOf(cls) ? props : undefined)) as PolicyResource["asType"],
     };
     byUrn.set(r.urn, pr);

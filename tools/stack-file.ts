@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { PROJECT } from "../stacks/load";
-import { secret as secretSchema } from "../stacks/schema";
+import { PROJECT } from "../stacks/load.ts";
+import { secret as secretSchema } from "../stacks/schema/index.ts";
 
 export interface StackFileConfig {
   /** Full keys (`worker-platform:clusters`) to the string form the CLI passes a program (JSON for structures). */
@@ -17,12 +17,12 @@ export const PLACEHOLDER_SECRET = "offline-placeholder-secret";
 /** A config file that cannot be read as one (YAML syntax, wrong shape): a config error (exit 2), not a crash. */
 export class ConfigFileError extends Error {
   /** `file` is the path as shown to the user (relative to the project directory). */
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
+  readonly file: string;
+
+  constructor(file: string, message: string) {
     super(message);
     this.name = "ConfigFileError";
+    this.file = file;
   }
 }
 
@@ -56,7 +56,9 @@ export function readStackFile(stack: string, dir = process.cwd()): StackFileConf
       if (fullKey in config) continue;
       config[fullKey] = PLACEHOLDER_SECRET;
       secretKeys.push(fullKey);
-      notes.push(`${fullKey}: not in Pulumi.${stack}.yaml (set it with \`pulumi config set --secret ${source.fromConfig} <value>\`); planned with a placeholder secret`);
+      notes.push(
+        `${fullKey}: not in Pulumi.${stack}.yaml (set it with \`pulumi config set --secret ${source.fromConfig} <value>\`); planned with a placeholder secret`,
+      );
     }
   }
   return { config, secretKeys, notes };
@@ -72,13 +74,20 @@ function parseStackYaml(name: string, text: string): { config?: Record<string, u
   if (error) {
     const { line, col } = error.linePos?.[0] ?? { line: 0, col: 0 };
     const [message, excerpt = ""] = error.message.split(/ at line \d+, column \d+:\n\n/);
-    throw new ConfigFileError(name, `${name}:${line}:${col}: ${message}${excerpt.trimEnd() ? `\n\n${excerpt.trimEnd()}` : ""}`);
+    throw new ConfigFileError(
+      name,
+      `${name}:${line}:${col}: ${message}${excerpt.trimEnd() ? `\n\n${excerpt.trimEnd()}` : ""}`,
+    );
   }
-  const doc = document.toJS() ?? {};
-  if (typeof doc !== "object" || Array.isArray(doc)) throw new ConfigFileError(name, `${name}: expected a mapping with a \`config:\` section, got ${describe(doc)}`);
+  const doc: unknown = document.toJS() ?? {};
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new ConfigFileError(name, `${name}: expected a mapping with a \`config:\` section, got ${describe(doc)}`);
   const config = (doc as { config?: unknown }).config;
   if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) {
-    throw new ConfigFileError(name, `${name}: \`config:\` must be a mapping of config keys to values, got ${describe(config)}`);
+    throw new ConfigFileError(
+      name,
+      `${name}: \`config:\` must be a mapping of config keys to values, got ${describe(config)}`,
+    );
   }
   return { config: (config ?? undefined) as Record<string, unknown> | undefined };
 }
@@ -90,7 +99,8 @@ function describe(v: unknown): string {
 function replaceSecure(value: unknown): { value: unknown; hadSecret: boolean } {
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const obj = value as Record<string, unknown>;
-    if (Object.keys(obj).length === 1 && typeof obj.secure === "string") return { value: PLACEHOLDER_SECRET, hadSecret: true };
+    if (Object.keys(obj).length === 1 && typeof obj.secure === "string")
+      return { value: PLACEHOLDER_SECRET, hadSecret: true };
     let hadSecret = false;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) {

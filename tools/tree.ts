@@ -1,4 +1,4 @@
-import type { RecordedResource } from "./harness";
+import type { RecordedResource } from "./harness.ts";
 
 /**
  * Renders resources as `pulumi preview` does: one line per resource with its type and name, indented under its

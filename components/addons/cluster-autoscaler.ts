@@ -1,14 +1,16 @@
-import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../stacks/versions";
-import type { AutoscalerChartSpec } from "../cluster/handle";
-import type { HelmAddon } from "./helm-addon";
-import { systemPlacement } from "./scheduling";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../stacks/versions.ts";
+import type { AutoscalerChartSpec } from "../cluster/handle.ts";
+import type { HelmAddon } from "./helm-addon.ts";
+import { systemPlacement } from "./scheduling.ts";
 
 /** The image tag matching the cluster's minor (the autoscaler supports only its own minor); config wins. */
 export function autoscalerImageTag(spec: AutoscalerChartSpec, override?: string): string {
   const tag = override ?? CLUSTER_AUTOSCALER_IMAGE_TAGS[spec.kubernetesVersion];
   if (!tag) {
     // The schema rejects this already (stacks/schema/checks/clusters.ts); kept for handles built elsewhere.
-    throw new Error(`no cluster-autoscaler image tag for Kubernetes ${spec.kubernetesVersion}; set addons.clusterAutoscaler.imageTag`);
+    throw new Error(
+      `no cluster-autoscaler image tag for Kubernetes ${spec.kubernetesVersion}; set addons.clusterAutoscaler.imageTag`,
+    );
   }
   return tag;
 }
@@ -39,7 +41,13 @@ export const clusterAutoscaler: HelmAddon<"clusterAutoscaler"> = {
       autoDiscovery: { clusterName: spec.clusterName },
       image: { tag: autoscalerImageTag(spec, config.clusterAutoscaler.imageTag) },
       // IRSA: the IAM role trusts exactly this service account name.
-      rbac: { serviceAccount: { create: true, name: spec.serviceAccountName, annotations: { "eks.amazonaws.com/role-arn": spec.roleArn } } },
+      rbac: {
+        serviceAccount: {
+          create: true,
+          name: spec.serviceAccountName,
+          annotations: { "eks.amazonaws.com/role-arn": spec.roleArn },
+        },
+      },
       // Rendered as --<key>=<value> (templates/deployment.yaml); the chart's own logtostderr/stderrthreshold/v stay.
       extraArgs: {
         expander: spec.expander,

@@ -1,6 +1,6 @@
-import { gpuPools } from "../cluster/handle";
-import type { HelmAddon } from "./helm-addon";
-import { gpuPlacement } from "./scheduling";
+import { gpuPools } from "../cluster/handle.ts";
+import type { HelmAddon } from "./helm-addon.ts";
+import { gpuPlacement } from "./scheduling.ts";
 
 const METRICS_PORT = 9400;
 
@@ -22,7 +22,11 @@ export const dcgmExporter: HelmAddon<"dcgmExporter"> = {
       // Scraping is annotation-based instead, per pod, so each GPU node's exporter is a target of the kubernetes-pods
       // job; its honor_labels keeps the exporter's pod/namespace labels (the GPU's user) over the target's.
       serviceMonitor: { enabled: false },
-      podAnnotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(METRICS_PORT), "prometheus.io/path": "/metrics" },
+      podAnnotations: {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": String(METRICS_PORT),
+        "prometheus.io/path": "/metrics",
+      },
       service: { port: METRICS_PORT },
       // No GPU nodeSelector by default: it would run (and fail) on every node.
       affinity: placement?.affinity ?? {},

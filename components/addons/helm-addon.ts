@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import type { AddonsConfig } from "../../stacks/schema";
-import { CHARTS, ChartName } from "../../stacks/versions";
-import type { ClusterHandle } from "../cluster/handle";
+import type * as pulumi from "@pulumi/pulumi";
+import type { AddonsConfig } from "../../stacks/schema/index.ts";
+import type { ChartName } from "../../stacks/versions.ts";
+import { CHARTS } from "../../stacks/versions.ts";
+import type { ClusterHandle } from "../cluster/handle.ts";
 
 export type Values = Record<string, unknown>;
 
@@ -55,7 +56,11 @@ export interface InstallArgs {
 export class AddonInstaller {
   private readonly namespaces = new Map<string, k8s.core.v1.Namespace>();
 
-  constructor(private readonly args: InstallArgs) {}
+  private readonly args: InstallArgs;
+
+  constructor(args: InstallArgs) {
+    this.args = args;
+  }
 
   /** Enabled in config and applicable to this cluster. */
   wanted(addon: HelmAddon): boolean {
@@ -117,7 +122,7 @@ const isPlainObject = (v: unknown): v is Values => typeof v === "object" && v !=
 export function deepMerge(base: Values, over: Values): Values {
   const out: Values = { ...base };
   for (const [key, value] of Object.entries(over)) {
-    out[key] = isPlainObject(value) && isPlainObject(out[key]) ? deepMerge(out[key] as Values, value) : value;
+    out[key] = isPlainObject(value) && isPlainObject(out[key]) ? deepMerge(out[key], value) : value;
   }
   return out;
 }

@@ -1,17 +1,26 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AddonsConfig } from "../../stacks/schema";
-import type { ClusterHandle } from "../cluster/handle";
-import { clusterAutoscaler } from "./cluster-autoscaler";
-import { dcgmExporter } from "./dcgm-exporter";
-import { AddonInstaller, HelmAddon } from "./helm-addon";
-import { keda } from "./keda";
-import { metricsServer } from "./metrics-server";
-import { nvidiaDevicePlugin } from "./nvidia-device-plugin";
-import { prometheus, prometheusUrl } from "./prometheus";
-import { prometheusAdapter } from "./prometheus-adapter";
+import type { AddonsConfig } from "../../stacks/schema/index.ts";
+import type { ClusterHandle } from "../cluster/handle.ts";
+import { clusterAutoscaler } from "./cluster-autoscaler.ts";
+import { dcgmExporter } from "./dcgm-exporter.ts";
+import type { HelmAddon } from "./helm-addon.ts";
+import { AddonInstaller } from "./helm-addon.ts";
+import { keda } from "./keda.ts";
+import { metricsServer } from "./metrics-server.ts";
+import { nvidiaDevicePlugin } from "./nvidia-device-plugin.ts";
+import { prometheus, prometheusUrl } from "./prometheus.ts";
+import { prometheusAdapter } from "./prometheus-adapter.ts";
 
 /** Every add-on the platform knows, in install order. Adding one = one file + one entry here. */
-export const ADDONS: HelmAddon[] = [keda, metricsServer, prometheus, prometheusAdapter, nvidiaDevicePlugin, dcgmExporter, clusterAutoscaler];
+export const ADDONS: HelmAddon[] = [
+  keda,
+  metricsServer,
+  prometheus,
+  prometheusAdapter,
+  nvidiaDevicePlugin,
+  dcgmExporter,
+  clusterAutoscaler,
+];
 
 /** What workloads need from the add-ons of their cluster. */
 export interface AddonsOutputs {
@@ -39,7 +48,10 @@ export class Addons extends pulumi.ComponentResource {
     const installer = new AddonInstaller({ cluster, config, env: { production }, parent: this });
     const wanted = ADDONS.filter((a) => installer.wanted(a));
     if (config.prometheusAdapter.enabled && !wanted.includes(prometheusAdapter)) {
-      pulumi.log.warn(`${cluster.name}: no Prometheus (addons.prometheus disabled, no externalUrl): Prometheus Adapter not installed`, this);
+      void pulumi.log.warn(
+        `${cluster.name}: no Prometheus (addons.prometheus disabled, no externalUrl): Prometheus Adapter not installed`,
+        this,
+      );
     }
     installer.prepareNamespaces(wanted);
     const charts = new Map(wanted.map((a) => [a.key, installer.install(a)]));

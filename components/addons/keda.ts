@@ -1,5 +1,5 @@
-import type { HelmAddon } from "./helm-addon";
-import { systemPlacement } from "./scheduling";
+import type { HelmAddon } from "./helm-addon.ts";
+import { systemPlacement } from "./scheduling.ts";
 
 const RESOURCES = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1000Mi" } };
 

@@ -1,5 +1,5 @@
-import type { HelmAddon } from "./helm-addon";
-import { systemPlacement } from "./scheduling";
+import type { HelmAddon } from "./helm-addon.ts";
+import { systemPlacement } from "./scheduling.ts";
 
 /**
  * metrics-server (serves `v1beta1.metrics.k8s.io` for cpu/memory HPAs and KEDA's cpu/memory triggers), only where the

@@ -1,6 +1,6 @@
-import { gpuPools } from "../cluster/handle";
-import type { HelmAddon } from "./helm-addon";
-import { gpuPlacement } from "./scheduling";
+import { gpuPools } from "../cluster/handle.ts";
+import type { HelmAddon } from "./helm-addon.ts";
+import { gpuPlacement } from "./scheduling.ts";
 
 /**
  * NVIDIA device plugin: advertises `nvidia.com/gpu` so GPU pods can schedule. AKS (`gpuProfile.driver: Install`) and

@@ -1,8 +1,9 @@
-import { ClusterHandle, gpuPools } from "../cluster/handle";
-import type { AddonsConfig } from "../../stacks/schema";
-import type { HelmAddon } from "./helm-addon";
-import { prometheusUrl } from "./prometheus";
-import { systemPlacement } from "./scheduling";
+import type { ClusterHandle } from "../cluster/handle.ts";
+import { gpuPools } from "../cluster/handle.ts";
+import type { AddonsConfig } from "../../stacks/schema/index.ts";
+import type { HelmAddon } from "./helm-addon.ts";
+import { prometheusUrl } from "./prometheus.ts";
+import { systemPlacement } from "./scheduling.ts";
 
 /** Map the series' namespace/pod labels to Kubernetes objects: per-pod metrics for HPAs (Pods metrics). */
 const PER_POD = { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } };

@@ -1,6 +1,6 @@
-import type { AddonsConfig } from "../../stacks/schema";
-import type { HelmAddon } from "./helm-addon";
-import { systemPlacement } from "./scheduling";
+import type { AddonsConfig } from "../../stacks/schema/index.ts";
+import type { HelmAddon } from "./helm-addon.ts";
+import { systemPlacement } from "./scheduling.ts";
 
 /** Service of the server: `server.fullnameOverride` pins its name whatever the release is called; port servicePort. */
 const SERVER_NAME = "prometheus-server";
@@ -43,7 +43,9 @@ export const prometheus: HelmAddon<"prometheus"> = {
         priorityClassName: "system-cluster-critical",
         resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } },
       },
-      configmapReload: { prometheus: { resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } } } },
+      configmapReload: {
+        prometheus: { resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } } },
+      },
       // Not part of the scaling path: alerting is out of scope and nothing pushes metrics. Enable through values.
       alertmanager: { enabled: false },
       "prometheus-pushgateway": { enabled: false },

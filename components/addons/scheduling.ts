@@ -1,5 +1,6 @@
-import type { Taint } from "../../stacks/schema";
-import { ClusterHandle, PoolHandle, gpuPools, systemPools } from "../cluster/handle";
+import type { Taint } from "../../stacks/schema/index.ts";
+import type { ClusterHandle, PoolHandle } from "../cluster/handle.ts";
+import { gpuPools, systemPools } from "../cluster/handle.ts";
 
 /** A pod toleration as the charts take it (core/v1 Toleration). */
 export interface Toleration {
@@ -21,7 +22,9 @@ export interface Placement {
 export function tolerate(taints: Taint[]): Toleration[] {
   const out = new Map<string, Toleration>();
   for (const t of taints) {
-    const tol: Toleration = t.value ? { key: t.key, operator: "Equal", value: t.value, effect: t.effect } : { key: t.key, operator: "Exists", effect: t.effect };
+    const tol: Toleration = t.value
+      ? { key: t.key, operator: "Equal", value: t.value, effect: t.effect }
+      : { key: t.key, operator: "Exists", effect: t.effect };
     out.set(`${t.key}=${t.value}:${t.effect}`, tol);
   }
   return [...out.values()];
@@ -65,6 +68,8 @@ export function gpuPlacement(cluster: ClusterHandle): Placement | undefined {
   return {
     nodeSelector: {},
     tolerations,
-    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [...terms.values()] } } },
+    affinity: {
+      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [...terms.values()] } },
+    },
   };
 }

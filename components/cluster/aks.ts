@@ -1,15 +1,15 @@
-import * as authorization from "@pulumi/azure-native/authorization";
-import * as containerservice from "@pulumi/azure-native/containerservice";
-import * as resources from "@pulumi/azure-native/resources";
+import * as authorization from "@pulumi/azure-native/authorization/index.js";
+import * as containerservice from "@pulumi/azure-native/containerservice/index.js";
+import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
-import type { AutoscalerProfile, AzureClusterConfig, PoolConfig } from "../../stacks/schema";
-import { durationSeconds } from "../../stacks/schema/common";
-import type { ClusterHandle } from "./handle";
-import { decodeAksKubeconfig } from "./kubeconfig";
-import { AKS_SPOT_TAINT } from "./labels";
-import { expanderPriorities, nodeLabels, platformTaints, poolHandle, prioritiesYaml, taintString } from "./pools";
+import type { AutoscalerProfile, AzureClusterConfig, PoolConfig } from "../../stacks/schema/index.ts";
+import { durationSeconds } from "../../stacks/schema/common.ts";
+import type { ClusterHandle } from "./handle.ts";
+import { decodeAksKubeconfig } from "./kubeconfig.ts";
+import { AKS_SPOT_TAINT } from "./labels.ts";
+import { expanderPriorities, nodeLabels, platformTaints, poolHandle, prioritiesYaml, taintString } from "./pools.ts";
 
 export interface AksClusterArgs {
   /** The validated `clusters[]` entry (cloud: azure). */
@@ -52,7 +52,11 @@ export class AksCluster extends pulumi.ComponentResource {
 
     const resourceGroupName: pulumi.Input<string> = az.resourceGroupName
       ? az.resourceGroupName
-      : new resources.ResourceGroup(`${cfg.name}-rg`, { resourceGroupName: `${cfg.name}-rg`, location: cfg.region }, { parent: this, protect }).name;
+      : new resources.ResourceGroup(
+          `${cfg.name}-rg`,
+          { resourceGroupName: `${cfg.name}-rg`, location: cfg.region },
+          { parent: this, protect },
+        ).name;
 
     // The schema requires a system pool on cloud clusters (stacks/schema/checks/clusters.ts); AKS needs one at create.
     const inline = cfg.pools.find((p) => p.role === "system")!;
@@ -100,7 +104,12 @@ export class AksCluster extends pulumi.ComponentResource {
       pools.push(
         new containerservice.AgentPool(
           `${cfg.name}-${pool.name}`,
-          { resourceGroupName, resourceName: cluster.name, agentPoolName: pool.name, ...agentPoolSpec(pool, cfg.kubernetesVersion) },
+          {
+            resourceGroupName,
+            resourceName: cluster.name,
+            agentPoolName: pool.name,
+            ...agentPoolSpec(pool, cfg.kubernetesVersion),
+          },
           // count is required but the autoscaler owns it after creation (pulumi-azure-native #2943).
           { parent: this, protect, ignoreChanges: ["count"], dependsOn: previous ? [previous] : [] },
         ),
@@ -110,7 +119,10 @@ export class AksCluster extends pulumi.ComponentResource {
     // Local accounts are disabled: the user credentials are an Entra ID kubeconfig whose kubelogin exec is switched to
     // a non-interactive login (azure.kubeloginMode; docs/clusters.md).
     const kubeconfig = decodeAksKubeconfig(
-      containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName: cluster.name }, { parent: this }),
+      containerservice.listManagedClusterUserCredentialsOutput(
+        { resourceGroupName, resourceName: cluster.name },
+        { parent: this },
+      ),
       az.kubeloginMode,
     );
 
@@ -146,7 +158,11 @@ export class AksCluster extends pulumi.ComponentResource {
 
     // Named exactly after the cluster: the policy pack finds a cluster's objects through it (policy/rules/lib/model.ts).
     // Waits for the deployer's role to be usable (above).
-    const provider = new k8s.Provider(cfg.name, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [cluster, ...access] });
+    const provider = new k8s.Provider(
+      cfg.name,
+      { kubeconfig, enableServerSideApply: true },
+      { parent: this, dependsOn: [cluster, ...access] },
+    );
 
     if (az.expander === "priority") {
       new k8s.core.v1.ConfigMap(

@@ -1,14 +1,17 @@
-import * as autoscaling from "@pulumi/aws/autoscaling";
-import type * as eks from "@pulumi/aws/eks";
-import * as iam from "@pulumi/aws/iam";
+import * as autoscaling from "@pulumi/aws/autoscaling/index.js";
+import type * as eks from "@pulumi/aws/eks/index.js";
+import * as iam from "@pulumi/aws/iam/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { PoolHandle } from "./handle";
+import type { PoolHandle } from "./handle.ts";
 
 const TEMPLATE = "k8s.io/cluster-autoscaler/node-template";
 export const GPU_RESOURCE = "nvidia.com/gpu";
 
 /** The autoscaler's auto-discovery tags (field notes, "Cluster autoscaler / EKS"). */
-export const autoDiscoveryTags = (cluster: string) => ({ "k8s.io/cluster-autoscaler/enabled": "true", [`k8s.io/cluster-autoscaler/${cluster}`]: "owned" });
+export const autoDiscoveryTags = (cluster: string) => ({
+  "k8s.io/cluster-autoscaler/enabled": "true",
+  [`k8s.io/cluster-autoscaler/${cluster}`]: "owned",
+});
 
 /** node-template tags of a pool: key → value, for the autoscaler to build a template node of an empty group. */
 export function nodeTemplateTags(pool: PoolHandle): Record<string, string> {
@@ -24,12 +27,21 @@ export function nodeTemplateTags(pool: PoolHandle): Record<string, string> {
  * group's labels, taints and GPUs do not reach its ASG (field notes, "Cluster autoscaler / EKS"). One Tag resource
  * per key on the group's ASG; not propagated to instances (the kubelet sets labels/taints from the node group).
  */
-export function tagNodeTemplate(name: string, nodeGroup: eks.NodeGroup, pool: PoolHandle, opts: pulumi.CustomResourceOptions): autoscaling.Tag[] {
+export function tagNodeTemplate(
+  name: string,
+  nodeGroup: eks.NodeGroup,
+  pool: PoolHandle,
+  opts: pulumi.CustomResourceOptions,
+): autoscaling.Tag[] {
   // A managed node group has exactly one ASG (over all its subnets).
   const asg = nodeGroup.resources.apply((r) => r[0].autoscalingGroups[0].name);
   return Object.entries(nodeTemplateTags(pool)).map(
     ([key, value]) =>
-      new autoscaling.Tag(`${name}-${key.slice(TEMPLATE.length + 1).replace(/[^A-Za-z0-9]+/g, "-")}`, { autoscalingGroupName: asg, tag: { key, value, propagateAtLaunch: false } }, opts),
+      new autoscaling.Tag(
+        `${name}-${key.slice(TEMPLATE.length + 1).replace(/[^A-Za-z0-9]+/g, "-")}`,
+        { autoscalingGroupName: asg, tag: { key, value, propagateAtLaunch: false } },
+        opts,
+      ),
   );
 }
 
@@ -48,7 +60,10 @@ export const AUTOSCALER_DESCRIBE_ACTIONS = [
 ];
 
 /** Mutating actions, allowed only on ASGs tagged as owned by this cluster. */
-export const AUTOSCALER_MUTATING_ACTIONS = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"];
+export const AUTOSCALER_MUTATING_ACTIONS = [
+  "autoscaling:SetDesiredCapacity",
+  "autoscaling:TerminateInstanceInAutoScalingGroup",
+];
 
 export function autoscalerPolicy(cluster: string): string {
   return JSON.stringify({
@@ -68,7 +83,12 @@ export function autoscalerPolicy(cluster: string): string {
 }
 
 /** IRSA trust: only the given service account, through the cluster's OIDC provider, with the STS audience. */
-export function irsaTrustPolicy(oidcArn: pulumi.Input<string>, issuerUrl: pulumi.Input<string>, namespace: string, serviceAccount: string): pulumi.Output<string> {
+export function irsaTrustPolicy(
+  oidcArn: pulumi.Input<string>,
+  issuerUrl: pulumi.Input<string>,
+  namespace: string,
+  serviceAccount: string,
+): pulumi.Output<string> {
   return pulumi.all([oidcArn, issuerUrl]).apply(([arn, url]) => {
     const host = url.replace(/^https:\/\//, "");
     return JSON.stringify({
@@ -78,7 +98,12 @@ export function irsaTrustPolicy(oidcArn: pulumi.Input<string>, issuerUrl: pulumi
           Effect: "Allow",
           Principal: { Federated: arn },
           Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: { StringEquals: { [`${host}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`, [`${host}:aud`]: "sts.amazonaws.com" } },
+          Condition: {
+            StringEquals: {
+              [`${host}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+              [`${host}:aud`]: "sts.amazonaws.com",
+            },
+          },
         },
       ],
     });
@@ -91,10 +116,24 @@ export function irsaTrustPolicy(oidcArn: pulumi.Input<string>, issuerUrl: pulumi
  */
 export function autoscalerRole(
   name: string,
-  args: { cluster: string; oidcArn: pulumi.Input<string>; issuerUrl: pulumi.Input<string>; namespace: string; serviceAccount: string },
+  args: {
+    cluster: string;
+    oidcArn: pulumi.Input<string>;
+    issuerUrl: pulumi.Input<string>;
+    namespace: string;
+    serviceAccount: string;
+  },
   opts: pulumi.CustomResourceOptions,
 ): { role: iam.Role; policy: iam.RolePolicy; roleArn: pulumi.Output<string> } {
-  const role = new iam.Role(`${name}-autoscaler`, { assumeRolePolicy: irsaTrustPolicy(args.oidcArn, args.issuerUrl, args.namespace, args.serviceAccount) }, opts);
-  const policy = new iam.RolePolicy(`${name}-autoscaler`, { role: role.name, policy: autoscalerPolicy(args.cluster) }, opts);
+  const role = new iam.Role(
+    `${name}-autoscaler`,
+    { assumeRolePolicy: irsaTrustPolicy(args.oidcArn, args.issuerUrl, args.namespace, args.serviceAccount) },
+    opts,
+  );
+  const policy = new iam.RolePolicy(
+    `${name}-autoscaler`,
+    { role: role.name, policy: autoscalerPolicy(args.cluster) },
+    opts,
+  );
   return { role, policy, roleArn: pulumi.all([role.arn, policy.id]).apply(([arn]) => arn) };
 }

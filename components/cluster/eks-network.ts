@@ -1,7 +1,7 @@
-import * as ec2 from "@pulumi/aws/ec2";
-import { getAvailabilityZonesOutput } from "@pulumi/aws/getAvailabilityZones";
-import * as pulumi from "@pulumi/pulumi";
-import type { AwsClusterConfig } from "../../stacks/schema";
+import * as ec2 from "@pulumi/aws/ec2/index.js";
+import { getAvailabilityZonesOutput } from "@pulumi/aws/getAvailabilityZones.js";
+import type * as pulumi from "@pulumi/pulumi";
+import type { AwsClusterConfig } from "../../stacks/schema/index.ts";
 
 /** Subnets an EKS cluster uses: nodes go to the private ones; public ones hold internet-facing load balancers. */
 export interface EksNetwork {
@@ -31,21 +31,42 @@ export function subnetCidr(vpcCidr: string, newPrefix: number, index: number): s
  * (`aws.natGateways`: one for all private subnets, or one per zone).
  * Subnet tags are the ones EKS and the AWS load balancer controller look for (EKS docs, "VPC and subnet requirements").
  */
-export function eksNetwork(cfg: AwsClusterConfig, parent: pulumi.Resource, opts: pulumi.CustomResourceOptions): EksNetwork {
+export function eksNetwork(
+  cfg: AwsClusterConfig,
+  parent: pulumi.Resource,
+  opts: pulumi.CustomResourceOptions,
+): EksNetwork {
   const existing = cfg.aws.existingVpc;
-  if (existing) return { vpcId: existing.vpcId, privateSubnetIds: existing.privateSubnetIds, publicSubnetIds: existing.publicSubnetIds };
+  if (existing)
+    return {
+      vpcId: existing.vpcId,
+      privateSubnetIds: existing.privateSubnetIds,
+      publicSubnetIds: existing.publicSubnetIds,
+    };
 
   const name = cfg.name;
   const o = { ...opts, parent };
   const prefix = Number(cfg.aws.vpcCidr.split("/")[1]);
-  const tags = (n: string, extra: Record<string, string> = {}) => ({ Name: n, [`kubernetes.io/cluster/${name}`]: "shared", ...extra });
+  const tags = (n: string, extra: Record<string, string> = {}) => ({
+    Name: n,
+    [`kubernetes.io/cluster/${name}`]: "shared",
+    ...extra,
+  });
   const zones = getAvailabilityZonesOutput({ state: "available" }, { parent, provider: opts.provider });
 
-  const vpc = new ec2.Vpc(`${name}-vpc`, { cidrBlock: cfg.aws.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags(`${name}-vpc`) }, o);
+  const vpc = new ec2.Vpc(
+    `${name}-vpc`,
+    { cidrBlock: cfg.aws.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags(`${name}-vpc`) },
+    o,
+  );
   const igw = new ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { Name: `${name}-igw` } }, o);
 
   const publicRt = new ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: { Name: `${name}-public` } }, o);
-  new ec2.Route(`${name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, o);
+  new ec2.Route(
+    `${name}-public-default`,
+    { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id },
+    o,
+  );
 
   const publicSubnets: ec2.Subnet[] = [];
   const privateSubnets: ec2.Subnet[] = [];
@@ -53,7 +74,13 @@ export function eksNetwork(cfg: AwsClusterConfig, parent: pulumi.Resource, opts:
     const zone = zones.names[i];
     const pub = new ec2.Subnet(
       `${name}-public-${i}`,
-      { vpcId: vpc.id, availabilityZone: zone, cidrBlock: subnetCidr(cfg.aws.vpcCidr, prefix + 4, 12 + i), mapPublicIpOnLaunch: false, tags: tags(`${name}-public-${i}`, { "kubernetes.io/role/elb": "1" }) },
+      {
+        vpcId: vpc.id,
+        availabilityZone: zone,
+        cidrBlock: subnetCidr(cfg.aws.vpcCidr, prefix + 4, 12 + i),
+        mapPublicIpOnLaunch: false,
+        tags: tags(`${name}-public-${i}`, { "kubernetes.io/role/elb": "1" }),
+      },
       o,
     );
     new ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: pub.id, routeTableId: publicRt.id }, o);
@@ -61,7 +88,12 @@ export function eksNetwork(cfg: AwsClusterConfig, parent: pulumi.Resource, opts:
     privateSubnets.push(
       new ec2.Subnet(
         `${name}-private-${i}`,
-        { vpcId: vpc.id, availabilityZone: zone, cidrBlock: subnetCidr(cfg.aws.vpcCidr, prefix + 2, i), tags: tags(`${name}-private-${i}`, { "kubernetes.io/role/internal-elb": "1" }) },
+        {
+          vpcId: vpc.id,
+          availabilityZone: zone,
+          cidrBlock: subnetCidr(cfg.aws.vpcCidr, prefix + 2, i),
+          tags: tags(`${name}-private-${i}`, { "kubernetes.io/role/internal-elb": "1" }),
+        },
         o,
       ),
     );
@@ -73,12 +105,35 @@ export function eksNetwork(cfg: AwsClusterConfig, parent: pulumi.Resource, opts:
   const routeTables = natZones.map((i) => {
     const suffix = natZones.length > 1 ? `-${i}` : "";
     const eip = new ec2.Eip(`${name}-nat${suffix}`, { domain: "vpc", tags: { Name: `${name}-nat${suffix}` } }, o);
-    const nat = new ec2.NatGateway(`${name}-nat${suffix}`, { allocationId: eip.id, subnetId: publicSubnets[i].id, tags: { Name: `${name}-nat${suffix}` } }, { ...o, dependsOn: [igw] });
-    const rt = new ec2.RouteTable(`${name}-private${suffix}`, { vpcId: vpc.id, tags: { Name: `${name}-private${suffix}` } }, o);
-    new ec2.Route(`${name}-private-default${suffix}`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, o);
+    const nat = new ec2.NatGateway(
+      `${name}-nat${suffix}`,
+      { allocationId: eip.id, subnetId: publicSubnets[i].id, tags: { Name: `${name}-nat${suffix}` } },
+      { ...o, dependsOn: [igw] },
+    );
+    const rt = new ec2.RouteTable(
+      `${name}-private${suffix}`,
+      { vpcId: vpc.id, tags: { Name: `${name}-private${suffix}` } },
+      o,
+    );
+    new ec2.Route(
+      `${name}-private-default${suffix}`,
+      { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id },
+      o,
+    );
     return rt;
   });
-  privateSubnets.forEach((s, i) => new ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: s.id, routeTableId: (routeTables[i] ?? routeTables[0]).id }, o));
+  privateSubnets.forEach(
+    (s, i) =>
+      new ec2.RouteTableAssociation(
+        `${name}-private-${i}`,
+        { subnetId: s.id, routeTableId: (routeTables[i] ?? routeTables[0]).id },
+        o,
+      ),
+  );
 
-  return { vpcId: vpc.id, privateSubnetIds: privateSubnets.map((s) => s.id), publicSubnetIds: publicSubnets.map((s) => s.id) };
+  return {
+    vpcId: vpc.id,
+    privateSubnetIds: privateSubnets.map((s) => s.id),
+    publicSubnetIds: publicSubnets.map((s) => s.id),
+  };
 }

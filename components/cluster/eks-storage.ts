@@ -1,8 +1,8 @@
-import * as eks from "@pulumi/aws/eks";
-import * as iam from "@pulumi/aws/iam";
+import * as eks from "@pulumi/aws/eks/index.js";
+import * as iam from "@pulumi/aws/iam/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { irsaTrustPolicy } from "./eks-autoscaling";
+import { irsaTrustPolicy } from "./eks-autoscaling.ts";
 
 /** The EBS CSI controller's service account, which the add-on creates (EKS docs, "Amazon EBS CSI driver"). */
 export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" } as const;
@@ -31,10 +31,17 @@ export function ebsStorage(
   opts: pulumi.CustomResourceOptions,
 ): { addon: eks.Addon; storageClass: k8s.storage.v1.StorageClass } {
   const { namespace, name: serviceAccount } = EBS_CSI_SERVICE_ACCOUNT;
-  const role = new iam.Role(`${name}-ebs-csi`, { assumeRolePolicy: irsaTrustPolicy(args.oidcArn, args.issuerUrl, namespace, serviceAccount) }, opts);
+  const role = new iam.Role(
+    `${name}-ebs-csi`,
+    { assumeRolePolicy: irsaTrustPolicy(args.oidcArn, args.issuerUrl, namespace, serviceAccount) },
+    opts,
+  );
   const policy = new iam.RolePolicyAttachment(
     `${name}-ebs-csi`,
-    { role: role.name, policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy` },
+    {
+      role: role.name,
+      policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`,
+    },
     opts,
   );
   const addon = new eks.Addon(

@@ -1,17 +1,17 @@
-import * as eks from "@pulumi/aws/eks";
-import { getPartitionOutput } from "@pulumi/aws/getPartition";
-import * as iam from "@pulumi/aws/iam";
-import * as kms from "@pulumi/aws/kms";
-import { Provider as AwsProvider } from "@pulumi/aws/provider";
+import * as eks from "@pulumi/aws/eks/index.js";
+import { getPartitionOutput } from "@pulumi/aws/getPartition.js";
+import * as iam from "@pulumi/aws/iam/index.js";
+import * as kms from "@pulumi/aws/kms/index.js";
+import { Provider as AwsProvider } from "@pulumi/aws/provider.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsClusterConfig, PoolConfig } from "../../stacks/schema";
-import { autoDiscoveryTags, autoscalerRole, tagNodeTemplate } from "./eks-autoscaling";
-import { eksNetwork } from "./eks-network";
-import { ebsStorage } from "./eks-storage";
-import type { ClusterHandle } from "./handle";
-import { eksKubeconfig } from "./kubeconfig";
-import { expanderPriorities, nodeLabels, platformTaints, poolHandle } from "./pools";
+import type { AwsClusterConfig, PoolConfig } from "../../stacks/schema/index.ts";
+import { autoDiscoveryTags, autoscalerRole, tagNodeTemplate } from "./eks-autoscaling.ts";
+import { eksNetwork } from "./eks-network.ts";
+import { ebsStorage } from "./eks-storage.ts";
+import type { ClusterHandle } from "./handle.ts";
+import { eksKubeconfig } from "./kubeconfig.ts";
+import { expanderPriorities, nodeLabels, platformTaints, poolHandle } from "./pools.ts";
 
 export interface EksClusterArgs {
   /** The validated `clusters[]` entry (cloud: aws). */
@@ -40,9 +40,13 @@ export const EKS_CAPACITY_LABEL = "eks.amazonaws.com/capacityType";
  */
 export const eksNodeGroupRegex = (pool: string) => `^eks-${pool}-.*`;
 
-const managedPolicy = (partition: pulumi.Input<string>, name: string) => pulumi.interpolate`arn:${partition}:iam::aws:policy/${name}`;
+const managedPolicy = (partition: pulumi.Input<string>, name: string) =>
+  pulumi.interpolate`arn:${partition}:iam::aws:policy/${name}`;
 const assumeBy = (service: string) =>
-  JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: ["sts:AssumeRole", "sts:TagSession"] }] });
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
+  });
 
 /**
  * An EKS cluster with @pulumi/aws only: network (or existing subnets), IAM roles, KMS-encrypted Secrets, access
@@ -64,14 +68,31 @@ export class EksCluster extends pulumi.ComponentResource {
     const network = eksNetwork(cfg, this, { provider: aws });
 
     const clusterRole = new iam.Role(`${cfg.name}-cluster`, { assumeRolePolicy: assumeBy("eks.amazonaws.com") }, o);
-    const clusterPolicy = new iam.RolePolicyAttachment(`${cfg.name}-cluster`, { role: clusterRole.name, policyArn: managedPolicy(partition, "AmazonEKSClusterPolicy") }, o);
+    const clusterPolicy = new iam.RolePolicyAttachment(
+      `${cfg.name}-cluster`,
+      { role: clusterRole.name, policyArn: managedPolicy(partition, "AmazonEKSClusterPolicy") },
+      o,
+    );
     const nodeRole = new iam.Role(`${cfg.name}-node`, { assumeRolePolicy: assumeBy("ec2.amazonaws.com") }, o);
-    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"].map(
-      (p) => new iam.RolePolicyAttachment(`${cfg.name}-node-${p}`, { role: nodeRole.name, policyArn: managedPolicy(partition, p) }, o),
+    const nodePolicies = [
+      "AmazonEKSWorkerNodePolicy",
+      "AmazonEKS_CNI_Policy",
+      "AmazonEC2ContainerRegistryReadOnly",
+    ].map(
+      (p) =>
+        new iam.RolePolicyAttachment(
+          `${cfg.name}-node-${p}`,
+          { role: nodeRole.name, policyArn: managedPolicy(partition, p) },
+          o,
+        ),
     );
 
     // Envelope encryption of Secrets, yearly rotation (policy eks-secrets-encryption).
-    const key = new kms.Key(`${cfg.name}-secrets`, { description: `EKS ${cfg.name} Secrets encryption`, enableKeyRotation: true, deletionWindowInDays: 30 }, { ...o, protect });
+    const key = new kms.Key(
+      `${cfg.name}-secrets`,
+      { description: `EKS ${cfg.name} Secrets encryption`, enableKeyRotation: true, deletionWindowInDays: 30 },
+      { ...o, protect },
+    );
 
     const cluster = new eks.Cluster(
       cfg.name,
@@ -98,14 +119,27 @@ export class EksCluster extends pulumi.ComponentResource {
     );
 
     // IRSA: IAM trusts the cluster's OIDC issuer (EKS docs, "IAM roles for service accounts").
-    const issuerUrl = cluster.identities.apply((ids) => ids[0].oidcs![0].issuer!);
-    const oidc = new iam.OpenIdConnectProvider(`${cfg.name}-oidc`, { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] }, o);
+    const issuerUrl = cluster.identities.apply((ids) => ids[0].oidcs[0].issuer);
+    const oidc = new iam.OpenIdConnectProvider(
+      `${cfg.name}-oidc`,
+      { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] },
+      o,
+    );
 
     cfg.aws.adminPrincipalArns.forEach((principalArn, i) => {
-      const entry = new eks.AccessEntry(`${cfg.name}-admin-${i}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, o);
+      const entry = new eks.AccessEntry(
+        `${cfg.name}-admin-${i}`,
+        { clusterName: cluster.name, principalArn, type: "STANDARD" },
+        o,
+      );
       new eks.AccessPolicyAssociation(
         `${cfg.name}-admin-${i}`,
-        { clusterName: cluster.name, principalArn, policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`, accessScope: { type: "cluster" } },
+        {
+          clusterName: cluster.name,
+          principalArn,
+          policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+          accessScope: { type: "cluster" },
+        },
         { ...o, dependsOn: [entry] },
       );
     });
@@ -117,7 +151,11 @@ export class EksCluster extends pulumi.ComponentResource {
       const version = cfg.aws.addonVersions[addonName];
       return version ? { addonVersion: version } : {};
     };
-    const addon = (addonName: "vpc-cni" | "kube-proxy" | "coredns", dependsOn: pulumi.Resource[] = [], configurationValues?: Record<string, unknown>) =>
+    const addon = (
+      addonName: "vpc-cni" | "kube-proxy" | "coredns",
+      dependsOn: pulumi.Resource[] = [],
+      configurationValues?: Record<string, unknown>,
+    ) =>
       new eks.Addon(
         `${cfg.name}-${addonName}`,
         {
@@ -152,7 +190,11 @@ export class EksCluster extends pulumi.ComponentResource {
           amiType: pool.gpu ? "AL2023_x86_64_NVIDIA" : "AL2023_x86_64_STANDARD",
           diskSize: pool.diskSizeGb,
           labels: eksNodeLabels(pool),
-          taints: platformTaints(pool, "aws").map((t) => ({ key: t.key, value: t.value, effect: EKS_EFFECT[t.effect] })),
+          taints: platformTaints(pool, "aws").map((t) => ({
+            key: t.key,
+            value: t.value,
+            effect: EKS_EFFECT[t.effect],
+          })),
           scalingConfig: { minSize: pool.min, maxSize: pool.max, desiredSize: pool.min },
           updateConfig: { maxUnavailable: 1 },
           tags: { ...autoDiscoveryTags(cfg.name), "worker-platform/pool": pool.name },
@@ -172,17 +214,44 @@ export class EksCluster extends pulumi.ComponentResource {
     });
     const coredns = addon("coredns", nodeGroups);
 
-    const kubeconfig = eksKubeconfig({ name: cfg.name, region: cfg.region, endpoint: cluster.endpoint, caData: cluster.certificateAuthority.data });
+    const kubeconfig = eksKubeconfig({
+      name: cfg.name,
+      region: cfg.region,
+      endpoint: cluster.endpoint,
+      caData: cluster.certificateAuthority.data,
+    });
     // Named exactly after the cluster: the policy pack finds a cluster's objects through it (policy/rules/lib/model.ts).
-    const provider = new k8s.Provider(cfg.name, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [cluster] });
+    const provider = new k8s.Provider(
+      cfg.name,
+      { kubeconfig, enableServerSideApply: true },
+      { parent: this, dependsOn: [cluster] },
+    );
 
-    const storage = ebsStorage(cfg.name, { clusterName: cluster.name, oidcArn: oidc.arn, issuerUrl, partition, provider, nodeGroups, addonVersion: cfg.aws.addonVersions["aws-ebs-csi-driver"] }, o);
+    const storage = ebsStorage(
+      cfg.name,
+      {
+        clusterName: cluster.name,
+        oidcArn: oidc.arn,
+        issuerUrl,
+        partition,
+        provider,
+        nodeGroups,
+        addonVersion: cfg.aws.addonVersions["aws-ebs-csi-driver"],
+      },
+      o,
+    );
 
     let autoscalerChart: ClusterHandle["autoscalerChart"];
     if (args.autoscaler) {
       const { roleArn } = autoscalerRole(
         cfg.name,
-        { cluster: cfg.name, oidcArn: oidc.arn, issuerUrl, namespace: args.autoscaler.namespace, serviceAccount: AUTOSCALER_SERVICE_ACCOUNT },
+        {
+          cluster: cfg.name,
+          oidcArn: oidc.arn,
+          issuerUrl,
+          namespace: args.autoscaler.namespace,
+          serviceAccount: AUTOSCALER_SERVICE_ACCOUNT,
+        },
         o,
       );
       autoscalerChart = {
@@ -210,11 +279,20 @@ export class EksCluster extends pulumi.ComponentResource {
       autoscalerChart,
       autoscaler: cfg.autoscaler,
     };
-    this.registerOutputs({ kubeconfig, clusterName: cluster.name, oidcProviderArn: oidc.arn, pools: pools.map((p) => p.name) });
+    this.registerOutputs({
+      kubeconfig,
+      clusterName: cluster.name,
+      oidcProviderArn: oidc.arn,
+      pools: pools.map((p) => p.name),
+    });
   }
 }
 
-const EKS_EFFECT = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" } as const;
+const EKS_EFFECT = {
+  NoSchedule: "NO_SCHEDULE",
+  PreferNoSchedule: "PREFER_NO_SCHEDULE",
+  NoExecute: "NO_EXECUTE",
+} as const;
 
 /** Labels set on the node group: the platform's, plus the accelerator label the autoscaler's AWS provider reads. */
 export function eksNodeLabels(pool: PoolConfig): Record<string, string> {

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ExistingClusterConfig } from "../../stacks/schema";
-import type { ClusterHandle } from "./handle";
-import { dedupeTaints, poolHandle } from "./pools";
+import type { ExistingClusterConfig } from "../../stacks/schema/index.ts";
+import type { ClusterHandle } from "./handle.ts";
+import { dedupeTaints, poolHandle } from "./pools.ts";
 
 export interface ExistingClusterArgs {
   /** The validated `clusters[]` entry (cloud: existing). */
@@ -37,7 +37,16 @@ export class ExistingCluster extends pulumi.ComponentResource {
     // other clusters' kubeconfig outputs.
     const kubeconfig = pulumi.secret(`${kubeconfigPath ?? "(from KUBECONFIG)"}#${context}`);
 
-    this.handle = { name: cfg.name, cloud: "existing", provider, pools, kubeconfig, ready: [], hasMetricsServer, autoscaler: cfg.autoscaler };
+    this.handle = {
+      name: cfg.name,
+      cloud: "existing",
+      provider,
+      pools,
+      kubeconfig,
+      ready: [],
+      hasMetricsServer,
+      autoscaler: cfg.autoscaler,
+    };
     this.registerOutputs({ kubeconfig, pools: pools.map((p) => p.name) });
   }
 }

@@ -1,6 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import type { AutoscalerProfile, Taint } from "../../stacks/schema";
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { AutoscalerProfile, Taint } from "../../stacks/schema/index.ts";
 
 /** A node pool as later components see it: what a pod needs to land there, and how much it can hold. */
 export interface PoolHandle {

@@ -1,14 +1,18 @@
-import * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig, StackConfig } from "../../stacks/schema";
-import { AksCluster } from "./aks";
-import { EksCluster } from "./eks";
-import { ExistingCluster } from "./existing";
-import type { ClusterHandle } from "./handle";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ClusterConfig, StackConfig } from "../../stacks/schema/index.ts";
+import { AksCluster } from "./aks.ts";
+import { EksCluster } from "./eks.ts";
+import { ExistingCluster } from "./existing.ts";
+import type { ClusterHandle } from "./handle.ts";
 
-export type { ClusterHandle, PoolHandle } from "./handle";
+export type { ClusterHandle, PoolHandle } from "./handle.ts";
 
 /** Creates (or, for `existing`, connects to) the cluster a config entry describes, and returns its handle. */
-export function createCluster(cluster: ClusterConfig, stack: StackConfig, opts: pulumi.ComponentResourceOptions): ClusterHandle {
+export function createCluster(
+  cluster: ClusterConfig,
+  stack: StackConfig,
+  opts: pulumi.ComponentResourceOptions,
+): ClusterHandle {
   const protect = cluster.protect ?? stack.platform.production;
   switch (cluster.cloud) {
     case "azure":

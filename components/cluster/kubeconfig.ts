@@ -6,7 +6,12 @@ import { parse, stringify } from "yaml";
  * or kubectl, with credentials of a principal that has an access entry). JSON is valid YAML. Always a secret: it names
  * the endpoint and CA, and callers export it.
  */
-export function eksKubeconfig(args: { name: string; region: string; endpoint: pulumi.Input<string>; caData: pulumi.Input<string> }): pulumi.Output<string> {
+export function eksKubeconfig(args: {
+  name: string;
+  region: string;
+  endpoint: pulumi.Input<string>;
+  caData: pulumi.Input<string>;
+}): pulumi.Output<string> {
   const { name, region } = args;
   return pulumi.secret(
     pulumi.all([args.endpoint, args.caData]).apply(([server, ca]) =>
@@ -41,7 +46,10 @@ export type KubeloginMode = "azurecli" | "workloadidentity" | "spn" | "msi" | "d
  * secret. With local accounts disabled, AKS returns a kubeconfig whose user runs `kubelogin get-token --login
  * devicecode` (interactive: a `pulumi up` in CI would wait for a human). azure.github.io/kubelogin (convert-kubeconfig).
  */
-export function decodeAksKubeconfig(result: pulumi.Output<{ kubeconfigs: { value: string }[] }>, mode: KubeloginMode): pulumi.Output<string> {
+export function decodeAksKubeconfig(
+  result: pulumi.Output<{ kubeconfigs: { value: string }[] }>,
+  mode: KubeloginMode,
+): pulumi.Output<string> {
   return pulumi.secret(
     result.apply((r) => {
       const value = r.kubeconfigs?.[0]?.value;
@@ -65,7 +73,8 @@ export function withKubeloginMode(kubeconfig: string, mode: KubeloginMode): stri
     const kept: string[] = [];
     for (let i = 0; i < args.length; i++) {
       const flag = args[i];
-      const takesValue = flag.startsWith("-") && !flag.includes("=") && i + 1 < args.length && !args[i + 1].startsWith("-");
+      const takesValue =
+        flag.startsWith("-") && !flag.includes("=") && i + 1 < args.length && !args[i + 1].startsWith("-");
       const drop = flag === "--login" || flag === "-l" || (flag === "--client-id" && mode !== "devicecode");
       if (!drop) kept.push(flag, ...(takesValue ? [args[i + 1]] : []));
       if (takesValue) i++;

@@ -1,4 +1,4 @@
-import type { Taint } from "../../stacks/schema";
+import type { Taint } from "../../stacks/schema/index.ts";
 
 /** Node labels the platform puts on every pool it creates; workloads select on these, never on hostnames. */
 export const LABELS = {
@@ -16,7 +16,11 @@ export const LABELS = {
 export const GPU_TAINT: Taint = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
 
 /** AKS adds this label and taint to spot pools itself (AKS docs, "Add a spot node pool"). */
-export const AKS_SPOT_TAINT: Taint = { key: "kubernetes.azure.com/scalesetpriority", value: "spot", effect: "NoSchedule" };
+export const AKS_SPOT_TAINT: Taint = {
+  key: "kubernetes.azure.com/scalesetpriority",
+  value: "spot",
+  effect: "NoSchedule",
+};
 
 /** EKS adds no taint to spot managed node groups; the platform adds this one so spot is opt-in as on AKS. */
 export const EKS_SPOT_TAINT: Taint = { key: "worker-platform/capacity", value: "spot", effect: "NoSchedule" };
@@ -25,7 +29,12 @@ export const EKS_SPOT_TAINT: Taint = { key: "worker-platform/capacity", value: "
 export const SYSTEM_TAINT: Taint = { key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" };
 
 /** Labels of a pool the platform creates, from its config. */
-export function platformPoolLabels(pool: { name: string; role: string; spot: boolean; gpu?: { count: number } }): Record<string, string> {
+export function platformPoolLabels(pool: {
+  name: string;
+  role: string;
+  spot: boolean;
+  gpu?: { count: number };
+}): Record<string, string> {
   return {
     [LABELS.pool]: pool.name,
     [LABELS.role]: pool.role,

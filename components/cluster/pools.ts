@@ -1,9 +1,12 @@
-import type { PoolConfig, Taint } from "../../stacks/schema";
-import type { PoolHandle } from "./handle";
-import { EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT, platformPoolLabels } from "./labels";
+import type { PoolConfig, Taint } from "../../stacks/schema/index.ts";
+import type { PoolHandle } from "./handle.ts";
+import { EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT, platformPoolLabels } from "./labels.ts";
 
 /** The pool fields the helpers need: a created pool's config (machineTypes may be declared-only on existing clusters). */
-export type PoolSpec = Pick<PoolConfig, "name" | "role" | "spot" | "gpu" | "min" | "max" | "machineTypes" | "labels" | "taints" | "headroomGpus">;
+export type PoolSpec = Pick<
+  PoolConfig,
+  "name" | "role" | "spot" | "gpu" | "min" | "max" | "machineTypes" | "labels" | "taints" | "headroomGpus"
+>;
 
 /**
  * Node labels the platform sets on a pool it creates: the pool's extra labels, then the platform's own, which win so
@@ -57,13 +60,17 @@ export function poolHandle(pool: PoolSpec, selector: Record<string, string>, tai
 }
 
 /** Priority-expander priority of a pool: config wins, else spot (20) before on-demand (10) (stacks/schema/cluster.ts). */
-export const expanderPriority = (pool: Pick<PoolConfig, "spot" | "expanderPriority">) => pool.expanderPriority ?? (pool.spot ? 20 : 10);
+export const expanderPriority = (pool: Pick<PoolConfig, "spot" | "expanderPriority">) =>
+  pool.expanderPriority ?? (pool.spot ? 20 : 10);
 
 /**
  * priority → node-group name regexes, for the priority expander's `priorities` (kubernetes/autoscaler
  * expander/priority/readme.md: higher wins; a node group takes the highest priority whose regex matches its name).
  */
-export function expanderPriorities(pools: Pick<PoolConfig, "name" | "spot" | "expanderPriority">[], regexOf: (pool: string) => string): Record<number, string[]> {
+export function expanderPriorities(
+  pools: Pick<PoolConfig, "name" | "spot" | "expanderPriority">[],
+  regexOf: (pool: string) => string,
+): Record<number, string[]> {
   const out: Record<number, string[]> = {};
   for (const pool of pools) (out[expanderPriority(pool)] ??= []).push(regexOf(pool.name));
   return out;

@@ -1,7 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../../stacks/schema";
-import type { AddonsOutputs } from "../addons";
-import type { ClusterHandle } from "../cluster/handle";
+import type * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../../stacks/schema/index.ts";
+import type { AddonsOutputs } from "../addons/index.ts";
+import type { ClusterHandle } from "../cluster/handle.ts";
 
 /** What every workloads building block of one cluster needs: where it goes and what it may depend on. */
 export interface WorkloadEnv {
@@ -32,11 +32,18 @@ export function selectorLabels(name: string, component: ComponentKind): Record<s
 
 /** Labels on every object: the selector labels plus who manages it and the environment. */
 export function objectLabels(env: WorkloadEnv, name: string, component: ComponentKind): Record<string, string> {
-  return { ...selectorLabels(name, component), [APP_LABELS.managedBy]: "worker-platform", "worker-platform/environment": env.config.platform.environment };
+  return {
+    ...selectorLabels(name, component),
+    [APP_LABELS.managedBy]: "worker-platform",
+    "worker-platform/environment": env.config.platform.environment,
+  };
 }
 
 /** Name of a PriorityClass tier of this platform: `<platform.name>-<tier>`. */
-export function priorityClassName(config: StackConfig, tier: "critical" | "standard" | "background" | "overprovisioning"): string {
+export function priorityClassName(
+  config: StackConfig,
+  tier: "critical" | "standard" | "background" | "overprovisioning",
+): string {
   return `${config.platform.name}-${tier}`;
 }
 
@@ -55,13 +62,20 @@ export function workloadsNamespace(config: StackConfig): string {
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 export const SKIP_AWAIT: Record<string, string> = { [SKIP_AWAIT_ANNOTATION]: "true" };
 
-
 /** Resource options of a namespaced Kubernetes object: the cluster's provider, the parent, waiting on the namespace. */
-export function k8sOpts(env: WorkloadEnv, parent: pulumi.Resource, dependsOn: pulumi.Input<pulumi.Resource>[] = []): pulumi.CustomResourceOptions {
+export function k8sOpts(
+  env: WorkloadEnv,
+  parent: pulumi.Resource,
+  dependsOn: pulumi.Input<pulumi.Resource>[] = [],
+): pulumi.CustomResourceOptions {
   return { provider: env.cluster.provider, parent, dependsOn: [env.namespaceResource, ...dependsOn] };
 }
 
 /** Options of objects that run pods: additionally wait for the node pools (`cluster.ready`) and the priority classes. */
-export function podOpts(env: WorkloadEnv, parent: pulumi.Resource, dependsOn: pulumi.Input<pulumi.Resource>[] = []): pulumi.CustomResourceOptions {
+export function podOpts(
+  env: WorkloadEnv,
+  parent: pulumi.Resource,
+  dependsOn: pulumi.Input<pulumi.Resource>[] = [],
+): pulumi.CustomResourceOptions {
   return k8sOpts(env, parent, [...env.cluster.ready, ...env.priorityClasses, ...dependsOn]);
 }

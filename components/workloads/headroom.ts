@@ -1,11 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { IMAGES } from "../../stacks/versions";
-import type { PoolHandle } from "../cluster/handle";
-import { WorkloadEnv, objectLabels, podOpts, priorityClassName, selectorLabels, SKIP_AWAIT } from "./common";
-import { GPU_RESOURCE } from "./pod";
-import { placementOn } from "./scheduling";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+import { IMAGES } from "../../stacks/versions.ts";
+import type { PoolHandle } from "../cluster/handle.ts";
+import type { WorkloadEnv } from "./common.ts";
+import { objectLabels, podOpts, priorityClassName, selectorLabels, SKIP_AWAIT } from "./common.ts";
+import { GPU_RESOURCE } from "./pod.ts";
+import { placementOn } from "./scheduling.ts";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security.ts";
 
 /** uid:gid the pause image runs as (registry.k8s.io/pause: USER 65535:65535). */
 const PAUSE_USER = { uid: 65535, gid: 65535 };
@@ -24,7 +25,9 @@ export function headroomShape(headroomGpus: number, gpusPerNode: number): { repl
  * placeholder, not by the first job. Fixed replicas: no autoscaler targets them.
  */
 export function createHeadroom(env: WorkloadEnv, parent: pulumi.Resource): k8s.apps.v1.Deployment[] {
-  const pools = env.cluster.pools.filter((p): p is PoolHandle & { gpu: { count: number; type: string } } => !!p.gpu && p.headroomGpus > 0);
+  const pools = env.cluster.pools.filter(
+    (p): p is PoolHandle & { gpu: { count: number; type: string } } => !!p.gpu && p.headroomGpus > 0,
+  );
   return pools.map((pool) => {
     const name = `gpu-headroom-${pool.name}`;
     const labels = objectLabels(env, name, "headroom");
@@ -38,7 +41,12 @@ export function createHeadroom(env: WorkloadEnv, parent: pulumi.Resource): k8s.a
         // skipAwait: a placeholder is Ready only once the autoscaler has brought up a GPU node for it (the pool may be
         // at 0 nodes), and again after every preemption; waiting for that can exceed pulumi-kubernetes' 10 minute
         // Deployment await and fail `pulumi up` for nothing (common.ts SKIP_AWAIT).
-        metadata: { name, namespace: env.namespace, labels, annotations: { "worker-platform/headroom-gpus": String(pool.headroomGpus), ...SKIP_AWAIT } },
+        metadata: {
+          name,
+          namespace: env.namespace,
+          labels,
+          annotations: { "worker-platform/headroom-gpus": String(pool.headroomGpus), ...SKIP_AWAIT },
+        },
         spec: {
           replicas,
           selector: { matchLabels: podLabels },

@@ -1,17 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../../stacks/schema";
-import { targetClusters } from "../../stacks/schema/checks/workloads";
-import type { AddonsOutputs } from "../addons";
-import type { ClusterHandle } from "../cluster/handle";
-import { WorkloadEnv, workloadsNamespace } from "./common";
-import { createHeadroom } from "./headroom";
-import { createNetworkPolicies } from "./network-policies";
-import { createPriorityClasses } from "./priority-classes";
-import { createQueues } from "./queues";
-import { createConfigSecrets } from "./secrets";
-import { Service } from "./service";
-import { Worker } from "./worker";
+import type { StackConfig } from "../../stacks/schema/index.ts";
+import { targetClusters } from "../../stacks/schema/checks/workloads.ts";
+import type { AddonsOutputs } from "../addons/index.ts";
+import type { ClusterHandle } from "../cluster/handle.ts";
+import type { WorkloadEnv } from "./common.ts";
+import { workloadsNamespace } from "./common.ts";
+import { createHeadroom } from "./headroom.ts";
+import { createNetworkPolicies } from "./network-policies.ts";
+import { createPriorityClasses } from "./priority-classes.ts";
+import { createQueues } from "./queues.ts";
+import { createConfigSecrets } from "./secrets.ts";
+import { Service } from "./service.ts";
+import { Worker } from "./worker.ts";
 
 export interface WorkloadsArgs {
   /** The cluster to deploy to; only its handle is used. */
@@ -53,25 +54,53 @@ export class Workloads extends pulumi.ComponentResource {
       { provider: cluster.provider, parent: this },
     );
     const priorityClasses = createPriorityClasses(cluster, config, this);
-    const env: WorkloadEnv = { cluster, addons, config, namespace: this.namespace, namespaceResource, priorityClasses: Object.values(priorityClasses) };
+    const env: WorkloadEnv = {
+      cluster,
+      addons,
+      config,
+      namespace: this.namespace,
+      namespaceResource,
+      priorityClasses: Object.values(priorityClasses),
+    };
 
     const secrets = createConfigSecrets(env, config.secrets, this);
     const queues = createQueues(env, config.queues, secrets, this);
-    const onThisCluster = (names: string[] | undefined) => targetClusters(config, names).some((c) => c.name === cluster.name);
-    const secretDeps = (secretEnv: Record<string, { secret: string }>) => Object.values(secretEnv).flatMap((r) => secrets.get(r.secret)?.resource ?? []);
+    const onThisCluster = (names: string[] | undefined) =>
+      targetClusters(config, names).some((c) => c.name === cluster.name);
+    const secretDeps = (secretEnv: Record<string, { secret: string }>) =>
+      Object.values(secretEnv).flatMap((r) => secrets.get(r.secret)?.resource ?? []);
 
     const workers = config.workers.filter((w) => onThisCluster(w.clusters));
-    const withQueues = workers.map((w) => ({ worker: w, queue: w.trigger && w.trigger.type !== "prometheus" ? queues.get(w.trigger.queue) : undefined }));
+    const withQueues = workers.map((w) => ({
+      worker: w,
+      queue: w.trigger && w.trigger.type !== "prometheus" ? queues.get(w.trigger.queue) : undefined,
+    }));
     for (const { worker, queue } of withQueues) {
-      this.workers.push(new Worker(`${cluster.name}-${worker.name}`, { env, worker, queue, dependsOn: secretDeps(worker.secretEnv) }, { parent: this }));
+      this.workers.push(
+        new Worker(
+          `${cluster.name}-${worker.name}`,
+          { env, worker, queue, dependsOn: secretDeps(worker.secretEnv) },
+          { parent: this },
+        ),
+      );
     }
     const services = config.services.filter((s) => onThisCluster(s.clusters));
     for (const service of services) {
-      this.services.push(new Service(`${cluster.name}-${service.name}`, { env, service, dependsOn: secretDeps(service.secretEnv) }, { parent: this }));
+      this.services.push(
+        new Service(
+          `${cluster.name}-${service.name}`,
+          { env, service, dependsOn: secretDeps(service.secretEnv) },
+          { parent: this },
+        ),
+      );
     }
     createHeadroom(env, this);
     createNetworkPolicies(env, { workers: withQueues, services, queues: [...queues.values()] }, this);
 
-    this.registerOutputs({ namespace: this.namespace, workers: workers.map((w) => w.name), services: services.map((s) => s.name) });
+    this.registerOutputs({
+      namespace: this.namespace,
+      workers: workers.map((w) => w.name),
+      services: services.map((s) => s.name),
+    });
   }
 }

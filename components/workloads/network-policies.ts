@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { MetricsEndpoint, ServiceConfig, StackConfig, WorkerConfig } from "../../stacks/schema";
-import { inClusterPrometheusNamespace } from "../../stacks/schema/checks/workloads";
-import { cidr } from "../../stacks/schema/common";
-import { WorkloadEnv, APP_LABELS, k8sOpts, selectorLabels } from "./common";
-import type { QueueEndpoint } from "./queues";
+import type { MetricsEndpoint, ServiceConfig, StackConfig, WorkerConfig } from "../../stacks/schema/index.ts";
+import { inClusterPrometheusNamespace } from "../../stacks/schema/checks/workloads.ts";
+import { cidr } from "../../stacks/schema/common.ts";
+import type { WorkloadEnv } from "./common.ts";
+import { APP_LABELS, k8sOpts, selectorLabels } from "./common.ts";
+import type { QueueEndpoint } from "./queues.ts";
 
 type Rule = Record<string, unknown>;
 
@@ -25,7 +26,9 @@ const tcp = (ports: number[]) => ports.map((port) => ({ protocol: "TCP", port })
 
 /** Egress to a queue: its pods (in-cluster), or its port anywhere (external: a NetworkPolicy cannot name a host). */
 function queueEgress(q: QueueEndpoint): Rule {
-  return q.inCluster ? { to: [{ podSelector: { matchLabels: q.podLabels } }], ports: tcp([q.port]) } : { ports: tcp([q.port]) };
+  return q.inCluster
+    ? { to: [{ podSelector: { matchLabels: q.podLabels } }], ports: tcp([q.port]) }
+    : { ports: tcp([q.port]) };
 }
 
 /**
@@ -34,12 +37,17 @@ function queueEgress(q: QueueEndpoint): Rule {
  * matches pod IPs is up to the network plugin). Narrow the CIDR (e.g. a proxy) where that matters.
  */
 function configEgress(egress: WorkerConfig["egress"]): Rule[] {
-  return egress.map((e) => ({ to: [{ ipBlock: { cidr: e.cidr } }], ...(e.ports.length ? { ports: tcp(e.ports) } : {}) }));
+  return egress.map((e) => ({
+    to: [{ ipBlock: { cidr: e.cidr } }],
+    ...(e.ports.length ? { ports: tcp(e.ports) } : {}),
+  }));
 }
 
 /** NetworkPolicy peers of `allowFrom` entries: an `ipBlock` per CIDR, a namespaceSelector per namespace name. */
 function peersOf(entries: string[]): Rule[] {
-  return entries.map((a) => (isCidr(a) ? { ipBlock: { cidr: a } } : { namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: a } } }));
+  return entries.map((a) =>
+    isCidr(a) ? { ipBlock: { cidr: a } } : { namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: a } } },
+  );
 }
 
 /**
@@ -72,11 +80,22 @@ export interface NetworkPolicyInputs {
  *    (it reads the queue length); egress to DNS.
  *  Prometheus trigger queries are made by KEDA's operator, not by the worker, so workers get no Prometheus egress.
  */
-export function createNetworkPolicies(env: WorkloadEnv, inputs: NetworkPolicyInputs, parent: pulumi.Resource): k8s.networking.v1.NetworkPolicy[] {
+export function createNetworkPolicies(
+  env: WorkloadEnv,
+  inputs: NetworkPolicyInputs,
+  parent: pulumi.Resource,
+): k8s.networking.v1.NetworkPolicy[] {
   const ns = env.namespace;
   const prefix = env.cluster.name;
   const make = (name: string, spec: Rule) =>
-    new k8s.networking.v1.NetworkPolicy(`${prefix}-netpol-${name}`, { metadata: { name, namespace: ns, labels: { [APP_LABELS.managedBy]: "worker-platform" } }, spec: spec as unknown as k8s.types.input.networking.v1.NetworkPolicySpec }, k8sOpts(env, parent));
+    new k8s.networking.v1.NetworkPolicy(
+      `${prefix}-netpol-${name}`,
+      {
+        metadata: { name, namespace: ns, labels: { [APP_LABELS.managedBy]: "worker-platform" } },
+        spec: spec as unknown as k8s.types.input.networking.v1.NetworkPolicySpec,
+      },
+      k8sOpts(env, parent),
+    );
   const out = [make("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] })];
 
   for (const { worker: w, queue } of inputs.workers) {
@@ -93,7 +112,11 @@ export function createNetworkPolicies(env: WorkloadEnv, inputs: NetworkPolicyInp
   for (const s of inputs.services) {
     const from = peersOf(s.allowFrom);
     const ingressRule: Rule =
-      from.length > 0 ? { from, ports: tcp([s.port]) } : s.expose === "LoadBalancer" ? { ports: tcp([s.port]) } : { from: [{ namespaceSelector: {} }], ports: tcp([s.port]) };
+      from.length > 0
+        ? { from, ports: tcp([s.port]) }
+        : s.expose === "LoadBalancer"
+          ? { ports: tcp([s.port]) }
+          : { from: [{ namespaceSelector: {} }], ports: tcp([s.port]) };
     out.push(
       make(`service-${s.name}`, {
         podSelector: { matchLabels: selectorLabels(s.name, "service") },
@@ -106,14 +129,23 @@ export function createNetworkPolicies(env: WorkloadEnv, inputs: NetworkPolicyInp
   }
 
   for (const q of inputs.queues.filter((q) => q.inCluster)) {
-    const users = inputs.workers.filter((x) => x.queue?.name === q.name).map((x) => ({ podSelector: { matchLabels: selectorLabels(x.worker.name, "worker") } }));
-    const services = inputs.services.length ? [{ podSelector: { matchLabels: { [APP_LABELS.component]: "service" } } }] : [];
+    const users = inputs.workers
+      .filter((x) => x.queue?.name === q.name)
+      .map((x) => ({ podSelector: { matchLabels: selectorLabels(x.worker.name, "worker") } }));
+    const services = inputs.services.length
+      ? [{ podSelector: { matchLabels: { [APP_LABELS.component]: "service" } } }]
+      : [];
     const keda = { namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: env.config.addons.keda.namespace } } };
     out.push(
       make(`queue-${q.name}`, {
         podSelector: { matchLabels: q.podLabels },
         policyTypes: ["Ingress", "Egress"],
-        ingress: [{ from: [...users, ...services, keda], ports: tcp([q.port, ...(q.managementPort ? [q.managementPort] : [])]) }],
+        ingress: [
+          {
+            from: [...users, ...services, keda],
+            ports: tcp([q.port, ...(q.managementPort ? [q.managementPort] : [])]),
+          },
+        ],
         egress: [DNS_EGRESS],
       }),
     );

@@ -1,9 +1,10 @@
 import type * as k8s from "@pulumi/kubernetes";
-import type { ServiceConfig, WorkerConfig } from "../../stacks/schema";
-import { WorkloadEnv, priorityClassName } from "./common";
-import type { QueueEndpoint } from "./queues";
-import { WorkloadPlacement } from "./scheduling";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpVolume } from "./security";
+import type { ServiceConfig, WorkerConfig } from "../../stacks/schema/index.ts";
+import type { WorkloadEnv } from "./common.ts";
+import { priorityClassName } from "./common.ts";
+import type { QueueEndpoint } from "./queues.ts";
+import type { WorkloadPlacement } from "./scheduling.ts";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpVolume } from "./security.ts";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Container = k8s.types.input.core.v1.Container;
@@ -25,11 +26,19 @@ export function containerEnv(w: WorkerConfig | ServiceConfig, queue?: QueueEndpo
     out.set("QUEUE_PORT", { name: "QUEUE_PORT", value: String(queue.port) });
     out.set("QUEUE_TLS", { name: "QUEUE_TLS", value: String(queue.tls) });
     if (queueName) out.set("QUEUE_NAME", { name: "QUEUE_NAME", value: queueName });
-    if (queue.auth.usernameKey) out.set("QUEUE_USERNAME", { name: "QUEUE_USERNAME", valueFrom: { secretKeyRef: { name: queue.auth.secret, key: queue.auth.usernameKey } } });
-    out.set("QUEUE_PASSWORD", { name: "QUEUE_PASSWORD", valueFrom: { secretKeyRef: { name: queue.auth.secret, key: queue.auth.passwordKey } } });
+    if (queue.auth.usernameKey)
+      out.set("QUEUE_USERNAME", {
+        name: "QUEUE_USERNAME",
+        valueFrom: { secretKeyRef: { name: queue.auth.secret, key: queue.auth.usernameKey } },
+      });
+    out.set("QUEUE_PASSWORD", {
+      name: "QUEUE_PASSWORD",
+      valueFrom: { secretKeyRef: { name: queue.auth.secret, key: queue.auth.passwordKey } },
+    });
   }
   for (const [name, value] of Object.entries(w.env)) out.set(name, { name, value });
-  for (const [name, ref] of Object.entries(w.secretEnv)) out.set(name, { name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } });
+  for (const [name, ref] of Object.entries(w.secretEnv))
+    out.set(name, { name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } });
   return [...out.values()];
 }
 
@@ -44,11 +53,19 @@ export const METRICS_PORT_NAME = "metrics";
  */
 export function scrapeAnnotations(w: WorkerConfig | ServiceConfig): Record<string, string> {
   if (!w.metrics) return {};
-  return { "prometheus.io/scrape": "true", "prometheus.io/port": String(w.metrics.port), "prometheus.io/path": w.metrics.path };
+  return {
+    "prometheus.io/scrape": "true",
+    "prometheus.io/port": String(w.metrics.port),
+    "prometheus.io/path": w.metrics.path,
+  };
 }
 
 /** Metadata of a worker's or service's pod template: its selector labels, and annotations when it has any. */
-export function podTemplateMetadata(podLabels: Record<string, string>, w: WorkerConfig | ServiceConfig, extra: Record<string, string> = {}) {
+export function podTemplateMetadata(
+  podLabels: Record<string, string>,
+  w: WorkerConfig | ServiceConfig,
+  extra: Record<string, string> = {},
+) {
   const annotations = { ...extra, ...scrapeAnnotations(w) };
   return { labels: podLabels, ...(Object.keys(annotations).length ? { annotations } : {}) };
 }
@@ -58,17 +75,27 @@ export function podTemplateMetadata(podLabels: Record<string, string>, w: Worker
  * serves its metrics on its own port (`servicePort`): a second entry for the same port and protocol only draws the
  * API server's "duplicate port definition" warning (kubernetes pkg/api/pod/warnings.go), and `http` declares it.
  */
-export function metricsContainerPorts(w: WorkerConfig | ServiceConfig, servicePort?: number): k8s.types.input.core.v1.ContainerPort[] {
+export function metricsContainerPorts(
+  w: WorkerConfig | ServiceConfig,
+  servicePort?: number,
+): k8s.types.input.core.v1.ContainerPort[] {
   if (!w.metrics || w.metrics.port === servicePort) return [];
   return [{ name: METRICS_PORT_NAME, containerPort: w.metrics.port, protocol: "TCP" }];
 }
 
 /** Requests and limits from config; GPUs in limits and, equal, in requests (extended resources: kubernetes.io). */
-export function containerResources(w: WorkerConfig | ServiceConfig, gpus: number): k8s.types.input.core.v1.ResourceRequirements {
+export function containerResources(
+  w: WorkerConfig | ServiceConfig,
+  gpus: number,
+): k8s.types.input.core.v1.ResourceRequirements {
   const gpu: Record<string, string> = gpus > 0 ? { [GPU_RESOURCE]: String(gpus) } : {};
   return {
     requests: { cpu: w.resources.requests.cpu, memory: w.resources.requests.memory, ...gpu },
-    limits: { memory: w.resources.limits.memory, ...(w.resources.limits.cpu ? { cpu: w.resources.limits.cpu } : {}), ...gpu },
+    limits: {
+      memory: w.resources.limits.memory,
+      ...(w.resources.limits.cpu ? { cpu: w.resources.limits.cpu } : {}),
+      ...gpu,
+    },
   };
 }
 

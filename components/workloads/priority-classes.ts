@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../../stacks/schema";
-import type { ClusterHandle } from "../cluster/handle";
-import { priorityClassName } from "./common";
+import type * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../../stacks/schema/index.ts";
+import type { ClusterHandle } from "../cluster/handle.ts";
+import { priorityClassName } from "./common.ts";
 
 export const TIERS = ["critical", "standard", "background"] as const;
 export type Tier = (typeof TIERS)[number];
@@ -19,7 +19,11 @@ const DESCRIPTIONS: Record<Tier | "overprovisioning", string> = {
  * for the three tiers, plus a negative `<platform.name>-overprovisioning` for headroom placeholders. At most one is
  * `globalDefault` (`priorityClasses.globalDefault`; the API server rejects a second).
  */
-export function createPriorityClasses(cluster: ClusterHandle, config: StackConfig, parent: pulumi.Resource): Record<Tier | "overprovisioning", k8s.scheduling.v1.PriorityClass> {
+export function createPriorityClasses(
+  cluster: ClusterHandle,
+  config: StackConfig,
+  parent: pulumi.Resource,
+): Record<Tier | "overprovisioning", k8s.scheduling.v1.PriorityClass> {
   const { values, globalDefault } = config.priorityClasses;
   const make = (tier: Tier | "overprovisioning") => {
     const name = priorityClassName(config, tier);

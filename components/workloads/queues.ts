@@ -1,10 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { QueueConfig, defaultQueueImage } from "../../stacks/schema";
-import { WorkloadEnv, objectLabels, podOpts, priorityClassName, selectorLabels, k8sOpts } from "./common";
-import { generatedPassword, PlatformSecret, secretOf } from "./secrets";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpVolume } from "./security";
-import { queuePlacement } from "./scheduling";
+import type { QueueConfig } from "../../stacks/schema/index.ts";
+import { defaultQueueImage } from "../../stacks/schema/index.ts";
+import type { WorkloadEnv } from "./common.ts";
+import { objectLabels, podOpts, priorityClassName, selectorLabels, k8sOpts } from "./common.ts";
+import type { PlatformSecret } from "./secrets.ts";
+import { generatedPassword, secretOf } from "./secrets.ts";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpVolume } from "./security.ts";
+import { queuePlacement } from "./scheduling.ts";
 
 /** Where workers and KEDA reach a queue, and which Secret keys hold its credentials. */
 export interface QueueEndpoint {
@@ -56,31 +59,58 @@ class Queue extends pulumi.ComponentResource {
 }
 
 /** The management API URL with credentials (KEDA rabbitmq trigger, protocol http). Never in trigger metadata. */
-function managementUrl(tls: boolean, host: string, port: number, user: pulumi.Input<string>, password: pulumi.Input<string>): pulumi.Output<string> {
-  return pulumi.secret(pulumi.interpolate`${tls ? "https" : "http"}://${pulumi.output(user).apply(encodeURIComponent)}:${pulumi.output(password).apply(encodeURIComponent)}@${host}:${port}/`);
+function managementUrl(
+  tls: boolean,
+  host: string,
+  port: number,
+  user: pulumi.Input<string>,
+  password: pulumi.Input<string>,
+): pulumi.Output<string> {
+  return pulumi.secret(
+    pulumi.interpolate`${tls ? "https" : "http"}://${pulumi.output(user).apply(encodeURIComponent)}:${pulumi.output(password).apply(encodeURIComponent)}@${host}:${port}/`,
+  );
 }
 
 /**
  * The queues of the stack on one cluster: in-cluster ones as a one-replica StatefulSet with a PVC, a generated
  * password Secret and a Service; external ones only as an endpoint whose credentials come from a `secrets` entry.
  */
-export function createQueues(env: WorkloadEnv, queues: QueueConfig[], secrets: Map<string, PlatformSecret>, parent: pulumi.Resource): Map<string, QueueEndpoint> {
+export function createQueues(
+  env: WorkloadEnv,
+  queues: QueueConfig[],
+  secrets: Map<string, PlatformSecret>,
+  parent: pulumi.Resource,
+): Map<string, QueueEndpoint> {
   const out = new Map<string, QueueEndpoint>();
-  for (const q of queues) out.set(q.name, q.mode === "external" ? externalQueue(env, q, secrets, parent) : inClusterQueue(env, q, parent));
+  for (const q of queues)
+    out.set(q.name, q.mode === "external" ? externalQueue(env, q, secrets, parent) : inClusterQueue(env, q, parent));
   return out;
 }
 
-function externalQueue(env: WorkloadEnv, q: QueueConfig, secrets: Map<string, PlatformSecret>, parent: pulumi.Resource): QueueEndpoint {
+function externalQueue(
+  env: WorkloadEnv,
+  q: QueueConfig,
+  secrets: Map<string, PlatformSecret>,
+  parent: pulumi.Resource,
+): QueueEndpoint {
   // The schema guarantees host and passwordSecret (and `username` for rabbitmq) for external queues.
   const ref = q.passwordSecret!;
   const secret = secrets.get(ref.secret);
   if (!secret) throw new Error(`queue ${q.name}: no secret ${ref.secret}`);
   const port = q.port ?? DEFAULT_PORTS[q.kind];
   const base = { name: q.name, kind: q.kind, inCluster: false, host: q.host!, port, tls: q.tls };
-  if (q.kind === "redis") return { ...base, auth: { secret: ref.secret, passwordKey: ref.key }, resources: [secret.resource] };
+  if (q.kind === "redis")
+    return { ...base, auth: { secret: ref.secret, passwordKey: ref.key }, resources: [secret.resource] };
   const kedaSecret = `${q.name}-keda`;
   const url = managementUrl(q.tls, q.host!, q.managementPort, secret.values.username, secret.values[ref.key]);
-  const s = secretOf(env, `${env.cluster.name}-${kedaSecret}`, kedaSecret, { host: url }, parent, selectorLabels(q.name, "queue"));
+  const s = secretOf(
+    env,
+    `${env.cluster.name}-${kedaSecret}`,
+    kedaSecret,
+    { host: url },
+    parent,
+    selectorLabels(q.name, "queue"),
+  );
   return {
     ...base,
     managementPort: q.managementPort,
@@ -100,13 +130,15 @@ function inClusterQueue(env: WorkloadEnv, q: QueueConfig, parent: pulumi.Resourc
   const authSecret = `${q.name}-auth`;
   const password = generatedPassword(`${prefix}-password`, 32, component);
   const managementPort = q.kind === "rabbitmq" ? q.managementPort : undefined;
-  const values: Record<string, pulumi.Input<string>> =
-    q.kind === "redis"
-      ? { password }
-      : { username: RABBITMQ_USER, password, host: managementUrl(false, host, managementPort!, RABBITMQ_USER, password) };
+  const values: Record<string, pulumi.Input<string>> = q.kind === "redis"
+    ? { password }
+    : { username: RABBITMQ_USER, password, host: managementUrl(false, host, managementPort!, RABBITMQ_USER, password) };
   const secret = secretOf(env, `${prefix}-auth`, authSecret, values, component, podLabels);
 
-  const ports = [{ name: q.kind === "redis" ? "redis" : "amqp", port, protocol: "TCP" }, ...(managementPort ? [{ name: "management", port: managementPort, protocol: "TCP" }] : [])];
+  const ports = [
+    { name: q.kind === "redis" ? "redis" : "amqp", port, protocol: "TCP" },
+    ...(managementPort ? [{ name: "management", port: managementPort, protocol: "TCP" }] : []),
+  ];
   const service = new k8s.core.v1.Service(
     `${prefix}`,
     {
@@ -129,7 +161,11 @@ function inClusterQueue(env: WorkloadEnv, q: QueueConfig, parent: pulumi.Resourc
           args: ["--requirepass", "$(REDIS_PASSWORD)", "--appendonly", "yes", "--dir", "/data"],
           env: [secretEnv("REDIS_PASSWORD", "password")],
           ports: [{ name: "redis", containerPort: port }],
-          readinessProbe: { exec: { command: ["sh", "-c", 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'] }, periodSeconds: 10, timeoutSeconds: 5 },
+          readinessProbe: {
+            exec: { command: ["sh", "-c", 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'] },
+            periodSeconds: 10,
+            timeoutSeconds: 5,
+          },
           livenessProbe: { tcpSocket: { port: "redis" }, initialDelaySeconds: 15, periodSeconds: 20 },
           volumeMounts: [{ name: "data", mountPath: "/data" }, tmp.mount],
         }
@@ -142,9 +178,23 @@ function inClusterQueue(env: WorkloadEnv, q: QueueConfig, parent: pulumi.Resourc
             { name: "amqp", containerPort: port },
             { name: "management", containerPort: managementPort! },
           ],
-          readinessProbe: { exec: { command: ["rabbitmq-diagnostics", "-q", "check_port_connectivity"] }, initialDelaySeconds: 20, periodSeconds: 30, timeoutSeconds: 20 },
-          livenessProbe: { exec: { command: ["rabbitmq-diagnostics", "-q", "ping"] }, initialDelaySeconds: 60, periodSeconds: 60, timeoutSeconds: 20 },
-          volumeMounts: [{ name: "data", mountPath: "/var/lib/rabbitmq" }, tmp.mount, { name: "log", mountPath: "/var/log/rabbitmq" }],
+          readinessProbe: {
+            exec: { command: ["rabbitmq-diagnostics", "-q", "check_port_connectivity"] },
+            initialDelaySeconds: 20,
+            periodSeconds: 30,
+            timeoutSeconds: 20,
+          },
+          livenessProbe: {
+            exec: { command: ["rabbitmq-diagnostics", "-q", "ping"] },
+            initialDelaySeconds: 60,
+            periodSeconds: 60,
+            timeoutSeconds: 20,
+          },
+          volumeMounts: [
+            { name: "data", mountPath: "/var/lib/rabbitmq" },
+            tmp.mount,
+            { name: "log", mountPath: "/var/log/rabbitmq" },
+          ],
         };
   new k8s.apps.v1.StatefulSet(
     prefix,
@@ -164,7 +214,13 @@ function inClusterQueue(env: WorkloadEnv, q: QueueConfig, parent: pulumi.Resourc
             tolerations: placement.tolerations,
             ...(placement.affinity ? { affinity: placement.affinity } : {}),
             terminationGracePeriodSeconds: 60,
-            containers: [{ ...container, resources: QUEUE_RESOURCES[q.kind], securityContext: restrictedContainerSecurityContext() }],
+            containers: [
+              {
+                ...container,
+                resources: QUEUE_RESOURCES[q.kind],
+                securityContext: restrictedContainerSecurityContext(),
+              },
+            ],
             volumes: [tmp.volume, ...(q.kind === "rabbitmq" ? [{ name: "log", emptyDir: {} }] : [])],
           },
         },
@@ -187,7 +243,11 @@ function inClusterQueue(env: WorkloadEnv, q: QueueConfig, parent: pulumi.Resourc
     port,
     managementPort,
     tls: false,
-    auth: { secret: authSecret, passwordKey: "password", ...(q.kind === "rabbitmq" ? { usernameKey: "username" } : {}) },
+    auth: {
+      secret: authSecret,
+      passwordKey: "password",
+      ...(q.kind === "rabbitmq" ? { usernameKey: "username" } : {}),
+    },
     ...(q.kind === "rabbitmq" ? { kedaHost: { secret: authSecret, key: "host" } } : {}),
     podLabels,
     resources: [secret, service],

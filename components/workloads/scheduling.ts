@@ -1,6 +1,8 @@
-import type { ClusterHandle, PoolHandle } from "../cluster/handle";
-import { choosePools, PlacementRequest } from "../../stacks/placement";
-import { Toleration, tolerate } from "../addons/scheduling";
+import type { ClusterHandle, PoolHandle } from "../cluster/handle.ts";
+import type { PlacementRequest } from "../../stacks/placement.ts";
+import { choosePools } from "../../stacks/placement.ts";
+import type { Toleration } from "../addons/scheduling.ts";
+import { tolerate } from "../addons/scheduling.ts";
 
 /**
  * The ONE place where workload pods get their tolerations and node affinity, derived from the pools of the cluster
@@ -33,7 +35,9 @@ export const SPOT_PREFERENCE_WEIGHT = 100;
 const workloadPools = (cluster: ClusterHandle) => cluster.pools.filter((p) => p.role === "workload");
 
 /** One nodeSelectorTerm matching exactly the nodes of a pool (all its selector labels), or undefined if it has none. */
-function poolTerm(pool: PoolHandle): { matchExpressions: { key: string; operator: "In"; values: string[] }[] } | undefined {
+function poolTerm(
+  pool: PoolHandle,
+): { matchExpressions: { key: string; operator: "In"; values: string[] }[] } | undefined {
   const entries = Object.entries(pool.selector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) return undefined;
   return { matchExpressions: entries.map(([key, value]) => ({ key, operator: "In", values: [value] })) };
@@ -50,10 +54,15 @@ export function placementOn(pools: PoolHandle[]): PodPlacement {
   const terms = pools.map(poolTerm);
   if (pools.length === 0 || terms.some((t) => t === undefined)) return { tolerations, pools };
   const unique = [...new Map(terms.map((t) => [JSON.stringify(t), t!])).values()];
-  const nodeAffinity: Record<string, unknown> = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unique } };
+  const nodeAffinity: Record<string, unknown> = {
+    requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unique },
+  };
   const spot = pools.filter((p) => p.spot);
   if (spot.length > 0 && spot.length < pools.length) {
-    nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution = spot.map((p) => ({ weight: SPOT_PREFERENCE_WEIGHT, preference: poolTerm(p)! }));
+    nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution = spot.map((p) => ({
+      weight: SPOT_PREFERENCE_WEIGHT,
+      preference: poolTerm(p)!,
+    }));
   }
   return { tolerations, affinity: { nodeAffinity }, pools };
 }
@@ -70,14 +79,21 @@ export function workloadPlacement(cluster: ClusterHandle, req: PlacementRequest)
   const choice = choosePools(cluster.pools, req);
   if (choice.kind === "gpu") {
     if (choice.pools.length === 0) {
-      throw new Error(`cluster ${cluster.name} has no ${req.spot ? "" : "on-demand "}GPU pool with ${req.gpu!.count} GPUs per node and gpu.fallbackToCpu is false`);
+      throw new Error(
+        `cluster ${cluster.name} has no ${req.spot ? "" : "on-demand "}GPU pool with ${req.gpu!.count} GPUs per node and gpu.fallbackToCpu is false`,
+      );
     }
     return { ...placementOn(choice.pools), gpus: req.gpu!.count, fellBackToCpu: false, warnings: [] };
   }
   const warnings: string[] = [];
-  if (choice.fellBackToCpu) warnings.push(`cluster ${cluster.name} has no usable GPU pool: runs on CPU without the nvidia.com/gpu request (gpu.fallbackToCpu)`);
+  if (choice.fellBackToCpu)
+    warnings.push(
+      `cluster ${cluster.name} has no usable GPU pool: runs on CPU without the nvidia.com/gpu request (gpu.fallbackToCpu)`,
+    );
   if (choice.spotDespiteSpotFalse) {
-    warnings.push(`spot is false but cluster ${cluster.name} has only spot CPU workload pools (${choice.pools.map((p) => p.name).join(", ")}): runs on spot`);
+    warnings.push(
+      `spot is false but cluster ${cluster.name} has only spot CPU workload pools (${choice.pools.map((p) => p.name).join(", ")}): runs on spot`,
+    );
   }
   if (choice.pools.length === 0) {
     warnings.push(`cluster ${cluster.name} has no CPU workload pool: no node affinity set, the pod may stay Pending`);

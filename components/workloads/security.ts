@@ -15,7 +15,9 @@ export function restrictedPodSecurityContext(user?: { uid: number; gid: number }
   return {
     runAsNonRoot: true,
     seccompProfile: { type: "RuntimeDefault" },
-    ...(user ? { runAsUser: user.uid, runAsGroup: user.gid, fsGroup: user.gid, fsGroupChangePolicy: "OnRootMismatch" } : {}),
+    ...(user
+      ? { runAsUser: user.uid, runAsGroup: user.gid, fsGroup: user.gid, fsGroupChangePolicy: "OnRootMismatch" }
+      : {}),
   };
 }
 

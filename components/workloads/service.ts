@@ -1,12 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "../../stacks/schema";
-import type { ClusterHandle } from "../cluster/handle";
-import { WorkloadEnv, k8sOpts, objectLabels, podOpts, selectorLabels, SKIP_AWAIT } from "./common";
-import { podDisruptionBudget } from "./pdb";
-import { containerEnv, metricsContainerPorts, podSpec, podTemplateMetadata, PRESTOP_SECONDS } from "./pod";
-import { workloadPlacement, WorkloadPlacement } from "./scheduling";
-import { SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations";
+import type { ServiceConfig } from "../../stacks/schema/index.ts";
+import type { ClusterHandle } from "../cluster/handle.ts";
+import type { WorkloadEnv } from "./common.ts";
+import { k8sOpts, objectLabels, podOpts, selectorLabels, SKIP_AWAIT } from "./common.ts";
+import { podDisruptionBudget } from "./pdb.ts";
+import { containerEnv, metricsContainerPorts, podSpec, podTemplateMetadata, PRESTOP_SECONDS } from "./pod.ts";
+import type { WorkloadPlacement } from "./scheduling.ts";
+import { workloadPlacement } from "./scheduling.ts";
+import { SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
 
 /** Grace of a service pod: the preStop pause (endpoints deregister) plus time to finish in-flight requests. */
 export const SERVICE_GRACE_SECONDS = PRESTOP_SECONDS + 25;
@@ -22,7 +24,10 @@ export function internalLoadBalancerAnnotations(cluster: ClusterHandle): Record<
     case "azure":
       return { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" };
     case "aws":
-      return { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal", "service.beta.kubernetes.io/aws-load-balancer-internal": "true" };
+      return {
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+        "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+      };
     default:
       return {};
   }
@@ -61,15 +66,27 @@ export class Service extends pulumi.ComponentResource {
     const podLabels = selectorLabels(s.name, "service");
     const placement = workloadPlacement(env.cluster, { gpu: s.gpu, spot: s.spot });
     this.placement = placement;
-    for (const warning of placement.warnings) pulumi.log.warn(`service ${s.name}: ${warning}`, this);
+    for (const warning of placement.warnings) void pulumi.log.warn(`service ${s.name}: ${warning}`, this);
 
-    const sa = new k8s.core.v1.ServiceAccount(`${name}`, { metadata: { name: s.name, namespace: ns, labels }, automountServiceAccountToken: false }, k8sOpts(env, this));
+    const sa = new k8s.core.v1.ServiceAccount(
+      `${name}`,
+      { metadata: { name: s.name, namespace: ns, labels }, automountServiceAccountToken: false },
+      k8sOpts(env, this),
+    );
     const probe = { tcpSocket: { port: "http" } };
     const deployment = new k8s.apps.v1.Deployment(
       `${name}`,
       {
         // scaled-by tells the policy pack's scaled-workload-omits-replicas rule that an HPA owns the count.
-        metadata: { name: s.name, namespace: ns, labels, annotations: { [SCALED_BY_ANNOTATION]: SCALED_BY.hpa, ...(serviceAwaitsReadiness(placement) ? {} : SKIP_AWAIT) } },
+        metadata: {
+          name: s.name,
+          namespace: ns,
+          labels,
+          annotations: {
+            [SCALED_BY_ANNOTATION]: SCALED_BY.hpa,
+            ...(serviceAwaitsReadiness(placement) ? {} : SKIP_AWAIT),
+          },
+        },
         spec: {
           // No replicas: the HPA owns the count (pulumi-kubernetes #2491/#2569).
           selector: { matchLabels: podLabels },
@@ -84,7 +101,10 @@ export class Service extends pulumi.ComponentResource {
               env: containerEnv(s),
               terminationGracePeriodSeconds: SERVICE_GRACE_SECONDS,
               ports: [{ name: "http", containerPort: s.port, protocol: "TCP" }, ...metricsContainerPorts(s, s.port)],
-              probes: { readinessProbe: { ...probe, periodSeconds: 10 }, livenessProbe: { ...probe, initialDelaySeconds: 15, periodSeconds: 20 } },
+              probes: {
+                readinessProbe: { ...probe, periodSeconds: 10 },
+                livenessProbe: { ...probe, initialDelaySeconds: 15, periodSeconds: 20 },
+              },
             }),
           },
         },
@@ -94,29 +114,63 @@ export class Service extends pulumi.ComponentResource {
     new k8s.core.v1.Service(
       `${name}`,
       {
-        metadata: { name: s.name, namespace: ns, labels, ...(s.expose === "LoadBalancer" ? { annotations: internalLoadBalancerAnnotations(env.cluster) } : {}) },
-        spec: { type: s.expose, selector: podLabels, ports: [{ name: "http", port: s.port, targetPort: "http", protocol: "TCP" }] },
+        metadata: {
+          name: s.name,
+          namespace: ns,
+          labels,
+          ...(s.expose === "LoadBalancer" ? { annotations: internalLoadBalancerAnnotations(env.cluster) } : {}),
+        },
+        spec: {
+          type: s.expose,
+          selector: podLabels,
+          ports: [{ name: "http", port: s.port, targetPort: "http", protocol: "TCP" }],
+        },
       },
       k8sOpts(env, this),
     );
     const metrics: k8s.types.input.autoscaling.v2.MetricSpec[] = [
-      { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: s.targetCpuUtilization } } },
+      {
+        type: "Resource",
+        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: s.targetCpuUtilization } },
+      },
       ...(s.targetMemoryUtilization !== undefined
-        ? [{ type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: s.targetMemoryUtilization } } }]
+        ? [
+            {
+              type: "Resource",
+              resource: {
+                name: "memory",
+                target: { type: "Utilization", averageUtilization: s.targetMemoryUtilization },
+              },
+            },
+          ]
         : []),
       ...(s.customMetric
-        ? [{ type: "Pods", pods: { metric: { name: s.customMetric.name }, target: { type: "AverageValue", averageValue: s.customMetric.targetAverageValue } } }]
+        ? [
+            {
+              type: "Pods",
+              pods: {
+                metric: { name: s.customMetric.name },
+                target: { type: "AverageValue", averageValue: s.customMetric.targetAverageValue },
+              },
+            },
+          ]
         : []),
     ];
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       `${name}`,
       {
         metadata: { name: s.name, namespace: ns, labels },
-        spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: s.name }, minReplicas: s.replicas.min, maxReplicas: s.replicas.max, metrics },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: s.name },
+          minReplicas: s.replicas.min,
+          maxReplicas: s.replicas.max,
+          metrics,
+        },
       },
       k8sOpts(env, this, [deployment]),
     );
-    if (s.replicas.min >= 2 || env.config.platform.production) podDisruptionBudget(env, name, s.name, labels, podLabels, this);
+    if (s.replicas.min >= 2 || env.config.platform.production)
+      podDisruptionBudget(env, name, s.name, labels, podLabels, this);
     this.registerOutputs({ port: s.port });
   }
 }

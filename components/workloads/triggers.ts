@@ -1,5 +1,5 @@
-import type { WorkerConfig } from "../../stacks/schema";
-import type { QueueEndpoint } from "./queues";
+import type { WorkerConfig } from "../../stacks/schema/index.ts";
+import type { QueueEndpoint } from "./queues.ts";
 
 /** A KEDA trigger (ScaledObject/ScaledJob `spec.triggers[]`). Metadata values are strings (KEDA CRD schema). */
 export interface KedaTrigger {
@@ -48,7 +48,11 @@ export const triggerAuthName = (worker: string) => `${worker}-keda-auth`;
  *    `activationThreshold`; no credentials.
  *  - safety net: cpu/memory with `metricType: Utilization` (percent of requests).
  */
-export function workerTriggers(w: WorkerConfig, queue: QueueEndpoint | undefined, prometheusUrl: string | undefined): TriggerSet {
+export function workerTriggers(
+  w: WorkerConfig,
+  queue: QueueEndpoint | undefined,
+  prometheusUrl: string | undefined,
+): TriggerSet {
   const triggers: KedaTrigger[] = [];
   const secretTargetRefs: SecretTargetRef[] = [];
   const auth = { name: triggerAuthName(w.name) };
@@ -69,7 +73,8 @@ export function workerTriggers(w: WorkerConfig, queue: QueueEndpoint | undefined
     });
     secretTargetRefs.push({ parameter: "password", name: queue.auth.secret, key: queue.auth.passwordKey });
   } else if (t?.type === "rabbitmq") {
-    if (!queue || queue.kind !== "rabbitmq" || !queue.kedaHost) throw new Error(`worker ${w.name}: rabbitmq queue ${t.queue} not found`);
+    if (!queue || queue.kind !== "rabbitmq" || !queue.kedaHost)
+      throw new Error(`worker ${w.name}: rabbitmq queue ${t.queue} not found`);
     triggers.push({
       type: "rabbitmq",
       name: "queue",
@@ -88,15 +93,33 @@ export function workerTriggers(w: WorkerConfig, queue: QueueEndpoint | undefined
     secretTargetRefs.push({ parameter: "host", name: queue.kedaHost.secret, key: queue.kedaHost.key });
   } else if (t?.type === "prometheus") {
     const serverAddress = t.serverAddress ?? prometheusUrl;
-    if (!serverAddress) throw new Error(`worker ${w.name}: prometheus trigger without serverAddress and no platform Prometheus`);
+    if (!serverAddress)
+      throw new Error(`worker ${w.name}: prometheus trigger without serverAddress and no platform Prometheus`);
     triggers.push({
       type: "prometheus",
       name: "queue",
-      metadata: { serverAddress, query: t.query, threshold: String(t.threshold), activationThreshold: String(t.activationThreshold) },
+      metadata: {
+        serverAddress,
+        query: t.query,
+        threshold: String(t.threshold),
+        activationThreshold: String(t.activationThreshold),
+      },
     });
   }
   // cpu/memory read the resource metrics API (metrics-server); they need container requests, which the schema requires.
-  if (w.safetyNet?.cpuUtilization !== undefined) triggers.push({ type: "cpu", name: "cpu", metricType: "Utilization", metadata: { value: String(w.safetyNet.cpuUtilization) } });
-  if (w.safetyNet?.memoryUtilization !== undefined) triggers.push({ type: "memory", name: "memory", metricType: "Utilization", metadata: { value: String(w.safetyNet.memoryUtilization) } });
+  if (w.safetyNet?.cpuUtilization !== undefined)
+    triggers.push({
+      type: "cpu",
+      name: "cpu",
+      metricType: "Utilization",
+      metadata: { value: String(w.safetyNet.cpuUtilization) },
+    });
+  if (w.safetyNet?.memoryUtilization !== undefined)
+    triggers.push({
+      type: "memory",
+      name: "memory",
+      metricType: "Utilization",
+      metadata: { value: String(w.safetyNet.memoryUtilization) },
+    });
   return { triggers, secretTargetRefs };
 }

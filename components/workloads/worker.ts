@@ -1,17 +1,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { WorkerConfig } from "../../stacks/schema";
-import { durationSeconds } from "../../stacks/schema/common";
-import { WorkloadEnv, k8sOpts, objectLabels, podOpts, selectorLabels, SKIP_AWAIT } from "./common";
-import { containerEnv, metricsContainerPorts, podSpec, podTemplateMetadata, PRESTOP_SECONDS } from "./pod";
-import { podDisruptionBudget } from "./pdb";
-import type { QueueEndpoint } from "./queues";
-import { workloadPlacement, WorkloadPlacement } from "./scheduling";
-import { triggerAuthName, workerTriggers } from "./triggers";
-import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations";
+import type { WorkerConfig } from "../../stacks/schema/index.ts";
+import { durationSeconds } from "../../stacks/schema/common.ts";
+import type { WorkloadEnv } from "./common.ts";
+import { k8sOpts, objectLabels, podOpts, selectorLabels, SKIP_AWAIT } from "./common.ts";
+import { containerEnv, metricsContainerPorts, podSpec, podTemplateMetadata, PRESTOP_SECONDS } from "./pod.ts";
+import { podDisruptionBudget } from "./pdb.ts";
+import type { QueueEndpoint } from "./queues.ts";
+import type { WorkloadPlacement } from "./scheduling.ts";
+import { workloadPlacement } from "./scheduling.ts";
+import { triggerAuthName, workerTriggers } from "./triggers.ts";
+import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
 
 /** Re-exported: the annotation used to live here. */
-export { MAX_JOB_DURATION_ANNOTATION } from "./annotations";
+export { MAX_JOB_DURATION_ANNOTATION } from "./annotations.ts";
 /** Seconds added to the max job duration for the grace period: the preStop pause plus time to ack and exit. */
 export const GRACE_MARGIN_SECONDS = 10;
 /** Retries of a failed job (not counting disruptions, see podFailurePolicy). */
@@ -40,7 +42,10 @@ export interface WorkerArgs {
  * by the cluster autoscaler's max-graceful-termination-sec (which it applies when it drains a node), and never
  * below the max job duration (the schema rejects jobs longer than that cap in deployment mode).
  */
-export function terminationGrace(maxJobDurationSeconds: number, autoscalerCap: number): { seconds: number; capped: boolean } {
+export function terminationGrace(
+  maxJobDurationSeconds: number,
+  autoscalerCap: number,
+): { seconds: number; capped: boolean } {
   const wanted = maxJobDurationSeconds + PRESTOP_SECONDS + GRACE_MARGIN_SECONDS;
   if (wanted <= autoscalerCap) return { seconds: wanted, capped: false };
   return { seconds: Math.max(maxJobDurationSeconds, autoscalerCap), capped: true };
@@ -54,7 +59,10 @@ export function terminationGrace(maxJobDurationSeconds: number, autoscalerCap: n
  * group) and for the device plugin and image pull (JOB_START_MARGIN_SECONDS) is added to the max job duration: a
  * job that waited for a cold GPU node still gets its full run time.
  */
-export function jobDeadlineSeconds(maxJobDurationSeconds: number, autoscaler: { maxNodeProvisionTime: string }): number {
+export function jobDeadlineSeconds(
+  maxJobDurationSeconds: number,
+  autoscaler: { maxNodeProvisionTime: string },
+): number {
   return maxJobDurationSeconds + durationSeconds(autoscaler.maxNodeProvisionTime) + JOB_START_MARGIN_SECONDS;
 }
 
@@ -84,7 +92,7 @@ export class Worker extends pulumi.ComponentResource {
     const podLabels = selectorLabels(w.name, "worker");
     const placement = workloadPlacement(env.cluster, { gpu: w.gpu, spot: w.spot });
     this.placement = placement;
-    for (const warning of placement.warnings) pulumi.log.warn(`worker ${w.name}: ${warning}`, this);
+    for (const warning of placement.warnings) void pulumi.log.warn(`worker ${w.name}: ${warning}`, this);
 
     const sa = new k8s.core.v1.ServiceAccount(
       `${name}`,
@@ -107,7 +115,12 @@ export class Worker extends pulumi.ComponentResource {
         )
       : undefined;
 
-    const queueName = w.trigger?.type === "redis" ? w.trigger.listName : w.trigger?.type === "rabbitmq" ? w.trigger.queueName : undefined;
+    const queueName =
+      w.trigger?.type === "redis"
+        ? w.trigger.listName
+        : w.trigger?.type === "rabbitmq"
+          ? w.trigger.queueName
+          : undefined;
     // For the policy pack (annotations.ts): the max job duration and the autoscaler's grace cap of this cluster.
     const annotations = {
       [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds),
@@ -124,7 +137,10 @@ export class Worker extends pulumi.ComponentResource {
         env: containerEnv(w, queue, queueName),
         ports: metricsContainerPorts(w),
         // A job is never scaled in; this grace only applies to node drains and deletes.
-        terminationGracePeriodSeconds: Math.min(w.maxJobDurationSeconds + PRESTOP_SECONDS + GRACE_MARGIN_SECONDS, env.cluster.autoscaler.maxGracefulTerminationSec),
+        terminationGracePeriodSeconds: Math.min(
+          w.maxJobDurationSeconds + PRESTOP_SECONDS + GRACE_MARGIN_SECONDS,
+          env.cluster.autoscaler.maxGracefulTerminationSec,
+        ),
         restartPolicy: "Never",
         spread: false,
       });
@@ -142,10 +158,14 @@ export class Worker extends pulumi.ComponentResource {
               activeDeadlineSeconds: jobDeadlineSeconds(w.maxJobDurationSeconds, env.cluster.autoscaler),
               backoffLimit: JOB_BACKOFF_LIMIT,
               // A pod lost to a spot eviction, drain or preemption is retried without counting against backoffLimit.
-              podFailurePolicy: { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] },
+              podFailurePolicy: {
+                rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }],
+              },
               template: {
                 // safe-to-evict: the cluster autoscaler does not remove a node while a job runs on it (autoscaler FAQ).
-                metadata: podTemplateMetadata(podLabels, w, { "cluster-autoscaler.kubernetes.io/safe-to-evict": "false" }),
+                metadata: podTemplateMetadata(podLabels, w, {
+                  "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
+                }),
                 spec,
               },
             },
@@ -171,7 +191,7 @@ export class Worker extends pulumi.ComponentResource {
 
     const grace = terminationGrace(w.maxJobDurationSeconds, env.cluster.autoscaler.maxGracefulTerminationSec);
     if (grace.capped) {
-      pulumi.log.warn(
+      void pulumi.log.warn(
         `worker ${w.name}: termination grace capped at ${grace.seconds}s by the cluster autoscaler's max-graceful-termination-sec on ${env.cluster.name}; jobs close to ${w.maxJobDurationSeconds}s may be cut off on node scale-down`,
         this,
       );
@@ -183,7 +203,12 @@ export class Worker extends pulumi.ComponentResource {
         // scale-up (a GPU pool at 0 nodes: autoscaler, driver, device plugin, image pull) past pulumi-kubernetes' 10
         // minute await. `pulumi up` would fail, and the ScaledObject (which depends on this Deployment) would never be
         // created, pinning the worker at 1 replica. KEDA's HPA owns the count; Pulumi has nothing to wait for.
-        metadata: { name: w.name, namespace: ns, labels, annotations: { ...annotations, [SCALED_BY_ANNOTATION]: SCALED_BY.keda, ...SKIP_AWAIT } },
+        metadata: {
+          name: w.name,
+          namespace: ns,
+          labels,
+          annotations: { ...annotations, [SCALED_BY_ANNOTATION]: SCALED_BY.keda, ...SKIP_AWAIT },
+        },
         spec: {
           // No replicas: the HPA that KEDA creates owns the count.
           selector: { matchLabels: podLabels },
@@ -225,7 +250,8 @@ export class Worker extends pulumi.ComponentResource {
       },
       k8sOpts(env, this, [deployment, ...scalerDeps]),
     );
-    if (w.replicas.min >= 2 || env.config.platform.production) podDisruptionBudget(env, name, w.name, labels, podLabels, this);
+    if (w.replicas.min >= 2 || env.config.platform.production)
+      podDisruptionBudget(env, name, w.name, labels, podLabels, this);
     this.registerOutputs({ mode: w.mode });
   }
 }

@@ -1,11 +1,19 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { annotationOf, asArray, isProduction, isWaived, objectRef, productionSchema, toNumber } from "./lib/common";
-import { containersOf, isChartChild, Obj, podSpecOf, SCALABLE_KINDS, T } from "./lib/k8s";
-import { chartIs, isChart, K8sObject, k8sObjects, StackModel } from "./lib/model";
-import { stackPolicy } from "./lib/stack";
-import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY_ANNOTATION, SCALED_BY_VALUES } from "./lib/platform";
-import { KEDA_DEFAULT_MIN, RESOURCE_TRIGGERS, Scaler, scalingView, Workload } from "./lib/scaling";
-import { forEachDeferringUnknowns } from "./lib/unknown";
+import { annotationOf, asArray, isProduction, isWaived, objectRef, productionSchema, toNumber } from "./lib/common.ts";
+import type { Obj } from "./lib/k8s.ts";
+import { containersOf, isChartChild, podSpecOf, SCALABLE_KINDS, T } from "./lib/k8s.ts";
+import type { K8sObject, StackModel } from "./lib/model.ts";
+import { chartIs, isChart, k8sObjects } from "./lib/model.ts";
+import { stackPolicy } from "./lib/stack.ts";
+import {
+  GRACE_CAP_ANNOTATION,
+  MAX_JOB_DURATION_ANNOTATION,
+  SCALED_BY_ANNOTATION,
+  SCALED_BY_VALUES,
+} from "./lib/platform.ts";
+import type { Scaler, Workload } from "./lib/scaling.ts";
+import { KEDA_DEFAULT_MIN, RESOURCE_TRIGGERS, scalingView } from "./lib/scaling.ts";
+import { forEachDeferringUnknowns } from "./lib/unknown.ts";
 
 const KEDA_TYPES: string[] = [T.ScaledObject, T.ScaledJob];
 const kindRef = (type: string, props: Obj, name: string) => `${type.split(":").pop()} ${objectRef(props, name)}`;
@@ -18,17 +26,20 @@ const scalerRef = (s: Scaler) => `${s.kind} ${s.obj.namespace}/${s.obj.name}`;
  */
 export const scaledObjectMax: ResourceValidationPolicy = {
   name: "keda-max-replicas-set",
-  description: "ScaledObjects and ScaledJobs set maxReplicaCount explicitly (KEDA's default is 100), at least minReplicaCount.",
+  description:
+    "ScaledObjects and ScaledJobs set maxReplicaCount explicitly (KEDA's default is 100), at least minReplicaCount.",
   enforcementLevel: "mandatory",
   severity: "high",
-  remediationSteps: "Set spec.maxReplicaCount (workers: replicas.max in the stack config) to what the node pools can hold.",
+  remediationSteps:
+    "Set spec.maxReplicaCount (workers: replicas.max in the stack config) to what the node pools can hold.",
   validateResource: (args, report) => {
     if (!KEDA_TYPES.includes(args.type) || isWaived(args.props, "keda-max-replicas-set")) return;
     const spec: Obj = args.props.spec ?? {};
     const max = toNumber(spec.maxReplicaCount);
     const ref = kindRef(args.type, args.props, args.name);
     if (max === undefined) report(`${ref}: maxReplicaCount is not set, so KEDA scales up to 100.`);
-    else if (max < (toNumber(spec.minReplicaCount) ?? KEDA_DEFAULT_MIN)) report(`${ref}: maxReplicaCount ${max} is below minReplicaCount ${spec.minReplicaCount}.`);
+    else if (max < (toNumber(spec.minReplicaCount) ?? KEDA_DEFAULT_MIN))
+      report(`${ref}: maxReplicaCount ${max} is below minReplicaCount ${spec.minReplicaCount}.`);
   },
 };
 
@@ -48,7 +59,9 @@ export const minZeroNeedsQueueTrigger: ResourceValidationPolicy = {
     const min = toNumber(spec.minReplicaCount) ?? KEDA_DEFAULT_MIN;
     const types: string[] = (spec.triggers ?? []).map((t: Obj) => t.type);
     if (min === 0 && types.every((t) => RESOURCE_TRIGGERS.includes(t))) {
-      report(`${kindRef(args.type, args.props, args.name)}: minReplicaCount is ${spec.minReplicaCount ?? "0 (default)"} but its triggers (${types.join(", ") || "none"}) cannot wake it from zero.`);
+      report(
+        `${kindRef(args.type, args.props, args.name)}: minReplicaCount is ${spec.minReplicaCount ?? "0 (default)"} but its triggers (${types.join(", ") || "none"}) cannot wake it from zero.`,
+      );
     }
   },
 };
@@ -57,10 +70,12 @@ export const minZeroNeedsQueueTrigger: ResourceValidationPolicy = {
 export const resourceTriggersNeedRequests = stackPolicy(
   {
     name: "resource-metric-needs-requests",
-    description: "cpu/memory triggers (KEDA) and Resource metrics (HPA) scale a workload whose containers request that resource.",
+    description:
+      "cpu/memory triggers (KEDA) and Resource metrics (HPA) scale a workload whose containers request that resource.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set resources.requests.<cpu|memory> on every container of the target (or point the trigger at one container with metadata.containerName).",
+    remediationSteps:
+      "Set resources.requests.<cpu|memory> on every container of the target (or point the trigger at one container with metadata.containerName).",
   },
   (model, _args, report) => {
     const { scalers } = scalingView(model);
@@ -72,7 +87,10 @@ export const resourceTriggersNeedRequests = stackPolicy(
         for (const { container, name, kind } of containersOf(s.target.spec)) {
           if (kind !== "container" || (only && only !== name)) continue;
           if (container.resources?.requests?.[resource] === undefined) {
-            report(`${scalerRef(s)} scales on ${resource} but ${s.target.obj.kind} ${s.target.obj.namespace}/${s.target.obj.name}, container '${name}', requests no ${resource}.`, s.obj.resource.urn);
+            report(
+              `${scalerRef(s)} scales on ${resource} but ${s.target.obj.kind} ${s.target.obj.namespace}/${s.target.obj.name}, container '${name}', requests no ${resource}.`,
+              s.obj.resource.urn,
+            );
           }
         }
       }
@@ -84,17 +102,22 @@ export const resourceTriggersNeedRequests = stackPolicy(
 export const scaleTargetExists = stackPolicy(
   {
     name: "scale-target-exists",
-    description: "Every ScaledObject/HPA targets a Deployment/StatefulSet of the same cluster and namespace in this stack.",
+    description:
+      "Every ScaledObject/HPA targets a Deployment/StatefulSet of the same cluster and namespace in this stack.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Point spec.scaleTargetRef (kind, name) at a workload this stack creates in the same namespace, or remove the autoscaler.",
+    remediationSteps:
+      "Point spec.scaleTargetRef (kind, name) at a workload this stack creates in the same namespace, or remove the autoscaler.",
   },
   (model, _args, report) => {
     for (const s of scalingView(model).scalers) {
       if (s.target || isWaived(s.obj.resource.props, "scale-target-exists")) continue;
       // Custom scalable kinds (Argo Rollouts, ...) are not modelled; only the built-in ones are checked.
       if (!["Deployment", "StatefulSet", "ReplicaSet"].includes(s.targetKind)) continue;
-      report(`${scalerRef(s)} targets ${s.targetKind} '${s.targetName}', which this stack does not create in namespace ${s.obj.namespace}${s.obj.cluster ? ` of cluster ${s.obj.cluster.name}` : ""}.`, s.obj.resource.urn);
+      report(
+        `${scalerRef(s)} targets ${s.targetKind} '${s.targetName}', which this stack does not create in namespace ${s.obj.namespace}${s.obj.cluster ? ` of cluster ${s.obj.cluster.name}` : ""}.`,
+        s.obj.resource.urn,
+      );
     }
   },
 );
@@ -115,15 +138,18 @@ export const scaleTargetNoReplicas: ResourceValidationPolicy = {
   description: `Deployments/StatefulSets annotated ${SCALED_BY_ANNOTATION} (scaled by a ScaledObject/HPA) do not set spec.replicas.`,
   enforcementLevel: "mandatory",
   severity: "medium",
-  remediationSteps: "Remove spec.replicas from the Deployment/StatefulSet; the ScaledObject's minReplicaCount (HPA: minReplicas) sets the floor.",
+  remediationSteps:
+    "Remove spec.replicas from the Deployment/StatefulSet; the ScaledObject's minReplicaCount (HPA: minReplicas) sets the floor.",
   validateResource: (args, report) => {
-    if (!SCALED_BY_KINDS.includes(args.type as (typeof SCALED_BY_KINDS)[number])) return;
+    if (!SCALED_BY_KINDS.includes(args.type)) return;
     const scaledBy = annotationOf(args.props, SCALED_BY_ANNOTATION);
     if (!scaledBy || isWaived(args.props, "scaled-workload-omits-replicas")) return;
     // Read through the unknown-checking proxy: an unknown replicas count aborts the rule ("can't run"), never passes.
     const replicas = (args.props.spec as Obj | undefined)?.replicas;
     if (replicas !== undefined && replicas !== null) {
-      report(`${kindRef(args.type, args.props, args.name)} is scaled by ${scaledBy} (${SCALED_BY_ANNOTATION}) but sets spec.replicas ${replicas}; every pulumi up resets the autoscaler's count.`);
+      report(
+        `${kindRef(args.type, args.props, args.name)} is scaled by ${scaledBy} (${SCALED_BY_ANNOTATION}) but sets spec.replicas ${replicas}; every pulumi up resets the autoscaler's count.`,
+      );
     }
   },
 };
@@ -152,13 +178,19 @@ export const scaledWorkloadMarked = stackPolicy(
       const ref = `${w.obj.kind} ${w.obj.namespace}/${w.obj.name}`;
       const value = annotationOf(w.obj.resource.props, SCALED_BY_ANNOTATION);
       if (!value) {
-        report(`${ref} is scaled by ${w.scalers.map(scalerRef).join(", ")} but lacks the ${SCALED_BY_ANNOTATION} annotation, so scaled-workload-omits-replicas cannot check it.`, w.obj.resource.urn);
+        report(
+          `${ref} is scaled by ${w.scalers.map(scalerRef).join(", ")} but lacks the ${SCALED_BY_ANNOTATION} annotation, so scaled-workload-omits-replicas cannot check it.`,
+          w.obj.resource.urn,
+        );
         return;
       }
       const kinds = new Set(w.scalers.map((s) => s.kind));
       if (!SCALED_BY_VALUES[value] || !kinds.has(SCALED_BY_VALUES[value])) {
         const expected = Object.keys(SCALED_BY_VALUES).filter((v) => kinds.has(SCALED_BY_VALUES[v]));
-        report(`${ref}: ${SCALED_BY_ANNOTATION} is '${value}' but it is scaled by ${w.scalers.map(scalerRef).join(", ")} (expected '${expected.join("' or '")}').`, w.obj.resource.urn);
+        report(
+          `${ref}: ${SCALED_BY_ANNOTATION} is '${value}' but it is scaled by ${w.scalers.map(scalerRef).join(", ")} (expected '${expected.join("' or '")}').`,
+          w.obj.resource.urn,
+        );
       }
     });
   },
@@ -174,11 +206,16 @@ export const singleAutoscaler = stackPolicy(
     description: "A workload is scaled by at most one ScaledObject or HPA.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Keep one ScaledObject per workload and put every trigger (queue and cpu/memory safety net) in it; delete the extra HPA/ScaledObject.",
+    remediationSteps:
+      "Keep one ScaledObject per workload and put every trigger (queue and cpu/memory safety net) in it; delete the extra HPA/ScaledObject.",
   },
   (model, _args, report) => {
     for (const w of scalingView(model).workloads) {
-      if (w.scalers.length > 1) report(`${w.obj.kind} ${w.obj.namespace}/${w.obj.name} is scaled by ${w.scalers.map(scalerRef).join(" and ")}.`, w.obj.resource.urn);
+      if (w.scalers.length > 1)
+        report(
+          `${w.obj.kind} ${w.obj.namespace}/${w.obj.name} is scaled by ${w.scalers.map(scalerRef).join(" and ")}.`,
+          w.obj.resource.urn,
+        );
     }
   },
 );
@@ -211,7 +248,9 @@ function autoscalerGraceCap(model: StackModel, w: Workload): { cap: number; sour
     if (v !== undefined) return { cap: v, source: `chart ${chart.name} values` };
     for (const child of model.descendantsOf(chart).filter((r) => r.type === T.Deployment)) {
       for (const { container } of containersOf(podSpecOf(child.type, child.props) ?? {})) {
-        const flag = [...asArray<unknown>(container.command), ...asArray<unknown>(container.args)].map((a) => GRACE_FLAG.exec(String(a))).find(Boolean);
+        const flag = [...asArray<unknown>(container.command), ...asArray<unknown>(container.args)]
+          .map((a) => GRACE_FLAG.exec(String(a)))
+          .find(Boolean);
         if (flag) return { cap: Number(flag[1]), source: `chart ${chart.name}'s Deployment arguments` };
       }
     }
@@ -228,7 +267,8 @@ function autoscalerGraceCap(model: StackModel, w: Workload): { cap: number; sour
 export const scaleInSafety = stackPolicy(
   {
     name: "scale-in-safety",
-    description: "Queue workers scaled by KEDA have a termination grace covering their declared max job duration, within the cluster autoscaler's cap.",
+    description:
+      "Queue workers scaled by KEDA have a termination grace covering their declared max job duration, within the cluster autoscaler's cap.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
@@ -244,23 +284,37 @@ export const scaleInSafety = stackPolicy(
       if (w.obj.resource.type === T.ScaledJob) {
         const deadline = toNumber(w.obj.resource.props.spec?.jobTargetRef?.activeDeadlineSeconds);
         if (declared !== undefined && deadline !== undefined && deadline < declared) {
-          report(`${ref}: activeDeadlineSeconds ${deadline} kills jobs before their declared max duration of ${declared} s.`, w.obj.resource.urn);
+          report(
+            `${ref}: activeDeadlineSeconds ${deadline} kills jobs before their declared max duration of ${declared} s.`,
+            w.obj.resource.urn,
+          );
         }
         return;
       }
-      const kedaScalers = w.scalers.filter((s) => s.kind === "ScaledObject" && s.triggers.some((t) => !["cpu", "memory"].includes(t)));
+      const kedaScalers = w.scalers.filter(
+        (s) => s.kind === "ScaledObject" && s.triggers.some((t) => !["cpu", "memory"].includes(t)),
+      );
       if (!kedaScalers.length) return; // not a queue worker
       if (declared === undefined) {
-        report(`${ref} is scaled by ${kedaScalers.map(scalerRef).join(", ")} but declares no ${MAX_JOB_DURATION_ANNOTATION}, so its scale-in safety cannot be checked.`, w.obj.resource.urn);
+        report(
+          `${ref} is scaled by ${kedaScalers.map(scalerRef).join(", ")} but declares no ${MAX_JOB_DURATION_ANNOTATION}, so its scale-in safety cannot be checked.`,
+          w.obj.resource.urn,
+        );
         return;
       }
       const grace = toNumber(w.spec.terminationGracePeriodSeconds) ?? 30;
       if (grace < declared) {
-        report(`${ref}: terminationGracePeriodSeconds ${grace} is shorter than its max job duration of ${declared} s; jobs in flight are killed on scale-in.`, w.obj.resource.urn);
+        report(
+          `${ref}: terminationGracePeriodSeconds ${grace} is shorter than its max job duration of ${declared} s; jobs in flight are killed on scale-in.`,
+          w.obj.resource.urn,
+        );
       }
       const { cap, source } = autoscalerGraceCap(model, w);
       if (declared > cap) {
-        report(`${ref}: its max job duration of ${declared} s exceeds the cluster autoscaler's max-graceful-termination-sec of ${cap} s${w.obj.cluster ? ` on ${w.obj.cluster.name}` : ""} (from ${source}); node scale-down kills jobs in flight. Run it in job mode (ScaledJob).`, w.obj.resource.urn);
+        report(
+          `${ref}: its max job duration of ${declared} s exceeds the cluster autoscaler's max-graceful-termination-sec of ${cap} s${w.obj.cluster ? ` on ${w.obj.cluster.name}` : ""} (from ${source}); node scale-down kills jobs in flight. Run it in job mode (ScaledJob).`,
+          w.obj.resource.urn,
+        );
       }
     });
   },
@@ -276,7 +330,9 @@ function apiServices(model: StackModel, name: string) {
 }
 
 const nonEmpty = (v: unknown) =>
-  v !== undefined && v !== null && (Array.isArray(v) ? v.length > 0 : typeof v === "object" ? Object.keys(v as object).length > 0 : v !== false && v !== "");
+  v !== undefined &&
+  v !== null &&
+  (Array.isArray(v) ? v.length > 0 : typeof v === "object" ? Object.keys(v).length > 0 : v !== false && v !== "");
 
 /**
  * Only one APIService can serve external.metrics.k8s.io and KEDA's metrics server must own it (kedacore/keda #470);
@@ -289,26 +345,44 @@ const nonEmpty = (v: unknown) =>
 export const prometheusAdapterNoExternal = stackPolicy(
   {
     name: "prometheus-adapter-custom-metrics-only",
-    description: "The prometheus-adapter registers neither external metrics (KEDA's) nor resource metrics (metrics-server's).",
+    description:
+      "The prometheus-adapter registers neither external metrics (KEDA's) nor resource metrics (metrics-server's).",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Remove rules.external and rules.resource from the prometheus-adapter values; queue metrics go through KEDA triggers, cpu/memory through metrics-server.",
+    remediationSteps:
+      "Remove rules.external and rules.resource from the prometheus-adapter values; queue metrics go through KEDA triggers, cpu/memory through metrics-server.",
   },
   (model, _args, report) => {
     for (const chart of model.resources.filter((r) => isChart(r) && chartIs(r, ["prometheus-adapter"]))) {
       const rules: Obj = chart.props.values?.rules ?? {};
-      if (nonEmpty(rules.external)) report(`Chart ${chart.name}: values.rules.external registers external.metrics.k8s.io, which KEDA must own.`, chart.urn);
-      if (nonEmpty(rules.resource)) report(`Chart ${chart.name}: values.rules.resource registers metrics.k8s.io, which metrics-server owns.`, chart.urn);
+      if (nonEmpty(rules.external))
+        report(
+          `Chart ${chart.name}: values.rules.external registers external.metrics.k8s.io, which KEDA must own.`,
+          chart.urn,
+        );
+      if (nonEmpty(rules.resource))
+        report(
+          `Chart ${chart.name}: values.rules.resource registers metrics.k8s.io, which metrics-server owns.`,
+          chart.urn,
+        );
     }
     const from = (r: K8sObject) => {
       const chart = model.chartOf(r.resource);
       return chart ? ` (rendered by chart ${chart.name})` : "";
     };
     for (const { obj, service } of apiServices(model, "v1beta1.external.metrics.k8s.io")) {
-      if (!/keda/.test(service)) report(`APIService ${obj.name}${from(obj)} is served by ${service || "an unknown service"}, not KEDA's metrics server.`, obj.resource.urn);
+      if (!/keda/.test(service))
+        report(
+          `APIService ${obj.name}${from(obj)} is served by ${service || "an unknown service"}, not KEDA's metrics server.`,
+          obj.resource.urn,
+        );
     }
     for (const { obj, service } of apiServices(model, "v1beta1.metrics.k8s.io")) {
-      if (!/metrics-server/.test(service)) report(`APIService ${obj.name}${from(obj)} is served by ${service || "an unknown service"}, not metrics-server.`, obj.resource.urn);
+      if (!/metrics-server/.test(service))
+        report(
+          `APIService ${obj.name}${from(obj)} is served by ${service || "an unknown service"}, not metrics-server.`,
+          obj.resource.urn,
+        );
     }
   },
 );
@@ -325,19 +399,26 @@ export const noMetricsServerOnAks = stackPolicy(
     description: "No metrics-server chart is installed on AKS clusters, which ship their own.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Do not install the metrics-server add-on on AKS clusters (addons.metricsServer applies to EKS and existing clusters only).",
+    remediationSteps:
+      "Do not install the metrics-server add-on on AKS clusters (addons.metricsServer applies to EKS and existing clusters only).",
   },
   (model, _args, report) => {
     for (const c of model.clusters.filter((c) => c.cloud === "azure")) {
       const reported = new Set<string>();
       for (const chart of c.charts.filter((ch) => chartIs(ch, ["metrics-server"]))) {
-        report(`Chart ${chart.name} installs metrics-server on AKS cluster ${c.name}, which already runs one.`, chart.urn);
+        report(
+          `Chart ${chart.name} installs metrics-server on AKS cluster ${c.name}, which already runs one.`,
+          chart.urn,
+        );
         reported.add(chart.urn);
       }
       for (const { obj } of apiServices(model, "v1beta1.metrics.k8s.io").filter((a) => a.obj.cluster === c)) {
         const chart = model.chartOf(obj.resource);
         if (chart && reported.has(chart.urn)) continue;
-        report(`APIService ${obj.name}${chart ? ` (rendered by chart ${chart.name})` : ""} on AKS cluster ${c.name} would replace the metrics-server AKS runs.`, obj.resource.urn);
+        report(
+          `APIService ${obj.name}${chart ? ` (rendered by chart ${chart.name})` : ""} on AKS cluster ${c.name} would replace the metrics-server AKS runs.`,
+          obj.resource.urn,
+        );
         if (chart) reported.add(chart.urn);
       }
     }
@@ -358,13 +439,19 @@ export const productionMinReplicas: ResourceValidationPolicy = {
   description: "In production, HorizontalPodAutoscalers (services) keep at least `minReplicas` replicas (default 2).",
   enforcementLevel: "mandatory",
   severity: "medium",
-  remediationSteps: "Raise the service's replicas.min in the stack config (HPA minReplicas), or lower this rule's minReplicas for the stack.",
+  remediationSteps:
+    "Raise the service's replicas.min in the stack config (HPA minReplicas), or lower this rule's minReplicas for the stack.",
   configSchema: {
     properties: {
       ...productionSchema,
-      minReplicas: { type: "integer", minimum: 1, default: PRODUCTION_MIN_REPLICAS, description: "Lowest HPA minReplicas allowed in production." },
+      minReplicas: {
+        type: "integer",
+        minimum: 1,
+        default: PRODUCTION_MIN_REPLICAS,
+        description: "Lowest HPA minReplicas allowed in production.",
+      },
     },
-  } as ResourceValidationPolicy["configSchema"],
+  },
   validateResource: (args, report) => {
     if (args.type !== T.HPA || isWaived(args.props, "production-min-replicas")) return;
     const config = args.getConfig<{ production?: boolean; minReplicas?: number }>();
@@ -372,7 +459,10 @@ export const productionMinReplicas: ResourceValidationPolicy = {
     const floor = config.minReplicas ?? PRODUCTION_MIN_REPLICAS;
     // Read through the proxy: an unknown minReplicas aborts the rule ("can't run"), never passes. Kubernetes defaults it to 1.
     const min = toNumber((args.props.spec as Obj | undefined)?.minReplicas) ?? 1;
-    if (min < floor) report(`${kindRef(args.type, args.props, args.name)}: minReplicas ${min} is below the production floor of ${floor}; one node drain takes the service down.`);
+    if (min < floor)
+      report(
+        `${kindRef(args.type, args.props, args.name)}: minReplicas ${min} is below the production floor of ${floor}; one node drain takes the service down.`,
+      );
   },
 };
 

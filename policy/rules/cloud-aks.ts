@@ -1,11 +1,14 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { isProduction, productionSchema } from "./lib/common";
-import { Obj } from "./lib/k8s";
-import { CLOUD } from "./lib/model";
+import { isProduction, productionSchema } from "./lib/common.ts";
+import type { Obj } from "./lib/k8s.ts";
+import { CLOUD } from "./lib/model.ts";
 
 const OPEN = ["0.0.0.0/0", "*", "Internet"];
 
-function aks(meta: Omit<ResourceValidationPolicy, "validateResource">, check: (props: Obj, args: ResourceValidationArgs, report: (m: string) => void) => void): ResourceValidationPolicy {
+function aks(
+  meta: Omit<ResourceValidationPolicy, "validateResource">,
+  check: (props: Obj, args: ResourceValidationArgs, report: (m: string) => void) => void,
+): ResourceValidationPolicy {
   return {
     ...meta,
     validateResource: (args, report) => {
@@ -36,7 +39,8 @@ export const aksEntraAzureRbac = aks(
     description: "AKS clusters use Entra ID authentication with Azure RBAC for Kubernetes authorization.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set aadProfile: {managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [...]} and keep enableRBAC true.",
+    remediationSteps:
+      "Set aadProfile: {managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [...]} and keep enableRBAC true.",
   },
   (p, _args, report) => {
     if (!p.aadProfile) report("has no aadProfile (Entra ID integration).");
@@ -56,7 +60,8 @@ export const aksNetworkPolicy = aks(
   },
   (p, _args, report) => {
     const np = p.networkProfile?.networkPolicy;
-    if (!np || np === "none") report(`networkProfile.networkPolicy is ${np ?? "not set"}; NetworkPolicies would not be enforced.`);
+    if (!np || np === "none")
+      report(`networkProfile.networkPolicy is ${np ?? "not set"}; NetworkPolicies would not be enforced.`);
   },
 );
 
@@ -67,16 +72,21 @@ export const aksApiServerAccess = aks(
     description: "In production, the AKS API server is private or limited to authorized IP ranges.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set clusters[].azure.privateCluster: true or clusters[].azure.apiServerAuthorizedIpRanges (apiServerAccessProfile.authorizedIPRanges), without 0.0.0.0/0.",
-    configSchema: { properties: { ...productionSchema } } as ResourceValidationPolicy["configSchema"],
+    remediationSteps:
+      "Set clusters[].azure.privateCluster: true or clusters[].azure.apiServerAuthorizedIpRanges (apiServerAccessProfile.authorizedIPRanges), without 0.0.0.0/0.",
+    configSchema: { properties: { ...productionSchema } },
   },
   (p, args, report) => {
     if (!isProduction(args.getConfig<{ production?: boolean }>(), args.urn)) return;
     const access: Obj = p.apiServerAccessProfile ?? {};
     if (access.enablePrivateCluster === true) return;
     const ranges: string[] = access.authorizedIPRanges ?? [];
-    if (!ranges.length) report("the API server is public and open to any IP (no apiServerAccessProfile.authorizedIPRanges, not private).");
-    else if (ranges.some((r) => OPEN.includes(r))) report(`authorizedIPRanges ${ranges.join(", ")} include the whole internet.`);
+    if (!ranges.length)
+      report(
+        "the API server is public and open to any IP (no apiServerAccessProfile.authorizedIPRanges, not private).",
+      );
+    else if (ranges.some((r) => OPEN.includes(r)))
+      report(`authorizedIPRanges ${ranges.join(", ")} include the whole internet.`);
   },
 );
 

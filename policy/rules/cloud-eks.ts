@@ -1,11 +1,14 @@
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { asArray, isProduction, productionSchema } from "./lib/common";
-import { Obj } from "./lib/k8s";
-import { CLOUD } from "./lib/model";
-import { stackPolicy } from "./lib/stack";
-import { forEachDeferringUnknowns, tryRead, UNKNOWN } from "./lib/unknown";
+import { asArray, isProduction, productionSchema } from "./lib/common.ts";
+import type { Obj } from "./lib/k8s.ts";
+import { CLOUD } from "./lib/model.ts";
+import { stackPolicy } from "./lib/stack.ts";
+import { forEachDeferringUnknowns, tryRead, UNKNOWN } from "./lib/unknown.ts";
 
-function eks(meta: Omit<ResourceValidationPolicy, "validateResource">, check: (props: Obj, args: ResourceValidationArgs, report: (m: string) => void) => void): ResourceValidationPolicy {
+function eks(
+  meta: Omit<ResourceValidationPolicy, "validateResource">,
+  check: (props: Obj, args: ResourceValidationArgs, report: (m: string) => void) => void,
+): ResourceValidationPolicy {
   return {
     ...meta,
     validateResource: (args, report) => {
@@ -25,7 +28,8 @@ export const eksSecretsEncryption = stackPolicy(
     description: "EKS clusters envelope-encrypt Secrets with a KMS key of this stack that has rotation enabled.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Create an aws.kms.Key with enableKeyRotation: true and set encryptionConfig: {resources: [\"secrets\"], provider: {keyArn: key.arn}} on the cluster.",
+    remediationSteps:
+      'Create an aws.kms.Key with enableKeyRotation: true and set encryptionConfig: {resources: ["secrets"], provider: {keyArn: key.arn}} on the cluster.',
   },
   (model, _args, report) => {
     const clusters = model.resources.filter((r) => r.type === CLOUD.eksCluster);
@@ -33,12 +37,18 @@ export const eksSecretsEncryption = stackPolicy(
       const configs = asArray<Obj>(c.props.encryptionConfig);
       const forSecrets = configs.find((e) => asArray<string>(e.resources).includes("secrets"));
       if (!forSecrets) {
-        report(`EKS cluster ${c.name}: Secrets are not envelope-encrypted (no encryptionConfig with resources [secrets]).`, c.urn);
+        report(
+          `EKS cluster ${c.name}: Secrets are not envelope-encrypted (no encryptionConfig with resources [secrets]).`,
+          c.urn,
+        );
         return;
       }
       const key = kmsKeyOf(model.resources, c, forSecrets);
       if (key === undefined) {
-        report(`EKS cluster ${c.name}: the Secrets encryption key is not a KMS key of this stack, so its rotation cannot be checked.`, c.urn);
+        report(
+          `EKS cluster ${c.name}: the Secrets encryption key is not a KMS key of this stack, so its rotation cannot be checked.`,
+          c.urn,
+        );
       } else if (key.props.enableKeyRotation !== true) {
         report(`EKS cluster ${c.name}: KMS key ${key.name} encrypting Secrets has enableKeyRotation off.`, key.urn);
       }
@@ -58,7 +68,11 @@ function kmsKeyOf(resources: PolicyResource[], cluster: PolicyResource, config: 
   if (typeof arn === "string") {
     const byArn = keys.find((k) => {
       const keyId = tryRead(() => k.props.keyId); // UNKNOWN for a key being created: no match by id then
-      return tryRead(() => k.props.arn) === arn || arn.endsWith(`:${k.name}`) || (typeof keyId === "string" && arn.endsWith(`/${keyId}`));
+      return (
+        tryRead(() => k.props.arn) === arn ||
+        arn.endsWith(`:${k.name}`) ||
+        (typeof keyId === "string" && arn.endsWith(`/${keyId}`))
+      );
     });
     if (byArn) return byArn;
     if (keys.some((k) => typeof tryRead(() => k.props.arn) === "string")) return undefined;
@@ -76,7 +90,7 @@ export const eksAuditLogs = eks(
     description: "EKS clusters send control-plane audit logs to CloudWatch.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Include \"audit\" in enabledClusterLogTypes (clusters[].aws.logTypes).",
+    remediationSteps: 'Include "audit" in enabledClusterLogTypes (clusters[].aws.logTypes).',
   },
   (p, _args, report) => {
     const types: string[] = p.enabledClusterLogTypes ?? [];
@@ -91,14 +105,16 @@ export const eksEndpointAccess = eks(
     description: "In production, the EKS API endpoint is private, or public only to restricted CIDRs.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set clusters[].aws.endpointPublicAccess: false (vpcConfig.endpointPrivateAccess: true), or restrict clusters[].aws.publicAccessCidrs.",
-    configSchema: { properties: { ...productionSchema } } as ResourceValidationPolicy["configSchema"],
+    remediationSteps:
+      "Set clusters[].aws.endpointPublicAccess: false (vpcConfig.endpointPrivateAccess: true), or restrict clusters[].aws.publicAccessCidrs.",
+    configSchema: { properties: { ...productionSchema } },
   },
   (p, args, report) => {
     if (!isProduction(args.getConfig<{ production?: boolean }>(), args.urn)) return;
     const vpc: Obj = p.vpcConfig ?? {};
     if (vpc.endpointPublicAccess === false) {
-      if (vpc.endpointPrivateAccess !== true) report("has neither a public nor a private endpoint (set endpointPrivateAccess: true).");
+      if (vpc.endpointPrivateAccess !== true)
+        report("has neither a public nor a private endpoint (set endpointPrivateAccess: true).");
       return;
     }
     const cidrs: string[] = vpc.publicAccessCidrs ?? ["0.0.0.0/0"]; // AWS default
@@ -111,7 +127,8 @@ const EKS_ADDON = "aws:eks/addon:Addon";
 /** Why a vpc-cni add-on does not turn the network policy agent on, or undefined when it does. */
 function vpcCniNetworkPolicyProblem(addon: PolicyResource): string | undefined {
   const raw = addon.props.configurationValues; // unknown in preview: let it abort the cluster's check ("can't run")
-  if (raw === undefined || raw === null || raw === "") return "sets no configurationValues, so enableNetworkPolicy keeps its default \"false\"";
+  if (raw === undefined || raw === null || raw === "")
+    return 'sets no configurationValues, so enableNetworkPolicy keeps its default "false"';
   let values: unknown;
   try {
     values = typeof raw === "string" ? JSON.parse(raw) : raw;
@@ -119,7 +136,8 @@ function vpcCniNetworkPolicyProblem(addon: PolicyResource): string | undefined {
     return `has configurationValues that are not JSON (${String(raw).slice(0, 60)})`;
   }
   const v = (values as Obj | null)?.enableNetworkPolicy;
-  if (String(v) !== "true") return `sets enableNetworkPolicy to ${v === undefined ? "nothing (default \"false\")" : JSON.stringify(v)} in configurationValues`;
+  if (String(v) !== "true")
+    return `sets enableNetworkPolicy to ${v === undefined ? 'nothing (default "false")' : JSON.stringify(v)} in configurationValues`;
   return undefined;
 }
 
@@ -135,25 +153,35 @@ function vpcCniNetworkPolicyProblem(addon: PolicyResource): string | undefined {
 export const eksNetworkPolicy = stackPolicy(
   {
     name: "eks-network-policy",
-    description: "EKS clusters run the vpc-cni managed add-on with enableNetworkPolicy \"true\", so NetworkPolicies are enforced.",
+    description:
+      'EKS clusters run the vpc-cni managed add-on with enableNetworkPolicy "true", so NetworkPolicies are enforced.',
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
-      "Create the vpc-cni add-on (aws.eks.Addon addonName \"vpc-cni\") with configurationValues: JSON.stringify({enableNetworkPolicy: \"true\"}) " +
-      "(components/cluster/eks.ts); with a self-managed CNI that enforces NetworkPolicies, set \"eks-network-policy\": \"disabled\" in policy/config/<stack>.json.",
+      'Create the vpc-cni add-on (aws.eks.Addon addonName "vpc-cni") with configurationValues: JSON.stringify({enableNetworkPolicy: "true"}) ' +
+      '(components/cluster/eks.ts); with a self-managed CNI that enforces NetworkPolicies, set "eks-network-policy": "disabled" in policy/config/<stack>.json.',
   },
   (model, _args, report) => {
-    const addons = model.resources.filter((r) => r.type === EKS_ADDON && tryRead(() => r.props.addonName) === "vpc-cni");
+    const addons = model.resources.filter(
+      (r) => r.type === EKS_ADDON && tryRead(() => r.props.addonName) === "vpc-cni",
+    );
     const clusters = model.clusters.filter((c) => c.cloud === "aws" && c.resource);
     forEachDeferringUnknowns(clusters, (c) => {
       const mine = addons.filter((a) => model.clusterOf(a) === c);
       if (!mine.length) {
-        report(`EKS cluster ${c.name}: no vpc-cni add-on (aws.eks.Addon) in the stack, so nothing turns on the VPC CNI's network policy agent; NetworkPolicies would not be enforced.`, c.resource!.urn);
+        report(
+          `EKS cluster ${c.name}: no vpc-cni add-on (aws.eks.Addon) in the stack, so nothing turns on the VPC CNI's network policy agent; NetworkPolicies would not be enforced.`,
+          c.resource!.urn,
+        );
         return;
       }
       for (const a of mine) {
         const why = vpcCniNetworkPolicyProblem(a);
-        if (why) report(`EKS cluster ${c.name}: vpc-cni add-on ${a.name} ${why}; NetworkPolicies would not be enforced.`, a.urn);
+        if (why)
+          report(
+            `EKS cluster ${c.name}: vpc-cni add-on ${a.name} ${why}; NetworkPolicies would not be enforced.`,
+            a.urn,
+          );
       }
     });
   },

@@ -1,11 +1,11 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
-import { autoscalingPolicies } from "./autoscaling";
-import { aksPolicies } from "./cloud-aks";
-import { eksPolicies } from "./cloud-eks";
-import { nodePoolPolicies } from "./node-pools";
-import { schedulingGpuPolicies } from "./scheduling-gpu";
-import { secretPolicies } from "./secrets";
-import { workloadSecurityPolicies } from "./workload-security";
+import { autoscalingPolicies } from "./autoscaling.ts";
+import { aksPolicies } from "./cloud-aks.ts";
+import { eksPolicies } from "./cloud-eks.ts";
+import { nodePoolPolicies } from "./node-pools.ts";
+import { schedulingGpuPolicies } from "./scheduling-gpu.ts";
+import { secretPolicies } from "./secrets.ts";
+import { workloadSecurityPolicies } from "./workload-security.ts";
 
 export const PACK_NAME = "worker-platform";
 /** Pack default; every rule sets its own level, so this only applies to a rule that forgets to. */

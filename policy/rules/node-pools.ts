@@ -1,9 +1,10 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isProduction, productionSchema } from "./lib/common";
-import { blockingTaints } from "./lib/k8s";
-import { CLOUD, CLUSTER_TYPES, Pool } from "./lib/model";
-import { EKS_SPOT_TAINT, GPU_TAINT } from "./lib/platform";
-import { stackPolicy } from "./lib/stack";
+import { isProduction, productionSchema } from "./lib/common.ts";
+import { blockingTaints } from "./lib/k8s.ts";
+import type { Pool } from "./lib/model.ts";
+import { CLOUD, CLUSTER_TYPES } from "./lib/model.ts";
+import { EKS_SPOT_TAINT, GPU_TAINT } from "./lib/platform.ts";
+import { stackPolicy } from "./lib/stack.ts";
 
 const poolRef = (p: Pool, cluster: string) => `pool ${p.name} of cluster ${cluster}`;
 
@@ -23,8 +24,14 @@ export const spotPoolsTainted = stackPolicy(
   (model, _args, report) => {
     for (const c of model.clusters) {
       for (const p of c.pools.filter((p) => p.spot)) {
-        const tainted = blockingTaints(p.taints).some((t) => /spot|scalesetpriority|capacity/i.test(`${t.key}=${t.value}`));
-        if (!tainted) report(`${poolRef(p, c.name)} is spot capacity without a spot taint: any pod may land there and be evicted.`, p.resource.urn);
+        const tainted = blockingTaints(p.taints).some((t) =>
+          /spot|scalesetpriority|capacity/i.test(`${t.key}=${t.value}`),
+        );
+        if (!tainted)
+          report(
+            `${poolRef(p, c.name)} is spot capacity without a spot taint: any pod may land there and be evicted.`,
+            p.resource.urn,
+          );
       }
     }
   },
@@ -44,7 +51,11 @@ export const gpuPoolsBounded = stackPolicy(
     remediationSteps: `Set the pool's max (AKS maxCount with enableAutoScaling, EKS scalingConfig.maxSize) and the taint ${GPU_TAINT.key}=${GPU_TAINT.value}:NoSchedule.`,
     configSchema: {
       properties: {
-        maxNodesPerGpuPool: { type: "integer", minimum: 1, description: "Largest max a GPU pool may have. Unset: any explicit max." },
+        maxNodesPerGpuPool: {
+          type: "integer",
+          minimum: 1,
+          description: "Largest max a GPU pool may have. Unset: any explicit max.",
+        },
       },
     },
   },
@@ -53,9 +64,16 @@ export const gpuPoolsBounded = stackPolicy(
     for (const c of model.clusters) {
       for (const p of c.pools.filter((p) => p.gpu)) {
         if (p.maxNodes === undefined) report(`GPU ${poolRef(p, c.name)} has no max size.`, p.resource.urn);
-        else if (maxNodesPerGpuPool !== undefined && p.maxNodes > maxNodesPerGpuPool) report(`GPU ${poolRef(p, c.name)} may grow to ${p.maxNodes} nodes, above the allowed ${maxNodesPerGpuPool}.`, p.resource.urn);
+        else if (maxNodesPerGpuPool !== undefined && p.maxNodes > maxNodesPerGpuPool)
+          report(
+            `GPU ${poolRef(p, c.name)} may grow to ${p.maxNodes} nodes, above the allowed ${maxNodesPerGpuPool}.`,
+            p.resource.urn,
+          );
         if (!p.taints.some((t) => t.key === GPU_TAINT.key && (t.effect === "NoSchedule" || t.effect === "NoExecute"))) {
-          report(`GPU ${poolRef(p, c.name)} lacks the ${GPU_TAINT.key} NoSchedule taint: CPU pods would fill its nodes.`, p.resource.urn);
+          report(
+            `GPU ${poolRef(p, c.name)} lacks the ${GPU_TAINT.key} NoSchedule taint: CPU pods would fill its nodes.`,
+            p.resource.urn,
+          );
         }
       }
     }
@@ -70,8 +88,9 @@ export const clustersProtected: ResourceValidationPolicy = {
   description: "In production, clusters and their node pools have the protect option.",
   enforcementLevel: "mandatory",
   severity: "high",
-  remediationSteps: "Set clusters[].protect: true (defaults to platform.production), which passes protect: true to the cluster and its pools.",
-  configSchema: { properties: { ...productionSchema } } as ResourceValidationPolicy["configSchema"],
+  remediationSteps:
+    "Set clusters[].protect: true (defaults to platform.production), which passes protect: true to the cluster and its pools.",
+  configSchema: { properties: { ...productionSchema } },
   validateResource: (args, report) => {
     if (!PROTECTED_TYPES.includes(args.type)) return;
     if (!isProduction(args.getConfig<{ production?: boolean }>(), args.urn)) return;

@@ -1,12 +1,16 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { isWaived, toNumber } from "./lib/common";
-import { blockingTaints, containersOf, Obj, parseQuantity, podSpecOf, T, tolerates } from "./lib/k8s";
-import { chartIs, Cluster, k8sObjects, Pool, StackModel } from "./lib/model";
-import { GPU_RESOURCE, LABELS, Taint } from "./lib/platform";
-import { scalingView, Workload } from "./lib/scaling";
-import { stackPolicy } from "./lib/stack";
-import { forEachDeferringUnknowns } from "./lib/unknown";
-import { workloadRule } from "./lib/workload";
+import { isWaived, toNumber } from "./lib/common.ts";
+import type { Obj } from "./lib/k8s.ts";
+import { blockingTaints, containersOf, parseQuantity, podSpecOf, T, tolerates } from "./lib/k8s.ts";
+import type { Cluster, Pool, StackModel } from "./lib/model.ts";
+import { chartIs, k8sObjects } from "./lib/model.ts";
+import type { Taint } from "./lib/platform.ts";
+import { GPU_RESOURCE, LABELS } from "./lib/platform.ts";
+import type { Workload } from "./lib/scaling.ts";
+import { scalingView } from "./lib/scaling.ts";
+import { stackPolicy } from "./lib/stack.ts";
+import { forEachDeferringUnknowns } from "./lib/unknown.ts";
+import { workloadRule } from "./lib/workload.ts";
 
 /**
  * Extended resources such as nvidia.com/gpu cannot be overcommitted: Kubernetes requires them in limits (requests
@@ -18,7 +22,8 @@ export const gpuInLimits = workloadRule(
     description: "Containers that use nvidia.com/gpu set it in resources.limits (and requests, if set, equal limits).",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set resources.limits[\"nvidia.com/gpu\"] to the GPU count (requests may be omitted; if set, equal to limits).",
+    remediationSteps:
+      'Set resources.limits["nvidia.com/gpu"] to the GPU count (requests may be omitted; if set, equal to limits).',
   },
   (spec, { ref }, report) => {
     for (const { container: c, name, kind } of containersOf(spec)) {
@@ -27,8 +32,10 @@ export const gpuInLimits = workloadRule(
       if (req === undefined && lim === undefined) continue;
       const where = `${ref}, ${kind} '${name}'`;
       if (lim === undefined) report(`${where}: requests ${req} nvidia.com/gpu without a limit.`);
-      else if (req !== undefined && parseQuantity(req) !== parseQuantity(lim)) report(`${where}: nvidia.com/gpu request ${req} differs from limit ${lim}.`);
-      else if (!Number.isInteger(parseQuantity(lim))) report(`${where}: nvidia.com/gpu limit ${lim} is not a whole number.`);
+      else if (req !== undefined && parseQuantity(req) !== parseQuantity(lim))
+        report(`${where}: nvidia.com/gpu request ${req} differs from limit ${lim}.`);
+      else if (!Number.isInteger(parseQuantity(lim)))
+        report(`${where}: nvidia.com/gpu limit ${lim} is not a whole number.`);
     }
   },
 );
@@ -39,18 +46,24 @@ const BUILTIN_PRIORITY_CLASSES = ["system-cluster-critical", "system-node-critic
 export const priorityClassDefined = stackPolicy(
   {
     name: "priority-class-defined",
-    description: "Every priorityClassName a workload names is a PriorityClass of this stack in the same cluster (or a built-in one).",
+    description:
+      "Every priorityClassName a workload names is a PriorityClass of this stack in the same cluster (or a built-in one).",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Create the PriorityClass in the same cluster (the platform creates <name>-critical/standard/background), or use an existing name.",
+    remediationSteps:
+      "Create the PriorityClass in the same cluster (the platform creates <name>-critical/standard/background), or use an existing name.",
   },
   (model, _args, report) => {
     const classes = k8sObjects(model, [T.PriorityClass]);
     forEachDeferringUnknowns(scalingView(model).workloads, (w) => {
       const name = w.spec.priorityClassName;
-      if (!name || BUILTIN_PRIORITY_CLASSES.includes(name) || isWaived(w.obj.resource.props, "priority-class-defined")) return;
+      if (!name || BUILTIN_PRIORITY_CLASSES.includes(name) || isWaived(w.obj.resource.props, "priority-class-defined"))
+        return;
       if (classes.some((c) => c.name === name && c.cluster === w.obj.cluster)) return;
-      report(`${w.obj.kind} ${w.obj.namespace}/${w.obj.name} uses priorityClassName '${name}', which this stack does not define${w.obj.cluster ? ` on cluster ${w.obj.cluster.name}` : ""}; its pods would be rejected.`, w.obj.resource.urn);
+      report(
+        `${w.obj.kind} ${w.obj.namespace}/${w.obj.name} uses priorityClassName '${name}', which this stack does not define${w.obj.cluster ? ` on cluster ${w.obj.cluster.name}` : ""}; its pods would be rejected.`,
+        w.obj.resource.urn,
+      );
     });
   },
 );
@@ -64,13 +77,19 @@ export function whyNotOnPool(spec: Obj, gpus: number, pool: Pool): string | unde
   if (untolerated.length) return `does not tolerate ${untolerated.map(fmtTaint).join(", ")}`;
   const selector: Obj = spec.nodeSelector ?? {};
   for (const [k, v] of Object.entries(selector)) {
-    if (!labelMatches(pool, k, (actual) => actual === String(v))) return `its nodeSelector ${k}=${v} does not match the pool's labels`;
+    if (!labelMatches(pool, k, (actual) => actual === String(v)))
+      return `its nodeSelector ${k}=${v} does not match the pool's labels`;
   }
-  const terms: Obj[] = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  if (terms.length && !terms.some((term) => (term.matchExpressions ?? []).every((e: Obj) => expressionMatches(pool, e)))) {
+  const terms: Obj[] =
+    spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  if (
+    terms.length &&
+    !terms.some((term) => (term.matchExpressions ?? []).every((e: Obj) => expressionMatches(pool, e)))
+  ) {
     return "its required node affinity matches none of the pool's labels";
   }
-  if (pool.gpusPerNode !== undefined && pool.gpusPerNode < gpus) return `needs ${gpus} GPUs per pod but its nodes have ${pool.gpusPerNode}`;
+  if (pool.gpusPerNode !== undefined && pool.gpusPerNode < gpus)
+    return `needs ${gpus} GPUs per pod but its nodes have ${pool.gpusPerNode}`;
   return undefined;
 }
 
@@ -131,7 +150,8 @@ const GPU_WORKLOAD_FIX =
 export const gpuPlacement = stackPolicy(
   {
     name: "gpu-workload-placement",
-    description: "Every GPU workload can land on a GPU pool of its cluster (tolerations, selectors, GPUs per node) and the cluster runs the NVIDIA device plugin.",
+    description:
+      "Every GPU workload can land on a GPU pool of its cluster (tolerations, selectors, GPUs per node) and the cluster runs the NVIDIA device plugin.",
     enforcementLevel: "mandatory",
     severity: "critical",
     remediationSteps: GPU_WORKLOAD_FIX,
@@ -147,7 +167,9 @@ export const gpuPlacement = stackPolicy(
     },
   },
   (model, args, report) => {
-    const { devicePluginCharts = ["nvidia-device-plugin", "gpu-operator"] } = args.getConfig<{ devicePluginCharts?: string[] }>();
+    const { devicePluginCharts = ["nvidia-device-plugin", "gpu-operator"] } = args.getConfig<{
+      devicePluginCharts?: string[];
+    }>();
     const gpuWorkloads = scalingView(model).workloads.filter((w) => w.gpus > 0);
     forEachDeferringUnknowns(gpuWorkloads, (w) => {
       const c = w.obj.cluster;
@@ -156,15 +178,24 @@ export const gpuPlacement = stackPolicy(
       if (!c || c.cloud === "existing" || isWaived(w.obj.resource.props, "gpu-workload-placement")) return;
       const gpuPools = c.pools.filter((p) => p.gpu);
       if (!gpuPools.length) {
-        report(`${ref} runs on cluster ${c.name}, which has no GPU pool: its pods would stay Pending on "Insufficient nvidia.com/gpu".`, w.obj.resource.urn);
+        report(
+          `${ref} runs on cluster ${c.name}, which has no GPU pool: its pods would stay Pending on "Insufficient nvidia.com/gpu".`,
+          w.obj.resource.urn,
+        );
       } else {
         const reasons = gpuPools.map((p) => ({ pool: p, why: whyNotOnPool(w.spec, w.gpus, p) }));
         if (reasons.every((r) => r.why)) {
-          report(`${ref} can land on none of the GPU pools of cluster ${c.name}: ${reasons.map((r) => `${r.pool.name} (${r.why})`).join("; ")}.`, w.obj.resource.urn);
+          report(
+            `${ref} can land on none of the GPU pools of cluster ${c.name}: ${reasons.map((r) => `${r.pool.name} (${r.why})`).join("; ")}.`,
+            w.obj.resource.urn,
+          );
         }
       }
       if (!hasDevicePlugin(model, c, devicePluginCharts)) {
-        report(`${ref} runs on cluster ${c.name}, which installs no NVIDIA device plugin (${devicePluginCharts.join(" or ")} chart): no node advertises nvidia.com/gpu.`, w.obj.resource.urn);
+        report(
+          `${ref} runs on cluster ${c.name}, which installs no NVIDIA device plugin (${devicePluginCharts.join(" or ")} chart): no node advertises nvidia.com/gpu.`,
+          w.obj.resource.urn,
+        );
       }
     });
   },
@@ -185,8 +216,12 @@ function capacity(pools: Pool[]): number | undefined {
   return sum;
 }
 
-const fmtPools = (pools: Pool[]) => pools.map((p) => `${p.name} (${p.maxNodes} nodes × ${p.gpusPerNode} GPU = ${(p.maxNodes ?? 0) * (p.gpusPerNode ?? 0)})`).join(", ");
-const fmtWorkers = (ws: Workload[]) => ws.map((w) => `${w.obj.name} (max ${w.maxPods} [${w.maxSource}] × ${w.gpus} GPU = ${w.maxPods * w.gpus})`).join(", ");
+const fmtPools = (pools: Pool[]) =>
+  pools
+    .map((p) => `${p.name} (${p.maxNodes} nodes × ${p.gpusPerNode} GPU = ${(p.maxNodes ?? 0) * (p.gpusPerNode ?? 0)})`)
+    .join(", ");
+const fmtWorkers = (ws: Workload[]) =>
+  ws.map((w) => `${w.obj.name} (max ${w.maxPods} [${w.maxSource}] × ${w.gpus} GPU = ${w.maxPods * w.gpus})`).join(", ");
 
 /**
  * The check that would have caught the render job Pending for days on "Insufficient nvidia.com/gpu": at their
@@ -225,7 +260,9 @@ export const gpuCapacity: StackValidationPolicy = stackPolicy(
       const value = toNumber(pc?.resource.props.value);
       return value !== undefined && value < preemptibleBelow;
     };
-    const workloads = scalingView(model).workloads.filter((w) => w.gpus > 0 && !preemptible(w) && !isWaived(w.obj.resource.props, "gpu-capacity"));
+    const workloads = scalingView(model).workloads.filter(
+      (w) => w.gpus > 0 && !preemptible(w) && !isWaived(w.obj.resource.props, "gpu-capacity"),
+    );
     for (const c of model.clusters.filter((c) => c.cloud !== "existing")) {
       const ws = workloads.filter((w) => w.obj.cluster === c);
       const pools = c.pools.filter((p) => p.gpu);
@@ -234,7 +271,10 @@ export const gpuCapacity: StackValidationPolicy = stackPolicy(
       const sized = (p: Pool) => p.maxNodes !== undefined && p.gpusPerNode !== undefined;
       const unknown = pools.filter((p) => !sized(p));
       if (unknown.length) {
-        report(`cluster ${c.name}: cannot size GPU pool(s) ${unknown.map((p) => p.name).join(", ")} (max nodes or GPUs per node unknown; set the ${LABELS.gpuCount} label or use a known machine type).`, clusterUrn);
+        report(
+          `cluster ${c.name}: cannot size GPU pool(s) ${unknown.map((p) => p.name).join(", ")} (max nodes or GPUs per node unknown; set the ${LABELS.gpuCount} label or use a known machine type).`,
+          clusterUrn,
+        );
       }
       // Every check runs and reports: the cluster-wide total and each group of pools, so one run shows every problem.
       const demand = (xs: Workload[]) => xs.reduce((n, w) => n + w.maxPods * w.gpus, 0);
@@ -250,7 +290,8 @@ export const gpuCapacity: StackValidationPolicy = stackPolicy(
       // fit them. A group that contains groups already reported is reported only when it overflows on its own: its
       // workers that are not confined to those groups do not fit its other pools (otherwise it repeats their problem).
       const reach = new Map(ws.map((w) => [w, pools.filter((p) => !whyNotOnPool(w.spec, w.gpus, p))]));
-      const confinedTo = (subset: Pool[]) => ws.filter((w) => reach.get(w)!.length > 0 && reach.get(w)!.every((p) => subset.includes(p)));
+      const confinedTo = (subset: Pool[]) =>
+        ws.filter((w) => reach.get(w)!.length > 0 && reach.get(w)!.every((p) => subset.includes(p)));
       const reported: Pool[][] = [];
       for (const subset of subsetsBySize(pools)) {
         if (subset.length === pools.length || !subset.every(sized)) continue;

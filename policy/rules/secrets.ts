@@ -1,10 +1,12 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isWaived, objectRef } from "./lib/common";
-import { containersOf, Obj, podSpecOf, T } from "./lib/k8s";
-import { workloadApplies, workloadSchema } from "./lib/workload";
+import { isWaived, objectRef } from "./lib/common.ts";
+import type { Obj } from "./lib/k8s.ts";
+import { containersOf, podSpecOf, T } from "./lib/k8s.ts";
+import { workloadApplies, workloadSchema } from "./lib/workload.ts";
 
 /** Names that say "this is a credential". `_FILE`/`_PATH`/`_NAME`/`_REF` variants point at one and are fine. */
-const SECRET_NAME = /(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|conn(ection)?[-_]?str(ing)?|auth)$/i;
+const SECRET_NAME =
+  /(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|conn(ection)?[-_]?str(ing)?|auth)$/i;
 const POINTER_NAME = /(_FILE|_PATH|_NAME|_REF|_URL_ENV|_ENDPOINT)$/i;
 
 /** Values that are credentials whatever their name (provider-documented token formats). */
@@ -41,7 +43,8 @@ const PLACEHOLDER =
 export function secretLooking(name: string, value: unknown): string | undefined {
   if (typeof value !== "string" || value.trim() === "") return undefined;
   for (const [re, what] of SECRET_VALUE) if (re.test(value)) return `its value looks like ${what}`;
-  if (SECRET_NAME.test(name) && !POINTER_NAME.test(name) && !PLACEHOLDER.test(value.trim())) return `its name '${name}' says it is a credential`;
+  if (SECRET_NAME.test(name) && !POINTER_NAME.test(name) && !PLACEHOLDER.test(value.trim()))
+    return `its name '${name}' says it is a credential`;
   return undefined;
 }
 
@@ -57,7 +60,7 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
   remediationSteps:
     "Move the value into a Secret (stack config `secrets`, from a Pulumi config secret) and reference it with env.valueFrom.secretKeyRef " +
     "(workers: `secretEnv`); rotate the exposed credential.",
-  configSchema: { properties: { ...workloadSchema } } as ResourceValidationPolicy["configSchema"],
+  configSchema: { properties: { ...workloadSchema } },
   validateResource: (args, report) => {
     if (args.type === T.ConfigMap) {
       if (isWaived(args.props, "no-plaintext-secrets")) return;
@@ -82,7 +85,8 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
 };
 
 /** Trigger metadata keys (with or without the FromEnv suffix) that are credentials in KEDA's scalers. */
-const CREDENTIAL_KEY = /^(password|connection|connectionString|apiKey|token|bearerToken|accessKey|secretKey|awsAccessKeyID|awsSecretAccessKey|sharedAccessKey|storageAccountKey|sasl[A-Za-z]*|[A-Za-z]*[Ss]ecret[A-Za-z]*)(FromEnv)?$/;
+const CREDENTIAL_KEY =
+  /^(password|connection|connectionString|apiKey|token|bearerToken|accessKey|secretKey|awsAccessKeyID|awsSecretAccessKey|sharedAccessKey|storageAccountKey|sasl[A-Za-z]*|[A-Za-z]*[Ss]ecret[A-Za-z]*)(FromEnv)?$/;
 /** Keys whose value is an address that may embed credentials (rabbitmq `host` is amqp://user:pass@host/vhost by design). */
 const ADDRESS_KEY = /^(host|hosts|address|addresses|serverAddress|url)$/;
 const URL_WITH_PASSWORD = /:\/\/[^/\s@:]*:[^/\s@]+@/;
@@ -111,9 +115,16 @@ export const kedaTriggerCredentials: ResourceValidationPolicy = {
       for (const key of Object.keys(md)) {
         const value = md[key];
         if (CREDENTIAL_KEY.test(key)) report(`${where}: metadata.${key} carries a credential; use authenticationRef.`);
-        else if (t.type === "rabbitmq" && key === "hostFromEnv") report(`${where}: metadata.hostFromEnv puts the rabbitmq URL (with its password) in the worker's env; use authenticationRef.`);
-        else if (ADDRESS_KEY.test(key) && typeof value === "string" && URL_WITH_PASSWORD.test(value)) report(`${where}: metadata.${key} embeds credentials in a URL; use authenticationRef.`);
-        else if (!ADDRESS_KEY.test(key) && secretLooking(key, value)) report(`${where}: metadata.${key} looks like a secret (${secretLooking(key, value)}); use authenticationRef.`);
+        else if (t.type === "rabbitmq" && key === "hostFromEnv")
+          report(
+            `${where}: metadata.hostFromEnv puts the rabbitmq URL (with its password) in the worker's env; use authenticationRef.`,
+          );
+        else if (ADDRESS_KEY.test(key) && typeof value === "string" && URL_WITH_PASSWORD.test(value))
+          report(`${where}: metadata.${key} embeds credentials in a URL; use authenticationRef.`);
+        else if (!ADDRESS_KEY.test(key) && secretLooking(key, value))
+          report(
+            `${where}: metadata.${key} looks like a secret (${secretLooking(key, value)}); use authenticationRef.`,
+          );
       }
     }
   },

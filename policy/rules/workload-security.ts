@@ -1,7 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isWaived, objectRef } from "./lib/common";
-import { containersOf, Obj, parseImage, T } from "./lib/k8s";
-import { workloadApplies, workloadRule } from "./lib/workload";
+import { isWaived, objectRef } from "./lib/common.ts";
+import type { Obj } from "./lib/k8s.ts";
+import { containersOf, parseImage, T } from "./lib/k8s.ts";
+import { workloadApplies, workloadRule } from "./lib/workload.ts";
 
 /**
  * Pod Security Standards, "restricted" profile (kubernetes.io/docs/concepts/security/pod-security-standards):
@@ -20,7 +21,8 @@ export const podSecurityRestricted = workloadRule(
       "seccompProfile: {type: RuntimeDefault}} (the pod-level securityContext may carry runAsNonRoot and seccompProfile).",
   },
   (spec, { ref }, report) => {
-    for (const f of ["hostNetwork", "hostPID", "hostIPC"]) if (spec[f] === true) report(`${ref}: ${f} is true; host namespaces are forbidden.`);
+    for (const f of ["hostNetwork", "hostPID", "hostIPC"])
+      if (spec[f] === true) report(`${ref}: ${f} is true; host namespaces are forbidden.`);
     for (const v of spec.volumes ?? []) if (v.hostPath) report(`${ref}: volume '${v.name}' is a hostPath volume.`);
     const pod: Obj = spec.securityContext ?? {};
     if (pod.runAsUser === 0) report(`${ref}: pod securityContext.runAsUser is 0 (root).`);
@@ -28,15 +30,18 @@ export const podSecurityRestricted = workloadRule(
       const where = `${ref}, ${kind} '${name}'`;
       const sc: Obj = c.securityContext ?? {};
       if (sc.privileged === true) report(`${where}: privileged is true.`);
-      if (sc.allowPrivilegeEscalation !== false) report(`${where}: securityContext.allowPrivilegeEscalation must be false.`);
-      if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) report(`${where}: runAsNonRoot must be true (container or pod securityContext).`);
+      if (sc.allowPrivilegeEscalation !== false)
+        report(`${where}: securityContext.allowPrivilegeEscalation must be false.`);
+      if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true)
+        report(`${where}: runAsNonRoot must be true (container or pod securityContext).`);
       if (sc.runAsUser === 0) report(`${where}: runAsUser is 0 (root).`);
       const drop: string[] = sc.capabilities?.drop ?? [];
       if (!drop.includes("ALL")) report(`${where}: securityContext.capabilities.drop must include ALL.`);
       const add: string[] = (sc.capabilities?.add ?? []).filter((a: string) => a !== "NET_BIND_SERVICE");
       if (add.length) report(`${where}: adds capabilities ${add.join(", ")}; only NET_BIND_SERVICE is allowed.`);
       const seccomp = sc.seccompProfile?.type ?? pod.seccompProfile?.type;
-      if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") report(`${where}: seccompProfile.type must be RuntimeDefault or Localhost (container or pod).`);
+      if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost")
+        report(`${where}: seccompProfile.type must be RuntimeDefault or Localhost (container or pod).`);
       for (const p of c.ports ?? []) if (p.hostPort) report(`${where}: uses hostPort ${p.hostPort}.`);
     }
   },
@@ -49,11 +54,13 @@ export const readOnlyRootFilesystem = workloadRule(
     description: "Containers run with a read-only root filesystem.",
     enforcementLevel: "advisory",
     severity: "medium",
-    remediationSteps: "Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir (or the data volume) where the process writes, e.g. /tmp.",
+    remediationSteps:
+      "Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir (or the data volume) where the process writes, e.g. /tmp.",
   },
   (spec, { ref }, report) => {
     for (const { container: c, name, kind } of containersOf(spec)) {
-      if (c.securityContext?.readOnlyRootFilesystem !== true) report(`${ref}, ${kind} '${name}': readOnlyRootFilesystem is not true.`);
+      if (c.securityContext?.readOnlyRootFilesystem !== true)
+        report(`${ref}, ${kind} '${name}': readOnlyRootFilesystem is not true.`);
     }
   },
 );
@@ -69,7 +76,8 @@ export const resourceRequestsAndLimits = workloadRule(
     description: "Every container requests cpu and memory and limits memory.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory on every container (workers: `resources` in the stack config).",
+    remediationSteps:
+      "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory on every container (workers: `resources` in the stack config).",
   },
   (spec, { ref }, report) => {
     for (const { container: c, name, kind } of containersOf(spec)) {
@@ -87,10 +95,12 @@ export const resourceRequestsAndLimits = workloadRule(
 export const imagePinned = workloadRule(
   {
     name: "container-image-pinned",
-    description: "Container images are pinned to a tag other than latest, or a digest, and come from an allowed registry.",
+    description:
+      "Container images are pinned to a tag other than latest, or a digest, and come from an allowed registry.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Use an explicit version tag or digest (ghcr.io/acme/worker:1.4.2 or ...@sha256:...); to allow a registry, add it or a path under it to allowedRegistries (ghcr.io, ghcr.io/acme/).",
+    remediationSteps:
+      "Use an explicit version tag or digest (ghcr.io/acme/worker:1.4.2 or ...@sha256:...); to allow a registry, add it or a path under it to allowedRegistries (ghcr.io, ghcr.io/acme/).",
     configSchema: {
       properties: {
         allowedRegistries: {
@@ -112,9 +122,12 @@ export const imagePinned = workloadRule(
       const parsed = parseImage(image);
       if (!image) report(`${where}: no image.`);
       else if (!parsed.digest && !parsed.tag) report(`${where}: image '${image}' has no tag (means latest).`);
-      else if (!parsed.digest && parsed.tag === "latest") report(`${where}: image '${image}' uses the moving tag latest.`);
+      else if (!parsed.digest && parsed.tag === "latest")
+        report(`${where}: image '${image}' uses the moving tag latest.`);
       if (image && allowedRegistries.length && !allowedRegistries.some((prefix) => imageMatchesPrefix(image, prefix))) {
-        report(`${where}: image '${image}' comes from ${imageName(image)}, which matches none of allowedRegistries ${allowedRegistries.join(", ")}.`);
+        report(
+          `${where}: image '${image}' comes from ${imageName(image)}, which matches none of allowedRegistries ${allowedRegistries.join(", ")}.`,
+        );
       }
     }
   },
@@ -148,7 +161,8 @@ export const priorityClassSet = workloadRule(
     description: "Workloads name a priorityClassName.",
     enforcementLevel: "advisory",
     severity: "low",
-    remediationSteps: "Set spec.template.spec.priorityClassName to one of the platform's classes (workers: `priority` in the stack config).",
+    remediationSteps:
+      "Set spec.template.spec.priorityClassName to one of the platform's classes (workers: `priority` in the stack config).",
   },
   (spec, { ref }, report) => {
     if (!spec.priorityClassName) report(`${ref}: no priorityClassName.`);
@@ -165,19 +179,23 @@ export const noHostnameSelection = workloadRule(
     description: "Workloads do not select nodes by hostname or nodeName.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Remove nodeName and kubernetes.io/hostname selectors/affinity; select a pool with worker-platform/pool or worker-platform/gpu labels.",
+    remediationSteps:
+      "Remove nodeName and kubernetes.io/hostname selectors/affinity; select a pool with worker-platform/pool or worker-platform/gpu labels.",
   },
   (spec, { ref }, report) => {
     if (spec.nodeName) report(`${ref}: sets nodeName '${spec.nodeName}'.`);
-    if (spec.nodeSelector?.["kubernetes.io/hostname"] !== undefined) report(`${ref}: nodeSelector uses kubernetes.io/hostname.`);
+    if (spec.nodeSelector?.["kubernetes.io/hostname"] !== undefined)
+      report(`${ref}: nodeSelector uses kubernetes.io/hostname.`);
     const na: Obj = spec.affinity?.nodeAffinity ?? {};
     const terms: Obj[] = [
       ...(na.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []),
       ...(na.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p: Obj) => p.preference ?? {}),
     ];
     for (const t of terms) {
-      if ((t.matchExpressions ?? []).some((e: Obj) => e.key === "kubernetes.io/hostname")) report(`${ref}: node affinity matches kubernetes.io/hostname.`);
-      if ((t.matchFields ?? []).some((e: Obj) => e.key === "metadata.name")) report(`${ref}: node affinity matches the node's metadata.name.`);
+      if ((t.matchExpressions ?? []).some((e: Obj) => e.key === "kubernetes.io/hostname"))
+        report(`${ref}: node affinity matches kubernetes.io/hostname.`);
+      if ((t.matchFields ?? []).some((e: Obj) => e.key === "metadata.name"))
+        report(`${ref}: node affinity matches the node's metadata.name.`);
     }
   },
 );
@@ -209,18 +227,26 @@ export const noLoadBalancer: ResourceValidationPolicy = {
   enforcementLevel: "advisory",
   severity: "high",
   remediationSteps:
-    "Use ClusterIP behind an ingress, make the load balancer internal (service.beta.kubernetes.io/azure-load-balancer-internal: \"true\" " +
-    "or service.beta.kubernetes.io/aws-load-balancer-scheme: internal), or allow it: allowLoadBalancer: true or allowedServices: [\"<ns>/<name>\"].",
+    'Use ClusterIP behind an ingress, make the load balancer internal (service.beta.kubernetes.io/azure-load-balancer-internal: "true" ' +
+    'or service.beta.kubernetes.io/aws-load-balancer-scheme: internal), or allow it: allowLoadBalancer: true or allowedServices: ["<ns>/<name>"].',
   configSchema: {
     properties: {
       allowLoadBalancer: { type: "boolean", default: false, description: "Allow public LoadBalancer Services." },
-      allowedServices: { type: "array", items: { type: "string" }, default: [], description: "Services (namespace/name) allowed a public load balancer." },
+      allowedServices: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "Services (namespace/name) allowed a public load balancer.",
+      },
     },
   },
   validateResource: (args, report) => {
     if (args.type !== T.Service || isWaived(args.props, "no-public-load-balancer")) return;
     if (args.props.spec?.type !== "LoadBalancer") return;
-    const { allowLoadBalancer = false, allowedServices = [] } = args.getConfig<{ allowLoadBalancer?: boolean; allowedServices?: string[] }>();
+    const { allowLoadBalancer = false, allowedServices = [] } = args.getConfig<{
+      allowLoadBalancer?: boolean;
+      allowedServices?: string[];
+    }>();
     const ref = objectRef(args.props, args.name);
     if (allowLoadBalancer || allowedServices.includes(ref)) return;
     const annotations: Obj = args.props.metadata?.annotations ?? {};

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { CHARTS, ChartName } from "../versions";
-import { dnsLabel, quantity } from "./common";
+import type { ChartName } from "../versions.ts";
+import { CHARTS } from "../versions.ts";
+import { dnsLabel, quantity } from "./common.ts";
 
 /** Fields every Helm add-on accepts. */
 function addon<T extends z.ZodRawShape>(chart: ChartName, namespace: string, extra: T) {
@@ -9,7 +10,10 @@ function addon<T extends z.ZodRawShape>(chart: ChartName, namespace: string, ext
       /** Install this add-on. Defaults to true (where it applies to the cluster). */
       enabled: z.boolean().default(true),
       /** Chart version. Defaults to the pin in stacks/versions.ts. */
-      version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { error: "must be an exact chart version such as 1.2.3" }).default(CHARTS[chart].version),
+      version: z
+        .string()
+        .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { error: "must be an exact chart version such as 1.2.3" })
+        .default(CHARTS[chart].version),
       /** Namespace. */
       namespace: dnsLabel.default(namespace),
       /** Extra chart values, deep-merged over the computed ones (last word). Defaults to none. */
@@ -30,9 +34,15 @@ export const addons = z
       /** URL of an external/managed Prometheus to use instead of the chart; when set the chart is not installed. */
       externalUrl: z.string().url().optional(),
       /** Default scrape interval of the in-cluster Prometheus (chart default 1m is slow for autoscaling). Defaults to 15s. */
-      scrapeInterval: z.string().regex(/^[0-9]+[sm]$/, { error: "must be a duration such as 15s or 1m" }).default("15s"),
+      scrapeInterval: z
+        .string()
+        .regex(/^[0-9]+[sm]$/, { error: "must be a duration such as 15s or 1m" })
+        .default("15s"),
       /** Defaults to 15d. */
-      retention: z.string().regex(/^[0-9]+[dhw]$/, { error: "must be a duration such as 15d, 12h or 2w" }).default("15d"),
+      retention: z
+        .string()
+        .regex(/^[0-9]+[dhw]$/, { error: "must be a duration such as 15d, 12h or 2w" })
+        .default("15d"),
       /** Persistent volume for the TSDB. Defaults to 50Gi. */
       storageSize: quantity.default("50Gi"),
     }),
@@ -41,13 +51,19 @@ export const addons = z
        * Prefix of the worker metrics exposed as per-pod custom metrics (gauges as-is, `<prefix>x_total` counters as
        * `<prefix>x_per_second`); DCGM GPU metrics are always exposed. Defaults to worker_.
        */
-      workerMetricPrefix: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { error: "must be a Prometheus metric name prefix such as worker_" }).default("worker_"),
+      workerMetricPrefix: z
+        .string()
+        .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { error: "must be a Prometheus metric name prefix such as worker_" })
+        .default("worker_"),
     }),
     nvidiaDevicePlugin: addon("nvidiaDevicePlugin", "nvidia-device-plugin", {}),
     dcgmExporter: addon("dcgmExporter", "monitoring", {}),
     clusterAutoscaler: addon("clusterAutoscaler", "kube-system", {
       /** Image tag. Defaults to the tag matching the cluster's Kubernetes minor (stacks/versions.ts). */
-      imageTag: z.string().regex(/^v[0-9]+\.[0-9]+\.[0-9]+$/, { error: "must be an image tag such as v1.34.5" }).optional(),
+      imageTag: z
+        .string()
+        .regex(/^v[0-9]+\.[0-9]+\.[0-9]+$/, { error: "must be an image tag such as v1.34.5" })
+        .optional(),
     }),
   })
   .prefault({});

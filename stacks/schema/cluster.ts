@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidr, dnsLabel, duration, labels, taint } from "./common";
+import { cidr, dnsLabel, duration, labels, taint } from "./common.ts";
 
 /**
  * One node pool, the same spec on every cloud. `name` follows the strictest cloud rule (AKS Linux pools: lowercase
@@ -163,12 +163,24 @@ export const awsCluster = z.strictObject({
        * the cluster's Kubernetes version when it is created, and keeps it until a version is set here. Defaults to none.
        */
       addonVersions: (() => {
-        const version = z.string().regex(/^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$/, { error: "must be an EKS add-on version such as v1.20.4-eksbuild.2" }).optional();
-        return z.strictObject({ "vpc-cni": version, "kube-proxy": version, coredns: version, "aws-ebs-csi-driver": version });
-      })()
-        .default({}),
+        const version = z
+          .string()
+          .regex(/^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$/, {
+            error: "must be an EKS add-on version such as v1.20.4-eksbuild.2",
+          })
+          .optional();
+        return z.strictObject({
+          "vpc-cni": version,
+          "kube-proxy": version,
+          coredns: version,
+          "aws-ebs-csi-driver": version,
+        });
+      })().default({}),
       /** Cluster autoscaler expanders, chained. Defaults to priority,least-waste. */
-      expander: z.string().regex(/^[a-z-]+(,[a-z-]+)*$/).default("priority,least-waste"),
+      expander: z
+        .string()
+        .regex(/^[a-z-]+(,[a-z-]+)*$/)
+        .default("priority,least-waste"),
     })
     .prefault({}),
 });
@@ -183,7 +195,20 @@ export const existingCluster = z.strictObject({
   pools: z
     .array(pool.extend({ machineTypes: z.array(z.string().min(1)).default(["unknown"]) }))
     .min(1)
-    .default([{ name: "default", role: "workload", machineTypes: ["unknown"], min: 1, max: 1, spot: false, labels: {}, taints: [], diskSizeGb: 128, headroomGpus: 0 }]),
+    .default([
+      {
+        name: "default",
+        role: "workload",
+        machineTypes: ["unknown"],
+        min: 1,
+        max: 1,
+        spot: false,
+        labels: {},
+        taints: [],
+        diskSizeGb: 128,
+        headroomGpus: 0,
+      },
+    ]),
   existing: z.strictObject({
     /** Path to a kubeconfig file. Defaults to the KUBECONFIG the CLI runs with. */
     kubeconfigPath: z.string().optional(),

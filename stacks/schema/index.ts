@@ -1,25 +1,24 @@
 import { z } from "zod";
-import { addons } from "./addons";
-import { cluster } from "./cluster";
-import { dnsLabel } from "./common";
-import { priorityClasses, queue, secret, service, worker } from "./workloads";
-import { checkClusters } from "./checks/clusters";
-import { checkWorkloads } from "./checks/workloads";
+import { addons } from "./addons.ts";
+import { cluster } from "./cluster.ts";
+import { dnsLabel } from "./common.ts";
+import { priorityClasses, queue, secret, service, worker } from "./workloads.ts";
+import { checkClusters } from "./checks/clusters.ts";
+import { checkWorkloads } from "./checks/workloads.ts";
 
-export const platform = z
-  .strictObject({
-    /** Prefix of platform-wide names (priority classes, namespaces). Defaults to wp. */
-    name: dnsLabel.max(12).default("wp"),
-    /** Environment name, used in labels and tags only. */
-    environment: dnsLabel,
-    /**
-     * Production posture: protected clusters, HA add-ons, PDBs for every worker, warm GPU headroom allowed, the GPU
-     * capacity policy mandatory. Defaults to false.
-     */
-    production: z.boolean().default(false),
-    /** Namespace of workers, services, queues and secrets. Defaults to `<platform.name>-workloads`. */
-    namespace: dnsLabel.optional(),
-  });
+export const platform = z.strictObject({
+  /** Prefix of platform-wide names (priority classes, namespaces). Defaults to wp. */
+  name: dnsLabel.max(12).default("wp"),
+  /** Environment name, used in labels and tags only. */
+  environment: dnsLabel,
+  /**
+   * Production posture: protected clusters, HA add-ons, PDBs for every worker, warm GPU headroom allowed, the GPU
+   * capacity policy mandatory. Defaults to false.
+   */
+  production: z.boolean().default(false),
+  /** Namespace of workers, services, queues and secrets. Defaults to `<platform.name>-workloads`. */
+  namespace: dnsLabel.optional(),
+});
 
 /**
  * The whole stack configuration: one top-level Pulumi config key (`worker-platform:<key>`) per field.
@@ -53,7 +52,7 @@ export type StackConfigInput = z.input<typeof stackConfig>;
 /** Top-level config keys of the project namespace that the schema reads. */
 export const STACK_CONFIG_KEYS = Object.keys(stackConfig.shape) as (keyof StackConfig)[];
 
-export * from "./cluster";
-export * from "./addons";
-export * from "./workloads";
-export * from "./common";
+export * from "./cluster.ts";
+export * from "./addons.ts";
+export * from "./workloads.ts";
+export * from "./common.ts";

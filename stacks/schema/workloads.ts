@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { cidr, dnsLabel, pinnedImage, quantity, resources } from "./common";
-import { IMAGES } from "../versions";
+import { cidr, dnsLabel, pinnedImage, quantity, resources } from "./common.ts";
+import { IMAGES } from "../versions.ts";
 
 /** A reference to one key of a Secret declared under `secrets`. */
 export const secretKeyRef = z.strictObject({ secret: dnsLabel, key: z.string().min(1) });
@@ -91,7 +91,10 @@ const behaviorPolicy = z.strictObject({
 });
 
 /** A Kubernetes namespace name (DNS-1123 label, at most 63 characters). */
-const namespaceName = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+const namespaceName = z
+  .string()
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
 
 /**
  * A service's `allowFrom` entry: what components/workloads/network-policies.ts renders as an `ipBlock` (a string the
@@ -111,7 +114,10 @@ export const metricsEndpoint = z.strictObject({
   /** Container port serving the metrics. A service may use its own `port`. */
   port: z.number().int().min(1).max(65535),
   /** HTTP path of the metrics. Defaults to /metrics. */
-  path: z.string().regex(/^\/[^\s]*$/, { error: "must be an HTTP path starting with /, such as /metrics" }).default("/metrics"),
+  path: z
+    .string()
+    .regex(/^\/[^\s]*$/, { error: "must be an HTTP path starting with /, such as /metrics" })
+    .default("/metrics"),
   /**
    * Who may scrape it, besides the in-cluster Prometheus (addons.prometheus, allowed always): IPv4 CIDRs or namespace
    * names, as in a service's `allowFrom`. Required when the platform runs no in-cluster Prometheus (externalUrl set or
@@ -163,7 +169,10 @@ export const worker = z.strictObject({
   trigger: trigger.optional(),
   /** CPU/memory utilisation triggers (percent of requests) that add replicas under load. Defaults to none. */
   safetyNet: z
-    .strictObject({ cpuUtilization: z.number().int().min(1).max(100).optional(), memoryUtilization: z.number().int().min(1).max(100).optional() })
+    .strictObject({
+      cpuUtilization: z.number().int().min(1).max(100).optional(),
+      memoryUtilization: z.number().int().min(1).max(100).optional(),
+    })
     .optional(),
   replicas: z.strictObject({
     /** Defaults to 0 (scale to zero; needs a queue trigger). */
@@ -221,7 +230,10 @@ export const priorityClasses = z
         overprovisioning: z
           .number()
           .int()
-          .min(-10, { error: "must be >= -10: the cluster autoscaler ignores pods below its expendable-pods-priority-cutoff (-10) for scale-up, so headroom placeholders would stop keeping nodes warm" })
+          .min(-10, {
+            error:
+              "must be >= -10: the cluster autoscaler ignores pods below its expendable-pods-priority-cutoff (-10) for scale-up, so headroom placeholders would stop keeping nodes warm",
+          })
           .max(-1, { error: "must be negative (<= -1) so placeholders never displace real pods" })
           .default(-10),
       })

@@ -1,8 +1,10 @@
-import { Addons } from "../../components/addons";
-import type { ClusterHandle } from "../../components/cluster/handle";
-import { addons as addonsSchema } from "../../stacks/schema";
-import { RecordedResource, runUnderMocks, withCapturedWarnings } from "../../tools/harness";
-import { FakeKind, fakeCluster } from "./clusters";
+import { Addons } from "../../components/addons/index.ts";
+import type { ClusterHandle } from "../../components/cluster/handle.ts";
+import { addons as addonsSchema } from "../../stacks/schema/index.ts";
+import type { RecordedResource } from "../../tools/harness.ts";
+import { runUnderMocks, withCapturedWarnings } from "../../tools/harness.ts";
+import type { FakeKind } from "./clusters.ts";
+import { fakeCluster } from "./clusters.ts";
 
 export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
 
@@ -24,7 +26,11 @@ export interface AddonsRun {
 export async function runAddons(
   kind: FakeKind,
   config: Record<string, unknown> = {},
-  opts: { production?: boolean; cluster?: Partial<ClusterHandle> | ((c: ClusterHandle) => Partial<ClusterHandle>); extra?: (a: Addons, c: ClusterHandle) => void } = {},
+  opts: {
+    production?: boolean;
+    cluster?: Partial<ClusterHandle> | ((c: ClusterHandle) => Partial<ClusterHandle>);
+    extra?: (a: Addons, c: ClusterHandle) => void;
+  } = {},
 ): Promise<AddonsRun> {
   const parsed = addonsSchema.parse(config);
   const warnings: string[] = [];
@@ -34,7 +40,9 @@ export async function runAddons(
       const cluster = { ...base, ...(typeof opts.cluster === "function" ? opts.cluster(base) : opts.cluster) };
       const addons = new Addons(cluster.name, { cluster, config: parsed, production: opts.production ?? false });
       opts.extra?.(addons, cluster);
-      const kedaUrns = await Promise.all(addons.outputs.keda.map((r) => new Promise<string>((res) => r.urn.apply((u) => res(u)))));
+      const kedaUrns = await Promise.all(
+        addons.outputs.keda.map((r) => new Promise<string>((res) => r.urn.apply((u) => res(u)))),
+      );
       const url = addons.outputs.prometheusUrl;
       return { ...(url ? { prometheusUrl: url } : {}), installed: addons.installed, kedaUrns };
     }),
@@ -46,6 +54,13 @@ export async function runAddons(
     if (!c) throw new Error(`no ${release} chart; installed: ${[...charts.keys()].join(", ")}`);
     return c;
   };
-  return { resources, charts, outputs, chart, values: (release) => chart(release).inputs.values as Record<string, any>, warnings }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return {
+    resources,
+    charts,
+    outputs,
+    chart,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- chart values are free-form YAML
+    values: (release) => chart(release).inputs.values as Record<string, any>,
+    warnings,
+  };
 }
-

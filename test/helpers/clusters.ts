@@ -1,10 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterHandle, PoolHandle } from "../../components/cluster/handle";
-import { aksPoolHandle } from "../../components/cluster/aks";
-import { eksPoolHandle } from "../../components/cluster/eks";
-import { poolHandle } from "../../components/cluster/pools";
-import { autoscalerProfile, pool as poolSchema } from "../../stacks/schema";
+import type { ClusterHandle, PoolHandle } from "../../components/cluster/handle.ts";
+import { aksPoolHandle } from "../../components/cluster/aks.ts";
+import { eksPoolHandle } from "../../components/cluster/eks.ts";
+import { poolHandle } from "../../components/cluster/pools.ts";
+import { autoscalerProfile, pool as poolSchema } from "../../stacks/schema/index.ts";
+import type { ClusterConfig, StackConfig } from "../../stacks/schema/index.ts";
+import type { RecordedResource } from "../../tools/harness.ts";
 
 /**
  * Fake ClusterHandles (the unit-test seam between clusters and add-ons/workloads): an AKS-like, an EKS-like and an
@@ -94,7 +96,10 @@ class FakeKedaChart extends pulumi.CustomResource {
 export const FAKE_PROMETHEUS_URL = "http://prometheus-server.monitoring.svc:80";
 
 /** AddonsOutputs as the Addons component yields them: a KEDA chart resource and the in-cluster Prometheus URL. */
-export function fakeAddons(clusterName: string, over: { prometheusUrl?: string | null } = {}): { keda: pulumi.Resource[]; prometheusUrl?: string } {
+export function fakeAddons(
+  clusterName: string,
+  over: { prometheusUrl?: string | null } = {},
+): { keda: pulumi.Resource[]; prometheusUrl?: string } {
   const url = over.prometheusUrl === null ? undefined : (over.prometheusUrl ?? FAKE_PROMETHEUS_URL);
   return { keda: [new FakeKedaChart(`${clusterName}-keda`)], ...(url ? { prometheusUrl: url } : {}) };
 }
@@ -120,9 +125,13 @@ export function fakeClusterConfig(kind: FakeKind): Record<string, unknown> {
  * A handle for a cluster config, its pools derived by the cluster components' own functions (existing clusters: the
  * pools' declared labels and taints).
  */
-export function handleFromConfig(c: import("../../stacks/schema").ClusterConfig, parent?: pulumi.Resource): ClusterHandle {
+export function handleFromConfig(c: ClusterConfig, parent?: pulumi.Resource): ClusterHandle {
   const pools: PoolHandle[] = c.pools.map((p) =>
-    c.cloud === "azure" ? aksPoolHandle(p) : c.cloud === "aws" ? eksPoolHandle(p) : poolHandle(p, { ...p.labels }, [...p.taints]),
+    c.cloud === "azure"
+      ? aksPoolHandle(p)
+      : c.cloud === "aws"
+        ? eksPoolHandle(p)
+        : poolHandle(p, { ...p.labels }, [...p.taints]),
   );
   return {
     name: c.name,
@@ -138,13 +147,13 @@ export function handleFromConfig(c: import("../../stacks/schema").ClusterConfig,
 }
 
 export interface WorkloadsRun {
-  resources: import("../../tools/harness").RecordedResource[];
+  resources: RecordedResource[];
   warnings: string[];
-  config: import("../../stacks/schema").StackConfig;
+  config: StackConfig;
   /** Recorded resources of a type token (e.g. kubernetes:apps/v1:Deployment), optionally on one cluster. */
-  ofType(type: string, cluster?: string): import("../../tools/harness").RecordedResource[];
+  ofType(type: string, cluster?: string): RecordedResource[];
   /** The Kubernetes object of a type with metadata.name `name` (on `cluster` if given); fails when missing. */
-  object(type: string, name: string, cluster?: string): import("../../tools/harness").RecordedResource;
+  object(type: string, name: string, cluster?: string): RecordedResource;
 }
 
 /**
@@ -162,9 +171,9 @@ export async function runWorkloads(
     cluster?: (c: ClusterHandle) => Partial<ClusterHandle>;
   } = {},
 ): Promise<WorkloadsRun> {
-  const { stackConfig } = await import("../../stacks/schema");
-  const { Workloads } = await import("../../components/workloads");
-  const { runUnderMocks, withCapturedWarnings } = await import("../../tools/harness");
+  const { stackConfig } = await import("../../stacks/schema/index.ts");
+  const { Workloads } = await import("../../components/workloads/index.ts");
+  const { runUnderMocks, withCapturedWarnings } = await import("../../tools/harness.ts");
   const config = stackConfig.parse({
     platform: { environment: "test", production: opts.production ?? false },
     clusters: kinds.map(fakeClusterConfig),
@@ -181,14 +190,25 @@ export async function runWorkloads(
           new Workloads(cluster.name, { cluster, addons: fakeAddons(cluster.name, opts.addons), config });
         }
       },
-      { config: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`worker-platform:${k}`, v])), secretKeys: Object.keys(secrets).map((k) => `worker-platform:${k}`) },
+      {
+        config: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`worker-platform:${k}`, v])),
+        secretKeys: Object.keys(secrets).map((k) => `worker-platform:${k}`),
+      },
     ),
   );
-  const onCluster = (r: { provider?: string }, cluster?: string) => !cluster || (r.provider ?? "").includes(`::${cluster}-k8s::`);
+  const onCluster = (r: { provider?: string }, cluster?: string) =>
+    !cluster || (r.provider ?? "").includes(`::${cluster}-k8s::`);
   const ofType = (type: string, cluster?: string) => resources.filter((r) => r.type === type && onCluster(r, cluster));
   const object = (type: string, name: string, cluster?: string) => {
-    const hit = ofType(type, cluster).find((r) => (r.plainInputs.metadata as { name?: string } | undefined)?.name === name);
-    if (!hit) throw new Error(`no ${type} named ${name}${cluster ? ` on ${cluster}` : ""}; have: ${ofType(type, cluster).map((r) => r.name).join(", ")}`);
+    const hit = ofType(type, cluster).find(
+      (r) => (r.plainInputs.metadata as { name?: string } | undefined)?.name === name,
+    );
+    if (!hit)
+      throw new Error(
+        `no ${type} named ${name}${cluster ? ` on ${cluster}` : ""}; have: ${ofType(type, cluster)
+          .map((r) => r.name)
+          .join(", ")}`,
+      );
     return hit;
   };
   return { resources, warnings, config, ofType, object };

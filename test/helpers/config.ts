@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, ConfigSource, loadConfig } from "../../stacks/load";
+import type { ConfigSource } from "../../stacks/load.ts";
+import { ConfigError, loadConfig } from "../../stacks/load.ts";
 
 /** A ConfigSource over plain values (objects are JSON-encoded as the CLI passes them). */
 export function sourceOf(values: Record<string, unknown>, secretKeys: string[] = []): ConfigSource {
@@ -19,7 +20,7 @@ export function sourceProblems(source: ConfigSource): string[] {
     loadConfig(source);
     return [];
   } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
     return err.problems.flatMap((p) => p.split("\n  - "));
   }
 }

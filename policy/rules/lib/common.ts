@@ -1,6 +1,6 @@
 import type { Policy } from "@pulumi/policy";
-import { WAIVER_ANNOTATION } from "./platform";
-import { tryRead, UNKNOWN } from "./unknown";
+import { WAIVER_ANNOTATION } from "./platform.ts";
+import { tryRead, UNKNOWN } from "./unknown.ts";
 
 /** `urn:pulumi:<stack>::<project>::<type chain>::<name>` → stack. */
 export function stackOfUrn(urn: string): string {
@@ -58,7 +58,13 @@ export function annotationOf(props: Record<string, unknown>, key: string): strin
 /** A Kubernetes object waives a policy with the annotation `policy.worker-platform/waive: "<name>[,<name>...]"`. */
 export function isWaived(props: Record<string, unknown>, policyName: string): boolean {
   const list = annotationsOf(props)[WAIVER_ANNOTATION];
-  return !!list && list.split(",").map((s) => s.trim()).includes(policyName);
+  return (
+    !!list &&
+    list
+      .split(",")
+      .map((s) => s.trim())
+      .includes(policyName)
+  );
 }
 
 /** `namespace/name` of a Kubernetes object, for messages. */
@@ -72,7 +78,9 @@ export function objectRef(props: Record<string, unknown>, fallbackName: string):
 }
 
 /** Fields every rule of the pack has (on top of the SDK's), so docs and the runner can rely on them. */
-export type RuleMeta = Required<Pick<Policy, "name" | "description" | "enforcementLevel" | "severity" | "remediationSteps">>;
+export type RuleMeta = Required<
+  Pick<Policy, "name" | "description" | "enforcementLevel" | "severity" | "remediationSteps">
+>;
 
 export function asArray<T>(v: T | T[] | undefined | null): T[] {
   if (v === undefined || v === null) return [];

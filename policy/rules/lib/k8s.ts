@@ -1,5 +1,6 @@
-import { typeChainOfUrn } from "./common";
-import { GPU_RESOURCE, Taint } from "./platform";
+import { typeChainOfUrn } from "./common.ts";
+import type { Taint } from "./platform.ts";
+import { GPU_RESOURCE } from "./platform.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Obj = Record<string, any>;
@@ -36,7 +37,11 @@ const POD_SPEC_PATHS: Record<string, string[]> = {
 export const WORKLOAD_TYPES = Object.keys(POD_SPEC_PATHS);
 
 /** Scalable kinds a ScaledObject/HPA may target, by `kind`. */
-export const SCALABLE_KINDS: Record<string, string> = { Deployment: T.Deployment, StatefulSet: T.StatefulSet, ReplicaSet: T.ReplicaSet };
+export const SCALABLE_KINDS: Record<string, string> = {
+  Deployment: T.Deployment,
+  StatefulSet: T.StatefulSet,
+  ReplicaSet: T.ReplicaSet,
+};
 
 /** The pod spec of a workload (reading it may throw UnknownValueError), or undefined for other types. */
 export function podSpecOf(type: string, props: Obj): Obj | undefined {
@@ -59,7 +64,8 @@ export interface ContainerRef {
 export function containersOf(spec: Obj): ContainerRef[] {
   const out: ContainerRef[] = [];
   for (const c of spec.containers ?? []) out.push({ kind: "container", container: c, name: String(c.name ?? "?") });
-  for (const c of spec.initContainers ?? []) out.push({ kind: "initContainer", container: c, name: String(c.name ?? "?") });
+  for (const c of spec.initContainers ?? [])
+    out.push({ kind: "initContainer", container: c, name: String(c.name ?? "?") });
   return out;
 }
 
@@ -89,7 +95,8 @@ export function parseQuantity(q: unknown): number | undefined {
 
 /** GPUs a pod asks for: the sum over containers, or the largest init container's if larger (Kubernetes effective request). */
 export function gpusPerPod(spec: Obj): number {
-  const gpus = (c: Obj) => parseQuantity(c.resources?.limits?.[GPU_RESOURCE] ?? c.resources?.requests?.[GPU_RESOURCE]) ?? 0;
+  const gpus = (c: Obj) =>
+    parseQuantity(c.resources?.limits?.[GPU_RESOURCE] ?? c.resources?.requests?.[GPU_RESOURCE]) ?? 0;
   const main = (spec.containers ?? []).reduce((n: number, c: Obj) => n + gpus(c), 0);
   const init = Math.max(0, ...(spec.initContainers ?? []).map(gpus));
   return Math.max(main, init);
@@ -120,7 +127,8 @@ export function parseImage(ref: string): { registry: string; repository: string;
   }
   const parts = rest.split("/");
   let registry = "docker.io";
-  if (parts.length > 1 && (parts[0].includes(".") || parts[0].includes(":") || parts[0] === "localhost")) registry = parts.shift()!;
+  if (parts.length > 1 && (parts[0].includes(".") || parts[0].includes(":") || parts[0] === "localhost"))
+    registry = parts.shift()!;
   let last = parts.pop() ?? "";
   let tag: string | undefined;
   const colon = last.lastIndexOf(":");

@@ -1,9 +1,11 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { asArray, toNumber } from "./common";
-import { Obj, T } from "./k8s";
-import { AKS_SPOT_TAINT, GPU_TAINT, LABELS, Taint, knownGpuCount } from "./platform";
-import { tryRead, UNKNOWN } from "./unknown";
-import { UNKNOWN_OBJECT_VALUE, UnknownValueError } from "./sdk";
+import { asArray, toNumber } from "./common.ts";
+import type { Obj } from "./k8s.ts";
+import { T } from "./k8s.ts";
+import type { Taint } from "./platform.ts";
+import { AKS_SPOT_TAINT, GPU_TAINT, LABELS, knownGpuCount } from "./platform.ts";
+import { tryRead, UNKNOWN } from "./unknown.ts";
+import { UNKNOWN_OBJECT_VALUE, UnknownValueError } from "./sdk.ts";
 
 /**
  * The stack as the cross-resource rules see it: clusters, their node pools, Kubernetes providers and Helm charts,
@@ -60,10 +62,20 @@ export class StackModel {
   private readonly byUrn = new Map<string, PolicyResource>();
   private readonly clusterOfProvider = new Map<string, Cluster>();
 
-  constructor(readonly resources: PolicyResource[]) {
+  readonly resources: PolicyResource[];
+
+  constructor(resources: PolicyResource[]) {
+    this.resources = resources;
     for (const r of resources) this.byUrn.set(r.urn, r);
     for (const r of resources.filter((r) => CLUSTER_TYPES.includes(r.type))) {
-      this.clusters.push({ name: clusterName(r), cloud: r.type === CLOUD.aksCluster ? "azure" : "aws", resource: r, providers: [], pools: [], charts: [] });
+      this.clusters.push({
+        name: clusterName(r),
+        cloud: r.type === CLOUD.aksCluster ? "azure" : "aws",
+        resource: r,
+        providers: [],
+        pools: [],
+        charts: [],
+      });
     }
     // Locate every provider among the cloud clusters first: an existing cluster (no cloud resource) must never be
     // matched to another existing cluster's provider by walking up to a shared ancestor component.
@@ -123,7 +135,7 @@ export class StackModel {
     // 3. The nearest component that holds exactly one cluster (AksCluster/EksCluster), or is named after one.
     for (let p = this.parentOf(r); p && !seen.has(p.urn); p = this.parentOf(p)) {
       seen.add(p.urn);
-      const inside = this.clusters.filter((c) => [c.resource, ...c.providers].some((x) => x && this.isAncestor(p!, x)));
+      const inside = this.clusters.filter((c) => [c.resource, ...c.providers].some((x) => x && this.isAncestor(p, x)));
       if (inside.length === 1) return inside[0];
       const byName = this.clusters.filter((c) => c.name === p.name);
       if (byName.length === 1) return byName[0];
@@ -199,10 +211,22 @@ function toPool(r: PolicyResource): Pool {
   if (r.type === CLOUD.aksPool) return aksPool(r, r.props, r.name);
   const p = r.props;
   const labels = stringMap(tryRead(() => p.labels));
-  const taints = asArray<Obj>(p.taints).map((t) => ({ key: String(t.key), value: String(t.value ?? ""), effect: EKS_EFFECTS[t.effect] ?? t.effect }));
+  const taints = asArray<Obj>(p.taints).map((t) => ({
+    key: String(t.key),
+    value: String(t.value ?? ""),
+    effect: EKS_EFFECTS[t.effect] ?? t.effect,
+  }));
   const machineTypes = asArray<string>(p.instanceTypes).map(String);
   const name = tryRead(() => p.nodeGroupName);
-  return finish(r, typeof name === "string" ? name : r.name, p.capacityType === "SPOT", labels, taints, machineTypes, toNumber(p.scalingConfig?.maxSize));
+  return finish(
+    r,
+    typeof name === "string" ? name : r.name,
+    p.capacityType === "SPOT",
+    labels,
+    taints,
+    machineTypes,
+    toNumber(p.scalingConfig?.maxSize),
+  );
 }
 
 function aksPool(owner: PolicyResource, p: Obj, fallbackName: string): Pool {
@@ -210,26 +234,52 @@ function aksPool(owner: PolicyResource, p: Obj, fallbackName: string): Pool {
   // AKS taints are "key=value:Effect" strings.
   const taints: Taint[] = asArray<string>(p.nodeTaints).map((s) => {
     const m = /^([^=:]+)(?:=([^:]*))?:(\w+)$/.exec(String(s));
-    return m ? { key: m[1], value: m[2] ?? "", effect: m[3] as Taint["effect"] } : { key: String(s), value: "", effect: "NoSchedule" };
+    return m
+      ? { key: m[1], value: m[2] ?? "", effect: m[3] as Taint["effect"] }
+      : { key: String(s), value: "", effect: "NoSchedule" };
   });
   const spot = p.scaleSetPriority === "Spot";
   if (spot && !taints.some((t) => t.key === AKS_SPOT_TAINT.key)) taints.push(AKS_SPOT_TAINT); // added by AKS itself
   const max = p.enableAutoScaling ? toNumber(p.maxCount) : toNumber(p.count);
   const name = tryRead(() => p.agentPoolName ?? p.name);
-  return finish(owner, typeof name === "string" ? name : fallbackName, spot, labels, taints, p.vmSize ? [String(p.vmSize)] : [], max);
+  return finish(
+    owner,
+    typeof name === "string" ? name : fallbackName,
+    spot,
+    labels,
+    taints,
+    p.vmSize ? [String(p.vmSize)] : [],
+    max,
+  );
 }
 
-function finish(r: PolicyResource, name: string, spot: boolean, labels: Record<string, string>, taints: Taint[], machineTypes: string[], maxNodes: number | undefined): Pool {
+function finish(
+  r: PolicyResource,
+  name: string,
+  spot: boolean,
+  labels: Record<string, string>,
+  taints: Taint[],
+  machineTypes: string[],
+  maxNodes: number | undefined,
+): Pool {
   const declared = toNumber(labels[LABELS.gpuCount]);
   const known = machineTypes.map(knownGpuCount);
   // With several instance types (EKS spot diversity) count the smallest: the autoscaler may pick any of them.
-  const fromTypes = known.length && known.every((n) => n !== undefined) ? Math.min(...(known as number[])) : undefined;
-  const gpu = labels[LABELS.gpu] === "true" || (declared ?? 0) > 0 || (fromTypes ?? 0) > 0 || taints.some((t) => t.key === GPU_TAINT.key);
-  const gpusPerNode = declared ?? (gpu ? (fromTypes || undefined) : 0);
+  const fromTypes = known.length && known.every((n) => n !== undefined) ? Math.min(...known) : undefined;
+  const gpu =
+    labels[LABELS.gpu] === "true" ||
+    (declared ?? 0) > 0 ||
+    (fromTypes ?? 0) > 0 ||
+    taints.some((t) => t.key === GPU_TAINT.key);
+  const gpusPerNode = declared ?? (gpu ? fromTypes || undefined : 0);
   return { resource: r, name, spot, gpu, gpusPerNode, maxNodes, labels, taints, machineTypes };
 }
 
-const EKS_EFFECTS: Record<string, Taint["effect"]> = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute", PREFER_NO_SCHEDULE: "PreferNoSchedule" };
+const EKS_EFFECTS: Record<string, Taint["effect"]> = {
+  NO_SCHEDULE: "NoSchedule",
+  NO_EXECUTE: "NoExecute",
+  PREFER_NO_SCHEDULE: "PreferNoSchedule",
+};
 
 function stringMap(v: unknown): Record<string, string> {
   if (v === UNKNOWN || !v || typeof v !== "object") return {};
@@ -255,12 +305,21 @@ export function k8sObjects(model: StackModel, types: string[]): K8sObject[] {
     .filter((r) => types.includes(r.type))
     .map((r) => {
       const md = knownMetadata(r);
-      return { resource: r, kind: r.type.split(":").pop()!, namespace: String(md.namespace ?? "default"), name: String(md.name ?? r.name), cluster: model.clusterOf(r) };
+      return {
+        resource: r,
+        kind: r.type.split(":").pop()!,
+        namespace: String(md.namespace ?? "default"),
+        name: String(md.name ?? r.name),
+        cluster: model.clusterOf(r),
+      };
     });
 }
 
 /** Same object slot: cluster + namespace + kind + name. */
-export function sameSlot(a: { cluster?: Cluster; namespace: string }, b: { cluster?: Cluster; namespace: string }): boolean {
+export function sameSlot(
+  a: { cluster?: Cluster; namespace: string },
+  b: { cluster?: Cluster; namespace: string },
+): boolean {
   return a.cluster === b.cluster && a.namespace === b.namespace;
 }
 

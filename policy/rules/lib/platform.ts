@@ -19,7 +19,11 @@ export const LABELS = {
 export const GPU_RESOURCE = "nvidia.com/gpu";
 export const GPU_TAINT: Taint = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
 /** AKS adds this taint to every spot pool itself, so it is not among the AgentPool's nodeTaints (AKS docs). */
-export const AKS_SPOT_TAINT: Taint = { key: "kubernetes.azure.com/scalesetpriority", value: "spot", effect: "NoSchedule" };
+export const AKS_SPOT_TAINT: Taint = {
+  key: "kubernetes.azure.com/scalesetpriority",
+  value: "spot",
+  effect: "NoSchedule",
+};
 /** EKS adds no taint to SPOT managed node groups; the platform adds this one so spot stays opt-in. */
 export const EKS_SPOT_TAINT: Taint = { key: "worker-platform/capacity", value: "spot", effect: "NoSchedule" };
 
@@ -32,7 +36,10 @@ export const MAX_JOB_DURATION_ANNOTATION = "worker-platform/max-job-duration-sec
  */
 export const SCALED_BY_ANNOTATION = "worker-platform/scaled-by";
 /** The autoscaler kind each SCALED_BY_ANNOTATION value stands for. */
-export const SCALED_BY_VALUES: Record<string, "ScaledObject" | "HorizontalPodAutoscaler"> = { keda: "ScaledObject", hpa: "HorizontalPodAutoscaler" };
+export const SCALED_BY_VALUES: Record<string, "ScaledObject" | "HorizontalPodAutoscaler"> = {
+  keda: "ScaledObject",
+  hpa: "HorizontalPodAutoscaler",
+};
 /**
  * Annotation on a worker Deployment: the cluster autoscaler's max-graceful-termination-sec on its cluster, in seconds,
  * as the program configured it. scale-in-safety reads it first: under the CLI a helm.v4.Chart's props are its outputs,

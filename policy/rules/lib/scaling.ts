@@ -1,6 +1,8 @@
-import { toNumber } from "./common";
-import { gpusPerPod, Obj, podSpecOf, SCALABLE_KINDS, T, WORKLOAD_TYPES } from "./k8s";
-import { K8sObject, k8sObjects, StackModel } from "./model";
+import { toNumber } from "./common.ts";
+import type { Obj } from "./k8s.ts";
+import { gpusPerPod, podSpecOf, SCALABLE_KINDS, T, WORKLOAD_TYPES } from "./k8s.ts";
+import type { K8sObject, StackModel } from "./model.ts";
+import { k8sObjects } from "./model.ts";
 
 /** KEDA's defaults when a ScaledObject/ScaledJob omits them (keda.sh/docs/2.20/reference/scaledobject-spec). */
 export const KEDA_DEFAULT_MAX = 100;
@@ -50,7 +52,11 @@ export function scalingView(model: StackModel): ScalingView {
     const isKeda = obj.resource.type === T.ScaledObject;
     const triggers: string[] = isKeda
       ? (spec.triggers ?? []).map((t: Obj) => String(t.type))
-      : (spec.metrics ?? []).map((m: Obj) => (m.type === "Resource" || m.type === "ContainerResource" ? String((m.resource ?? m.containerResource)?.name) : String(m.type)));
+      : (spec.metrics ?? []).map((m: Obj) =>
+          m.type === "Resource" || m.type === "ContainerResource"
+            ? String((m.resource ?? m.containerResource)?.name)
+            : String(m.type),
+        );
     const maxRaw = toNumber(isKeda ? spec.maxReplicaCount : spec.maxReplicas);
     const scaler: Scaler = {
       obj,
@@ -63,7 +69,11 @@ export function scalingView(model: StackModel): ScalingView {
       triggers,
     };
     scaler.target = workloads.find(
-      (w) => w.obj.cluster === obj.cluster && w.obj.namespace === obj.namespace && w.obj.name === scaler.targetName && SCALABLE_KINDS[scaler.targetKind] === w.obj.resource.type,
+      (w) =>
+        w.obj.cluster === obj.cluster &&
+        w.obj.namespace === obj.namespace &&
+        w.obj.name === scaler.targetName &&
+        SCALABLE_KINDS[scaler.targetKind] === w.obj.resource.type,
     );
     scaler.target?.scalers.push(scaler);
     return scaler;

@@ -1,5 +1,5 @@
 import type { ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { StackModel } from "./model";
+import { StackModel } from "./model.ts";
 
 /** A stack rule that gets the stack model (clusters, pools, providers, charts) built from the resources. */
 export function stackPolicy(

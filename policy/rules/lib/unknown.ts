@@ -1,4 +1,4 @@
-import { isUnknownValueError } from "./sdk";
+import { isUnknownValueError } from "./sdk.ts";
 
 /** Marker for a value a rule could not read because it is unknown during preview. */
 export const UNKNOWN: unique symbol = Symbol("unknown");
@@ -25,7 +25,7 @@ export function tryRead<T>(read: () => T): Known<T> {
  * and adds an advisory "can't run policy during preview" for the unknown.
  */
 export function forEachDeferringUnknowns<T>(items: Iterable<T>, check: (item: T) => void): void {
-  let firstUnknown: unknown;
+  let firstUnknown: Error | undefined;
   for (const item of items) {
     try {
       check(item);

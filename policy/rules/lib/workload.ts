@@ -1,6 +1,8 @@
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { isWaived, objectRef, RuleMeta } from "./common";
-import { isChartChild, Obj, podSpecOf, WORKLOAD_TYPES } from "./k8s";
+import type { RuleMeta } from "./common.ts";
+import { isWaived, objectRef } from "./common.ts";
+import type { Obj } from "./k8s.ts";
+import { isChartChild, podSpecOf, WORKLOAD_TYPES } from "./k8s.ts";
 
 export interface WorkloadConfig {
   exemptNamespaces?: string[];
@@ -17,7 +19,8 @@ export const workloadSchema = {
   includeChartResources: {
     type: "boolean",
     default: false,
-    description: "Also check objects rendered by Helm charts (governed by their pinned chart version and values otherwise).",
+    description:
+      "Also check objects rendered by Helm charts (governed by their pinned chart version and values otherwise).",
   },
 } as const;
 
@@ -48,7 +51,7 @@ export function workloadRule(
 ): ResourceValidationPolicy {
   return {
     ...meta,
-    configSchema: { properties: { ...workloadSchema, ...(meta.configSchema?.properties ?? {}) } } as ResourceValidationPolicy["configSchema"],
+    configSchema: { properties: { ...workloadSchema, ...(meta.configSchema?.properties ?? {}) } },
     validateResource: (args, report) => {
       if (!WORKLOAD_TYPES.includes(args.type)) return;
       if (!workloadApplies(args, meta.name)) return;

@@ -1,37 +1,67 @@
-import { z } from "zod";
-import { describeShape, ec2Shape, knownGpuCount } from "../../machine-types";
-import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions";
-import type { StackConfig } from "..";
-import type { AutoscalerProfile } from "../cluster";
-import { durationSeconds } from "../common";
+import type { z } from "zod";
+import { describeShape, ec2Shape, knownGpuCount } from "../../machine-types.ts";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions.ts";
+import type { StackConfig } from "../index.ts";
+import type { AutoscalerProfile } from "../cluster.ts";
+import { durationSeconds } from "../common.ts";
 
 type Ctx = z.RefinementCtx;
 
 /** Cross-field rules of `clusters` that a field schema cannot express. */
 export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
   duplicates(cfg.clusters.map((c) => c.name)).forEach((i) =>
-    issue(ctx, ["clusters", i, "name"], `duplicate cluster name "${cfg.clusters[i].name}"; cluster names must be unique`, cfg.clusters[i].name),
+    issue(
+      ctx,
+      ["clusters", i, "name"],
+      `duplicate cluster name "${cfg.clusters[i].name}"; cluster names must be unique`,
+      cfg.clusters[i].name,
+    ),
   );
   cfg.clusters.forEach((cluster, ci) => {
     const at = (...rest: (string | number)[]) => ["clusters", ci, ...rest];
     duplicates(cluster.pools.map((p) => p.name)).forEach((pi) =>
-      issue(ctx, at("pools", pi, "name"), `duplicate pool name "${cluster.pools[pi].name}" in cluster ${cluster.name}`, cluster.pools[pi].name),
+      issue(
+        ctx,
+        at("pools", pi, "name"),
+        `duplicate pool name "${cluster.pools[pi].name}" in cluster ${cluster.name}`,
+        cluster.pools[pi].name,
+      ),
     );
     if (cluster.cloud === "azure") checkAksDurations(cluster.autoscaler, (...rest) => at("autoscaler", ...rest), ctx);
     if (cluster.cloud !== "existing" && !cluster.pools.some((p) => p.role === "system")) {
-      issue(ctx, at("pools"), `needs one pool with role: system (it runs the platform add-ons)`, cluster.pools.map((p) => p.name));
+      issue(
+        ctx,
+        at("pools"),
+        `needs one pool with role: system (it runs the platform add-ons)`,
+        cluster.pools.map((p) => p.name),
+      );
     }
     cluster.pools.forEach((pool, pi) => {
       const p = (...rest: (string | number)[]) => at("pools", pi, ...rest);
       if (pool.min > pool.max) issue(ctx, p("max"), `must be >= min (${pool.min})`, pool.max);
       if (pool.role === "system" && pool.spot) {
-        issue(ctx, p("spot"), "a system pool cannot be spot (AKS forbids it; evictions would take the add-ons down); set spot: false", pool.spot);
+        issue(
+          ctx,
+          p("spot"),
+          "a system pool cannot be spot (AKS forbids it; evictions would take the add-ons down); set spot: false",
+          pool.spot,
+        );
       }
       if (pool.role === "system" && pool.min < 1 && cluster.cloud !== "existing") {
-        issue(ctx, p("min"), "a system pool needs min >= 1 (the add-ons and the autoscaler itself run there)", pool.min);
+        issue(
+          ctx,
+          p("min"),
+          "a system pool needs min >= 1 (the add-ons and the autoscaler itself run there)",
+          pool.min,
+        );
       }
       if (cluster.cloud === "azure" && pool.machineTypes.length > 1) {
-        issue(ctx, p("machineTypes"), "AKS pools take exactly one VM size; list one, or add another pool", pool.machineTypes);
+        issue(
+          ctx,
+          p("machineTypes"),
+          "AKS pools take exactly one VM size; list one, or add another pool",
+          pool.machineTypes,
+        );
       }
       if (cluster.cloud !== "existing") {
         pool.machineTypes.forEach((type, ti) => {
@@ -39,7 +69,12 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
           const declared = pool.gpu?.count ?? 0;
           if (known !== undefined && known !== declared) {
             const fix = known === 0 ? "remove gpu or pick a GPU machine type" : `set gpu.count: ${known}`;
-            issue(ctx, p("machineTypes", ti), `${type} has ${known} GPU(s) per node but the pool declares ${declared}; ${fix}`, type);
+            issue(
+              ctx,
+              p("machineTypes", ti),
+              `${type} has ${known} GPU(s) per node but the pool declares ${declared}; ${fix}`,
+              type,
+            );
           }
         });
       }
@@ -58,7 +93,12 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
         }
       }
       if (pool.headroomGpus > 0 && !pool.gpu) {
-        issue(ctx, p("headroomGpus"), "warm GPU headroom needs a GPU pool (gpu.count); set 0 or add gpu", pool.headroomGpus);
+        issue(
+          ctx,
+          p("headroomGpus"),
+          "warm GPU headroom needs a GPU pool (gpu.count); set 0 or add gpu",
+          pool.headroomGpus,
+        );
       }
       if (pool.gpu && pool.headroomGpus > pool.gpu.count * pool.max) {
         issue(ctx, p("headroomGpus"), `must be <= max × gpu.count (${pool.gpu.count * pool.max})`, pool.headroomGpus);
@@ -96,11 +136,20 @@ export function duplicates(values: string[]): number[] {
  */
 export const AKS_MINUTE_FIELDS = ["scaleDownUnneededTime", "scaleDownDelayAfterAdd", "maxNodeProvisionTime"] as const;
 
-function checkAksDurations(p: AutoscalerProfile, at: (...rest: (string | number)[]) => (string | number)[], ctx: Ctx): void {
+function checkAksDurations(
+  p: AutoscalerProfile,
+  at: (...rest: (string | number)[]) => (string | number)[],
+  ctx: Ctx,
+): void {
   for (const field of AKS_MINUTE_FIELDS) {
     const seconds = durationSeconds(p[field]);
     if (seconds % 60 !== 0) {
-      issue(ctx, at(field), `AKS takes whole minutes here; use e.g. ${Math.max(1, Math.round(seconds / 60))}m`, p[field]);
+      issue(
+        ctx,
+        at(field),
+        `AKS takes whole minutes here; use e.g. ${Math.max(1, Math.round(seconds / 60))}m`,
+        p[field],
+      );
     }
   }
 }

@@ -1,7 +1,7 @@
-import { z } from "zod";
-import type { ClusterConfig, StackConfig } from "..";
-import { duplicates, issue } from "./clusters";
-import { choosePools } from "../../placement";
+import type { z } from "zod";
+import type { ClusterConfig, StackConfig } from "../index.ts";
+import { duplicates, issue } from "./clusters.ts";
+import { choosePools } from "../../placement.ts";
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
@@ -16,41 +16,88 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
   // Workers and services share a namespace and become Deployments of the same name.
   const workerNames = new Set(cfg.workers.map((w) => w.name));
   cfg.services.forEach((s, i) => {
-    if (workerNames.has(s.name)) issue(ctx, ["services", i, "name"], `"${s.name}" is also a worker name; names must differ`, s.name);
+    if (workerNames.has(s.name))
+      issue(ctx, ["services", i, "name"], `"${s.name}" is also a worker name; names must differ`, s.name);
   });
   // Queues, workers and services share the namespace: each gets a Service/ServiceAccount/PDB named after it.
   const queueNames = new Set(cfg.queues.map((q) => q.name));
   for (const key of ["workers", "services"] as const) {
     cfg[key].forEach((x, i) => {
-      if (queueNames.has(x.name)) issue(ctx, [key, i, "name"], `"${x.name}" is also a queue name; names must differ (they share a namespace)`, x.name);
+      if (queueNames.has(x.name))
+        issue(
+          ctx,
+          [key, i, "name"],
+          `"${x.name}" is also a queue name; names must differ (they share a namespace)`,
+          x.name,
+        );
     });
   }
   // Each queue owns the Secrets <queue>-auth (its credentials) and <queue>-keda (KEDA's view of them).
-  const queueSecrets = new Map(cfg.queues.flatMap((q) => [[`${q.name}-auth`, q.name], [`${q.name}-keda`, q.name]]));
+  const queueSecrets = new Map(
+    cfg.queues.flatMap((q) => [
+      [`${q.name}-auth`, q.name],
+      [`${q.name}-keda`, q.name],
+    ]),
+  );
   cfg.secrets.forEach((s, i) => {
     const q = queueSecrets.get(s.name);
-    if (q) issue(ctx, ["secrets", i, "name"], `"${s.name}" is the name of a Secret queue "${q}" creates; choose another name`, s.name);
+    if (q)
+      issue(
+        ctx,
+        ["secrets", i, "name"],
+        `"${s.name}" is the name of a Secret queue "${q}" creates; choose another name`,
+        s.name,
+      );
   });
 
   const secrets = new Map(cfg.secrets.map((s) => [s.name, s]));
   const checkSecretRef = (path: Path, ref: { secret: string; key: string } | undefined) => {
     if (!ref) return;
     const s = secrets.get(ref.secret);
-    if (!s) issue(ctx, [...path, "secret"], `no secret named "${ref.secret}" under secrets (have: ${[...secrets.keys()].join(", ") || "none"})`, ref.secret);
-    else if (!Object.hasOwn(s.data, ref.key)) issue(ctx, [...path, "key"], `secret "${ref.secret}" has no key "${ref.key}" (has: ${Object.keys(s.data).join(", ")})`, ref.key);
+    if (!s)
+      issue(
+        ctx,
+        [...path, "secret"],
+        `no secret named "${ref.secret}" under secrets (have: ${[...secrets.keys()].join(", ") || "none"})`,
+        ref.secret,
+      );
+    else if (!Object.hasOwn(s.data, ref.key))
+      issue(
+        ctx,
+        [...path, "key"],
+        `secret "${ref.secret}" has no key "${ref.key}" (has: ${Object.keys(s.data).join(", ")})`,
+        ref.key,
+      );
   };
 
   cfg.queues.forEach((q, i) => {
     if (q.mode === "external") {
       if (!q.host) issue(ctx, ["queues", i, "host"], "an external queue needs host", q.host);
-      if (!q.passwordSecret) issue(ctx, ["queues", i, "passwordSecret"], "an external queue needs passwordSecret ({secret, key})", q.passwordSecret);
+      if (!q.passwordSecret)
+        issue(
+          ctx,
+          ["queues", i, "passwordSecret"],
+          "an external queue needs passwordSecret ({secret, key})",
+          q.passwordSecret,
+        );
       checkSecretRef(["queues", i, "passwordSecret"], q.passwordSecret);
-      if (q.kind === "rabbitmq" && q.passwordSecret && secrets.get(q.passwordSecret.secret) && !("username" in secrets.get(q.passwordSecret.secret)!.data)) {
-        issue(ctx, ["queues", i, "passwordSecret", "secret"], `an external rabbitmq needs the key "username" in secret "${q.passwordSecret.secret}"`, q.passwordSecret.secret);
+      if (
+        q.kind === "rabbitmq" &&
+        q.passwordSecret &&
+        secrets.get(q.passwordSecret.secret) &&
+        !("username" in secrets.get(q.passwordSecret.secret)!.data)
+      ) {
+        issue(
+          ctx,
+          ["queues", i, "passwordSecret", "secret"],
+          `an external rabbitmq needs the key "username" in secret "${q.passwordSecret.secret}"`,
+          q.passwordSecret.secret,
+        );
       }
     } else {
       for (const field of ["host", "port", "passwordSecret"] as const) {
-        if (q[field] !== undefined) issue(ctx, ["queues", i, field], `only for mode: external; an in-cluster queue generates its own`, q[field]);
+        if (q[field] !== undefined)
+          issue(ctx, ["queues", i, field], `only for mode: external; an in-cluster queue generates its own`, q[field]);
       }
     }
   });
@@ -60,15 +107,19 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
     ...cfg.services.map((w, i) => ({ w, path: ["services", i] as Path })),
   ];
   for (const { w, path } of pods) {
-    if (w.replicas.min > w.replicas.max) issue(ctx, [...path, "replicas", "max"], `must be >= min (${w.replicas.min})`, w.replicas.max);
+    if (w.replicas.min > w.replicas.max)
+      issue(ctx, [...path, "replicas", "max"], `must be >= min (${w.replicas.min})`, w.replicas.max);
     Object.entries(w.secretEnv).forEach(([name, ref]) => checkSecretRef([...path, "secretEnv", name], ref));
     (w.clusters ?? []).forEach((c, ci) => {
-      if (!clusterNames.includes(c)) issue(ctx, [...path, "clusters", ci], `no cluster named "${c}" (have: ${clusterNames.join(", ")})`, c);
+      if (!clusterNames.includes(c))
+        issue(ctx, [...path, "clusters", ci], `no cluster named "${c}" (have: ${clusterNames.join(", ")})`, c);
     });
     for (const cluster of targetClusters(cfg, w.clusters)) checkPlacement(ctx, path, w, cluster);
     // The namespace denies all ingress; only the in-cluster Prometheus and metrics.allowFrom may reach the endpoint.
     if (w.metrics && w.metrics.allowFrom.length === 0 && !inClusterPrometheusNamespace(cfg)) {
-      const why = cfg.addons.prometheus.externalUrl ? "addons.prometheus.externalUrl is set" : "addons.prometheus is disabled";
+      const why = cfg.addons.prometheus.externalUrl
+        ? "addons.prometheus.externalUrl is set"
+        : "addons.prometheus is disabled";
       issue(
         ctx,
         [...path, "metrics", "allowFrom"],
@@ -81,21 +132,49 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
   cfg.workers.forEach((w, i) => {
     const path: Path = ["workers", i];
     const t = w.trigger;
-    if (!t && !w.safetyNet) issue(ctx, [...path, "trigger"], "a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)", t);
+    if (!t && !w.safetyNet)
+      issue(ctx, [...path, "trigger"], "a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)", t);
     if (w.replicas.min === 0 && !t) {
-      issue(ctx, [...path, "replicas", "min"], "min 0 needs a queue or prometheus trigger: KEDA cannot activate from zero on cpu/memory; set min >= 1 or add trigger", 0);
+      issue(
+        ctx,
+        [...path, "replicas", "min"],
+        "min 0 needs a queue or prometheus trigger: KEDA cannot activate from zero on cpu/memory; set min >= 1 or add trigger",
+        0,
+      );
     }
     if (w.mode === "job" && w.safetyNet) {
-      issue(ctx, [...path, "safetyNet"], "a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment", w.safetyNet);
+      issue(
+        ctx,
+        [...path, "safetyNet"],
+        "a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment",
+        w.safetyNet,
+      );
     }
     if (w.mode === "job" && !t) issue(ctx, [...path, "trigger"], "mode: job needs a queue trigger", t);
     if (t && t.type !== "prometheus") {
       const q = cfg.queues.find((x) => x.name === t.queue);
-      if (!q) issue(ctx, [...path, "trigger", "queue"], `no queue named "${t.queue}" under queues (have: ${cfg.queues.map((x) => x.name).join(", ") || "none"})`, t.queue);
-      else if (q.kind !== t.type) issue(ctx, [...path, "trigger", "queue"], `queue "${t.queue}" is ${q.kind}, the trigger is ${t.type}`, t.queue);
+      if (!q)
+        issue(
+          ctx,
+          [...path, "trigger", "queue"],
+          `no queue named "${t.queue}" under queues (have: ${cfg.queues.map((x) => x.name).join(", ") || "none"})`,
+          t.queue,
+        );
+      else if (q.kind !== t.type)
+        issue(ctx, [...path, "trigger", "queue"], `queue "${t.queue}" is ${q.kind}, the trigger is ${t.type}`, t.queue);
     }
-    if (t?.type === "prometheus" && !t.serverAddress && !cfg.addons.prometheus.enabled && !cfg.addons.prometheus.externalUrl) {
-      issue(ctx, [...path, "trigger", "serverAddress"], "no Prometheus: set serverAddress, addons.prometheus.externalUrl, or enable addons.prometheus", undefined);
+    if (
+      t?.type === "prometheus" &&
+      !t.serverAddress &&
+      !cfg.addons.prometheus.enabled &&
+      !cfg.addons.prometheus.externalUrl
+    ) {
+      issue(
+        ctx,
+        [...path, "trigger", "serverAddress"],
+        "no Prometheus: set serverAddress, addons.prometheus.externalUrl, or enable addons.prometheus",
+        undefined,
+      );
     }
     if (w.mode === "deployment") {
       for (const cluster of targetClusters(cfg, w.clusters)) {
@@ -114,7 +193,12 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
 
   cfg.services.forEach((s, i) => {
     if (s.customMetric && !cfg.addons.prometheusAdapter.enabled) {
-      issue(ctx, ["services", i, "customMetric"], "custom metrics come from the Prometheus Adapter; enable addons.prometheusAdapter", s.customMetric);
+      issue(
+        ctx,
+        ["services", i, "customMetric"],
+        "custom metrics come from the Prometheus Adapter; enable addons.prometheusAdapter",
+        s.customMetric,
+      );
     }
   });
 }
@@ -135,20 +219,37 @@ export function targetClusters(cfg: StackConfig, names: string[] | undefined): C
 }
 
 /** A pod must be schedulable on some pool of each cluster it targets. */
-function checkPlacement(ctx: Ctx, path: Path, w: StackConfig["workers"][number] | StackConfig["services"][number], cluster: ClusterConfig) {
+function checkPlacement(
+  ctx: Ctx,
+  path: Path,
+  w: StackConfig["workers"][number] | StackConfig["services"][number],
+  cluster: ClusterConfig,
+) {
   if (!w.gpu) return;
   const gpuPools = cluster.pools.filter((p) => p.gpu && (w.spot || !p.spot));
   if (gpuPools.length === 0) {
     if (w.gpu.fallbackToCpu) return;
     const spotOnly = cluster.pools.some((p) => p.gpu);
-    const why = spotOnly ? `cluster ${cluster.name} has only spot GPU pools and spot is false` : `cluster ${cluster.name} has no GPU pool`;
+    const why = spotOnly
+      ? `cluster ${cluster.name} has only spot GPU pools and spot is false`
+      : `cluster ${cluster.name} has no GPU pool`;
     const fixes = spotOnly ? "set spot: true, add an on-demand GPU pool" : "add a GPU pool";
-    issue(ctx, [...path, "gpu"], `${why}: the pod could never schedule; ${fixes}, set gpu.fallbackToCpu: true, or list other clusters in clusters`, w.gpu);
+    issue(
+      ctx,
+      [...path, "gpu"],
+      `${why}: the pod could never schedule; ${fixes}, set gpu.fallbackToCpu: true, or list other clusters in clusters`,
+      w.gpu,
+    );
     return;
   }
   const largest = Math.max(...gpuPools.map((p) => p.gpu!.count));
   if (w.gpu.count > largest) {
-    issue(ctx, [...path, "gpu", "count"], `no GPU pool of cluster ${cluster.name} has ${w.gpu.count} GPUs per node (largest: ${largest})`, w.gpu.count);
+    issue(
+      ctx,
+      [...path, "gpu", "count"],
+      `no GPU pool of cluster ${cluster.name} has ${w.gpu.count} GPUs per node (largest: ${largest})`,
+      w.gpu.count,
+    );
   }
 }
 
@@ -163,12 +264,16 @@ export function workloadWarnings(cfg: StackConfig): string[] {
       const spotPools = [...poolsOf(w, c).pools].filter((name) => c.pools.find((p) => p.name === name)?.spot);
       if (notice === undefined || w.maxJobDurationSeconds <= notice || spotPools.length === 0) continue;
       const where = `spot pool${spotPools.length > 1 ? "s" : ""} ${spotPools.join(", ")} of ${c.name}`;
-      const fix = w.spot ? "or set spot: false" : `or add an on-demand pool for it to ${c.name} (it runs on spot only because there is none)`;
+      const fix = w.spot
+        ? "or set spot: false"
+        : `or add an on-demand pool for it to ${c.name} (it runs on spot only because there is none)`;
       const lost =
         w.mode === "job"
           ? "a Job whose node is evicted restarts from the beginning (the disruption is not counted against backoffLimit), so its work so far is lost"
           : "a job in flight at eviction is lost unless the worker acknowledges only after finishing (RabbitMQ manual ack, Redis BLMOVE to a processing list)";
-      out.push(`workers[${i}].maxJobDurationSeconds: ${w.maxJobDurationSeconds}s exceeds the spot eviction notice (${notice}s) on ${where}; ${lost}; ${fix}`);
+      out.push(
+        `workers[${i}].maxJobDurationSeconds: ${w.maxJobDurationSeconds}s exceeds the spot eviction notice (${notice}s) on ${where}; ${lost}; ${fix}`,
+      );
     }
   });
   out.push(...preemptionWarnings(cfg));
@@ -176,7 +281,10 @@ export function workloadWarnings(cfg: StackConfig): string[] {
 }
 
 /** The pools of a cluster a worker/service may land on (stacks/placement.ts); `gpu` tells GPU from CPU placement. */
-function poolsOf(w: StackConfig["workers"][number] | StackConfig["services"][number], cluster: ClusterConfig): { gpu: boolean; pools: Set<string> } {
+function poolsOf(
+  w: StackConfig["workers"][number] | StackConfig["services"][number],
+  cluster: ClusterConfig,
+): { gpu: boolean; pools: Set<string> } {
   const choice = choosePools(cluster.pools, w);
   return { gpu: choice.kind === "gpu", pools: new Set(choice.pools.map((p) => p.name)) };
 }
