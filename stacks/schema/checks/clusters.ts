@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { describeShape, ec2Shape, knownGpuCount } from "../../machine-types.ts";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions.ts";
-import type { StackConfig } from "../index.ts";
+import type { StackConfig } from "../stack.ts";
 import type { AutoscalerProfile } from "../cluster.ts";
 import { durationSeconds } from "../common.ts";
 

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { ClusterConfig, StackConfig } from "../index.ts";
+import type { ClusterConfig, StackConfig } from "../stack.ts";
 import { duplicates, issue } from "./clusters.ts";
 import { choosePools } from "../../placement.ts";
 

@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { addons } from "./addons.ts";
+import { cluster } from "./cluster.ts";
+import { dnsLabel } from "./common.ts";
+import { priorityClasses, queue, secret, service, worker } from "./workloads.ts";
+
+/**
+ * The shape of the stack configuration and its types, apart from the cross-field checks (`checks/`) so that the checks
+ * can use the types without importing the schema that runs them (`index.ts` joins the two).
+ */
+export const platform = z.strictObject({
+  /** Prefix of platform-wide names (priority classes, namespaces). Defaults to wp. */
+  name: dnsLabel.max(12).default("wp"),
+  /** Environment name, used in labels and tags only. */
+  environment: dnsLabel,
+  /**
+   * Production posture: protected clusters, HA add-ons, PDBs for every worker, warm GPU headroom allowed, the GPU
+   * capacity policy mandatory. Defaults to false.
+   */
+  production: z.boolean().default(false),
+  /** Namespace of workers, services, queues and secrets. Defaults to `<platform.name>-workloads`. */
+  namespace: dnsLabel.optional(),
+});
+
+/** One top-level Pulumi config key (`worker-platform:<key>`) per field. */
+export const stackShape = z.strictObject({
+  platform,
+  clusters: z.array(cluster).min(1),
+  addons,
+  queues: z.array(queue).default([]),
+  secrets: z.array(secret).default([]),
+  priorityClasses,
+  workers: z.array(worker).default([]),
+  services: z.array(service).default([]),
+});
+
+export type StackConfig = z.infer<typeof stackShape>;
+export type StackConfigInput = z.input<typeof stackShape>;
+export type { ClusterConfig } from "./cluster.ts";
