@@ -27,6 +27,26 @@ export interface TriggerSet {
 export const triggerAuthName = (worker: string) => `${worker}-keda-auth`;
 
 /**
+ * The numbers of a worker's queue trigger as rendered: its target per replica (redis listLength, rabbitmq value,
+ * prometheus threshold), its activation threshold, and whether the length counts messages being processed (rabbitmq
+ * over http counts unacknowledged ones unless excludeUnacknowledged, set in job mode; a redis list holds only waiting
+ * items). Shared by `workerTriggers` and the scaling simulator (simulator/from-config.ts).
+ */
+export function queueTriggerNumbers(
+  w: WorkerConfig,
+): { type: string; target: number; activation: number; countsInFlight: boolean } | undefined {
+  const t = w.trigger;
+  if (t?.type === "redis")
+    return { type: t.type, target: t.targetPerReplica, activation: t.activation, countsInFlight: false };
+  if (t?.type === "rabbitmq")
+    return { type: t.type, target: t.targetPerReplica, activation: t.activation, countsInFlight: w.mode !== "job" };
+  if (t?.type === "prometheus")
+    // A query's meaning is the user's: the simulator treats it as the number of waiting jobs.
+    return { type: t.type, target: t.threshold, activation: t.activationThreshold, countsInFlight: false };
+  return undefined;
+}
+
+/**
  * The KEDA triggers of a worker (keda.sh/docs/2.20/scalers). Credentials are never in metadata: they come from the
  * queue's Secret through the worker's TriggerAuthentication (`authenticationRef`), so only KEDA's operator reads them.
  *  - redis: `address` host:port, `listName`, `listLength` (target per replica), `activationListLength`, `enableTLS`;
@@ -57,7 +77,8 @@ export function workerTriggers(
   const secretTargetRefs: SecretTargetRef[] = [];
   const auth = { name: triggerAuthName(w.name) };
   const t = w.trigger;
-  if (t?.type === "redis") {
+  const n = queueTriggerNumbers(w);
+  if (t?.type === "redis" && n) {
     if (!queue || queue.kind !== "redis") throw new Error(`worker ${w.name}: redis queue ${t.queue} not found`);
     triggers.push({
       type: "redis",
@@ -65,14 +86,14 @@ export function workerTriggers(
       metadata: {
         address: `${queue.host}:${queue.port}`,
         listName: t.listName,
-        listLength: String(t.targetPerReplica),
-        activationListLength: String(t.activation),
+        listLength: String(n.target),
+        activationListLength: String(n.activation),
         enableTLS: String(queue.tls),
       },
       authenticationRef: auth,
     });
     secretTargetRefs.push({ parameter: "password", name: queue.auth.secret, key: queue.auth.passwordKey });
-  } else if (t?.type === "rabbitmq") {
+  } else if (t?.type === "rabbitmq" && n) {
     if (!queue || queue.kind !== "rabbitmq" || !queue.kedaHost)
       throw new Error(`worker ${w.name}: rabbitmq queue ${t.queue} not found`);
     triggers.push({
@@ -81,17 +102,17 @@ export function workerTriggers(
       metadata: {
         protocol: "http",
         mode: "QueueLength",
-        value: String(t.targetPerReplica),
-        activationValue: String(t.activation),
+        value: String(n.target),
+        activationValue: String(n.activation),
         queueName: t.queueName,
         vhostName: t.vhost,
         // ScaledJob + accurate: count ready messages only (see above); a ScaledObject keeps counting unacked ones.
-        ...(w.mode === "job" ? { excludeUnacknowledged: "true" } : {}),
+        ...(n.countsInFlight ? {} : { excludeUnacknowledged: "true" }),
       },
       authenticationRef: auth,
     });
     secretTargetRefs.push({ parameter: "host", name: queue.kedaHost.secret, key: queue.kedaHost.key });
-  } else if (t?.type === "prometheus") {
+  } else if (t?.type === "prometheus" && n) {
     const serverAddress = t.serverAddress ?? prometheusUrl;
     if (!serverAddress)
       throw new Error(`worker ${w.name}: prometheus trigger without serverAddress and no platform Prometheus`);
@@ -101,8 +122,8 @@ export function workerTriggers(
       metadata: {
         serverAddress,
         query: t.query,
-        threshold: String(t.threshold),
-        activationThreshold: String(t.activationThreshold),
+        threshold: String(n.target),
+        activationThreshold: String(n.activation),
       },
     });
   }

@@ -67,13 +67,35 @@ export function jobDeadlineSeconds(
 }
 
 /** HPA behaviour rules from a scaleUp/scaleDown config (KEDA copies them into the HPA it owns). */
-function behaviorRules(b: WorkerConfig["scaleUp"]) {
+export function behaviorRules(b: WorkerConfig["scaleUp"]) {
   const policies = [
     ...(b.podsPer15s !== undefined ? [{ type: "Pods", value: b.podsPer15s, periodSeconds: 15 }] : []),
     ...(b.percentPer15s !== undefined ? [{ type: "Percent", value: b.percentPer15s, periodSeconds: 15 }] : []),
   ];
   return { stabilizationWindowSeconds: b.stabilizationWindowSeconds, ...(policies.length ? { policies } : {}) };
 }
+
+/**
+ * The scaling numbers a worker's ScaledObject (and, without the cooldown and behaviour, its ScaledJob) carries: one
+ * function for the rendered object and the scaling simulator (simulator/from-config.ts), so they cannot drift apart.
+ */
+export function kedaScaling(w: WorkerConfig) {
+  return {
+    minReplicaCount: w.replicas.min,
+    maxReplicaCount: w.replicas.max,
+    pollingInterval: w.pollingInterval,
+    cooldownPeriod: w.cooldownPeriod,
+    // cooldownPeriod only delays the last step to zero; N→M scale-down is the HPA's behaviour (KEDA docs).
+    behavior: { scaleUp: behaviorRules(w.scaleUp), scaleDown: behaviorRules(w.scaleDown) },
+  };
+}
+
+/**
+ * accurate: new Jobs = queue length − pending Jobs (not yet scheduled/ready, e.g. waiting for a GPU node). Correct
+ * only when the length excludes messages being processed: redis lists do (the worker pops the item), the rabbitmq
+ * trigger sets excludeUnacknowledged in job mode (triggers.ts).
+ */
+export const SCALED_JOB_STRATEGY = { strategy: "accurate", pendingPodConditions: ["PodScheduled", "Ready"] } as const;
 
 /**
  * One queue worker on one cluster. mode deployment: ServiceAccount, Deployment with NO spec.replicas (KEDA owns the
@@ -101,6 +123,7 @@ export class Worker extends pulumi.ComponentResource {
     );
 
     const { triggers, secretTargetRefs } = workerTriggers(w, queue, env.addons.prometheusUrl);
+    const scaling = kedaScaling(w);
     const kedaDeps = [...env.addons.keda, ...(queue?.resources ?? [])];
     const auth = secretTargetRefs.length
       ? new k8s.apiextensions.CustomResource(
@@ -169,15 +192,15 @@ export class Worker extends pulumi.ComponentResource {
                 spec,
               },
             },
-            pollingInterval: w.pollingInterval,
-            minReplicaCount: w.replicas.min,
-            maxReplicaCount: w.replicas.max,
+            pollingInterval: scaling.pollingInterval,
+            minReplicaCount: scaling.minReplicaCount,
+            maxReplicaCount: scaling.maxReplicaCount,
             successfulJobsHistoryLimit: JOB_HISTORY.successful,
             failedJobsHistoryLimit: JOB_HISTORY.failed,
-            // accurate: new Jobs = queue length − pending Jobs (not yet scheduled/ready, e.g. waiting for a GPU node).
-            // Correct only when the length excludes messages being processed: redis lists do (the worker pops the
-            // item), the rabbitmq trigger sets excludeUnacknowledged in job mode (triggers.ts).
-            scalingStrategy: { strategy: "accurate", pendingPodConditions: ["PodScheduled", "Ready"] },
+            scalingStrategy: {
+              ...SCALED_JOB_STRATEGY,
+              pendingPodConditions: [...SCALED_JOB_STRATEGY.pendingPodConditions],
+            },
             // gradual: an update does not delete running jobs (kedacore/keda #1021).
             rollout: { strategy: "gradual" },
             triggers,
@@ -235,16 +258,11 @@ export class Worker extends pulumi.ComponentResource {
         metadata: { name: w.name, namespace: ns, labels },
         spec: {
           scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: w.name },
-          minReplicaCount: w.replicas.min,
-          maxReplicaCount: w.replicas.max,
-          pollingInterval: w.pollingInterval,
-          cooldownPeriod: w.cooldownPeriod,
-          advanced: {
-            horizontalPodAutoscalerConfig: {
-              // cooldownPeriod only delays the last step to zero; N→M scale-down is the HPA's behaviour (KEDA docs).
-              behavior: { scaleUp: behaviorRules(w.scaleUp), scaleDown: behaviorRules(w.scaleDown) },
-            },
-          },
+          minReplicaCount: scaling.minReplicaCount,
+          maxReplicaCount: scaling.maxReplicaCount,
+          pollingInterval: scaling.pollingInterval,
+          cooldownPeriod: scaling.cooldownPeriod,
+          advanced: { horizontalPodAutoscalerConfig: { behavior: scaling.behavior } },
           triggers,
         },
       },

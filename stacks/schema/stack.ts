@@ -3,6 +3,7 @@ import { addons } from "./addons.ts";
 import { cluster } from "./cluster.ts";
 import { dnsLabel } from "./common.ts";
 import { priorityClasses, queue, secret, service, worker } from "./workloads.ts";
+import { simulation } from "./simulation.ts";
 
 /**
  * The shape of the stack configuration and its types, apart from the cross-field checks (`checks/`) so that the checks
@@ -32,6 +33,7 @@ export const stackShape = z.strictObject({
   priorityClasses,
   workers: z.array(worker).default([]),
   services: z.array(service).default([]),
+  simulation,
 });
 
 export type StackConfig = z.infer<typeof stackShape>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { cidr, dnsLabel, pinnedImage, quantity, resources } from "./common.ts";
 import { IMAGES } from "../versions.ts";
+import { workerSlo } from "./simulation.ts";
 
 /** A reference to one key of a Secret declared under `secrets`. */
 export const secretKeyRef = z.strictObject({ secret: dnsLabel, key: z.string().min(1) });
@@ -193,6 +194,11 @@ export const worker = z.strictObject({
    * Job's creation, Pending time included). Defaults to 300.
    */
   maxJobDurationSeconds: z.number().int().min(1).default(300),
+  /**
+   * Service-level objective checked by `npm run plan` with the scaling simulator (docs/simulation.md): `trace`,
+   * `waitP95Seconds`, `firstJobSeconds`. Defaults to none.
+   */
+  slo: workerSlo.optional(),
 });
 export type WorkerConfig = z.infer<typeof worker>;
 
