@@ -117,6 +117,8 @@ export interface Sample {
 export interface WorkerOutcome {
   worker: string;
   jobs: Job[];
+  /** Jobs still waiting when the run ended (stranded at or below the activation threshold, or never schedulable). */
+  waitingAtEnd: number;
   /** Node-seconds attributed to the worker (its pods' share of each node, idle time to the last user). */
   nodeSeconds: number;
   gpuNodeSeconds: number;
@@ -149,6 +151,8 @@ export interface SimOptions {
   sampleSeconds?: number;
   /** Check invariants after every event (slow; tests). */
   checkInvariants?: boolean;
+  /** Controllers' loop phases: random (default: each starts at a uniform offset in its interval) or all at 0 (tests). */
+  phase?: "random" | "zero";
 }
 
 /** Simulates one cluster through a trace. */
@@ -316,6 +320,8 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     return pod;
   }
   const pending = new Set<Pod>();
+  /** A loop's first tick: KEDA starts each ScaledObject's loop at its creation, so phases are spread. */
+  const phase = (interval: number, r: Rng) => (opts.phase === "zero" ? 0 : ms(r.uniform(0, interval)));
 
   function fits(node: Node, pod: Pod, reserved = 0) {
     const p = node.pool.cfg;
@@ -554,7 +560,7 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
   }
 
   /** GPUs on a node promised to pods nominated there (they wait for their victims to leave). */
-  function reservedOn(node: Node, except: Pod) {
+  function reservedOn(node: Node, except: Pod | undefined) {
     let r = 0;
     for (const p of pending) if (p.nominated === node && p !== except) r += p.gpu;
     return r;
@@ -634,9 +640,12 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
   function scaleUp(): boolean {
     const unschedulable = [...pending].filter((p) => !p.nominated && p.priority >= EXPENDABLE_PRIORITY_CUTOFF);
     if (unschedulable.length === 0) return false;
-    // Pods that fit on upcoming nodes (requested, not yet allocatable) are not counted again.
+    // Pods that fit on existing nodes (filterOutSchedulable: the scheduler has not bound them yet) or on upcoming
+    // ones (requested, not yet allocatable) do not ask for new nodes.
     const upcoming = [...pools.values()].flatMap((pool) =>
-      [...pool.nodes].filter((n) => n.state === "provisioning").map((n) => ({ n, cpu: n.cpu, mem: n.mem, gpu: n.gpu })),
+      [...pool.nodes]
+        .filter((n) => n.state === "provisioning" || n.state === "ready")
+        .map((n) => ({ n, cpu: n.cpu, mem: n.mem, gpu: n.gpu + (n.state === "ready" ? reservedOn(n, undefined) : 0) })),
     );
     const remaining: Pod[] = [];
     for (const pod of unschedulable) {
@@ -790,11 +799,11 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
   }
   for (const w of workers.values()) {
     const c = w.cfg;
-    if (c.kind === "deployment" || c.kind === "job") at(ms(w.rng.uniform(0, c.pollingInterval)), () => kedaPoll(w));
-    if (c.kind === "deployment" || c.kind === "service") at(ms(w.rng.uniform(0, HPA_SYNC_SECONDS)), () => hpaTick(w));
+    if (c.kind === "deployment" || c.kind === "job") at(phase(c.pollingInterval, w.rng), () => kedaPoll(w));
+    if (c.kind === "deployment" || c.kind === "service") at(phase(HPA_SYNC_SECONDS, w.rng), () => hpaTick(w));
     if (c.kind === "service" || c.min > 0) setReplicas(w, Math.max(c.min, 1));
   }
-  at(ms(rng.uniform(0, ca.scanInterval)), caScan);
+  at(phase(ca.scanInterval, rng), caScan);
   const jobRng = rng.fork(7);
   let id = 0;
   const sorted = [...trace.jobs].sort((a, b) => a.at - b.at);
@@ -853,7 +862,14 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
   let doneAt: number | undefined;
   // Jobs of a worker whose pod fits no node of its pools never run: they do not hold the run open.
   const stuck = new Set(cluster.workers.filter((w) => unschedulable(cluster, w)).map((w) => w.name));
-  const allDone = () => allJobs.every((j) => j.end !== undefined || stuck.has(j.worker));
+  // A queue at or below every activation threshold with no pod left never wakes its worker (strict >): stranded.
+  const stranded = (w: WorkerState) =>
+    w.pods.size === 0 &&
+    w.kjobs.size === 0 &&
+    w.cfg.triggers.every((t) => t.kind !== "queue" || queueMetric(w, t.countsInFlight) <= t.activation);
+  const allDone = () =>
+    [...workers.values()].every((w) => stuck.has(w.cfg.name) || w.head >= w.queue.length || stranded(w)) &&
+    allJobs.every((j) => j.end !== undefined || j.start === undefined);
   let checkCounter = 0;
   for (;;) {
     const ev = events.pop();
@@ -861,7 +877,8 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     now = ev.t;
     if (now > hardEnd) break;
     ev.item();
-    if (dirty && events.peekTime() !== now) schedule();
+    // Preemption frees room at once (victims with grace 0): schedule again until nothing changes.
+    for (let pass = 0; dirty && events.peekTime() !== now && pass < 4; pass++) schedule();
     if (opts.checkInvariants) checkInvariants();
     if (doneAt === undefined && now >= lastArrival && (++checkCounter & 63) === 0 && allDone()) doneAt = now;
     if (doneAt !== undefined && now >= doneAt + ms(trace.drainSeconds)) break;
@@ -877,8 +894,10 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     for (const w of workers.values()) {
       if (w.cfg.kind !== "job" && (w.spec > w.cfg.max || (w.spec < w.cfg.min && w.cfg.kind === "service")))
         violations.push(`${now}: ${w.cfg.name} replicas ${w.spec} outside [${w.cfg.min}, ${w.cfg.max}]`);
-      if (w.cfg.kind === "job" && w.kjobs.size > w.cfg.max)
-        violations.push(`${now}: ${w.cfg.name} ${w.kjobs.size} jobs above max ${w.cfg.max}`);
+      // KEDA passes `running − minReplicaCount` to the strategy (scale_jobs.go getScalingDecision), so with min > 0
+      // the default strategy can run up to max + min Jobs: the bound is KEDA's, not max.
+      if (w.cfg.kind === "job" && w.kjobs.size > w.cfg.max + w.cfg.min)
+        violations.push(`${now}: ${w.cfg.name} ${w.kjobs.size} jobs above max ${w.cfg.max} + min ${w.cfg.min}`);
     }
     for (const pool of pools.values()) {
       if (pool.nodes.size > pool.cfg.max)
@@ -902,6 +921,7 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
             ...(j.start !== undefined ? { start: (j.start - W) / 1000 } : {}),
             ...(j.end !== undefined ? { end: (j.end - W) / 1000 } : {}),
           })),
+        waitingAtEnd: w.queue.length - w.head,
         nodeSeconds: a.nodeMs / 1000,
         gpuNodeSeconds: a.gpuNodeMs / 1000,
         cost: a.cost,

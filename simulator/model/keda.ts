@@ -18,7 +18,7 @@ export interface ScaledObjectState {
 /**
  * `RequestScale` of one poll. Returns the replicas KEDA sets on the target, or undefined when it leaves them to the
  * HPA. Active with 0 replicas → max(min, 1); inactive with replicas > 0 and min 0 → 0 once `now > lastActive +
- * cooldownPeriod` (or `initialCooldownPeriod` after creation, when never active); inactive below min → min.
+ * cooldownPeriod` (or `initialCooldownPeriod` after creation, when never active), strictly after; inactive below min → min.
  */
 export function scaledObjectRequestScale(
   state: ScaledObjectState,
@@ -38,7 +38,8 @@ export function scaledObjectRequestScale(
   if (currentReplicas > 0 && min === 0) {
     const since = state.lastActiveTime ?? createdAt;
     const wait = state.lastActiveTime === undefined ? initialCooldownPeriod : cooldownPeriod;
-    if (now >= since + wait) return 0;
+    // LastActiveTime.Add(cooldownPeriod).Before(now): strictly after the cooldown.
+    if (now > since + wait) return 0;
     return undefined;
   }
   if (currentReplicas < min) return min;
