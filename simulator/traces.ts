@@ -164,6 +164,15 @@ function csvRows(shown: string, text: string): RawRow[] {
 }
 
 function jsonRows(shown: string, text: string): RawRow[] {
+  // JSON.parse is the judge of JSON (YAML would accept `{"worker": }`); the YAML parser then gives each item's line.
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const at = jsonErrorOffset(text, msg);
+    const line = at === undefined ? "?" : text.slice(0, at).split("\n").length;
+    throw new TraceError(`${shown}:${line}: not valid JSON: ${msg.split("\n")[0].split(" (line")[0]}`);
+  }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   if (doc.errors.length) {
@@ -187,4 +196,20 @@ function jsonRows(shown: string, text: string): RawRow[] {
     const str = (v: unknown) => (typeof v === "number" ? String(v) : v);
     return { line, time: str(o.time), worker: o.worker, count: str(o.count), serviceSeconds: str(o.serviceSeconds) };
   });
+}
+
+/**
+ * Where V8's JSON.parse error points: "at position N", or (for an unexpected token) the token inside the excerpt it
+ * quotes (`Unexpected token '}', ..."worker": }..." is not valid JSON`).
+ */
+function jsonErrorOffset(text: string, msg: string): number | undefined {
+  const pos = /position (\d+)/.exec(msg);
+  if (pos) return Number(pos[1]);
+  if (/Unexpected end of JSON input/.test(msg)) return text.trimEnd().length;
+  const token = /Unexpected token '(.)'/.exec(msg)?.[1];
+  const excerpt = /, (?:\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON/.exec(msg)?.[1];
+  if (!token || excerpt === undefined) return undefined;
+  const start = text.indexOf(excerpt);
+  if (start < 0) return undefined;
+  return start + Math.max(0, excerpt.indexOf(token));
 }
