@@ -42,7 +42,13 @@ const queueWorkers = (c: SimCluster) => c.workers.filter((w) => w.kind !== "serv
 export function builtinTrace(name: BuiltinTrace, cluster: SimCluster, seed: number): Trace {
   const jobs: TraceJob[] = [];
   const events: TraceEvent[] = [];
-  const drainSeconds = 2 * HOUR;
+  // After the last job: long enough for KEDA's cooldown and the autoscaler's scale-down timers to play out.
+  const a = cluster.autoscaler;
+  const drainSeconds =
+    Math.max(0, ...cluster.workers.map((w) => w.cooldownPeriod)) +
+    Math.max(a.scaleDownUnneededTime, a.scaleDownDelayAfterAdd) +
+    a.maxGracefulTerminationSec +
+    5 * a.scanInterval;
   for (const w of queueWorkers(cluster)) {
     const rng = new Rng(seed ^ hash(`${name}/${w.name}`));
     if (name === "burst-200" || name === "spot-outage") {
@@ -179,12 +185,12 @@ function jsonRows(shown: string, text: string): RawRow[] {
     const e = doc.errors[0];
     throw new TraceError(`${shown}:${lc.linePos(e.pos[0]).line}: not valid JSON: ${e.message.split("\n")[0]}`);
   }
-  let seq = doc.contents;
-  if (isMap(seq)) seq = seq.get("jobs", true) as typeof seq;
+  const root: unknown = doc.contents;
+  const seq: unknown = isMap(root) ? root.get("jobs", true) : root;
   if (!isSeq(seq))
     throw new TraceError(`${shown}:1: must be an array of {time, worker, count?, serviceSeconds?} (or {jobs: [...]})`);
   return seq.items.map((item) => {
-    const line = lc.linePos((item as { range?: [number] }).range?.[0] ?? 0).line;
+    const line = lc.linePos((item as { range?: number[] }).range?.[0] ?? 0).line;
     if (!isMap(item))
       throw new TraceError(`${shown}:${line}: each job must be an object {time, worker, count?, serviceSeconds?}`);
     const o = item.toJSON() as Record<string, unknown>;

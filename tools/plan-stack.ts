@@ -11,6 +11,8 @@ import { evaluateStackPolicies } from "./plan-policies.ts";
 import { PolicyConfigError } from "./run-policies.ts";
 import type { StackFileConfig } from "./stack-file.ts";
 import { ConfigFileError, readStackFile } from "./stack-file.ts";
+import { checkSlos } from "../simulator/slo.ts";
+import { loadStackConfig } from "../simulator/stack.ts";
 
 export interface Diagnostic {
   severity: "info" | "warning" | "error";
@@ -127,6 +129,8 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
     }
     throw err;
   }
+  // Worker SLOs (workers[].slo): the scaling simulator on the same config, breaches reported as violations.
+  policies.push(...checkSlos(loadStackConfig(stack, dir).config));
   diagnostics.push(
     ...policies.map((v) => ({
       severity: v.enforcementLevel === "mandatory" ? ("error" as const) : ("warning" as const),

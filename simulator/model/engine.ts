@@ -226,7 +226,8 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
       if (p.gpus > 0) a.gpuNodeMs += dt * frac;
       a.cost += (dt / 3_600_000) * p.pricePerHour * frac;
     };
-    if (users.length === 0) share(node.owner, 1);
+    // A node held only by headroom placeholders is the headroom's cost; an empty one the last user's.
+    if (users.length === 0) share([...node.pods].some((x) => x.placeholder) ? "(headroom)" : node.owner, 1);
     else for (const x of users) share(x.w!.cfg.name, weightOf(x) / total);
     for (const x of users)
       if (x.job && x.job.start !== undefined) attribution.get(x.w!.cfg.name)!.busyGpuMs += dt * x.gpu;
