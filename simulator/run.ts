@@ -80,7 +80,7 @@ function figures(
     .map((s, i) => (s === undefined ? undefined : s - arrivals[i]))
     .filter((x): x is number => x !== undefined)
     .sort((a, b) => a - b);
-  const first = arrivals.length ? Math.min(...arrivals) : 0;
+  const first = arrivals.reduce((m, a) => Math.min(m, a), Infinity);
   const started = starts.filter((s): s is number => s !== undefined);
   const ended = ends.filter((e): e is number => e !== undefined);
   return {
@@ -93,8 +93,8 @@ function figures(
       p99: round(percentile(waits, 99)),
       max: round(waits.length ? waits[waits.length - 1] : 0),
     },
-    firstJobSeconds: started.length ? round(Math.min(...started) - first) : null,
-    makespanSeconds: ended.length ? round(Math.max(...ended) - first) : null,
+    firstJobSeconds: started.length ? round(started.reduce((m, x) => Math.min(m, x), Infinity) - first) : null,
+    makespanSeconds: ended.length ? round(ended.reduce((m, x) => Math.max(m, x), -Infinity) - first) : null,
     gpuNodeHours: round(gpuNodeSeconds / 3600, 3),
     cost: round(cost, 2),
   };

@@ -471,8 +471,11 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     }
   }
 
-  const statusReplicas = (w: WorkerState) =>
-    [...w.pods].filter((p) => p.state !== "terminating" && p.state !== "gone").length;
+  function statusReplicas(w: WorkerState) {
+    let n = 0;
+    for (const p of w.pods) if (p.state !== "terminating" && p.state !== "gone") n++;
+    return n;
+  }
 
   function queueMetric(w: WorkerState, countsInFlight: boolean) {
     return w.queue.length - w.head + (countsInFlight ? w.inFlight : 0);
@@ -524,6 +527,9 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
   // ---------- HPA ----------
   function hpaTick(w: WorkerState) {
     const c = w.cfg;
+    at(now + ms(HPA_SYNC_SECONDS), () => hpaTick(w));
+    // 0 replicas with min >= 1 (KEDA's idle state): the HPA does nothing (ScalingDisabled).
+    if (w.spec === 0) return;
     const status = statusReplicas(w);
     const proposals: number[] = [];
     for (const t of c.triggers) {
@@ -538,7 +544,6 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     const hpaMin = Math.max(c.min, 1);
     const next = hpaSync(w.hpa, c.behavior, now / 1000, w.spec, metricDesired, hpaMin, c.max);
     if (next !== w.spec) setReplicas(w, next);
-    at(now + ms(HPA_SYNC_SECONDS), () => hpaTick(w));
   }
 
   // ---------- scheduler ----------
@@ -709,9 +714,13 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     const ready = [...pools.values()].flatMap((pool) => [...pool.nodes].filter((n) => n.state === "ready"));
     const removable = new Set<Node>();
     for (const node of ready) {
+      if (utilization(node) >= ca.scaleDownUtilizationThreshold) {
+        node.unneededSince = undefined;
+        continue;
+      }
       const live = [...node.pods].filter((p) => p.state !== "gone");
       const blocked = live.some((p) => (p.w && !p.w.cfg.safeToEvict) || p.state === "terminating");
-      let movable = !blocked && utilization(node) < ca.scaleDownUtilizationThreshold;
+      let movable = !blocked;
       if (movable && live.length > 0) {
         // Every pod must fit on another ready node that is not itself going away.
         const room = ready
@@ -870,7 +879,7 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     w.cfg.triggers.every((t) => t.kind !== "queue" || queueMetric(w, t.countsInFlight) <= t.activation);
   const allDone = () =>
     [...workers.values()].every((w) => stuck.has(w.cfg.name) || w.head >= w.queue.length || stranded(w)) &&
-    allJobs.every((j) => j.end !== undefined || j.start === undefined);
+    [...workers.values()].every((w) => w.inFlight === 0);
   let checkCounter = 0;
   for (;;) {
     const ev = events.pop();
