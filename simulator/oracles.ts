@@ -105,7 +105,7 @@ function run(jobs: JobTimes[], w: SimWorker, s: Shape, clairvoyant: boolean): Or
       }
     }
     if (!best) throw new Error("oracle: no capacity");
-    const b = best as { node: ONode; slot: number; start: number };
+    const b = best;
     starts[i] = b.start;
     ends[i] = b.start + service;
     b.node.slots[b.slot] = ends[i];

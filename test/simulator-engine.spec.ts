@@ -336,7 +336,7 @@ describe("simulator: invariants over random configs and traces", () => {
           if (j.start === undefined) continue;
           assert.ok(j.end !== undefined, `${w.name} job ${j.id} neither completed nor interrupted`);
           if (!j.interrupted)
-            assert.ok(Math.abs(j.end - j.start! - j.service) < 0.01, "a completed job ran its service time");
+            assert.ok(Math.abs(j.end - j.start - j.service) < 0.01, "a completed job ran its service time");
         }
       }
       assert.equal(

@@ -186,7 +186,9 @@ function maskedConfig(config: Record<string, string>, secretKeys: string[]): Rec
 }
 
 function writePlan(result: PlanResult, dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
+  // Only the plan's own files: `npm run simulate` writes simulation.json and simulation/ beside them.
+  fs.rmSync(path.join(dir, "plan.json"), { force: true });
+  fs.rmSync(path.join(dir, "manifests"), { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, "manifests"), { recursive: true });
   fs.writeFileSync(path.join(dir, "plan.json"), JSON.stringify(result.document, null, 2) + "\n");
   for (const m of result.manifests) {

@@ -168,7 +168,9 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
   let dirty = false;
   const ca = cluster.autoscaler;
   let lastScaleUp = -Infinity;
-  let lastScaleDownFailure = -Infinity;
+  // scale-down-delay-after-failure applies after a failed node deletion; the model's deletions never fail, so this
+  // stays unset (kept so the timer is visible where the others are checked).
+  const lastScaleDownFailure = -Infinity;
 
   const pools = new Map<string, PoolState>(
     cluster.pools.map((p) => [
