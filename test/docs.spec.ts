@@ -81,7 +81,13 @@ describe("documentation", () => {
   it("mentions only npm scripts that exist", () => {
     const scripts = Object.keys(JSON.parse(read("package.json")).scripts);
     const packScripts = Object.keys(JSON.parse(read("policy/package.json")).scripts);
-    const docs = ["README.md", ...fs.readdirSync(path.join(root, "docs")).map((f) => `docs/${f}`)];
+    const docs = [
+      "README.md",
+      ...fs
+        .readdirSync(path.join(root, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`),
+    ];
     let seen = 0;
     for (const doc of docs) {
       for (const [mention, script, pack] of read(doc).matchAll(/npm run ([a-z:-]+)( --prefix policy)?/g)) {

@@ -127,7 +127,12 @@ describe("workloads: the shipped stacks", function () {
       (r) =>
         r.type === "kubernetes:apps/v1:Deployment" && (r.plainInputs.metadata as Obj).name.startsWith("gpu-headroom-"),
     );
-    assert.deepEqual(headroom.map((r) => r.name).sort(), ["prod-aks-gpu-headroom-gpu", "prod-eks-gpu-headroom-gpu"]);
+    assert.deepEqual(headroom.map((r) => r.name).sort(), [
+      "prod-aks-gpu-headroom-gpu",
+      "prod-aks-gpu-headroom-gpuspot",
+      "prod-eks-gpu-headroom-gpu",
+      "prod-eks-gpu-headroom-gpuspot",
+    ]);
     const pdbs = resources
       .filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget")
       .map((r) => (r.plainInputs.metadata as Obj).name);
