@@ -91,15 +91,19 @@ interface RawRow {
 
 /**
  * A user trace file: CSV with the header `time,worker,count[,serviceSeconds]`, or JSON, an array of
- * `{time, worker, count?, serviceSeconds?}` (or `{jobs: [...]}`). `time` is seconds from the start (number) or an
+ * `{time, worker, count?, serviceSeconds?}` (or `{jobs: [...], events?: [...]}`, events `{time, kind:
+ * spot-interruption, pool, nodes?}` or `{time, kind: capacity-limit, pool, capacity}`, applied to every cluster with
+ * that pool). `time` is seconds from the start (number) or an
  * ISO-8601 timestamp (taken relative to the earliest one); `count` jobs arrive at that time (default 1).
  */
-export function readTraceFile(file: string, workers: string[]): Trace {
+export function readTraceFile(file: string, workers: string[], pools: string[] = []): Trace {
   const shown = path.relative(process.cwd(), file) || file;
   if (!fs.existsSync(file))
     throw new TraceError(`${shown}: no such trace file (and not a built-in trace: ${BUILTIN_TRACES.join(", ")})`);
   const text = fs.readFileSync(file, "utf8");
-  const rows = file.endsWith(".json") ? jsonRows(shown, text) : csvRows(shown, text);
+  const { rows, events: rawEvents } = file.endsWith(".json")
+    ? jsonRows(shown, text)
+    : { rows: csvRows(shown, text), events: [] };
   const times: number[] = [];
   const iso = rows.some((r) => typeof r.time === "string" && !/^-?[0-9.]+$/.test(r.time));
   for (const r of rows) {
@@ -138,7 +142,27 @@ export function readTraceFile(file: string, workers: string[]): Trace {
         ...(service !== undefined ? { serviceSeconds: service } : {}),
       });
   });
-  return { name: shown, jobs, events: [], drainSeconds: 2 * HOUR, warmupSeconds: 1800 };
+  const events: TraceEvent[] = rawEvents.map((e) => {
+    const at = (msg: string) => new TraceError(`${shown}:${e.line}: event ${msg}`);
+    const t = iso && typeof e.time === "string" ? Date.parse(e.time) / 1000 - t0 : Number(e.time);
+    if (e.time === undefined || !Number.isFinite(t) || t < 0)
+      throw at(`time ${JSON.stringify(e.time)} must be seconds >= 0`);
+    if (e.kind !== "spot-interruption" && e.kind !== "capacity-limit")
+      throw at(`kind ${JSON.stringify(e.kind)} must be spot-interruption or capacity-limit`);
+    if (typeof e.pool !== "string" || !pools.includes(e.pool))
+      throw at(`pool ${JSON.stringify(e.pool)} is not a workload pool of the stack (${pools.join(", ")})`);
+    if (e.kind === "spot-interruption") {
+      const nodes = e.nodes === undefined ? 1 : Number(e.nodes);
+      if (!Number.isInteger(nodes) || nodes < 1)
+        throw at(`nodes ${JSON.stringify(e.nodes)} must be a whole number >= 1`);
+      return { at: t, kind: e.kind, pool: e.pool, nodes };
+    }
+    const capacity = Number(e.capacity);
+    if (e.capacity === undefined || !Number.isInteger(capacity) || capacity < 0)
+      throw at(`capacity ${JSON.stringify(e.capacity)} must be a whole number >= 0`);
+    return { at: t, kind: e.kind, pool: e.pool, capacity };
+  });
+  return { name: shown, jobs, events, drainSeconds: 2 * HOUR, warmupSeconds: 1800 };
 }
 
 function csvRows(shown: string, text: string): RawRow[] {
@@ -169,7 +193,16 @@ function csvRows(shown: string, text: string): RawRow[] {
   }));
 }
 
-function jsonRows(shown: string, text: string): RawRow[] {
+interface RawEvent {
+  line: number;
+  time: unknown;
+  kind: unknown;
+  pool: unknown;
+  nodes: unknown;
+  capacity: unknown;
+}
+
+function jsonRows(shown: string, text: string): { rows: RawRow[]; events: RawEvent[] } {
   // JSON.parse is the judge of JSON (YAML would accept `{"worker": }`); the YAML parser then gives each item's line.
   try {
     JSON.parse(text);
@@ -189,8 +222,23 @@ function jsonRows(shown: string, text: string): RawRow[] {
   const seq: unknown = isMap(root) ? root.get("jobs", true) : root;
   if (!isSeq(seq))
     throw new TraceError(`${shown}:1: must be an array of {time, worker, count?, serviceSeconds?} (or {jobs: [...]})`);
-  return seq.items.map((item) => {
-    const line = lc.linePos((item as { range?: number[] }).range?.[0] ?? 0).line;
+  const lineOf = (node: unknown) => lc.linePos((node as { range?: number[] }).range?.[0] ?? 0).line;
+  const evSeq: unknown = isMap(root) ? root.get("events", true) : undefined;
+  if (evSeq !== undefined && !isSeq(evSeq))
+    throw new TraceError(`${shown}:${lineOf(evSeq)}: events must be an array of {time, kind, pool, nodes?, capacity?}`);
+  const events: RawEvent[] = (isSeq(evSeq) ? evSeq.items : []).map((item) => {
+    if (!isMap(item))
+      throw new TraceError(`${shown}:${lineOf(item)}: each event must be an object {time, kind, pool, ...}`);
+    const o = item.toJSON() as Record<string, unknown>;
+    const unknown = Object.keys(o).filter((k) => !["time", "kind", "pool", "nodes", "capacity"].includes(k));
+    if (unknown.length)
+      throw new TraceError(
+        `${shown}:${lineOf(item)}: unknown event key ${unknown.join(", ")} (keys: time, kind, pool, nodes, capacity)`,
+      );
+    return { line: lineOf(item), time: o.time, kind: o.kind, pool: o.pool, nodes: o.nodes, capacity: o.capacity };
+  });
+  const rows = seq.items.map((item) => {
+    const line = lineOf(item);
     if (!isMap(item))
       throw new TraceError(`${shown}:${line}: each job must be an object {time, worker, count?, serviceSeconds?}`);
     const o = item.toJSON() as Record<string, unknown>;
@@ -202,6 +250,7 @@ function jsonRows(shown: string, text: string): RawRow[] {
     const str = (v: unknown) => (typeof v === "number" ? String(v) : v);
     return { line, time: str(o.time), worker: o.worker, count: str(o.count), serviceSeconds: str(o.serviceSeconds) };
   });
+  return { rows, events };
 }
 
 /**

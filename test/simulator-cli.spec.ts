@@ -82,6 +82,25 @@ describe("npm run simulate", function () {
     assert.equal(doc.traces[0].workers[0].jobs, 3);
   });
 
+  it("replays a JSON trace with a spot interruption: the jobs on the reclaimed nodes are interrupted", async () => {
+    const file = path.join(dir, "spot.json");
+    // 40 jobs of 80 s (within the worker's maxJobDurationSeconds 90) on 2 replicas: busy for about half an hour
+    const jobs = Array.from({ length: 40 }, () => ({ time: 0, worker: "transcriber", serviceSeconds: 80 }));
+    const trace = (events: object[]) => JSON.stringify({ jobs, events }, null, 1);
+    fs.writeFileSync(file, trace([]));
+    const first = await run(["dev", "--trace", file, "--worker", "transcriber"]);
+    assert.equal(first.code, 0, first.err);
+    const calm = JSON.parse(fs.readFileSync(path.join(out, "dev", "simulation.json"), "utf8")).traces[0].workers[0];
+    assert.equal(calm.interruptedJobs, 0);
+    // Both pods are mid-job at 860 s with more than Azure's 30 s notice left (at 900 s both would finish in time).
+    fs.writeFileSync(file, trace([{ time: 860, kind: "spot-interruption", pool: "gpuspot", nodes: 3 }]));
+    const second = await run(["dev", "--trace", file, "--worker", "transcriber"]);
+    assert.equal(second.code, 0, second.err);
+    const hit = JSON.parse(fs.readFileSync(path.join(out, "dev", "simulation.json"), "utf8")).traces[0].workers[0];
+    assert.ok(hit.interruptedJobs > 0, JSON.stringify(hit));
+    assert.equal(hit.unfinishedJobs, 0, "the evicted pods are replaced on new nodes and the queue drains");
+  });
+
   const bad: [string, string[], (dir: string) => void, RegExp][] = [
     [
       "an unknown trace name",
@@ -132,6 +151,16 @@ describe("npm run simulate", function () {
           '[\n  {"time": 0, "worker": "llm"},\n  {"time": -5, "worker": "llm"}\n]\n',
         ),
       /t\.json:3: time "-5" must be seconds >= 0/,
+    ],
+    [
+      "a JSON event naming an unknown pool",
+      ["dev", "--trace", "TRACE/t.json"],
+      (d) =>
+        fs.writeFileSync(
+          path.join(d, "t.json"),
+          '{\n "jobs": [{"time": 0, "worker": "llm"}],\n "events": [\n  {"time": 5, "kind": "spot-interruption", "pool": "gpu"}\n ]\n}\n',
+        ),
+      /t\.json:4: event pool "gpu" is not a workload pool of the stack \(gpuspot, cpuspot\)/,
     ],
     [
       "a negative timing in the stack config",

@@ -96,7 +96,13 @@ export async function main(argv: string[], opts: SimulateCliOptions = {}): Promi
       if (values.trace === undefined) traces = [...BUILTIN_TRACES];
       else if (isBuiltin(values.trace)) traces = [values.trace];
       else if (/\.(csv|json)$/.test(values.trace) || fs.existsSync(values.trace))
-        traces = [readTraceFile(path.resolve(values.trace), queueWorkers)];
+        traces = [
+          readTraceFile(
+            path.resolve(values.trace),
+            queueWorkers,
+            config.clusters.flatMap((c) => c.pools.filter((p) => p.role === "workload").map((p) => p.name)),
+          ),
+        ];
       else
         throw new UsageError(
           `--trace: unknown trace "${values.trace}"${suggest(values.trace, BUILTIN_TRACES)}; built-in: ${BUILTIN_TRACES.join(", ")}, or a .csv/.json trace file`,

@@ -839,7 +839,13 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
       else {
         const victims = [...pool.nodes].filter((n) => n.state === "ready").slice(0, ev.nodes ?? 1);
         for (const node of victims) {
-          for (const pod of [...node.pods]) terminate(pod, Math.min(pod.grace, cluster.spotNoticeSeconds));
+          // Reclaimed: nothing new lands on it (the node is tainted/cordoned by the cloud's termination handler).
+          node.state = "draining";
+          for (const pod of [...node.pods]) {
+            terminate(pod, Math.min(pod.grace, cluster.spotNoticeSeconds));
+            // The ReplicaSet replaces an evicted pod at once (a Job's pod is replaced when it is gone).
+            if (pod.w && pod.w.cfg.kind !== "job") replenish(pod.w);
+          }
           at(now + ms(cluster.spotNoticeSeconds), () => {
             if (node.state !== "deleted") removeNode(node);
           });
