@@ -225,6 +225,36 @@ describe("simulator: engine, hand-computed runs (all loops in phase at 0, consta
     );
   });
 
+  it("several triggers: the HPA takes the largest proposal (20 waiting: target 10 → 2, target 2 → 10)", () => {
+    const q = (target: number) => ({
+      kind: "queue" as const,
+      type: "redis",
+      countsInFlight: false,
+      target,
+      activation: 0,
+    });
+    const run = (triggers: SimWorker["triggers"]) => {
+      const c = cluster({
+        pools: [pool({ name: "cpu", gpus: 0, cpuMilli: 64000, memoryMiB: 256000, min: 1 })],
+        workers: [
+          worker({
+            max: 10,
+            pools: ["cpu"],
+            requests: { cpuMilli: 1000, memoryMiB: 1000, gpus: 0 },
+            triggers,
+            behavior: { scaleUp: { policies: [{ type: "Pods", value: 100, periodSeconds: 15 }] } },
+          }),
+        ],
+      });
+      const jobs = Array.from({ length: 20 }, () => ({ at: 5, worker: "w", serviceSeconds: 1000 }));
+      const out = simulateCluster(c, trace(jobs), { seed: 1, phase: "zero" });
+      // KEDA sets 1 replica at the poll at 30 s; the HPA syncs right after it and reads 20 waiting items
+      return out.workers[0].jobs.filter((j) => j.start === 30).length;
+    };
+    assert.equal(run([q(10)]), 2);
+    assert.equal(run([q(10), q(2)]), 10);
+  });
+
   it("a spot interruption kills the node's pods after the notice; their jobs count as interrupted", () => {
     const c = cluster({ pools: [pool({ min: 1, spot: true })], workers: [worker({ graceSeconds: 600 })] });
     const out = simulateCluster(
