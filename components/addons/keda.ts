@@ -2,6 +2,8 @@ import type { HelmAddon } from "./helm-addon.ts";
 import { systemPlacement } from "./scheduling.ts";
 
 const RESOURCES = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1000Mi" } };
+/** The metrics API server's Prometheus port (values.yaml prometheus.metricServer.port, the chart's default). */
+const METRICS_SERVER_PORT = 8080;
 
 /**
  * KEDA: operator, metrics API server (owns `v1beta1.external.metrics.k8s.io`, kedacore/keda #470) and admission
@@ -30,12 +32,30 @@ export const keda: HelmAddon<"keda"> = {
       priorityClassName: "system-cluster-critical",
       resources: { operator: RESOURCES, metricServer: RESOURCES, webhooks: RESOURCES },
       // Metrics per scaler (keda_scaler_metrics_value: the queue depth KEDA saw) for the in-cluster Prometheus. With
-      // no ServiceMonitor/PodMonitor enabled the chart itself annotates the Services prometheus.io/scrape (templates
-      // manager/service.yaml, metrics-server/service.yaml, webhooks/service.yaml): no Prometheus Operator CRDs needed.
+      // `enabled` and no ServiceMonitor/PodMonitor the chart annotates the operator's and the webhooks' Services
+      // prometheus.io/scrape (templates manager/service.yaml, webhooks/service.yaml): no Prometheus Operator CRDs, one
+      // target per pod through the kubernetes-service-endpoints job.
+      // The metrics API server is the exception: with `enabled` the chart annotates both its Service and its pods
+      // (metrics-server/service.yaml, metrics-server/deployment.yaml), so both annotation jobs would scrape it (the
+      // same series under two `job` labels). Its metrics port is served whatever `enabled` says (`--port`, the
+      // containerPort and the Service port come from prometheus.metricServer.port), so `enabled` stays off and only
+      // its pods are annotated: one scrape, by the kubernetes-pods job.
       prometheus: {
         operator: { enabled: true, serviceMonitor: { enabled: false }, podMonitor: { enabled: false } },
-        metricServer: { enabled: true, serviceMonitor: { enabled: false }, podMonitor: { enabled: false } },
+        metricServer: {
+          enabled: false,
+          port: METRICS_SERVER_PORT,
+          serviceMonitor: { enabled: false },
+          podMonitor: { enabled: false },
+        },
         webhooks: { enabled: true, serviceMonitor: { enabled: false } },
+      },
+      podAnnotations: {
+        metricsAdapter: {
+          "prometheus.io/scrape": "true",
+          "prometheus.io/port": String(METRICS_SERVER_PORT),
+          "prometheus.io/path": "/metrics",
+        },
       },
     };
   },

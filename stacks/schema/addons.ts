@@ -36,8 +36,16 @@ export const addons = z
       /** Default scrape interval of the in-cluster Prometheus (chart default 1m is slow for autoscaling). Defaults to 15s. */
       scrapeInterval: z
         .string()
-        .regex(/^[0-9]+[sm]$/, { error: "must be a duration such as 15s or 1m" })
+        .regex(/^[1-9][0-9]*[sm]$/, { error: "must be a positive duration such as 15s or 1m" })
         .default("15s"),
+      /**
+       * Default scrape timeout of the in-cluster Prometheus; at most scrapeInterval (Prometheus rejects a longer one).
+       * Defaults to the chart's 10s, or to scrapeInterval when that is shorter.
+       */
+      scrapeTimeout: z
+        .string()
+        .regex(/^[1-9][0-9]*[sm]$/, { error: "must be a positive duration such as 10s or 1m" })
+        .optional(),
       /** Defaults to 15d. */
       retention: z
         .string()
@@ -57,7 +65,9 @@ export const addons = z
         .default("worker_"),
     }),
     nvidiaDevicePlugin: addon("nvidiaDevicePlugin", "nvidia-device-plugin", {}),
-    dcgmExporter: addon("dcgmExporter", "monitoring", {}),
+    // Its own namespace: it needs Pod Security privileged (root, SYS_ADMIN, hostPath), which would otherwise apply to
+    // every pod of a namespace it shared (Prometheus, the adapter).
+    dcgmExporter: addon("dcgmExporter", "dcgm-exporter", {}),
     clusterAutoscaler: addon("clusterAutoscaler", "kube-system", {
       /** Image tag. Defaults to the tag matching the cluster's Kubernetes minor (stacks/versions.ts). */
       imageTag: z
