@@ -579,3 +579,65 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
     ]);
   });
 });
+
+describe("workloads config: scaling signals that work against a queue worker", () => {
+  const rabbit = { queues: [{ name: "rq", kind: "rabbitmq" }] };
+  const rabbitTrigger = (targetPerReplica: number) => ({
+    type: "rabbitmq",
+    queue: "rq",
+    queueName: "renders",
+    targetPerReplica,
+  });
+  const memoryWarnings = (ws: string[]) => ws.filter((w) => w.includes("safetyNet.memoryUtilization"));
+  const prefetchWarnings = (ws: string[]) => ws.filter((w) => w.includes("trigger.targetPerReplica"));
+
+  it("warns on a memory safety net next to a queue trigger, naming the key, the worker, its max and the fix", () => {
+    const ws = memoryWarnings(
+      warnings(
+        withQueue({
+          ...minimalStack(),
+          workers: [
+            cpuWorker({ safetyNet: { cpuUtilization: 80, memoryUtilization: 85 }, replicas: { min: 0, max: 7 } }),
+          ],
+        }),
+      ),
+    );
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(ws[0], /^workers\[0\]\.safetyNet\.memoryUtilization: w's memory per pod does not fall/);
+    assert.match(ws[0], /passes 85% of requests\.memory .* holds it at replicas\.max \(7\) while anything is queued/);
+    assert.match(ws[0], /remove memoryUtilization/);
+  });
+
+  it("no memory warning for a cpu-only safety net, nor for a worker scaled on memory alone (no queue trigger)", () => {
+    const cpuOnly = withQueue({ ...minimalStack(), workers: [cpuWorker({ safetyNet: { cpuUtilization: 80 } })] });
+    assert.deepEqual(memoryWarnings(warnings(cpuOnly)), []);
+    const memoryOnly = withQueue({
+      ...minimalStack(),
+      workers: [cpuWorker({ trigger: undefined, safetyNet: { memoryUtilization: 85 }, replicas: { min: 1, max: 3 } })],
+    });
+    assert.deepEqual(memoryWarnings(warnings(memoryOnly)), []);
+  });
+
+  it("warns on a job-mode RabbitMQ trigger whose targetPerReplica is not 1 (the count assumes one message per Job)", () => {
+    const ws = prefetchWarnings(
+      warnings({ ...minimalStack(), ...rabbit, workers: [jobWorker({ trigger: rabbitTrigger(3) })] }),
+    );
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(ws[0], /^workers\[0\]\.trigger\.targetPerReplica: 3 in job mode: KEDA counts ready messages only/);
+    assert.match(ws[0], /consumer prefetch 3\); with one message per Job \(prefetch 1\) set targetPerReplica: 1$/);
+  });
+
+  it("no prefetch warning with targetPerReplica 1, in deployment mode (unacked messages count), or for Redis", () => {
+    const none = (workers: unknown[], queues = rabbit) =>
+      assert.deepEqual(
+        prefetchWarnings(warnings({ ...minimalStack(), ...queues, workers })),
+        [],
+        JSON.stringify(workers),
+      );
+    none([jobWorker({ trigger: rabbitTrigger(1) })]);
+    none([cpuWorker({ trigger: rabbitTrigger(5) })]);
+    none([jobWorker({ trigger: { type: "redis", queue: "q", listName: "jobs", targetPerReplica: 3 } })], {
+      queues: [{ name: "q", kind: "redis" }],
+    });
+  });
+});

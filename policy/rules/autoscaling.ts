@@ -12,7 +12,7 @@ import {
   SCALED_BY_VALUES,
 } from "./lib/platform.ts";
 import type { Scaler, Workload } from "./lib/scaling.ts";
-import { KEDA_DEFAULT_MIN, RESOURCE_TRIGGERS, scalingView } from "./lib/scaling.ts";
+import { KEDA_DEFAULT_MAX, KEDA_DEFAULT_MIN, RESOURCE_TRIGGERS, scalingView } from "./lib/scaling.ts";
 import { forEachDeferringUnknowns } from "./lib/unknown.ts";
 
 const KEDA_TYPES: string[] = [T.ScaledObject, T.ScaledJob];
@@ -63,6 +63,33 @@ export const minZeroNeedsQueueTrigger: ResourceValidationPolicy = {
         `${kindRef(args.type, args.props, args.name)}: minReplicaCount is ${spec.minReplicaCount ?? "0 (default)"} but its triggers (${types.join(", ") || "none"}) cannot wake it from zero.`,
       );
     }
+  },
+};
+
+/**
+ * A memory trigger next to a queue trigger holds a worker at its max: the HPA asks for ceil(current × usage / target)
+ * replicas and takes the largest proposal of its metrics (kubernetes.io, "Horizontal Pod Autoscaling"), and memory per
+ * pod (model, runtime, caches) does not fall when replicas are added, unlike the queue length per replica or CPU. Above
+ * the target every sync adds replicas up to maxReplicaCount, and the queue trigger can no longer scale in; only the
+ * queue going idle ends it (KEDA deactivates on the non-resource triggers: keda.sh/docs/2.20/scalers/memory).
+ * Advisory: a worker whose memory does follow its load (in-memory batches) may want it; waive it there.
+ */
+export const noMemoryTriggerOnQueueWorkers: ResourceValidationPolicy = {
+  name: "no-memory-trigger-on-queue-workers",
+  description: "ScaledObjects with a queue (event) trigger do not also scale on memory.",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  remediationSteps:
+    "Remove the memory trigger (workers: safetyNet.memoryUtilization in the stack config); scale on the queue and cpu, and size requests.memory for the peak.",
+  validateResource: (args, report) => {
+    if (args.type !== T.ScaledObject || isWaived(args.props, "no-memory-trigger-on-queue-workers")) return;
+    const spec: Obj = args.props.spec ?? {};
+    const types: string[] = (spec.triggers ?? []).map((t: Obj) => String(t.type));
+    const events = types.filter((t) => !RESOURCE_TRIGGERS.includes(t));
+    if (!types.includes("memory") || events.length === 0) return;
+    report(
+      `${kindRef(args.type, args.props, args.name)} scales on ${events.join(", ")} and on memory: memory per pod does not fall when replicas are added, so above its target the HPA holds the worker at maxReplicaCount (${spec.maxReplicaCount ?? KEDA_DEFAULT_MAX}) while the queue is active.`,
+    );
   },
 };
 
@@ -470,6 +497,7 @@ export const autoscalingPolicies = [
   productionMinReplicas,
   scaledObjectMax,
   minZeroNeedsQueueTrigger,
+  noMemoryTriggerOnQueueWorkers,
   resourceTriggersNeedRequests,
   scaleTargetExists,
   scaleTargetNoReplicas,

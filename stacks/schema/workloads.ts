@@ -64,6 +64,12 @@ const trigger = z.discriminatedUnion(
       queueName: z.string().min(1),
       /** Defaults to /. */
       vhost: z.string().default("/"),
+      /**
+       * Messages one replica handles (KEDA value). Defaults to 5. In job mode: messages per Job, counted among ready
+       * messages only (unacknowledged ones are excluded), so the count is right only when each Job takes exactly this
+       * many as it starts: keep 1 and give the consumer a prefetch of 1 (basic.qos prefetch_count), one message per
+       * Job, acknowledged when done (docs/workloads.md, Job mode).
+       */
       targetPerReplica: z.number().int().min(1).default(5),
       activation: z.number().int().min(0).default(0),
     }),
@@ -171,6 +177,10 @@ export const worker = z.strictObject({
   safetyNet: z
     .strictObject({
       cpuUtilization: z.number().int().min(1).max(100).optional(),
+      /**
+       * Warned about next to a queue trigger: memory per pod does not fall when replicas are added, so above the
+       * target the worker stays at replicas.max while anything is queued. Size the memory requests instead.
+       */
       memoryUtilization: z.number().int().min(1).max(100).optional(),
     })
     .optional(),

@@ -277,6 +277,40 @@ export function workloadWarnings(cfg: StackConfig): string[] {
     }
   });
   out.push(...preemptionWarnings(cfg));
+  out.push(...scalingSignalWarnings(cfg));
+  return out;
+}
+
+/**
+ * Scaling signals that work against a queue worker, each allowed with a warning:
+ * - A memory safety net. The HPA asks for ceil(current × usage / target) replicas and, with several metrics, the
+ *   largest proposal wins (kubernetes.io, "Horizontal Pod Autoscaling": algorithm details, scaling on multiple
+ *   metrics). Memory per pod (model, runtime, caches) does not fall when replicas are added, so once it is above the
+ *   target the proposal grows every sync up to replicas.max and never lets the queue trigger scale in; only the queue
+ *   emptying ends it (KEDA scales to zero on its other triggers only: keda.sh/docs/2.20/scalers/memory).
+ * - Job mode with a RabbitMQ trigger whose targetPerReplica is not 1. The trigger counts ready messages only and the
+ *   accurate strategy starts ceil(ready / targetPerReplica) − pending Jobs (keda.sh/docs/2.20/reference/scaledjob-spec),
+ *   which matches the work only when each Job takes that many messages off the ready count as it starts; with one
+ *   message per Job (prefetch 1) KEDA starts too few Jobs at once, and a Job that works through several one at a
+ *   time leaves them ready, so more Jobs start for them. The prefetch itself is the worker's code and cannot be
+ *   checked here (docs/workloads.md, Job mode).
+ */
+function scalingSignalWarnings(cfg: StackConfig): string[] {
+  const out: string[] = [];
+  cfg.workers.forEach((w, i) => {
+    const memory = w.safetyNet?.memoryUtilization;
+    if (w.trigger && memory !== undefined) {
+      out.push(
+        `workers[${i}].safetyNet.memoryUtilization: ${w.name}'s memory per pod does not fall when replicas are added, so once it passes ${memory}% of requests.memory the HPA keeps adding replicas (the largest metric wins) and holds it at replicas.max (${w.replicas.max}) while anything is queued; remove memoryUtilization, scale on the queue and cpuUtilization, and size requests.memory for the peak`,
+      );
+    }
+    const t = w.trigger;
+    if (w.mode === "job" && t?.type === "rabbitmq" && t.targetPerReplica !== 1) {
+      out.push(
+        `workers[${i}].trigger.targetPerReplica: ${t.targetPerReplica} in job mode: KEDA counts ready messages only and starts one Job per ${t.targetPerReplica}, which is right only if each Job takes ${t.targetPerReplica} messages as it starts (consumer prefetch ${t.targetPerReplica}); with one message per Job (prefetch 1) set targetPerReplica: 1`,
+      );
+    }
+  });
   return out;
 }
 
