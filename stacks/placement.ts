@@ -1,7 +1,8 @@
 /**
- * Which pools a worker or service pod may land on: the one rule, shared by the pods' scheduling
- * (components/workloads/scheduling.ts, on the cluster handle's pools) and the config warnings that reason about
- * placement (stacks/schema/checks/workloads.ts, on the configured pools). Never a system pool.
+ * Which pools a worker, service or queue pod may land on: the one rule, shared by the pods' scheduling
+ * (components/workloads/scheduling.ts, on the cluster handle's pools) and the config checks that reason about
+ * placement (stacks/schema/checks/workloads.ts, fit.ts, on the configured pools). Workers and services never land on
+ * a system pool.
  */
 
 /** What the rule needs of a pool; both PoolConfig and the cluster handle's PoolHandle have it. */
@@ -41,4 +42,13 @@ export function choosePools<P extends PlaceablePool>(pools: P[], req: PlacementR
   if (cpuAllowed.length > 0 || cpuPools.length === 0)
     return { kind: "cpu", pools: cpuAllowed, fellBackToCpu, spotDespiteSpotFalse: false };
   return { kind: "cpu", pools: cpuPools, fellBackToCpu, spotDespiteSpotFalse: true };
+}
+
+/**
+ * Queues (stateful, one replica): the on-demand CPU workload pools, never spot (an eviction takes the queue down for
+ * every worker); else the system pools; else (none of either) anywhere.
+ */
+export function chooseQueuePools<P extends PlaceablePool>(pools: P[]): P[] {
+  const onDemand = pools.filter((p) => p.role === "workload" && !p.spot && !p.gpu);
+  return onDemand.length > 0 ? onDemand : pools.filter((p) => p.role === "system");
 }

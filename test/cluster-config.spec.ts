@@ -197,14 +197,62 @@ describe("cluster pool config: invalid combinations are rejected, naming the key
       "clusters[0].pools[0].machineTypes:",
       /4 vCPU, 8 GiB/,
     );
-    // Same shape from several families is the point of spot diversity; unknown types are not judged.
+    // Same shape from several families is the point of spot diversity.
     const cpu = (machineTypes: string[]) => ({ name: "cpu", machineTypes, spot: true, min: 0, max: 2 });
     assert.deepEqual(
       problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), cpu(["m6i.2xlarge", "m6a.2xlarge", "m7i.2xlarge"])]),
       [],
     );
-    assert.deepEqual(
+    has(
       problems("aws", [system({ machineTypes: ["m6i.xlarge"] }), cpu(["m6i.2xlarge", "x2idn.16xlarge"])]),
+      "clusters[0].pools[1].machineTypes:",
+      /m6i\.2xlarge \(8 vCPU, 32 GiB\) and x2idn\.16xlarge \(64 vCPU, 1024 GiB\) differ/,
+    );
+  });
+
+  it("a machine type missing from the shape table, or of the other cloud: named, with the known ones and how to add one", () => {
+    const found = problems("aws", [
+      system({ machineTypes: ["m6i.xlarge"] }),
+      { name: "cpu", machineTypes: ["m9z.huge"], min: 0, max: 2 },
+    ]);
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0], /^clusters\[0\]\.pools\[1\]\.machineTypes\[0\]: not a known EC2 instance type: /);
+    assert.match(found[0], /known: c6i\.xlarge, g4dn\.12xlarge, .*x2idn\.16xlarge\)/);
+    assert.doesNotMatch(found[0], /Standard_D4s_v5/, "lists only the cluster's cloud");
+    assert.match(
+      found[0],
+      /add its vCPUs, memory, GPUs, GPU model and \(EC2\) max pods, with the source, to MACHINE_TYPES in stacks\/machine-types\.ts/,
+    );
+    assert.match(found[0], /got "m9z\.huge"$/);
+    has(
+      problems("aws", [system({ machineTypes: ["Standard_D4s_v5"] })]),
+      "clusters[0].pools[0].machineTypes[0]:",
+      /an Azure VM size, not an EC2 instance type/,
+    );
+    has(
+      problems("azure", [system({ machineTypes: ["m6i.xlarge"] })]),
+      "clusters[0].pools[0].machineTypes[0]:",
+      /an EC2 instance type, not an Azure VM size/,
+    );
+    has(
+      problems("azure", [system({ machineTypes: ["Standard_D5s_v9"] })]),
+      "clusters[0].pools[0].machineTypes[0]:",
+      /not a known Azure VM size: .*known: Standard_D4s_v5, Standard_D8s_v5, /,
+    );
+    // Control: the same pools with known types pass; an existing cluster declares its types freely.
+    assert.deepEqual(problems("aws", [system({ machineTypes: ["m6i.xlarge"] })]), []);
+    assert.deepEqual(
+      configProblems({
+        platform: { environment: "test" },
+        clusters: [
+          {
+            name: "kind",
+            cloud: "existing",
+            existing: { context: "kind-x" },
+            pools: [{ name: "default", machineTypes: ["m9z.huge"], min: 1, max: 1 }],
+          },
+        ],
+      }),
       [],
     );
   });

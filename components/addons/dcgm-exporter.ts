@@ -1,3 +1,4 @@
+import { GPU_NODE_DAEMONSET_RESOURCES } from "../../stacks/platform-pods.ts";
 import { dcgmExporterPort } from "../../stacks/schema/checks/addons.ts";
 import { gpuPools } from "../cluster/handle.ts";
 import type { HelmAddon } from "./helm-addon.ts";
@@ -44,7 +45,8 @@ export const dcgmExporter: HelmAddon<"dcgmExporter"> = {
       // Chart default is system-node-critical; a metrics exporter is not needed for the node's pods to run (the device
       // plugin is), so one step lower.
       priorityClassName: "system-cluster-critical",
-      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+      // Counted against every GPU node's allocatable by the fit check (stacks/schema/checks/fit.ts).
+      resources: GPU_NODE_DAEMONSET_RESOURCES.dcgmExporter,
     };
   },
 };

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { QueueConfig } from "../../stacks/schema/index.ts";
 import { defaultQueueImage } from "../../stacks/schema/index.ts";
+import { QUEUE_RESOURCES } from "../../stacks/platform-pods.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { objectLabels, podOpts, priorityClassName, selectorLabels, k8sOpts } from "./common.ts";
 import type { PlatformSecret } from "./secrets.ts";
@@ -39,12 +40,6 @@ export const DEFAULT_PORTS = { redis: 6379, rabbitmq: 5672 } as const;
  * (docker-library/redis and docker-library/rabbitmq alpine Dockerfiles; the Debian variants use 999:999).
  */
 export const IMAGE_USERS = { redis: { uid: 999, gid: 1000 }, rabbitmq: { uid: 100, gid: 101 } } as const;
-
-/** Requests/limits of the in-cluster queues: small, bounded; the policy pack requires both. */
-export const QUEUE_RESOURCES = {
-  redis: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
-  rabbitmq: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
-} as const;
 
 const RABBITMQ_USER = "worker-platform";
 

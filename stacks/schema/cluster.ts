@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidr, dnsLabel, duration, labels, taint } from "./common.ts";
+import { cidr, dnsLabel, duration, labels, quantity, taint } from "./common.ts";
 
 /**
  * One node pool, the same spec on every cloud. `name` follows the strictest cloud rule (AKS Linux pools: lowercase
@@ -11,7 +11,10 @@ export const pool = z.strictObject({
   }),
   /** `system` runs the platform add-ons (tainted CriticalAddonsOnly on AKS); `workload` runs workers. Defaults to workload. */
   role: z.enum(["system", "workload"]).default("workload"),
-  /** VM sizes (AKS: the first is used) or EC2 instance types (EKS: all, of equal size for spot diversity). */
+  /**
+   * VM sizes (AKS: exactly one) or EC2 instance types (EKS: all, of equal size for spot diversity). On AKS and EKS each
+   * must be in stacks/machine-types.ts: the platform checks that every pod fits a node of its pools from its shape.
+   */
   machineTypes: z.array(z.string().min(1)).min(1),
   min: z.number().int().min(0),
   max: z.number().int().min(1),
@@ -193,7 +196,19 @@ export const existingCluster = z.strictObject({
    * (used as the pool's node selector); `taints` the taints they carry. Defaults to one CPU pool selecting any node.
    */
   pools: z
-    .array(pool.extend({ machineTypes: z.array(z.string().min(1)).default(["unknown"]) }))
+    .array(
+      pool.extend({
+        machineTypes: z.array(z.string().min(1)).default(["unknown"]),
+        /**
+         * What one node of the pool offers the platform's pods, for the fit check: its allocatable (`kubectl get node
+         * <node> -o jsonpath='{.status.allocatable}'`) less the requests of the DaemonSets already on it (CNI,
+         * kube-proxy, CSI, monitoring agents); the platform subtracts its own (device plugin and DCGM exporter on GPU
+         * pools). Defaults to none: the platform cannot know an existing cluster's nodes, so it does not check that
+         * pods fit them.
+         */
+        allocatable: z.strictObject({ cpu: quantity, memory: quantity }).optional(),
+      }),
+    )
     .min(1)
     .default([
       {

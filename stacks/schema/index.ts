@@ -3,6 +3,7 @@ import type { StackConfig } from "./stack.ts";
 import { checkAddons } from "./checks/addons.ts";
 import { checkClusters } from "./checks/clusters.ts";
 import { checkWorkloads } from "./checks/workloads.ts";
+import { checkFit } from "./checks/fit.ts";
 
 /**
  * The whole stack configuration, validated: the shape (`stack.ts`) and the cross-field checks (`checks/`).
@@ -11,7 +12,7 @@ import { checkWorkloads } from "./checks/workloads.ts";
 export const stackConfig = stackShape.superRefine((cfg, ctx) => {
   // zod 4 runs refinements even when a field failed (non-aborting issues), so a check may meet malformed data.
   // A TypeError then only means a field error was already reported for that spot; anything else is a bug.
-  for (const check of [checkClusters, checkAddons, checkWorkloads]) {
+  for (const check of [checkClusters, checkAddons, checkWorkloads, checkFit]) {
     try {
       check(cfg, ctx);
     } catch (err) {

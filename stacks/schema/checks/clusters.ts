@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { describeShape, ec2Shape, knownGpuCount } from "../../machine-types.ts";
+import { describeShape, knownGpuCount, knownMachineTypes, machineShape } from "../../machine-types.ts";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions.ts";
 import type { StackConfig } from "../stack.ts";
 import type { AutoscalerProfile } from "../cluster.ts";
@@ -65,6 +65,20 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
       }
       if (cluster.cloud !== "existing") {
         pool.machineTypes.forEach((type, ti) => {
+          const shape = machineShape(type);
+          if (!shape || shape.cloud !== cluster.cloud) {
+            const kind = (cloud: "azure" | "aws") => (cloud === "azure" ? "Azure VM size" : "EC2 instance type");
+            const what = shape
+              ? `an ${kind(shape.cloud)}, not an ${kind(cluster.cloud)}`
+              : `not a known ${kind(cluster.cloud)}`;
+            issue(
+              ctx,
+              p("machineTypes", ti),
+              `${what}: the platform checks that every pod fits a node of its pools, so it needs the machine's shape (known: ${knownMachineTypes(cluster.cloud).join(", ")}); to add one, add its vCPUs, memory, GPUs, GPU model and (EC2) max pods, with the source, to MACHINE_TYPES in stacks/machine-types.ts and to the policy pack's copy in policy/rules/lib/platform.ts`,
+              type,
+            );
+            return;
+          }
           const known = knownGpuCount(type);
           const declared = pool.gpu?.count ?? 0;
           if (known !== undefined && known !== declared) {
@@ -79,8 +93,8 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
         });
       }
       if (cluster.cloud === "aws" && pool.machineTypes.length > 1) {
-        // Only types whose shape is known can be compared; unknown ones are the user's call.
-        const shapes = pool.machineTypes.map((t) => ({ t, shape: ec2Shape(t) })).filter((x) => x.shape);
+        // Only types whose shape is known can be compared; unknown ones are reported above.
+        const shapes = pool.machineTypes.map((t) => ({ t, shape: machineShape(t) })).filter((x) => x.shape);
         const first = shapes[0];
         const other = shapes.find((x) => describeShape(x.shape!) !== describeShape(first.shape!));
         if (first && other) {
