@@ -510,7 +510,7 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
       workers: [cpuWorker({ trigger: undefined, replicas: { min: 1, max: 3 } })],
     });
     assert.deepEqual(found, [
-      "workers[0].trigger: a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)",
+      "workers[0].triggers: a worker needs a trigger: a queue (redis, rabbitmq) or prometheus trigger, or with min >= 1 cpu/memory/gpu",
     ]);
   });
 
@@ -529,7 +529,7 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
     });
     assert.deepEqual(noTrigger, [
       'workers[0].safetyNet: a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment, got {"cpuUtilization":80}',
-      "workers[0].trigger: mode: job needs a queue trigger",
+      'workers[0].triggers: mode: job needs a queue or prometheus trigger, got ["cpu"]',
     ]);
   });
 

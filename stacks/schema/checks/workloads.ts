@@ -131,51 +131,7 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
 
   cfg.workers.forEach((w, i) => {
     const path: Path = ["workers", i];
-    const t = w.trigger;
-    if (!t && !w.safetyNet)
-      issue(ctx, [...path, "trigger"], "a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)", t);
-    if (w.replicas.min === 0 && !t) {
-      issue(
-        ctx,
-        [...path, "replicas", "min"],
-        "min 0 needs a queue or prometheus trigger: KEDA cannot activate from zero on cpu/memory; set min >= 1 or add trigger",
-        0,
-      );
-    }
-    if (w.mode === "job" && w.safetyNet) {
-      issue(
-        ctx,
-        [...path, "safetyNet"],
-        "a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment",
-        w.safetyNet,
-      );
-    }
-    if (w.mode === "job" && !t) issue(ctx, [...path, "trigger"], "mode: job needs a queue trigger", t);
-    if (t && t.type !== "prometheus") {
-      const q = cfg.queues.find((x) => x.name === t.queue);
-      if (!q)
-        issue(
-          ctx,
-          [...path, "trigger", "queue"],
-          `no queue named "${t.queue}" under queues (have: ${cfg.queues.map((x) => x.name).join(", ") || "none"})`,
-          t.queue,
-        );
-      else if (q.kind !== t.type)
-        issue(ctx, [...path, "trigger", "queue"], `queue "${t.queue}" is ${q.kind}, the trigger is ${t.type}`, t.queue);
-    }
-    if (
-      t?.type === "prometheus" &&
-      !t.serverAddress &&
-      !cfg.addons.prometheus.enabled &&
-      !cfg.addons.prometheus.externalUrl
-    ) {
-      issue(
-        ctx,
-        [...path, "trigger", "serverAddress"],
-        "no Prometheus: set serverAddress, addons.prometheus.externalUrl, or enable addons.prometheus",
-        undefined,
-      );
-    }
+    // Triggers, behaviour, fallback and the other scaling keys: checks/scaling.ts.
     if (w.mode === "deployment") {
       for (const cluster of targetClusters(cfg, w.clusters)) {
         const cap = cluster.autoscaler.maxGracefulTerminationSec;
