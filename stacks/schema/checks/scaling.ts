@@ -202,7 +202,7 @@ export function formulaVariables(formula: string): string[] {
   const code = formula.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, " ");
   const bound = new Set([...code.matchAll(/\blet\s+([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]));
   const out = new Set<string>();
-  for (const m of code.matchAll(/(?<![\w.#$])[A-Za-z_][A-Za-z0-9_]*(?!\s*\()/g)) {
+  for (const m of code.matchAll(/(?<![\w.#$])[A-Za-z_]\w*(?!\w)(?!\s*\()/g)) {
     if (!EXPR_WORDS.has(m[0]) && !bound.has(m[0])) out.add(m[0]);
   }
   return [...out];
