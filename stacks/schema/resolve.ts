@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type {
   FallbackConfig,
+  FallbackInput,
   ProfileName,
   ScalingModifiersConfig,
   ScalingRules,
@@ -50,7 +51,7 @@ interface RawWorker {
   pollingInterval?: number;
   cooldownPeriod?: number;
   initialCooldownPeriod?: number;
-  fallback?: false | FallbackConfig;
+  fallback?: FallbackInput;
   scalingModifiers?: ScalingModifiersConfig;
   multipleScalersCalculation?: "max" | "min" | "avg" | "sum";
 }
@@ -135,10 +136,14 @@ export function resolveWorker<W extends RawWorker>(w: W, report: Report): Resolv
 
   const preset = w.scalingProfile ? SCALING_PROFILES[w.scalingProfile] : undefined;
   const deployment = w.mode === "deployment";
-  const fallback =
-    w.fallback === false || !deployment
-      ? undefined
-      : (w.fallback ?? (w.replicas.min === 0 ? DEFAULT_MIN_ZERO_FALLBACK : undefined));
+  const explicit = w.fallback?.enabled ? withoutEnabled(w.fallback) : undefined;
+  const fallback = !deployment
+    ? undefined
+    : w.fallback
+      ? explicit
+      : w.replicas.min === 0
+        ? DEFAULT_MIN_ZERO_FALLBACK
+        : undefined;
   // The short forms are gone from the result: `triggers` is the one list of triggers.
   const rest = Object.fromEntries(Object.entries(w).filter(([k]) => k !== "trigger" && k !== "safetyNet")) as Omit<
     W,
@@ -156,6 +161,10 @@ export function resolveWorker<W extends RawWorker>(w: W, report: Report): Resolv
     fallback,
     fallbackDefaulted: deployment && w.fallback === undefined && fallback !== undefined,
   };
+}
+
+function withoutEnabled(f: FallbackInput): FallbackConfig {
+  return { failureThreshold: f.failureThreshold, replicas: f.replicas, behavior: f.behavior };
 }
 
 /** The fields of a parsed service that resolution reads. */

@@ -128,17 +128,21 @@ export const FALLBACK_BEHAVIORS = [
  * `behavior`). Since KEDA 2.19 this also wakes a worker at 0 replicas (kedacore/keda #7239, fixed by #7244).
  */
 export const fallback = z.strictObject({
+  /** false: no fallback (e.g. a min-0 worker that must stay at zero while its queue cannot be read). Defaults to true. */
+  enabled: z.boolean().default(true),
   /** Consecutive failed metric reads before the fallback applies. Defaults to 3. */
   failureThreshold: z.number().int().min(1).default(3),
-  /** Replicas while the metric cannot be read (at most replicas.max). */
-  replicas: z.number().int().min(1),
+  /** Replicas while the metric cannot be read (at most replicas.max). Defaults to 1. */
+  replicas: z.number().int().min(1).default(1),
   /**
    * static: `replicas`; currentReplicas: keep the current count; currentReplicasIfHigher / IfLower: the larger /
    * smaller of the two. Defaults to currentReplicasIfHigher (a busy fleet keeps its size, an idle one gets `replicas`).
    */
   behavior: z.enum(FALLBACK_BEHAVIORS).default("currentReplicasIfHigher"),
 });
-export type FallbackConfig = z.infer<typeof fallback>;
+export type FallbackInput = z.infer<typeof fallback>;
+/** The ScaledObject's `spec.fallback`. */
+export type FallbackConfig = Omit<FallbackInput, "enabled">;
 
 /**
  * The fallback a deployment-mode worker with `replicas.min: 0` gets when it sets none: without one, a worker whose

@@ -244,11 +244,11 @@ export const worker = z
      */
     initialCooldownPeriod: z.number().int().min(0).optional(),
     /**
-     * KEDA fallback: replicas to run while a trigger's metric cannot be read (`{failureThreshold, replicas,
-     * behavior}`), or false for none. Deployment mode only. Defaults to `{failureThreshold: 3, replicas: 1, behavior:
+     * KEDA fallback: replicas to run while a trigger's metric cannot be read (`{enabled, failureThreshold, replicas,
+     * behavior}`). Deployment mode only. Defaults to `{failureThreshold: 3, replicas: 1, behavior:
      * currentReplicasIfHigher}` with replicas.min 0, else none.
      */
-    fallback: z.union([z.literal(false), fallback]).optional(),
+    fallback: fallback.optional(),
     /**
      * KEDA scalingModifiers: one composite metric from a formula over the triggers' names (`{formula, target,
      * activationTarget, metricType}`). Deployment mode only. Defaults to none (the largest trigger wins).
