@@ -422,6 +422,17 @@ describe("scaling config: scalingModifiers", () => {
     ]);
   });
 
+  it("with a fallback (also the min-0 default) the target must be a whole number: KEDA ignores the fallback otherwise", () => {
+    const w = (over: Obj) =>
+      cpuWorker({ scalingModifiers: { formula: "redis", target: 2.5 }, replicas: { min: 0, max: 3 }, ...over });
+    assert.deepEqual(problems({ workers: [w({})] }), [
+      "workers[0].scalingModifiers.target: with a fallback (the min-0 default) KEDA needs a whole-number target, or it ignores the fallback; use e.g. 3, or fallback: {enabled: false}, got 2.5",
+    ]);
+    assert.deepEqual(problems({ workers: [w({ fallback: { enabled: false } })] }), []);
+    assert.deepEqual(problems({ workers: [w({ replicas: { min: 1, max: 3 } })] }), [], "no fallback at min 1");
+    assert.deepEqual(problems({ workers: [w({ scalingModifiers: { formula: "redis", target: 2 } })] }), []);
+  });
+
   it("formulaVariables: called functions, members, strings, expr words and let-bound names are not variables", () => {
     assert.deepEqual(formulaVariables("max(redis, gpu / 85 * 4)"), ["redis", "gpu"]);
     assert.deepEqual(formulaVariables('let x = redis; x > 2 and not (lag in [1, 2]) ? x : "lag"'), ["redis", "lag"]);

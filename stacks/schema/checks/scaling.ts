@@ -143,6 +143,15 @@ function checkWorker(cfg: StackConfig, w: Worker, path: Path, ctx: Ctx): void {
   });
 
   if (w.scalingModifiers) checkFormula(w, [...path, "scalingModifiers", "formula"], ctx);
+  // KEDA reads a formula's target as an integer when it checks a fallback (pkg/fallback HasValidFallback at v2.20.2:
+  // strconv.ParseInt), and ignores a fallback it finds invalid, logging it only.
+  if (w.scalingModifiers && w.fallback && !Number.isInteger(w.scalingModifiers.target))
+    issue(
+      ctx,
+      [...path, "scalingModifiers", "target"],
+      `with a fallback (${w.fallbackDefaulted ? "the min-0 default" : "fallback"}) KEDA needs a whole-number target, or it ignores the fallback; use e.g. ${Math.max(1, Math.round(w.scalingModifiers.target))}${w.fallbackDefaulted ? ", or fallback: {enabled: false}" : ""}`,
+      w.scalingModifiers.target,
+    );
   if (w.fallback && !w.fallbackDefaulted) {
     if (w.triggers.every((t) => RESOURCE_TRIGGERS.includes(t.type)))
       issue(
