@@ -211,7 +211,7 @@ describe("stack config: hints inside unions (a cluster's cloud, a trigger's type
     );
     assert.ok(
       found.includes(
-        'workers[0].trigger.listname: unknown key (did you mean "listName"?); allowed: type, queue, listName, targetPerReplica, activation',
+        'workers[0].trigger.listname: unknown key (did you mean "listName"?); allowed: type, name, queue, listName, targetPerReplica, activation',
       ),
       found.join("\n"),
     );
@@ -227,7 +227,7 @@ describe("stack config: hints inside unions (a cluster's cloud, a trigger's type
     );
     assert.ok(
       found.includes(
-        'workers[1].trigger.type: type must be one of redis, rabbitmq, prometheus, got "rabbit" (did you mean "rabbitmq"?)',
+        'workers[1].trigger.type: type must be one of redis, rabbitmq, prometheus, gpu, cpu, memory, got "rabbit" (did you mean "rabbitmq"?)',
       ),
       found.join("\n"),
     );

@@ -124,7 +124,10 @@ describe("policy: autoscaling", () => {
           triggers: [{ type: "memory", metadata: { value: "80" } }],
         }),
       ]);
-      assert.match(text(vs), /minReplicaCount is 0 \(default\) but its triggers \(memory\) cannot wake it from zero/);
+      assert.match(
+        text(vs),
+        /minReplicaCount is 0 \(default\) but its triggers \(memory\) measure its own pods and cannot wake it from zero/,
+      );
     });
   });
 

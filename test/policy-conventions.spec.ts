@@ -9,6 +9,7 @@ import * as packAllocatable from "../policy/rules/lib/allocatable.ts";
 import { parseQuantity } from "../policy/rules/lib/k8s.ts";
 import * as annotations from "../components/workloads/annotations.ts";
 import * as pack from "../policy/rules/lib/platform.ts";
+import { GPU_UTIL_METRIC, gpuUtilizationQuery } from "../components/workloads/triggers.ts";
 
 /**
  * The policy pack is its own package and cannot import the program, so it keeps copies of the program's conventions
@@ -55,6 +56,10 @@ describe("policy: conventions shared with the program", () => {
         !sources.some((s) => s.includes(value)),
         `a rule reads ${value}: copy it to policy/rules/lib/platform.ts LABELS`,
       );
+  });
+  it("the DCGM GPU utilisation metric the program's gpu triggers query", () => {
+    assert.equal(pack.GPU_UTIL_METRIC, GPU_UTIL_METRIC);
+    assert.ok(gpuUtilizationQuery("ns", "w").includes(pack.GPU_UTIL_METRIC));
   });
   it("GPU and spot taints", () => {
     assert.deepStrictEqual(pack.GPU_TAINT, GPU_TAINT);

@@ -510,7 +510,7 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
       workers: [cpuWorker({ trigger: undefined, replicas: { min: 1, max: 3 } })],
     });
     assert.deepEqual(found, [
-      "workers[0].trigger: a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)",
+      "workers[0].triggers: a worker needs a trigger: a queue (redis, rabbitmq) or prometheus trigger, or with min >= 1 cpu/memory/gpu",
     ]);
   });
 
@@ -529,7 +529,7 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
     });
     assert.deepEqual(noTrigger, [
       'workers[0].safetyNet: a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment, got {"cpuUtilization":80}',
-      "workers[0].trigger: mode: job needs a queue trigger",
+      'workers[0].triggers: mode: job needs a queue or prometheus trigger, got ["cpu"]',
     ]);
   });
 
@@ -606,6 +606,27 @@ describe("workloads config: scaling signals that work against a queue worker", (
     assert.match(ws[0], /^workers\[0\]\.safetyNet\.memoryUtilization: w's memory per pod does not fall/);
     assert.match(ws[0], /passes 85% of requests\.memory .* holds it at replicas\.max \(7\) while anything is queued/);
     assert.match(ws[0], /remove memoryUtilization/);
+  });
+
+  it("warns on a memory trigger in a triggers list next to a queue trigger, naming its list key", () => {
+    const ws = warnings(
+      withQueue({
+        ...minimalStack(),
+        workers: [
+          cpuWorker({
+            trigger: undefined,
+            triggers: [
+              { type: "redis", queue: "q", listName: "jobs" },
+              { type: "memory", targetUtilization: 70 },
+            ],
+            replicas: { min: 0, max: 4 },
+          }),
+        ],
+      }),
+    ).filter((w) => w.includes("memory per pod"));
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(ws[0], /^workers\[0\]\.triggers\[1\]: w's memory per pod does not fall/);
+    assert.match(ws[0], /remove this memory trigger/);
   });
 
   it("no memory warning for a cpu-only safety net, nor for a worker scaled on memory alone (no queue trigger)", () => {

@@ -71,15 +71,16 @@ export class Workloads extends pulumi.ComponentResource {
       Object.values(secretEnv).flatMap((r) => secrets.get(r.secret)?.resource ?? []);
 
     const workers = config.workers.filter((w) => onThisCluster(w.clusters));
+    // Every queue a worker's triggers read: its pods reach each (NetworkPolicy egress), KEDA reads each.
     const withQueues = workers.map((w) => ({
       worker: w,
-      queue: w.trigger && w.trigger.type !== "prometheus" ? queues.get(w.trigger.queue) : undefined,
+      queues: [...new Set(w.triggers.flatMap((t) => ("queue" in t ? (queues.get(t.queue) ?? []) : [])))],
     }));
-    for (const { worker, queue } of withQueues) {
+    for (const { worker } of withQueues) {
       this.workers.push(
         new Worker(
           `${cluster.name}-${worker.name}`,
-          { env, worker, queue, dependsOn: secretDeps(worker.secretEnv) },
+          { env, worker, queues, dependsOn: secretDeps(worker.secretEnv) },
           { parent: this },
         ),
       );

@@ -64,15 +64,16 @@ export function metricsIngress(config: StackConfig, metrics: MetricsEndpoint | u
 }
 
 export interface NetworkPolicyInputs {
-  workers: { worker: WorkerConfig; queue?: QueueEndpoint }[];
+  /** Each worker with the queues its triggers read. */
+  workers: { worker: WorkerConfig; queues: QueueEndpoint[] }[];
   services: ServiceConfig[];
   queues: QueueEndpoint[];
 }
 
 /**
  * Network policies of the workloads namespace: deny everything by default, then allow per object.
- *  - workers: no ingress but their `metrics` port from the scrapers (metricsIngress); egress to DNS, their queue,
- *    and `egress` CIDRs.
+ *  - workers: no ingress but their `metrics` port from the scrapers (metricsIngress); egress to DNS, the queue of
+ *    each of their triggers, and `egress` CIDRs.
  *  - services: ingress on their port from `allowFrom` (CIDRs or namespace names; default any pod in the cluster, or
  *    anywhere for a LoadBalancer) and on their `metrics` port from the scrapers; egress to DNS, the namespace's
  *    queues (services are usually the producers) and `egress` CIDRs.
@@ -98,13 +99,13 @@ export function createNetworkPolicies(
     );
   const out = [make("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] })];
 
-  for (const { worker: w, queue } of inputs.workers) {
+  for (const { worker: w, queues } of inputs.workers) {
     out.push(
       make(`worker-${w.name}`, {
         podSelector: { matchLabels: selectorLabels(w.name, "worker") },
         policyTypes: ["Ingress", "Egress"],
         ingress: metricsIngress(env.config, w.metrics),
-        egress: [DNS_EGRESS, ...(queue ? [queueEgress(queue)] : []), ...configEgress(w.egress)],
+        egress: [DNS_EGRESS, ...queues.map(queueEgress), ...configEgress(w.egress)],
       }),
     );
   }
@@ -130,7 +131,7 @@ export function createNetworkPolicies(
 
   for (const q of inputs.queues.filter((q) => q.inCluster)) {
     const users = inputs.workers
-      .filter((x) => x.queue?.name === q.name)
+      .filter((x) => x.queues.some((used) => used.name === q.name))
       .map((x) => ({ podSelector: { matchLabels: selectorLabels(x.worker.name, "worker") } }));
     const services = inputs.services.length
       ? [{ podSelector: { matchLabels: { [APP_LABELS.component]: "service" } } }]

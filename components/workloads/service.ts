@@ -9,6 +9,7 @@ import { containerEnv, metricsContainerPorts, podSpec, podTemplateMetadata, PRES
 import type { WorkloadPlacement } from "./scheduling.ts";
 import { workloadPlacement } from "./scheduling.ts";
 import { SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
+import { renderRules } from "../../stacks/schema/scaling.ts";
 
 /** Grace of a service pod: the preStop pause (endpoints deregister) plus time to finish in-flight requests. */
 export const SERVICE_GRACE_SECONDS = PRESTOP_SECONDS + 25;
@@ -54,7 +55,8 @@ export interface ServiceArgs {
 /**
  * A web/API or inference service on one cluster: ServiceAccount, Deployment with NO spec.replicas (the HPA owns
  * it), Service (ClusterIP, or an internal LoadBalancer), HPA autoscaling/v2 on cpu, optional memory and an optional
- * per-pod custom metric from the Prometheus Adapter, and a PodDisruptionBudget when min >= 2 or in production.
+ * per-pod custom metric from the Prometheus Adapter, with `behavior` from scaleUp/scaleDown (or the scalingProfile),
+ * and a PodDisruptionBudget when min >= 2 or in production.
  */
 export class Service extends pulumi.ComponentResource {
   public readonly placement: WorkloadPlacement;
@@ -156,6 +158,11 @@ export class Service extends pulumi.ComponentResource {
           ]
         : []),
     ];
+    // behavior only when the config (or its scalingProfile) sets a direction: otherwise the HPA's defaults.
+    const behavior = {
+      ...(s.scaleUp ? { scaleUp: renderRules(s.scaleUp) } : {}),
+      ...(s.scaleDown ? { scaleDown: renderRules(s.scaleDown) } : {}),
+    };
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       `${name}`,
       {
@@ -165,6 +172,7 @@ export class Service extends pulumi.ComponentResource {
           minReplicas: s.replicas.min,
           maxReplicas: s.replicas.max,
           metrics,
+          ...(Object.keys(behavior).length ? { behavior } : {}),
         },
       },
       k8sOpts(env, this, [deployment]),

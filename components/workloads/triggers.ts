@@ -1,4 +1,5 @@
 import type { WorkerConfig } from "../../stacks/schema/index.ts";
+import type { Trigger } from "../../stacks/schema/resolve.ts";
 import type { QueueEndpoint } from "./queues.ts";
 
 /** A KEDA trigger (ScaledObject/ScaledJob `spec.triggers[]`). Metadata values are strings (KEDA CRD schema). */
@@ -17,18 +18,81 @@ export interface SecretTargetRef {
   key: string;
 }
 
-export interface TriggerSet {
-  triggers: KedaTrigger[];
-  /** Entries of the worker's TriggerAuthentication; empty when no trigger needs credentials (prometheus). */
-  secretTargetRefs: SecretTargetRef[];
+/** What a trigger's TriggerAuthentication holds: Secret keys mapped to trigger parameters. */
+export interface TriggerAuthSpec {
+  secretTargetRef: SecretTargetRef[];
 }
 
-/** Name of a worker's TriggerAuthentication. */
-export const triggerAuthName = (worker: string) => `${worker}-keda-auth`;
+/** One trigger of a worker as KEDA takes it, with what it needs around it. */
+export interface RenderedTrigger {
+  /** The KEDA trigger, without authenticationRef (workerTriggers sets it when `auth` is there). */
+  trigger: KedaTrigger;
+  /** Spec of the TriggerAuthentication it needs; none for triggers without credentials (prometheus, gpu, cpu). */
+  auth?: TriggerAuthSpec;
+  /** The queue it reads (its pods reach it: egress, env, dependencies). */
+  queue?: QueueEndpoint;
+}
+
+/** What rendering a trigger needs from the worker's surroundings. */
+export interface TriggerContext {
+  worker: WorkerConfig;
+  /** Namespace of the worker's pods (the GPU query selects them). */
+  namespace: string;
+  /** The stack's queues on this cluster, by name. */
+  queues: ReadonlyMap<string, QueueEndpoint>;
+  /** The platform's Prometheus (addons.prometheus: in-cluster or externalUrl), default of prometheus/gpu triggers. */
+  prometheusUrl?: string;
+}
+
+export interface TriggerSet {
+  /** The KEDA triggers, in config order (`triggers`, then the safetyNet's). */
+  triggers: KedaTrigger[];
+  /** One TriggerAuthentication per trigger that needs credentials. */
+  auths: { name: string; trigger: string; spec: TriggerAuthSpec }[];
+  /** The queues the triggers read, each once, in order of first use. */
+  queues: QueueEndpoint[];
+}
+
+/** Name of the TriggerAuthentication of one trigger of a worker (a trigger name's `_` become `-`). */
+export const triggerAuthName = (worker: string, trigger: string) => `${worker}-${trigger.replace(/_/g, "-")}-keda-auth`;
 
 /**
- * The KEDA triggers of a worker (keda.sh/docs/2.20/scalers). Credentials are never in metadata: they come from the
- * queue's Secret through the worker's TriggerAuthentication (`authenticationRef`), so only KEDA's operator reads them.
+ * PromQL of a `gpu` trigger: the summed GPU utilisation (percent per GPU) of the worker's pods. The DCGM exporter
+ * labels each GPU's series with the pod and namespace using it (`pod`, `namespace`: NVIDIA/dcgm-exporter
+ * internal/pkg/transformation/const.go and kubernetes.go at 4.5.3-4.8.2, from the kubelet's pod-resources API), and
+ * the platform's Prometheus keeps those labels over the scrape target's (kubernetes-pods job, honor_labels; see
+ * components/addons/dcgm-exporter.ts). Pods of a Deployment are `<name>-<template hash>-<suffix>`, and Prometheus
+ * anchors regex matchers, so the pattern takes this worker's pods only (not those of a worker named `<name>-x`).
+ */
+export function gpuUtilizationQuery(namespace: string, worker: string): string {
+  return `sum(${GPU_UTIL_METRIC}{namespace="${namespace}",pod=~"${worker}-[a-z0-9]+-[a-z0-9]+"})`;
+}
+
+/** The DCGM exporter's GPU utilisation gauge (percent), in its default counters (etc/default-counters.csv). */
+export const GPU_UTIL_METRIC = "DCGM_FI_DEV_GPU_UTIL";
+
+/**
+ * The KEDA triggers of a worker (workerTriggers over renderTrigger), each TriggerAuthentication named after its
+ * trigger, and the queues they read.
+ */
+export function workerTriggers(ctx: TriggerContext): TriggerSet {
+  const out: TriggerSet = { triggers: [], auths: [], queues: [] };
+  for (const t of ctx.worker.triggers) {
+    const r = renderTrigger(t, ctx);
+    if (r.auth) {
+      const name = triggerAuthName(ctx.worker.name, t.name);
+      out.auths.push({ name, trigger: t.name, spec: r.auth });
+      out.triggers.push({ ...r.trigger, authenticationRef: { name } });
+    } else out.triggers.push(r.trigger);
+    if (r.queue && !out.queues.includes(r.queue)) out.queues.push(r.queue);
+  }
+  return out;
+}
+
+/**
+ * One trigger of a worker, as KEDA takes it (keda.sh/docs/2.20/scalers). Credentials are never in metadata: they
+ * come from the queue's Secret through the trigger's TriggerAuthentication (`authenticationRef`), so only KEDA's
+ * operator reads them.
  *  - redis: `address` host:port, `listName`, `listLength` (target per replica), `activationListLength`, `enableTLS`;
  *    `password` via auth.
  *  - rabbitmq: `protocol: http` (the management API), `mode: QueueLength`, `value`, `activationValue`, `queueName`,
@@ -46,80 +110,104 @@ export const triggerAuthName = (worker: string) => `${worker}-keda-auth`;
  *    accurate as it is.
  *  - prometheus: `serverAddress` (the trigger's, else the platform's Prometheus), `query`, `threshold`,
  *    `activationThreshold`; no credentials.
- *  - safety net: cpu/memory with `metricType: Utilization` (percent of requests).
+ *  - gpu: a prometheus trigger on gpuUtilizationQuery, AverageValue with threshold `targetUtilization` × GPUs per
+ *    pod, so the HPA asks for ceil(Σ utilisation / (target × GPUs per pod)) pods: the worker's average GPU held at
+ *    the target. activationThreshold is the same: the worker counts as active (no scale to zero) only while its
+ *    GPUs are busier than one pod at the target, not on an idle pod's background load.
+ *  - cpu/memory (and the safetyNet): `metricType: Utilization` (percent of requests).
  */
-export function workerTriggers(
-  w: WorkerConfig,
-  queue: QueueEndpoint | undefined,
-  prometheusUrl: string | undefined,
-): TriggerSet {
-  const triggers: KedaTrigger[] = [];
-  const secretTargetRefs: SecretTargetRef[] = [];
-  const auth = { name: triggerAuthName(w.name) };
-  const t = w.trigger;
-  if (t?.type === "redis") {
-    if (!queue || queue.kind !== "redis") throw new Error(`worker ${w.name}: redis queue ${t.queue} not found`);
-    triggers.push({
-      type: "redis",
-      name: "queue",
-      metadata: {
-        address: `${queue.host}:${queue.port}`,
-        listName: t.listName,
-        listLength: String(t.targetPerReplica),
-        activationListLength: String(t.activation),
-        enableTLS: String(queue.tls),
-      },
-      authenticationRef: auth,
-    });
-    secretTargetRefs.push({ parameter: "password", name: queue.auth.secret, key: queue.auth.passwordKey });
-  } else if (t?.type === "rabbitmq") {
-    if (!queue || queue.kind !== "rabbitmq" || !queue.kedaHost)
-      throw new Error(`worker ${w.name}: rabbitmq queue ${t.queue} not found`);
-    triggers.push({
-      type: "rabbitmq",
-      name: "queue",
-      metadata: {
-        protocol: "http",
-        mode: "QueueLength",
-        value: String(t.targetPerReplica),
-        activationValue: String(t.activation),
-        queueName: t.queueName,
-        vhostName: t.vhost,
-        // ScaledJob + accurate: count ready messages only (see above); a ScaledObject keeps counting unacked ones.
-        ...(w.mode === "job" ? { excludeUnacknowledged: "true" } : {}),
-      },
-      authenticationRef: auth,
-    });
-    secretTargetRefs.push({ parameter: "host", name: queue.kedaHost.secret, key: queue.kedaHost.key });
-  } else if (t?.type === "prometheus") {
-    const serverAddress = t.serverAddress ?? prometheusUrl;
-    if (!serverAddress)
-      throw new Error(`worker ${w.name}: prometheus trigger without serverAddress and no platform Prometheus`);
-    triggers.push({
-      type: "prometheus",
-      name: "queue",
-      metadata: {
-        serverAddress,
-        query: t.query,
-        threshold: String(t.threshold),
-        activationThreshold: String(t.activationThreshold),
-      },
-    });
+export function renderTrigger(t: Trigger, ctx: TriggerContext): RenderedTrigger {
+  const w = ctx.worker;
+  switch (t.type) {
+    case "redis": {
+      const queue = ctx.queues.get(t.queue);
+      if (!queue || queue.kind !== "redis") throw new Error(`worker ${w.name}: redis queue ${t.queue} not found`);
+      return {
+        trigger: {
+          type: "redis",
+          name: t.name,
+          metadata: {
+            address: `${queue.host}:${queue.port}`,
+            listName: t.listName,
+            listLength: String(t.targetPerReplica),
+            activationListLength: String(t.activation),
+            enableTLS: String(queue.tls),
+          },
+        },
+        auth: { secretTargetRef: [{ parameter: "password", name: queue.auth.secret, key: queue.auth.passwordKey }] },
+        queue,
+      };
+    }
+    case "rabbitmq": {
+      const queue = ctx.queues.get(t.queue);
+      if (!queue || queue.kind !== "rabbitmq" || !queue.kedaHost)
+        throw new Error(`worker ${w.name}: rabbitmq queue ${t.queue} not found`);
+      return {
+        trigger: {
+          type: "rabbitmq",
+          name: t.name,
+          metadata: {
+            protocol: "http",
+            mode: "QueueLength",
+            value: String(t.targetPerReplica),
+            activationValue: String(t.activation),
+            queueName: t.queueName,
+            vhostName: t.vhost,
+            // ScaledJob + accurate: count ready messages only (see above); a ScaledObject keeps counting unacked ones.
+            ...(w.mode === "job" ? { excludeUnacknowledged: "true" } : {}),
+          },
+        },
+        auth: { secretTargetRef: [{ parameter: "host", name: queue.kedaHost.secret, key: queue.kedaHost.key }] },
+        queue,
+      };
+    }
+    case "prometheus":
+      return {
+        trigger: {
+          type: "prometheus",
+          name: t.name,
+          metadata: {
+            serverAddress: prometheusAddress(w, t.serverAddress, ctx.prometheusUrl),
+            query: t.query,
+            threshold: String(t.threshold),
+            activationThreshold: String(t.activationThreshold),
+          },
+        },
+      };
+    case "gpu": {
+      // The schema requires gpu on a worker with a gpu trigger; per pod, so several GPUs of one pod count once.
+      const threshold = String(t.targetUtilization * (w.gpu?.count ?? 1));
+      return {
+        trigger: {
+          type: "prometheus",
+          name: t.name,
+          metricType: "AverageValue",
+          metadata: {
+            serverAddress: prometheusAddress(w, t.serverAddress, ctx.prometheusUrl),
+            query: gpuUtilizationQuery(ctx.namespace, w.name),
+            threshold,
+            activationThreshold: threshold,
+          },
+        },
+      };
+    }
+    // cpu/memory read the resource metrics API (metrics-server); they need container requests, which the schema requires.
+    case "cpu":
+    case "memory":
+      return {
+        trigger: {
+          type: t.type,
+          name: t.name,
+          metricType: "Utilization",
+          metadata: { value: String(t.targetUtilization) },
+        },
+      };
   }
-  // cpu/memory read the resource metrics API (metrics-server); they need container requests, which the schema requires.
-  if (w.safetyNet?.cpuUtilization !== undefined)
-    triggers.push({
-      type: "cpu",
-      name: "cpu",
-      metricType: "Utilization",
-      metadata: { value: String(w.safetyNet.cpuUtilization) },
-    });
-  if (w.safetyNet?.memoryUtilization !== undefined)
-    triggers.push({
-      type: "memory",
-      name: "memory",
-      metricType: "Utilization",
-      metadata: { value: String(w.safetyNet.memoryUtilization) },
-    });
-  return { triggers, secretTargetRefs };
+}
+
+function prometheusAddress(w: WorkerConfig, own: string | undefined, platform: string | undefined): string {
+  const address = own ?? platform;
+  if (!address)
+    throw new Error(`worker ${w.name}: prometheus trigger without serverAddress and no platform Prometheus`);
+  return address;
 }

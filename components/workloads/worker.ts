@@ -4,12 +4,14 @@ import type { WorkerConfig } from "../../stacks/schema/index.ts";
 import { durationSeconds } from "../../stacks/schema/common.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { k8sOpts, objectLabels, podOpts, selectorLabels, SKIP_AWAIT } from "./common.ts";
+import type { QueueEnv } from "./pod.ts";
 import { containerEnv, metricsContainerPorts, podSpec, podTemplateMetadata, PRESTOP_SECONDS } from "./pod.ts";
 import { podDisruptionBudget } from "./pdb.ts";
 import type { QueueEndpoint } from "./queues.ts";
 import type { WorkloadPlacement } from "./scheduling.ts";
 import { workloadPlacement } from "./scheduling.ts";
-import { triggerAuthName, workerTriggers } from "./triggers.ts";
+import { workerTriggers } from "./triggers.ts";
+import { renderRules } from "../../stacks/schema/scaling.ts";
 import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
 
 /** Re-exported: the annotation used to live here. */
@@ -31,8 +33,8 @@ export const JOB_START_MARGIN_SECONDS = 600;
 export interface WorkerArgs {
   env: WorkloadEnv;
   worker: WorkerConfig;
-  /** The queue of the worker's redis/rabbitmq trigger. */
-  queue?: QueueEndpoint;
+  /** The stack's queues on this cluster, by name (the worker's queue triggers read theirs). */
+  queues: ReadonlyMap<string, QueueEndpoint>;
   /** Resources the pods need first (the Secrets their secretEnv names). */
   dependsOn?: pulumi.Resource[];
 }
@@ -66,13 +68,48 @@ export function jobDeadlineSeconds(
   return maxJobDurationSeconds + durationSeconds(autoscaler.maxNodeProvisionTime) + JOB_START_MARGIN_SECONDS;
 }
 
-/** HPA behaviour rules from a scaleUp/scaleDown config (KEDA copies them into the HPA it owns). */
-function behaviorRules(b: WorkerConfig["scaleUp"]) {
-  const policies = [
-    ...(b.podsPer15s !== undefined ? [{ type: "Pods", value: b.podsPer15s, periodSeconds: 15 }] : []),
-    ...(b.percentPer15s !== undefined ? [{ type: "Percent", value: b.percentPer15s, periodSeconds: 15 }] : []),
-  ];
-  return { stabilizationWindowSeconds: b.stabilizationWindowSeconds, ...(policies.length ? { policies } : {}) };
+/**
+ * The queues a worker's container is told about, from its queue triggers in order: the first as QUEUE_*, each other
+ * as QUEUE_<TRIGGER NAME>_* (pod.ts containerEnv).
+ */
+export function queueEnvs(w: WorkerConfig, queues: ReadonlyMap<string, QueueEndpoint>): QueueEnv[] {
+  const out: QueueEnv[] = [];
+  for (const t of w.triggers) {
+    const queueName = t.type === "redis" ? t.listName : t.type === "rabbitmq" ? t.queueName : undefined;
+    const queue = "queue" in t ? queues.get(t.queue) : undefined;
+    if (!queue) continue;
+    out.push({ queue, queueName, prefix: out.length ? `QUEUE_${t.name.toUpperCase()}` : "QUEUE" });
+  }
+  return out;
+}
+
+/**
+ * The ScaledObject's `spec.fallback`, `spec.initialCooldownPeriod` and `spec.advanced` (HPA behaviour, scaling
+ * modifiers) of a deployment-mode worker (keda-docs content/docs/2.20/reference/scaledobject-spec.md).
+ */
+export function scaledObjectScaling(w: WorkerConfig): Record<string, unknown> {
+  const m = w.scalingModifiers;
+  return {
+    ...(w.initialCooldownPeriod ? { initialCooldownPeriod: w.initialCooldownPeriod } : {}),
+    ...(w.fallback ? { fallback: w.fallback } : {}),
+    advanced: {
+      horizontalPodAutoscalerConfig: {
+        // cooldownPeriod only delays the last step to zero; N→M scaling is the HPA's behaviour (KEDA docs).
+        behavior: { scaleUp: renderRules(w.scaleUp), scaleDown: renderRules(w.scaleDown) },
+      },
+      // KEDA's CRD takes target/activationTarget as strings.
+      ...(m
+        ? {
+            scalingModifiers: {
+              formula: m.formula,
+              target: String(m.target),
+              activationTarget: String(m.activationTarget),
+              metricType: m.metricType,
+            },
+          }
+        : {}),
+    },
+  };
 }
 
 /**
@@ -86,7 +123,7 @@ export class Worker extends pulumi.ComponentResource {
   public readonly placement: WorkloadPlacement;
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("worker-platform:workloads:Worker", name, {}, opts);
-    const { env, worker: w, queue } = args;
+    const { env, worker: w } = args;
     const ns = env.namespace;
     const labels = objectLabels(env, w.name, "worker");
     const podLabels = selectorLabels(w.name, "worker");
@@ -100,41 +137,44 @@ export class Worker extends pulumi.ComponentResource {
       k8sOpts(env, this),
     );
 
-    const { triggers, secretTargetRefs } = workerTriggers(w, queue, env.addons.prometheusUrl);
-    const kedaDeps = [...env.addons.keda, ...(queue?.resources ?? [])];
-    const auth = secretTargetRefs.length
-      ? new k8s.apiextensions.CustomResource(
-          `${name}-keda-auth`,
+    const { triggers, auths, queues } = workerTriggers({
+      worker: w,
+      namespace: ns,
+      queues: args.queues,
+      prometheusUrl: env.addons.prometheusUrl,
+    });
+    const queueResources = queues.flatMap((q) => q.resources);
+    const kedaDeps = [...env.addons.keda, ...queueResources];
+    // One TriggerAuthentication per trigger with credentials: two queues of one kind need the same parameter names.
+    const authObjects = auths.map(
+      (a) =>
+        new k8s.apiextensions.CustomResource(
+          `${env.cluster.name}-${a.name}`,
           {
             apiVersion: "keda.sh/v1alpha1",
             kind: "TriggerAuthentication",
-            metadata: { name: triggerAuthName(w.name), namespace: ns, labels },
-            spec: { secretTargetRef: secretTargetRefs },
+            metadata: { name: a.name, namespace: ns, labels },
+            spec: a.spec,
           },
           k8sOpts(env, this, kedaDeps),
-        )
-      : undefined;
+        ),
+    );
+    const queueEnv = queueEnvs(w, args.queues);
 
-    const queueName =
-      w.trigger?.type === "redis"
-        ? w.trigger.listName
-        : w.trigger?.type === "rabbitmq"
-          ? w.trigger.queueName
-          : undefined;
     // For the policy pack (annotations.ts): the max job duration and the autoscaler's grace cap of this cluster.
     const annotations = {
       [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds),
       [GRACE_CAP_ANNOTATION]: String(env.cluster.autoscaler.maxGracefulTerminationSec),
     };
-    const podDeps = [sa, ...(args.dependsOn ?? []), ...(queue?.resources ?? [])];
-    const scalerDeps = [...kedaDeps, ...(auth ? [auth] : [])];
+    const podDeps = [sa, ...(args.dependsOn ?? []), ...queueResources];
+    const scalerDeps = [...kedaDeps, ...authObjects];
 
     if (w.mode === "job") {
       const spec = podSpec(env, w, {
         serviceAccountName: w.name,
         placement,
         podLabels,
-        env: containerEnv(w, queue, queueName),
+        env: containerEnv(w, queueEnv),
         ports: metricsContainerPorts(w),
         // A job is never scaled in; this grace only applies to node drains and deletes.
         terminationGracePeriodSeconds: Math.min(
@@ -177,7 +217,12 @@ export class Worker extends pulumi.ComponentResource {
             // accurate: new Jobs = queue length − pending Jobs (not yet scheduled/ready, e.g. waiting for a GPU node).
             // Correct only when the length excludes messages being processed: redis lists do (the worker pops the
             // item), the rabbitmq trigger sets excludeUnacknowledged in job mode (triggers.ts).
-            scalingStrategy: { strategy: "accurate", pendingPodConditions: ["PodScheduled", "Ready"] },
+            // multipleScalersCalculation: how several triggers' lengths combine (KEDA default max).
+            scalingStrategy: {
+              strategy: "accurate",
+              pendingPodConditions: ["PodScheduled", "Ready"],
+              multipleScalersCalculation: w.multipleScalersCalculation ?? "max",
+            },
             // gradual: an update does not delete running jobs (kedacore/keda #1021).
             rollout: { strategy: "gradual" },
             triggers,
@@ -218,7 +263,7 @@ export class Worker extends pulumi.ComponentResource {
               serviceAccountName: w.name,
               placement,
               podLabels,
-              env: containerEnv(w, queue, queueName),
+              env: containerEnv(w, queueEnv),
               terminationGracePeriodSeconds: grace.seconds,
               ports: metricsContainerPorts(w),
             }),
@@ -239,12 +284,7 @@ export class Worker extends pulumi.ComponentResource {
           maxReplicaCount: w.replicas.max,
           pollingInterval: w.pollingInterval,
           cooldownPeriod: w.cooldownPeriod,
-          advanced: {
-            horizontalPodAutoscalerConfig: {
-              // cooldownPeriod only delays the last step to zero; N→M scale-down is the HPA's behaviour (KEDA docs).
-              behavior: { scaleUp: behaviorRules(w.scaleUp), scaleDown: behaviorRules(w.scaleDown) },
-            },
-          },
+          ...scaledObjectScaling(w),
           triggers,
         },
       },

@@ -4,6 +4,7 @@ import { checkAddons } from "./checks/addons.ts";
 import { checkClusters } from "./checks/clusters.ts";
 import { checkWorkloads } from "./checks/workloads.ts";
 import { checkFit } from "./checks/fit.ts";
+import { checkScaling } from "./checks/scaling.ts";
 
 /**
  * The whole stack configuration, validated: the shape (`stack.ts`) and the cross-field checks (`checks/`).
@@ -12,7 +13,7 @@ import { checkFit } from "./checks/fit.ts";
 export const stackConfig = stackShape.superRefine((cfg, ctx) => {
   // zod 4 runs refinements even when a field failed (non-aborting issues), so a check may meet malformed data.
   // A TypeError then only means a field error was already reported for that spot; anything else is a bug.
-  for (const check of [checkClusters, checkAddons, checkWorkloads, checkFit]) {
+  for (const check of [checkClusters, checkAddons, checkWorkloads, checkScaling, checkFit]) {
     try {
       check(cfg, ctx);
     } catch (err) {
@@ -29,3 +30,4 @@ export * from "./cluster.ts";
 export * from "./addons.ts";
 export * from "./workloads.ts";
 export * from "./common.ts";
+export * from "./scaling.ts";

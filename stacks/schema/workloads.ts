@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { cidr, dnsLabel, pinnedImage, quantity, resources } from "./common.ts";
 import { IMAGES } from "../versions.ts";
+import { fallback, scalingModifiers, scalingProfile, scalingRules } from "./scaling.ts";
+import { pushed, resolveService, resolveWorker } from "./resolve.ts";
 
 /** A reference to one key of a Secret declared under `secrets`. */
 export const secretKeyRef = z.strictObject({ secret: dnsLabel, key: z.string().min(1) });
@@ -44,11 +46,26 @@ export const queue = z.strictObject({
 export type QueueConfig = z.infer<typeof queue>;
 export const defaultQueueImage = (kind: QueueConfig["kind"]) => (kind === "redis" ? IMAGES.redis : IMAGES.rabbitmq);
 
-const trigger = z.discriminatedUnion(
+/**
+ * A trigger's name: KEDA's trigger `name`, what a `scalingModifiers.formula` calls it (an expr-lang identifier, so no
+ * `-`), and part of its TriggerAuthentication's name. Names are unique per worker.
+ */
+export const triggerName = z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, {
+  error: "must be a lowercase identifier of at most 30 characters (letters, digits, _), such as queue or gpu_util",
+});
+
+/** Fields every trigger has. */
+const triggerShape = {
+  /** Name of the trigger (formulas use it). Defaults to its type (`redis`, `gpu`, ...); name two of a type apart. */
+  name: triggerName.optional(),
+};
+
+export const trigger = z.discriminatedUnion(
   "type",
   [
     z.strictObject({
       type: z.literal("redis"),
+      ...triggerShape,
       /** Name of a queue under `queues` (kind redis). */
       queue: dnsLabel,
       listName: z.string().min(1),
@@ -59,6 +76,7 @@ const trigger = z.discriminatedUnion(
     }),
     z.strictObject({
       type: z.literal("rabbitmq"),
+      ...triggerShape,
       /** Name of a queue under `queues` (kind rabbitmq). */
       queue: dnsLabel,
       queueName: z.string().min(1),
@@ -75,6 +93,7 @@ const trigger = z.discriminatedUnion(
     }),
     z.strictObject({
       type: z.literal("prometheus"),
+      ...triggerShape,
       /** PromQL returning one value, e.g. the queue depth your producer exports. */
       query: z.string().min(1),
       threshold: z.number().gt(0),
@@ -82,19 +101,33 @@ const trigger = z.discriminatedUnion(
       /** Defaults to the platform's Prometheus (addons.prometheus). */
       serverAddress: z.string().url().optional(),
     }),
+    z.strictObject({
+      type: z.literal("gpu"),
+      ...triggerShape,
+      /**
+       * Average GPU utilisation (percent, DCGM_FI_DEV_GPU_UTIL from the platform's DCGM exporter) of the worker's
+       * pods to hold: above it replicas are added. It cannot wake a worker from 0 (no pod, no GPU to measure).
+       */
+      targetUtilization: z.number().int().min(1).max(100),
+      /** A Prometheus that scrapes the DCGM exporter. Defaults to the platform's in-cluster Prometheus. */
+      serverAddress: z.string().url().optional(),
+    }),
+    z.strictObject({
+      type: z.literal("cpu"),
+      ...triggerShape,
+      /** CPU utilisation, percent of requests (KEDA cpu trigger, metricType Utilization); needs requests.cpu. */
+      targetUtilization: z.number().int().min(1).max(100),
+    }),
+    z.strictObject({
+      type: z.literal("memory"),
+      ...triggerShape,
+      /** Memory utilisation, percent of requests (KEDA memory trigger, metricType Utilization). */
+      targetUtilization: z.number().int().min(1).max(100),
+    }),
   ],
-  { error: "type must be one of redis, rabbitmq, prometheus" },
+  { error: "type must be one of redis, rabbitmq, prometheus, gpu, cpu, memory" },
 );
 export type TriggerConfig = z.infer<typeof trigger>;
-
-const behaviorPolicy = z.strictObject({
-  /** Seconds the autoscaler looks back before acting (HPA stabilizationWindowSeconds, at most 3600: KEDA #4976). */
-  stabilizationWindowSeconds: z.number().int().min(0).max(3600),
-  /** Most pods added/removed per 15 s. */
-  podsPer15s: z.number().int().min(1).optional(),
-  /** Most percent added/removed per 15 s. */
-  percentPer15s: z.number().int().min(1).optional(),
-});
 
 /** A Kubernetes namespace name (DNS-1123 label, at most 63 characters). */
 const namespaceName = z
@@ -167,62 +200,105 @@ const podShape = {
   metrics: metricsEndpoint.optional(),
 };
 
-export const worker = z.strictObject({
-  ...podShape,
-  /** deployment: a Deployment scaled by a ScaledObject; job: a ScaledJob, one Job per message. Defaults to deployment. */
-  mode: z.enum(["deployment", "job"]).default("deployment"),
-  /** The queue whose depth drives scaling. Optional only for workers with min >= 1 and a cpu/memory safety net. */
-  trigger: trigger.optional(),
-  /** CPU/memory utilisation triggers (percent of requests) that add replicas under load. Defaults to none. */
-  safetyNet: z
-    .strictObject({
-      cpuUtilization: z.number().int().min(1).max(100).optional(),
-      /**
-       * Warned about next to a queue trigger: memory per pod does not fall when replicas are added, so above the
-       * target the worker stays at replicas.max while anything is queued. Size the memory requests instead.
-       */
-      memoryUtilization: z.number().int().min(1).max(100).optional(),
-    })
-    .optional(),
-  replicas: z.strictObject({
-    /** Defaults to 0 (scale to zero; needs a queue trigger). */
-    min: z.number().int().min(0).default(0),
-    /** Always explicit: KEDA's default of 100 has stranded GPU pods in Pending. */
-    max: z.number().int().min(1),
-  }),
-  /** KEDA pollingInterval (s). Defaults to 15. */
-  pollingInterval: z.number().int().min(1).default(15),
-  /** KEDA cooldownPeriod (s): delay of the last step to zero only. Defaults to 300. */
-  cooldownPeriod: z.number().int().min(0).default(300),
-  /** HPA behaviour. Defaults: scale up at once, scale down after 300 s of stability. */
-  scaleUp: behaviorPolicy.prefault({ stabilizationWindowSeconds: 0 }),
-  scaleDown: behaviorPolicy.prefault({ stabilizationWindowSeconds: 300 }),
+/** Scaling keys workers and services share: a profile and the HPA behaviour, each direction field by field. */
+const scalingShape = {
   /**
-   * Longest a single job may run (s): drives termination grace (deployment) or activeDeadlineSeconds (job: plus the
-   * cluster's autoscaler.maxNodeProvisionTime and a 10-minute start-up margin, since the deadline counts from the
-   * Job's creation, Pending time included). Defaults to 300.
+   * A scaling preset (responsive, balanced, conservative, cost-optimized; docs/workloads.md): pollingInterval,
+   * cooldownPeriod (workers) and scaleUp/scaleDown; every one of them can still be set here and wins. Defaults to none.
    */
-  maxJobDurationSeconds: z.number().int().min(1).default(300),
-});
+  scalingProfile: scalingProfile.optional(),
+  /** HPA behaviour when adding replicas. Defaults to the profile's, else scale up at once (the HPA's rate limits). */
+  scaleUp: scalingRules.optional(),
+  /** HPA behaviour when removing replicas. Defaults to the profile's, else 300 s of stability first. */
+  scaleDown: scalingRules.optional(),
+};
+
+export const worker = z
+  .strictObject({
+    ...podShape,
+    /** deployment: a Deployment scaled by a ScaledObject; job: a ScaledJob, one Job per message. Defaults to deployment. */
+    mode: z.enum(["deployment", "job"]).default("deployment"),
+    /** Short form of a one-trigger `triggers` list; not together with `triggers`. */
+    trigger: trigger.optional(),
+    /**
+     * What drives scaling, each a KEDA trigger: queues (redis, rabbitmq), prometheus (any PromQL), gpu (the pods'
+     * GPU utilisation), cpu, memory. KEDA's HPA follows the largest demand ("or"); see scalingModifiers for "and".
+     * Optional only for workers with min >= 1 and a cpu/memory trigger (or safetyNet).
+     */
+    triggers: z.array(trigger).min(1).optional(),
+    /** Short form of cpu/memory triggers (named cpu, memory): utilisation (percent of requests). Defaults to none. */
+    safetyNet: z
+      .strictObject({
+        cpuUtilization: z.number().int().min(1).max(100).optional(),
+        /**
+         * Warned about next to a queue trigger: memory per pod does not fall when replicas are added, so above the
+         * target the worker stays at replicas.max while anything is queued. Size the memory requests instead.
+         */
+        memoryUtilization: z.number().int().min(1).max(100).optional(),
+      })
+      .optional(),
+    replicas: z.strictObject({
+      /** Defaults to 0 (scale to zero; needs a queue trigger). */
+      min: z.number().int().min(0).default(0),
+      /** Always explicit: KEDA's default of 100 has stranded GPU pods in Pending. */
+      max: z.number().int().min(1),
+    }),
+    ...scalingShape,
+    /** KEDA pollingInterval (s): how often KEDA reads the triggers (0 <-> 1). Defaults to the profile's, else 15. */
+    pollingInterval: z.number().int().min(1).optional(),
+    /** KEDA cooldownPeriod (s): delay of the last step to zero only. Defaults to the profile's, else 300. */
+    cooldownPeriod: z.number().int().min(0).optional(),
+    /**
+     * KEDA initialCooldownPeriod (s): no scaling to zero for this long after the ScaledObject is created (e.g. a
+     * first `pulumi up`). Deployment mode only. Defaults to 0.
+     */
+    initialCooldownPeriod: z.number().int().min(0).optional(),
+    /**
+     * KEDA fallback: replicas to run while a trigger's metric cannot be read (`{enabled, failureThreshold, replicas,
+     * behavior}`). Deployment mode only. Defaults to `{failureThreshold: 3, replicas: 1, behavior:
+     * currentReplicasIfHigher}` with replicas.min 0, else none.
+     */
+    fallback: fallback.optional(),
+    /**
+     * KEDA scalingModifiers: one composite metric from a formula over the triggers' names (`{formula, target,
+     * activationTarget, metricType}`). Deployment mode only. Defaults to none (the largest trigger wins).
+     */
+    scalingModifiers: scalingModifiers.optional(),
+    /**
+     * Job mode: how a ScaledJob combines several triggers' queue lengths (KEDA
+     * scalingStrategy.multipleScalersCalculation). Defaults to max.
+     */
+    multipleScalersCalculation: z.enum(["max", "min", "avg", "sum"]).optional(),
+    /**
+     * Longest a single job may run (s): drives termination grace (deployment) or activeDeadlineSeconds (job: plus the
+     * cluster's autoscaler.maxNodeProvisionTime and a 10-minute start-up margin, since the deadline counts from the
+     * Job's creation, Pending time included). Defaults to 300.
+     */
+    maxJobDurationSeconds: z.number().int().min(1).default(300),
+  })
+  .transform((w, ctx) => resolveWorker(w, (path, message, input) => ctx.issues.push(pushed(path, message, input))));
 export type WorkerConfig = z.infer<typeof worker>;
 
-export const service = z.strictObject({
-  ...podShape,
-  port: z.number().int().min(1).max(65535),
-  replicas: z.strictObject({ min: z.number().int().min(1).default(2), max: z.number().int().min(1) }),
-  /** HPA CPU target (percent of requests). Defaults to 70. */
-  targetCpuUtilization: z.number().int().min(1).max(100).default(70),
-  targetMemoryUtilization: z.number().int().min(1).max(100).optional(),
-  /** A per-pod custom metric from the Prometheus Adapter, e.g. DCGM_FI_DEV_GPU_UTIL. */
-  customMetric: z.strictObject({ name: z.string().min(1), targetAverageValue: quantity }).optional(),
-  /** Service type. LoadBalancer is flagged by the policy pack unless allowed. Defaults to ClusterIP. */
-  expose: z.enum(["ClusterIP", "LoadBalancer"]).default("ClusterIP"),
-  /**
-   * Ingress allowed by the NetworkPolicy, each entry an IPv4 CIDR (an `ipBlock`) or the name of a namespace (any pod
-   * in it). Defaults to any pod in the cluster (any source for a LoadBalancer).
-   */
-  allowFrom: z.array(allowFromEntry).default([]),
-});
+export const service = z
+  .strictObject({
+    ...podShape,
+    ...scalingShape,
+    port: z.number().int().min(1).max(65535),
+    replicas: z.strictObject({ min: z.number().int().min(1).default(2), max: z.number().int().min(1) }),
+    /** HPA CPU target (percent of requests). Defaults to 70. */
+    targetCpuUtilization: z.number().int().min(1).max(100).default(70),
+    targetMemoryUtilization: z.number().int().min(1).max(100).optional(),
+    /** A per-pod custom metric from the Prometheus Adapter, e.g. DCGM_FI_DEV_GPU_UTIL. */
+    customMetric: z.strictObject({ name: z.string().min(1), targetAverageValue: quantity }).optional(),
+    /** Service type. LoadBalancer is flagged by the policy pack unless allowed. Defaults to ClusterIP. */
+    expose: z.enum(["ClusterIP", "LoadBalancer"]).default("ClusterIP"),
+    /**
+     * Ingress allowed by the NetworkPolicy, each entry an IPv4 CIDR (an `ipBlock`) or the name of a namespace (any pod
+     * in it). Defaults to any pod in the cluster (any source for a LoadBalancer).
+     */
+    allowFrom: z.array(allowFromEntry).default([]),
+  })
+  .transform((s, ctx) => resolveService(s, (path, message, input) => ctx.issues.push(pushed(path, message, input))));
 export type ServiceConfig = z.infer<typeof service>;
 
 export const priorityClasses = z

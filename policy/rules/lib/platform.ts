@@ -47,6 +47,11 @@ export const SCALED_BY_VALUES: Record<string, "ScaledObject" | "HorizontalPodAut
  * so the cluster-autoscaler chart's values are not visible to a stack rule.
  */
 export const GRACE_CAP_ANNOTATION = "worker-platform/autoscaler-max-graceful-termination-seconds";
+/**
+ * The DCGM exporter's GPU utilisation gauge, which the program's `gpu` triggers query per pod (copy of
+ * components/workloads/triggers.ts GPU_UTIL_METRIC): a prometheus trigger on it measures the worker's own pods.
+ */
+export const GPU_UTIL_METRIC = "DCGM_FI_DEV_GPU_UTIL";
 /** Annotation on any Kubernetes object: comma-separated policy names waived for it (see docs/policy.md). */
 export const WAIVER_ANNOTATION = "policy.worker-platform/waive";
 

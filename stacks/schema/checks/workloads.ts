@@ -131,51 +131,7 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
 
   cfg.workers.forEach((w, i) => {
     const path: Path = ["workers", i];
-    const t = w.trigger;
-    if (!t && !w.safetyNet)
-      issue(ctx, [...path, "trigger"], "a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)", t);
-    if (w.replicas.min === 0 && !t) {
-      issue(
-        ctx,
-        [...path, "replicas", "min"],
-        "min 0 needs a queue or prometheus trigger: KEDA cannot activate from zero on cpu/memory; set min >= 1 or add trigger",
-        0,
-      );
-    }
-    if (w.mode === "job" && w.safetyNet) {
-      issue(
-        ctx,
-        [...path, "safetyNet"],
-        "a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment",
-        w.safetyNet,
-      );
-    }
-    if (w.mode === "job" && !t) issue(ctx, [...path, "trigger"], "mode: job needs a queue trigger", t);
-    if (t && t.type !== "prometheus") {
-      const q = cfg.queues.find((x) => x.name === t.queue);
-      if (!q)
-        issue(
-          ctx,
-          [...path, "trigger", "queue"],
-          `no queue named "${t.queue}" under queues (have: ${cfg.queues.map((x) => x.name).join(", ") || "none"})`,
-          t.queue,
-        );
-      else if (q.kind !== t.type)
-        issue(ctx, [...path, "trigger", "queue"], `queue "${t.queue}" is ${q.kind}, the trigger is ${t.type}`, t.queue);
-    }
-    if (
-      t?.type === "prometheus" &&
-      !t.serverAddress &&
-      !cfg.addons.prometheus.enabled &&
-      !cfg.addons.prometheus.externalUrl
-    ) {
-      issue(
-        ctx,
-        [...path, "trigger", "serverAddress"],
-        "no Prometheus: set serverAddress, addons.prometheus.externalUrl, or enable addons.prometheus",
-        undefined,
-      );
-    }
+    // Triggers, behaviour, fallback and the other scaling keys: checks/scaling.ts.
     if (w.mode === "deployment") {
       for (const cluster of targetClusters(cfg, w.clusters)) {
         const cap = cluster.autoscaler.maxGracefulTerminationSec;
@@ -298,21 +254,26 @@ export function workloadWarnings(cfg: StackConfig): string[] {
 function scalingSignalWarnings(cfg: StackConfig): string[] {
   const out: string[] = [];
   cfg.workers.forEach((w, i) => {
-    const memory = w.safetyNet?.memoryUtilization;
-    if (w.trigger && memory !== undefined) {
-      out.push(
-        `workers[${i}].safetyNet.memoryUtilization: ${w.name}'s memory per pod does not fall when replicas are added, so once it passes ${memory}% of requests.memory the HPA keeps adding replicas (the largest metric wins) and holds it at replicas.max (${w.replicas.max}) while anything is queued; remove memoryUtilization, scale on the queue and cpuUtilization, and size requests.memory for the peak`,
-      );
-    }
-    const t = w.trigger;
-    if (w.mode === "job" && t?.type === "rabbitmq" && t.targetPerReplica !== 1) {
-      out.push(
-        `workers[${i}].trigger.targetPerReplica: ${t.targetPerReplica} in job mode: KEDA counts ready messages only and starts one Job per ${t.targetPerReplica}, which is right only if each Job takes ${t.targetPerReplica} messages as it starts (consumer prefetch ${t.targetPerReplica}); with one message per Job (prefetch 1) set targetPerReplica: 1`,
-      );
-    }
+    const at = (j: number) => `workers[${i}].${w.triggerPaths[j].join(".").replace(/\.(\d+)(?=\.|$)/g, "[$1]")}`;
+    const queues = w.triggers.filter((t) => !OWN_POD_TRIGGERS.has(t.type));
+    w.triggers.forEach((t, j) => {
+      if (t.type === "memory" && queues.length > 0) {
+        out.push(
+          `${at(j)}: ${w.name}'s memory per pod does not fall when replicas are added, so once it passes ${t.targetUtilization}% of requests.memory the HPA keeps adding replicas (the largest metric wins) and holds it at replicas.max (${w.replicas.max}) while anything is queued; remove ${w.triggerPaths[j][0] === "safetyNet" ? "memoryUtilization" : "this memory trigger"}, scale on the queue and cpu, and size requests.memory for the peak`,
+        );
+      }
+      if (w.mode === "job" && t.type === "rabbitmq" && t.targetPerReplica !== 1) {
+        out.push(
+          `${at(j)}.targetPerReplica: ${t.targetPerReplica} in job mode: KEDA counts ready messages only and starts one Job per ${t.targetPerReplica}, which is right only if each Job takes ${t.targetPerReplica} messages as it starts (consumer prefetch ${t.targetPerReplica}); with one message per Job (prefetch 1) set targetPerReplica: 1`,
+        );
+      }
+    });
   });
   return out;
 }
+
+/** Triggers that measure the worker's own pods rather than a queue (cpu/memory utilisation, its GPUs' utilisation). */
+const OWN_POD_TRIGGERS = new Set(["cpu", "memory", "gpu"]);
 
 /** The pools of a cluster a worker/service may land on (stacks/placement.ts); `gpu` tells GPU from CPU placement. */
 function poolsOf(
