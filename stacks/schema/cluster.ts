@@ -133,13 +133,13 @@ export const aksUpgrades = z.strictObject({
   /**
    * Minutes AKS waits for a node's pods to be evicted and to terminate before it stops the upgrade
    * (upgradeSettings.drainTimeoutInMinutes, 5 to 1440), on every pool but spot ones (AKS does not drain those). At
-   * least the longest termination grace of the cluster's pods (autoscaler.maxGracefulTerminationSec caps every
-   * worker's). Defaults to that cap in minutes, rounded up, plus 5, and at least 30 (AKS's default).
+   * least autoscaler.maxGracefulTerminationSec, which caps every worker's termination grace. Defaults to that grace
+   * cap in minutes, rounded up, plus 5, and at least 30 (AKS's default).
    */
   drainTimeoutMinutes: z.number().int().min(5).max(1440).optional(),
   /**
    * Extra nodes per pool during an upgrade (upgradeSettings.maxSurge): a count such as 1 or a percentage such as
-   * 33%. Not on spot pools (AKS upgrades them without surge). Defaults to AKS's default (one node).
+   * 33%. Not on spot pools (AKS upgrades them without surge). Defaults to AKS's default.
    */
   maxSurge: z
     .string()
@@ -147,7 +147,10 @@ export const aksUpgrades = z.strictObject({
       error: "must be a node count such as 1 or a percentage such as 33%",
     })
     .optional(),
-  /** Minutes to wait after draining a node before reimaging it (upgradeSettings.nodeSoakDurationInMinutes, 0 to 30). Defaults to 0. */
+  /**
+   * Minutes to wait after draining a node before reimaging it (upgradeSettings.nodeSoakDurationInMinutes, 0 to 30).
+   * Defaults to 0.
+   */
   nodeSoakMinutes: z.number().int().min(0).max(30).default(0),
 });
 export type AksUpgrades = z.infer<typeof aksUpgrades>;
