@@ -418,12 +418,21 @@ describe("AksCluster: automatic upgrades, drains and the deployer's login", () =
   });
   const MC = "azure-native:containerservice:MaintenanceConfiguration";
 
-  it("upgrades Kubernetes patches and node images automatically, only in a weekly window (Sunday 00:00 UTC, 8 hours)", () => {
+  it("by default updates node images automatically, only in a weekly window (Sunday 00:00 UTC, 8 hours); Kubernetes only from config", () => {
     assert.deepEqual((dev.one(T.cluster).inputs as Obj).autoUpgradeProfile, {
-      upgradeChannel: "patch",
+      upgradeChannel: "none",
       nodeOSUpgradeChannel: "NodeImage",
     });
-    const windows = dev.all(MC);
+    assert.deepEqual(
+      dev.all(MC).map((w) => w.inputs.configName),
+      ["aksManagedNodeOSUpgradeSchedule"],
+    );
+  });
+
+  it("channel patch: Kubernetes patches too, in the same window", async () => {
+    const patch = await run(aksStack({ azure: { upgrades: { channel: "patch" } } }));
+    assert.equal((patch.one(T.cluster).inputs as Obj).autoUpgradeProfile.upgradeChannel, "patch");
+    const windows = patch.all(MC);
     assert.deepEqual(windows.map((w) => w.inputs.configName).sort(), [
       "aksManagedAutoUpgradeSchedule",
       "aksManagedNodeOSUpgradeSchedule",
@@ -444,9 +453,11 @@ describe("AksCluster: automatic upgrades, drains and the deployer's login", () =
     }
   });
 
-  it("creates the maintenance configurations after the agent pools, one after the other", () => {
-    const pools = dev.all(T.pool);
-    const windows = dev.all(MC);
+  it("creates the maintenance configurations after the agent pools, one after the other", async () => {
+    const patch = await run(aksStack({ azure: { upgrades: { channel: "patch" } } }));
+    const pools = patch.all(T.pool);
+    const windows = patch.all(MC);
+    assert.equal(windows.length, 2);
     const poolUrns = new Set(pools.map((p) => p.urn));
     const lastPool = pools.find((p) => !pools.some((q) => q.dependencies.includes(p.urn)))!;
     const first = windows.find((w) => w.dependencies.some((d) => poolUrns.has(d)))!;

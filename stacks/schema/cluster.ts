@@ -95,11 +95,13 @@ const weekDay = z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", 
  */
 export const aksUpgrades = z.strictObject({
   /**
-   * Kubernetes version auto-upgrade (autoUpgradeProfile.upgradeChannel): `patch` (the newest patch of
-   * kubernetesVersion's minor) or `none`. `stable` and `rapid` are not offered: they change the minor version that
-   * kubernetesVersion pins. Defaults to patch.
+   * Kubernetes version auto-upgrade (autoUpgradeProfile.upgradeChannel): `none` (Kubernetes changes only when
+   * kubernetesVersion does) or `patch` (the newest patch of kubernetesVersion's minor, in the window). With `patch`,
+   * AKS upgrades the control plane and the pools together only, so a later change of kubernetesVersion, which Pulumi
+   * applies to the cluster and then to each pool, may be refused: set `none` for that update. `stable` and `rapid` are
+   * not offered: they change the minor version that kubernetesVersion pins. Defaults to none.
    */
-  channel: z.enum(["none", "patch"]).default("patch"),
+  channel: z.enum(["none", "patch"]).default("none"),
   /**
    * Node OS updates (autoUpgradeProfile.nodeOSUpgradeChannel): NodeImage (a new node image every week: every node is
    * reimaged), SecurityPatch (security patches, reimaging only when a patch needs it), Unmanaged (the OS patches
