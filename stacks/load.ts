@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { StackConfig } from "./schema/index.ts";
 import { STACK_CONFIG_KEYS, stackConfig } from "./schema/index.ts";
 import { workloadWarnings } from "./schema/checks/workloads.ts";
+import { clusterWarnings } from "./schema/checks/clusters.ts";
 
 export const PROJECT = "worker-platform";
 
@@ -98,7 +99,7 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource): LoadedCon
   problems.push(...namespaceTypos(source.allKeys?.() ?? []));
   if (!("platform" in raw)) problems.sort(); // keep output stable when several keys are missing
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return { config: parsed.data, warnings: workloadWarnings(parsed.data) };
+  return { config: parsed.data, warnings: [...clusterWarnings(parsed.data), ...workloadWarnings(parsed.data)] };
 }
 
 /**

@@ -45,10 +45,31 @@ export function choosePools<P extends PlaceablePool>(pools: P[], req: PlacementR
 }
 
 /**
- * Queues (stateful, one replica): the on-demand CPU workload pools, never spot (an eviction takes the queue down for
- * every worker); else the system pools; else (none of either) anywhere.
+ * Pools the in-cluster queues (one-replica StatefulSets with a volume) may land on: the on-demand CPU workload pools
+ * (an eviction would take a queue down for every worker), else the system pools. Used by the queues' scheduling
+ * (components/workloads/scheduling.ts) and, through volumePools, by the EKS node groups (one per zone).
  */
-export function chooseQueuePools<P extends PlaceablePool>(pools: P[]): P[] {
+export function queuePools<P extends PlaceablePool>(pools: P[]): P[] {
   const onDemand = pools.filter((p) => p.role === "workload" && !p.spot && !p.gpu);
   return onDemand.length > 0 ? onDemand : pools.filter((p) => p.role === "system");
+}
+
+/**
+ * Pools whose nodes may have to attach a zonal volume: the queues' pools and the system pools (the Prometheus
+ * server's volume; components/addons/scheduling.ts systemPlacement).
+ */
+export function volumePools<P extends PlaceablePool>(pools: P[]): P[] {
+  const queues = new Set(queuePools(pools));
+  return pools.filter((p) => p.role === "system" || queues.has(p));
+}
+
+/**
+ * Whether an EKS pool gets one node group per zone (clusters[].pools[].nodeGroupPerZone): as configured, else when
+ * it is one of volumePools.
+ */
+export function nodeGroupPerZone<P extends PlaceablePool & { nodeGroupPerZone?: boolean }>(
+  pool: P,
+  pools: P[],
+): boolean {
+  return pool.nodeGroupPerZone ?? volumePools(pools).includes(pool);
 }

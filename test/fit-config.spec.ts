@@ -157,6 +157,7 @@ describe("config: every pod fits a node of every pool it may land on", () => {
       name: "gpu",
       machineTypes: ["kind"],
       gpu: { count: 1, type: "t4" },
+      labels: { "nvidia.com/gpu.present": "true" },
       min: 1,
       max: 1,
       headroomGpus: 1,

@@ -96,6 +96,17 @@ export const mocks: pulumi.runtime.Mocks = {
           zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"],
           id: "eu-west-1",
         };
+      case "aws:ec2/getSubnet:getSubnet": {
+        // An existing subnet: its zone, picked deterministically from its id.
+        const id = String(args.inputs.id);
+        const zone = "abc"[[...id].reduce((n, c) => n + c.charCodeAt(0), 0) % 3];
+        return {
+          ...args.inputs,
+          id,
+          availabilityZone: `eu-west-1${zone}`,
+          availabilityZoneId: `euw1-az${"abc".indexOf(zone) + 1}`,
+        };
+      }
       case "aws:index/getRegion:getRegion":
       case "aws:index/getRegion:getRegion_v2":
         return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };

@@ -16,7 +16,11 @@ export function createCluster(
   const protect = cluster.protect ?? stack.platform.production;
   switch (cluster.cloud) {
     case "azure":
-      return new AksCluster(cluster.name, { config: cluster, protect }, opts).handle;
+      return new AksCluster(
+        cluster.name,
+        { config: cluster, protect, deployerKubeloginMode: stack.deployer.kubeloginMode },
+        opts,
+      ).handle;
     case "aws": {
       const ca = stack.addons.clusterAutoscaler;
       const autoscaler = ca.enabled ? { namespace: ca.namespace } : undefined;

@@ -1,6 +1,6 @@
 import type { ClusterHandle, PoolHandle } from "../cluster/handle.ts";
 import type { PlacementRequest } from "../../stacks/placement.ts";
-import { chooseQueuePools, choosePools } from "../../stacks/placement.ts";
+import { choosePools, queuePools } from "../../stacks/placement.ts";
 import type { Toleration } from "../addons/scheduling.ts";
 import { tolerate } from "../addons/scheduling.ts";
 
@@ -101,9 +101,10 @@ export function workloadPlacement(cluster: ClusterHandle, req: PlacementRequest)
 }
 
 /**
- * Queues (stateful, one replica): the pools stacks/placement.ts chooses for them (an on-demand CPU workload pool, else
- * the system pools, tolerating their taints, e.g. AKS CriticalAddonsOnly); else anywhere.
+ * Queues (stateful, one replica): an on-demand CPU workload pool, never spot (an eviction takes the queue down for
+ * every worker); else the system pools (tolerating their taints, e.g. AKS CriticalAddonsOnly); else anywhere. The rule
+ * is stacks/placement.ts queuePools, which also decides which EKS pools get a node group per zone.
  */
 export function queuePlacement(cluster: ClusterHandle): PodPlacement {
-  return placementOn(chooseQueuePools(cluster.pools));
+  return placementOn(queuePools(cluster.pools));
 }

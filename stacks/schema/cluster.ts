@@ -41,6 +41,14 @@ export const pool = z.strictObject({
    * wait for a cold GPU node. Defaults to 0 (off).
    */
   headroomGpus: z.number().int().min(0).default(0),
+  /**
+   * EKS only: one managed node group per availability zone (per private subnet) instead of one spanning them all, so
+   * the cluster autoscaler can add a node in the zone of a pending pod's EBS volume (a group over several zones cannot
+   * be scaled into a chosen one). The groups are balanced by autoscaler.balanceSimilarNodeGroups; each gets the pool's
+   * min spread over the zones and max rounded up per zone. Defaults to true for the pools that can host the
+   * platform's volumes (system pools: Prometheus; on-demand CPU pools: the in-cluster queues), false for the others.
+   */
+  nodeGroupPerZone: z.boolean().optional(),
 });
 export type PoolConfig = z.infer<typeof pool>;
 
@@ -76,6 +84,92 @@ const kubernetesVersion = z
   .refine((v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR, {
     error: `must be 1.${MIN_KUBERNETES_MINOR} or later (workers use the preStop sleep action, Kubernetes 1.30+)`,
   });
+
+/** kubelogin `--login` modes the platform supports (components/cluster/kubeconfig.ts). */
+export const kubeloginMode = z.enum(["azurecli", "workloadidentity", "spn", "msi", "devicecode"]);
+
+/** The days a maintenance window may start on (AKS WeekDay). */
+const weekDay = z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]);
+
+/**
+ * When and how AKS upgrades a cluster and its nodes by itself, and how a node is drained. Every automatic upgrade
+ * drains nodes, and a drain ends a running job (docs/workloads.md, "Node drains"), so both channels run only in
+ * `window`, and the drain waits for the workers' termination grace.
+ */
+export const aksUpgrades = z.strictObject({
+  /**
+   * Kubernetes version auto-upgrade (autoUpgradeProfile.upgradeChannel): `none` (Kubernetes changes only when
+   * kubernetesVersion does) or `patch` (the newest patch of kubernetesVersion's minor, in the window). With `patch`,
+   * AKS upgrades the control plane and the pools together only, so a later change of kubernetesVersion, which Pulumi
+   * applies to the cluster and then to each pool, may be refused: set `none` for that update. `stable` and `rapid` are
+   * not offered: they change the minor version that kubernetesVersion pins. Defaults to none.
+   */
+  channel: z.enum(["none", "patch"]).default("none"),
+  /**
+   * Node OS updates (autoUpgradeProfile.nodeOSUpgradeChannel): NodeImage (a new node image every week: every node is
+   * reimaged), SecurityPatch (security patches, reimaging only when a patch needs it), Unmanaged (the OS patches
+   * itself nightly, no reimage; reboots are yours) or None. Defaults to NodeImage (AKS's default).
+   */
+  nodeOSChannel: z.enum(["NodeImage", "SecurityPatch", "Unmanaged", "None"]).default("NodeImage"),
+  /**
+   * When AKS may start those upgrades (maintenance configurations aksManagedAutoUpgradeSchedule and
+   * aksManagedNodeOSUpgradeSchedule, the same window for both); work started in the window runs to its end.
+   */
+  window: z
+    .strictObject({
+      /** Defaults to Sunday. */
+      dayOfWeek: weekDay.default("Sunday"),
+      /** Every how many weeks. Defaults to 1 (AKS ships a node image weekly). */
+      intervalWeeks: z.number().int().min(1).max(4).default(1),
+      /** Start, `HH:mm` in utcOffset's time. Defaults to 00:00. */
+      startTime: z
+        .string()
+        .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, { error: "must be a time of day HH:mm such as 02:00" })
+        .default("00:00"),
+      /** `+HH:mm` or `-HH:mm`. Defaults to +00:00. */
+      utcOffset: z
+        .string()
+        .regex(/^[+-](0[0-9]|1[0-4]):[0-5][0-9]$/, { error: "must be a UTC offset such as +00:00 or -05:00" })
+        .default("+00:00"),
+      /** Length in hours, 4 to 24 (AKS: at least 4 for auto-upgrades). Defaults to 8. */
+      durationHours: z.number().int().min(4).max(24).default(8),
+    })
+    .prefault({}),
+  /**
+   * Minutes AKS waits for a node's pods to be evicted and to terminate before it stops the upgrade
+   * (upgradeSettings.drainTimeoutInMinutes, 5 to 1440), on every pool but spot ones (AKS does not drain those). At
+   * least autoscaler.maxGracefulTerminationSec, which caps every worker's termination grace. Defaults to that grace
+   * cap in minutes, rounded up, plus 5, and at least 30 (AKS's default).
+   */
+  drainTimeoutMinutes: z.number().int().min(5).max(1440).optional(),
+  /**
+   * Extra nodes per pool during an upgrade (upgradeSettings.maxSurge): a count such as 1 or a percentage such as
+   * 33%. Not on spot pools (AKS upgrades them without surge). Defaults to AKS's default.
+   */
+  maxSurge: z
+    .string()
+    .regex(/^([1-9][0-9]{0,2}|([1-9][0-9]?|100)%)$/, {
+      error: "must be a node count such as 1 or a percentage such as 33%",
+    })
+    .optional(),
+  /**
+   * Minutes to wait after draining a node before reimaging it (upgradeSettings.nodeSoakDurationInMinutes, 0 to 30).
+   * Defaults to 0.
+   */
+  nodeSoakMinutes: z.number().int().min(0).max(30).default(0),
+});
+export type AksUpgrades = z.infer<typeof aksUpgrades>;
+
+/**
+ * The drain timeout of an AKS cluster's pools: the configured one, else the autoscaler's grace cap (which bounds every
+ * worker's termination grace) in minutes, rounded up, plus 5, and at least AKS's own default of 30.
+ */
+export function aksDrainTimeoutMinutes(
+  upgrades: AksUpgrades,
+  autoscaler: { maxGracefulTerminationSec: number },
+): number {
+  return upgrades.drainTimeoutMinutes ?? Math.max(30, Math.ceil(autoscaler.maxGracefulTerminationSec / 60) + 5);
+}
 
 const clusterBase = {
   /** Cluster name; prefixes every cloud resource of the cluster. */
@@ -115,11 +209,13 @@ export const azureCluster = z.strictObject({
        */
       grantDeployerClusterAdmin: z.boolean().default(true),
       /**
-       * How kubelogin gets Entra ID tokens for the Kubernetes provider and the exported kubeconfig (`--login`):
-       * azurecli (the `az login` session, also what azure/login gives CI), workloadidentity, spn, msi, or devicecode
-       * (interactive). Defaults to azurecli.
+       * How kubelogin gets Entra ID tokens (`--login`) in the exported kubeconfig and, unless deployer.kubeloginMode
+       * says otherwise, in the Kubernetes provider: azurecli (your `az login` session), workloadidentity (a federated
+       * token: GitHub OIDC in CI), spn, msi, or devicecode (interactive). Defaults to azurecli.
        */
-      kubeloginMode: z.enum(["azurecli", "workloadidentity", "spn", "msi", "devicecode"]).default("azurecli"),
+      kubeloginMode: kubeloginMode.default("azurecli"),
+      /** Automatic Kubernetes and node OS upgrades, their maintenance window, and node drains during upgrades. */
+      upgrades: aksUpgrades.prefault({}),
     })
     .prefault({}),
 });
@@ -179,6 +275,15 @@ export const awsCluster = z.strictObject({
           "aws-ebs-csi-driver": version,
         });
       })().default({}),
+      /**
+       * Managed node group updates (a new `kubernetesVersion` or AMI), which drain nodes; EKS starts none by itself.
+       */
+      nodeUpdates: z
+        .strictObject({
+          /** Nodes a node group replaces at a time (updateConfig.maxUnavailable). Defaults to 1. */
+          maxUnavailable: z.number().int().min(1).max(100).default(1),
+        })
+        .prefault({}),
       /** Cluster autoscaler expanders, chained. Defaults to priority,least-waste. */
       expander: z
         .string()

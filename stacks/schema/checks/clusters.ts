@@ -2,8 +2,9 @@ import type { z } from "zod";
 import { describeShape, knownGpuCount, knownMachineTypes, machineShape } from "../../machine-types.ts";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions.ts";
 import type { StackConfig } from "../stack.ts";
-import type { AutoscalerProfile } from "../cluster.ts";
+import type { AutoscalerProfile, ClusterConfig } from "../cluster.ts";
 import { durationSeconds } from "../common.ts";
+import { nodeGroupPerZone, volumePools } from "../../placement.ts";
 
 type Ctx = z.RefinementCtx;
 
@@ -27,7 +28,11 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
         cluster.pools[pi].name,
       ),
     );
-    if (cluster.cloud === "azure") checkAksDurations(cluster.autoscaler, (...rest) => at("autoscaler", ...rest), ctx);
+    if (cluster.cloud === "azure") {
+      checkAksDurations(cluster.autoscaler, (...rest) => at("autoscaler", ...rest), ctx);
+      checkAksDrainTimeout(cluster, at, ctx);
+    }
+    if (cluster.cloud === "existing") checkExistingGpuPools(cluster, at, ctx);
     if (cluster.cloud !== "existing" && !cluster.pools.some((p) => p.role === "system")) {
       issue(
         ctx,
@@ -106,6 +111,14 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
           );
         }
       }
+      if (pool.nodeGroupPerZone !== undefined && cluster.cloud !== "aws") {
+        issue(
+          ctx,
+          p("nodeGroupPerZone"),
+          `only for cloud: aws (EKS node groups); remove it (${cluster.cloud === "azure" ? "AKS pools span no zones, see docs/clusters.md" : "an existing cluster's pools are not created"})`,
+          pool.nodeGroupPerZone,
+        );
+      }
       if (pool.headroomGpus > 0 && !pool.gpu) {
         issue(
           ctx,
@@ -166,4 +179,93 @@ function checkAksDurations(
       );
     }
   }
+}
+
+/**
+ * AKS stops an upgrade when a node's pods have not terminated within the drain timeout ("If this time is exceeded,
+ * the upgrade fails", AgentPoolUpgradeSettings in the AKS API). A worker's termination grace can reach the
+ * autoscaler's maxGracefulTerminationSec (components/workloads/worker.ts caps it there), so a shorter timeout would
+ * stop every upgrade that meets a worker finishing a job.
+ */
+function checkAksDrainTimeout(
+  cluster: Extract<ClusterConfig, { cloud: "azure" }>,
+  at: (...rest: (string | number)[]) => (string | number)[],
+  ctx: Ctx,
+): void {
+  const timeout = cluster.azure.upgrades.drainTimeoutMinutes;
+  const grace = cluster.autoscaler.maxGracefulTerminationSec;
+  if (timeout !== undefined && timeout * 60 < grace) {
+    issue(
+      ctx,
+      at("azure", "upgrades", "drainTimeoutMinutes"),
+      `shorter than the termination grace a worker may get (autoscaler.maxGracefulTerminationSec: ${grace}s): AKS would stop the upgrade while the worker finishes its job; set at least ${Math.ceil(grace / 60)}, or remove it for the default`,
+      timeout,
+    );
+  }
+}
+
+/**
+ * A declared GPU pool of an existing cluster is how the GPU DaemonSets (device plugin, DCGM exporter) find the GPU
+ * nodes: its labels become their node affinity (components/addons/scheduling.ts gpuPlacement). Without labels, or
+ * with labels every node of a CPU pool also carries, they would run on CPU nodes too.
+ */
+function checkExistingGpuPools(
+  cluster: Extract<ClusterConfig, { cloud: "existing" }>,
+  at: (...rest: (string | number)[]) => (string | number)[],
+  ctx: Ctx,
+): void {
+  cluster.pools.forEach((pool, pi) => {
+    if (!pool.gpu) return;
+    const labels = Object.entries(pool.labels);
+    if (labels.length === 0) {
+      issue(
+        ctx,
+        at("pools", pi, "labels"),
+        `GPU pool ${pool.name} declares no labels, so the device plugin and DCGM exporter DaemonSets would run on every node: list labels only its GPU nodes carry, e.g. { nvidia.com/gpu.present: "true" } (NVIDIA GPU feature discovery) or one you set on them (and taint them nvidia.com/gpu=present:NoSchedule under taints to keep other pods off)`,
+        pool.labels,
+      );
+      return;
+    }
+    const cpu = cluster.pools.find((other) => !other.gpu && labels.every(([k, v]) => other.labels[k] === v));
+    if (cpu) {
+      issue(
+        ctx,
+        at("pools", pi, "labels"),
+        `pool ${cpu.name} (no GPU) carries every label of GPU pool ${pool.name}, so the GPU DaemonSets would run on its nodes too: add a label only the GPU nodes carry`,
+        pool.labels,
+      );
+    }
+  });
+}
+
+/** EKS's managed node group updates give up on a node whose pods have not left within 15 minutes (PodEvictionFailure). */
+export const EKS_UPDATE_EVICTION_SECONDS = 900;
+
+/** Cluster settings that are allowed but deserve a warning (reported with the workload warnings, stacks/load.ts). */
+export function clusterWarnings(cfg: Pick<StackConfig, "clusters">): string[] {
+  const out: string[] = [];
+  cfg.clusters.forEach((cluster, ci) => {
+    if (cluster.cloud !== "aws") return;
+    const volumes = new Set(volumePools(cluster.pools));
+    cluster.pools.forEach((pool, pi) => {
+      if (pool.nodeGroupPerZone === false && volumes.has(pool)) {
+        out.push(
+          `clusters[${ci}].pools[${pi}].nodeGroupPerZone: pool ${pool.name} of ${cluster.name} can host the platform's EBS volumes (Prometheus, in-cluster queues) but spans the zones with one node group: a pod whose volume is in one zone may stay Pending, because the cluster autoscaler cannot add a node in a chosen zone to such a group`,
+        );
+      }
+    });
+    const split = cluster.pools.filter((pool) => nodeGroupPerZone(pool, cluster.pools));
+    if (split.length > 0 && !cluster.autoscaler.balanceSimilarNodeGroups) {
+      out.push(
+        `clusters[${ci}].autoscaler.balanceSimilarNodeGroups: false while pool${split.length > 1 ? "s" : ""} ${split.map((p) => p.name).join(", ")} of ${cluster.name} have a node group per zone: the autoscaler will not spread their nodes over the zones`,
+      );
+    }
+    const grace = cluster.autoscaler.maxGracefulTerminationSec;
+    if (grace > EKS_UPDATE_EVICTION_SECONDS) {
+      out.push(
+        `clusters[${ci}].autoscaler.maxGracefulTerminationSec: ${grace}s lets a worker on ${cluster.name} take longer to stop than the ${EKS_UPDATE_EVICTION_SECONDS / 60} minutes an EKS node group update waits for a node's pods to leave: such an update fails with PodEvictionFailure (the worker still gets its grace); retry it when no long job runs`,
+      );
+    }
+  });
+  return out;
 }

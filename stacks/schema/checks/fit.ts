@@ -10,7 +10,7 @@ import {
   shortfall,
 } from "../../allocatable.ts";
 import { machineShape } from "../../machine-types.ts";
-import { chooseQueuePools, choosePools } from "../../placement.ts";
+import { queuePools, choosePools } from "../../placement.ts";
 import type { ContainerResources } from "../../platform-pods.ts";
 import {
   GPU_NODE_DAEMONSET_RESOURCES,
@@ -145,7 +145,7 @@ function plannedPods(cfg: StackConfig, cluster: ClusterConfig, ci: number): Plan
   }
   cfg.queues.forEach((q, i) => {
     if (q.mode !== "in-cluster") return;
-    const pools = chooseQueuePools(cluster.pools);
+    const pools = queuePools(cluster.pools);
     if (pools.length === 0) return; // no on-demand CPU workload pool, no system pool: "anywhere"
     out.push({
       what: `in-cluster queue ${q.name}`,
