@@ -6,6 +6,8 @@ import { cidr } from "../../stacks/schema/common.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { APP_LABELS, k8sOpts, selectorLabels } from "./common.ts";
 import type { QueueEndpoint } from "./queues.ts";
+import type { CloudQueue } from "./cloud-queues.ts";
+import { cloudQueuePorts } from "./cloud-queues.ts";
 
 type Rule = Record<string, unknown>;
 
@@ -64,15 +66,16 @@ export function metricsIngress(config: StackConfig, metrics: MetricsEndpoint | u
 }
 
 export interface NetworkPolicyInputs {
-  workers: { worker: WorkerConfig; queue?: QueueEndpoint }[];
+  workers: { worker: WorkerConfig; queue?: QueueEndpoint; cloudQueue?: Pick<CloudQueue, "kind"> }[];
   services: ServiceConfig[];
   queues: QueueEndpoint[];
 }
 
 /**
  * Network policies of the workloads namespace: deny everything by default, then allow per object.
- *  - workers: no ingress but their `metrics` port from the scrapers (metricsIngress); egress to DNS, their queue,
- *    and `egress` CIDRs.
+ *  - workers: no ingress but their `metrics` port from the scrapers (metricsIngress); egress to DNS, their queue
+ *    (a cloud queue: its service's ports, and the token endpoint of the pod's cloud identity, on any address:
+ *    cloud-queues.ts cloudQueuePorts), and `egress` CIDRs.
  *  - services: ingress on their port from `allowFrom` (CIDRs or namespace names; default any pod in the cluster, or
  *    anywhere for a LoadBalancer) and on their `metrics` port from the scrapers; egress to DNS, the namespace's
  *    queues (services are usually the producers) and `egress` CIDRs.
@@ -98,13 +101,18 @@ export function createNetworkPolicies(
     );
   const out = [make("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] })];
 
-  for (const { worker: w, queue } of inputs.workers) {
+  for (const { worker: w, queue, cloudQueue } of inputs.workers) {
     out.push(
       make(`worker-${w.name}`, {
         podSelector: { matchLabels: selectorLabels(w.name, "worker") },
         policyTypes: ["Ingress", "Egress"],
         ingress: metricsIngress(env.config, w.metrics),
-        egress: [DNS_EGRESS, ...(queue ? [queueEgress(queue)] : []), ...configEgress(w.egress)],
+        egress: [
+          DNS_EGRESS,
+          ...(queue ? [queueEgress(queue)] : []),
+          ...(cloudQueue ? [{ ports: tcp(cloudQueuePorts(cloudQueue)) }] : []),
+          ...configEgress(w.egress),
+        ],
       }),
     );
   }

@@ -1,12 +1,18 @@
+import type * as pulumi from "@pulumi/pulumi";
 import type { WorkerConfig } from "../../stacks/schema/index.ts";
+import type { CloudQueue } from "./cloud-queues.ts";
+import { cloudQueueTrigger } from "./cloud-queues.ts";
 import type { QueueEndpoint } from "./queues.ts";
 
-/** A KEDA trigger (ScaledObject/ScaledJob `spec.triggers[]`). Metadata values are strings (KEDA CRD schema). */
+/**
+ * A KEDA trigger (ScaledObject/ScaledJob `spec.triggers[]`). Metadata values are strings (KEDA CRD schema); a
+ * created cloud queue's URL or namespace is one once the cloud has it.
+ */
 export interface KedaTrigger {
   type: string;
   name?: string;
   metricType?: "Utilization" | "AverageValue" | "Value";
-  metadata: Record<string, string>;
+  metadata: Record<string, pulumi.Input<string>>;
   authenticationRef?: { name: string };
 }
 
@@ -46,12 +52,14 @@ export const triggerAuthName = (worker: string) => `${worker}-keda-auth`;
  *    accurate as it is.
  *  - prometheus: `serverAddress` (the trigger's, else the platform's Prometheus), `query`, `threshold`,
  *    `activationThreshold`; no credentials.
+ *  - sqs, servicebus: cloud-queues.ts cloudQueueTrigger, authenticated by a pod identity (cloud-identity.ts).
  *  - safety net: cpu/memory with `metricType: Utilization` (percent of requests).
  */
 export function workerTriggers(
   w: WorkerConfig,
   queue: QueueEndpoint | undefined,
   prometheusUrl: string | undefined,
+  cloud?: { queue: CloudQueue; authName: string },
 ): TriggerSet {
   const triggers: KedaTrigger[] = [];
   const secretTargetRefs: SecretTargetRef[] = [];
@@ -105,6 +113,9 @@ export function workerTriggers(
         activationThreshold: String(t.activationThreshold),
       },
     });
+  } else if (t?.type === "sqs" || t?.type === "servicebus") {
+    if (!cloud) throw new Error(`worker ${w.name}: ${t.type} queue ${t.queue} not found`);
+    triggers.push(cloudQueueTrigger(w, t, cloud.queue, cloud.authName));
   }
   // cpu/memory read the resource metrics API (metrics-server); they need container requests, which the schema requires.
   if (w.safetyNet?.cpuUtilization !== undefined)

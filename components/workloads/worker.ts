@@ -10,6 +10,8 @@ import type { QueueEndpoint } from "./queues.ts";
 import type { WorkloadPlacement } from "./scheduling.ts";
 import { workloadPlacement } from "./scheduling.ts";
 import { triggerAuthName, workerTriggers } from "./triggers.ts";
+import type { CloudQueue } from "./cloud-queues.ts";
+import { workerCloudIdentity } from "./cloud-identity.ts";
 import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
 
 /** Re-exported: the annotation used to live here. */
@@ -33,6 +35,8 @@ export interface WorkerArgs {
   worker: WorkerConfig;
   /** The queue of the worker's redis/rabbitmq trigger. */
   queue?: QueueEndpoint;
+  /** The queue of the worker's sqs/servicebus trigger: the worker and KEDA get cloud identities (cloud-identity.ts). */
+  cloudQueue?: CloudQueue;
   /** Resources the pods need first (the Secrets their secretEnv names). */
   dependsOn?: pulumi.Resource[];
 }
@@ -94,13 +98,31 @@ export class Worker extends pulumi.ComponentResource {
     this.placement = placement;
     for (const warning of placement.warnings) void pulumi.log.warn(`worker ${w.name}: ${warning}`, this);
 
+    // A cloud queue: the pods' and KEDA's identities, and the TriggerAuthentication naming KEDA's (no keys).
+    const cloud = args.cloudQueue ? workerCloudIdentity(env, w, args.cloudQueue, name, this) : undefined;
     const sa = new k8s.core.v1.ServiceAccount(
       `${name}`,
-      { metadata: { name: w.name, namespace: ns, labels }, automountServiceAccountToken: false },
+      {
+        metadata: {
+          name: w.name,
+          namespace: ns,
+          labels,
+          ...(cloud ? { annotations: cloud.serviceAccountAnnotations } : {}),
+        },
+        // Also with a cloud identity: its webhook projects its own token volume into the pod.
+        automountServiceAccountToken: false,
+      },
       k8sOpts(env, this),
     );
+    // The pod template's labels: the selector's, plus the workload identity webhook's opt-in label.
+    const templateLabels = { ...podLabels, ...(cloud?.podLabels ?? {}) };
 
-    const { triggers, secretTargetRefs } = workerTriggers(w, queue, env.addons.prometheusUrl);
+    const { triggers, secretTargetRefs } = workerTriggers(
+      w,
+      queue,
+      env.addons.prometheusUrl,
+      args.cloudQueue && cloud ? { queue: args.cloudQueue, authName: cloud.authName } : undefined,
+    );
     const kedaDeps = [...env.addons.keda, ...(queue?.resources ?? [])];
     const auth = secretTargetRefs.length
       ? new k8s.apiextensions.CustomResource(
@@ -126,15 +148,15 @@ export class Worker extends pulumi.ComponentResource {
       [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds),
       [GRACE_CAP_ANNOTATION]: String(env.cluster.autoscaler.maxGracefulTerminationSec),
     };
-    const podDeps = [sa, ...(args.dependsOn ?? []), ...(queue?.resources ?? [])];
-    const scalerDeps = [...kedaDeps, ...(auth ? [auth] : [])];
+    const podDeps = [sa, ...(args.dependsOn ?? []), ...(queue?.resources ?? []), ...(cloud?.podDependencies ?? [])];
+    const scalerDeps = [...kedaDeps, ...(auth ? [auth] : []), ...(cloud?.scalerDependencies ?? [])];
 
     if (w.mode === "job") {
       const spec = podSpec(env, w, {
         serviceAccountName: w.name,
         placement,
         podLabels,
-        env: containerEnv(w, queue, queueName),
+        env: containerEnv(w, queue, queueName, cloud?.env),
         ports: metricsContainerPorts(w),
         // A job is never scaled in; this grace only applies to node drains and deletes.
         terminationGracePeriodSeconds: Math.min(
@@ -163,7 +185,7 @@ export class Worker extends pulumi.ComponentResource {
               },
               template: {
                 // safe-to-evict: the cluster autoscaler does not remove a node while a job runs on it (autoscaler FAQ).
-                metadata: podTemplateMetadata(podLabels, w, {
+                metadata: podTemplateMetadata(templateLabels, w, {
                   "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
                 }),
                 spec,
@@ -213,12 +235,12 @@ export class Worker extends pulumi.ComponentResource {
           // No replicas: the HPA that KEDA creates owns the count.
           selector: { matchLabels: podLabels },
           template: {
-            metadata: podTemplateMetadata(podLabels, w),
+            metadata: podTemplateMetadata(templateLabels, w),
             spec: podSpec(env, w, {
               serviceAccountName: w.name,
               placement,
               podLabels,
-              env: containerEnv(w, queue, queueName),
+              env: containerEnv(w, queue, queueName, cloud?.env),
               terminationGracePeriodSeconds: grace.seconds,
               ports: metricsContainerPorts(w),
             }),

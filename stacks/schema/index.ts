@@ -2,6 +2,7 @@ import { stackShape } from "./stack.ts";
 import type { StackConfig } from "./stack.ts";
 import { checkClusters } from "./checks/clusters.ts";
 import { checkWorkloads } from "./checks/workloads.ts";
+import { checkCloudQueues } from "./checks/cloud-queues.ts";
 
 /**
  * The whole stack configuration, validated: the shape (`stack.ts`) and the cross-field checks (`checks/`).
@@ -10,7 +11,7 @@ import { checkWorkloads } from "./checks/workloads.ts";
 export const stackConfig = stackShape.superRefine((cfg, ctx) => {
   // zod 4 runs refinements even when a field failed (non-aborting issues), so a check may meet malformed data.
   // A TypeError then only means a field error was already reported for that spot; anything else is a bug.
-  for (const check of [checkClusters, checkWorkloads]) {
+  for (const check of [checkClusters, checkWorkloads, checkCloudQueues]) {
     try {
       check(cfg, ctx);
     } catch (err) {
