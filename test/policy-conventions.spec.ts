@@ -4,6 +4,7 @@ import * as path from "path";
 import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, LABELS, platformPoolLabels } from "../components/cluster/labels.ts";
 import { CPU_ONLY_FAMILIES, GPU_MACHINE_TYPES } from "../stacks/machine-types.ts";
 import * as annotations from "../components/workloads/annotations.ts";
+import { SERVICE_BUS_ROLES } from "../components/workloads/cloud-identity.ts";
 import * as pack from "../policy/rules/lib/platform.ts";
 
 /**
@@ -60,6 +61,10 @@ describe("policy: conventions shared with the program", () => {
   it("GPU machine types and CPU-only families", () => {
     assert.deepStrictEqual(pack.GPU_MACHINE_TYPES, GPU_MACHINE_TYPES);
     assert.deepStrictEqual(pack.CPU_ONLY_FAMILIES.map(String), CPU_ONLY_FAMILIES.map(String));
+  });
+  it("Azure Service Bus data roles (cloud-identity-least-privilege): every role the program assigns, by the same ID", () => {
+    const pack_ = pack.SERVICE_BUS_ROLES as Record<string, string>;
+    for (const [role, id] of Object.entries(SERVICE_BUS_ROLES)) assert.equal(pack_[role], id, role);
   });
   it("the workload annotations the rules read (scale-in-safety, scaled-workload-omits-replicas, scaled-workload-marked)", () => {
     assert.equal(pack.MAX_JOB_DURATION_ANNOTATION, annotations.MAX_JOB_DURATION_ANNOTATION);
