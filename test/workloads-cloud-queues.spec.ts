@@ -3,6 +3,7 @@ import {
   AZURE_CLIENT_ID_ANNOTATION,
   AZURE_TOKEN_AUDIENCE,
   AZURE_USE_LABEL,
+  iamRolePrefix,
   IRSA_ROLE_ANNOTATION,
   KEDA_SQS_ACTIONS,
   SERVICE_BUS_ROLES,
@@ -153,6 +154,10 @@ describe("workloads: cloud queues (SQS on EKS, Service Bus on AKS) with pod iden
       assert.deepEqual(policyOf(one(T.rolePolicy, "eks-c-order-sync-sqs")).Statement, [
         { Effect: "Allow", Action: WORKER_SQS_ACTIONS, Resource: `arn:aws:sqs:eu-west-1:${ACCOUNT}:eks-c-orders` },
       ]);
+      // Physical names from a prefix within IAM's 64 characters (AWS appends 26), whatever the names' lengths.
+      assert.equal(role.inputs.namePrefix, "eks-c-order-sync-sqs-");
+      const long = iamRolePrefix("a-cluster-name-of-thirty-chars-x-a-worker-name-of-forty-chars", "keda-sqs");
+      assert.deepEqual([long, long.length], ["a-cluster-name-of-thirty-cha-keda-sqs-", 38]);
       const sa = run.object(T.sa, "order-sync", "eks-c");
       assert.deepEqual(meta(sa).annotations, {
         [IRSA_ROLE_ANNOTATION]: `arn:aws:iam::${ACCOUNT}:role/eks-c-order-sync-sqs`,

@@ -151,9 +151,19 @@ export function sqsQueuePolicy(actions: string[], queueArn: pulumi.Input<string>
     );
 }
 
+/**
+ * `namePrefix` of an IAM role `<base>-<kind>`: IAM role names are at most 64 characters and AWS appends a 26-character
+ * unique suffix to a prefix (at most 38 then), while `<cluster>-<worker>` alone may reach 71. The start of the base and
+ * the kind stay readable; the description says the rest.
+ */
+export function iamRolePrefix(base: string, kind: string): string {
+  return `${base.slice(0, 36 - kind.length)}-${kind}-`;
+}
+
 /** A role trusting one service account (IRSA) with an inline policy; the ARN resolves once the policy exists. */
 function irsaRole(
-  name: string,
+  base: string,
+  kind: string,
   id: AwsIdentity,
   subject: Subject,
   policy: pulumi.Input<string>,
@@ -161,9 +171,11 @@ function irsaRole(
   parent: pulumi.Resource,
 ): { roleArn: pulumi.Output<string>; resources: pulumi.Resource[] } {
   const o = { parent, provider: id.provider };
+  const name = `${base}-${kind}`;
   const role = new iam.Role(
     name,
     {
+      namePrefix: iamRolePrefix(base, kind),
       assumeRolePolicy: irsaTrustPolicy(id.oidcProviderArn, id.issuerUrl, subject.namespace, subject.serviceAccount),
       description,
     },
@@ -181,7 +193,8 @@ function sqsIdentities(
   parent: pulumi.Resource,
 ) {
   const worker = irsaRole(
-    `${name}-sqs`,
+    name,
+    "sqs",
     id,
     subjects.worker,
     sqsQueuePolicy(WORKER_SQS_ACTIONS, queue.arn),
@@ -189,7 +202,8 @@ function sqsIdentities(
     parent,
   );
   const scaler = irsaRole(
-    `${name}-keda-sqs`,
+    name,
+    "keda-sqs",
     id,
     subjects.keda,
     sqsQueuePolicy(KEDA_SQS_ACTIONS, queue.arn),
