@@ -80,7 +80,7 @@ describe("cloud queues config: rejected, each naming its key, the value and the 
       [sqs({ clusters: ["aks1"] })],
       [],
       [
-        'queues[0].clusters: a sqs queue cannot be on aks1: KEDA and the workers read an SQS queue through IAM roles that trust an EKS cluster\'s OIDC provider (IRSA); aks1 is an azure cluster; list only aws clusters in clusters, e.g. clusters: [eks1], got ["aks1"]',
+        'queues[0].clusters: an sqs queue cannot be on aks1: KEDA and the workers read an SQS queue through IAM roles that trust an EKS cluster\'s OIDC provider (IRSA); aks1 is an azure cluster; list only aws clusters in clusters, e.g. clusters: [eks1], got ["aks1"]',
       ],
     ],
     [
@@ -96,7 +96,7 @@ describe("cloud queues config: rejected, each naming its key, the value and the 
       [sqs({ clusters: ["kind1"] })],
       [],
       [
-        /^queues\[0\]\.clusters: a sqs queue cannot be on kind1: .*; kind1 is an existing cluster, whose cloud account and OIDC issuer the platform does not manage; list only aws clusters/,
+        /^queues\[0\]\.clusters: an sqs queue cannot be on kind1: .*; kind1 is an existing cluster, whose cloud account and OIDC issuer the platform does not manage; list only aws clusters/,
       ],
     ],
     [
@@ -104,8 +104,8 @@ describe("cloud queues config: rejected, each naming its key, the value and the 
       [sqs({ clusters: undefined })],
       [],
       [
-        /^queues\[0\]\.clusters: a sqs queue cannot be on aks1 \(clusters defaults to every cluster of the stack\): .*clusters: \[eks1\]$/,
-        /^queues\[0\]\.clusters: a sqs queue cannot be on kind1 \(clusters defaults to every cluster of the stack\)/,
+        /^queues\[0\]\.clusters: an sqs queue cannot be on aks1 \(clusters defaults to every cluster of the stack\): .*clusters: \[eks1\]$/,
+        /^queues\[0\]\.clusters: an sqs queue cannot be on kind1 \(clusters defaults to every cluster of the stack\)/,
       ],
     ],
     [

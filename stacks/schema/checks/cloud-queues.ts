@@ -61,7 +61,7 @@ export function checkCloudQueues(cfg: StackConfig, ctx: Ctx): void {
       issue(
         ctx,
         at("clusters"),
-        `a ${q.kind} queue cannot be on ${c.name}${where}: ${why}; ${what}; ${fix}`,
+        `${q.kind === "sqs" ? "an" : "a"} ${q.kind} queue cannot be on ${c.name}${where}: ${why}; ${what}; ${fix}`,
         q.clusters,
       );
     }
