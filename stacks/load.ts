@@ -180,8 +180,10 @@ function pickOption(schema: z.core.$ZodType, value: unknown): z.core.$ZodType {
     return schema;
   const wanted = (value as Record<string, unknown>)[def.discriminator];
   const match = def.options.find((o) => {
-    const literal = objectShape(o)?.[def.discriminator!]?._zod.def as { values?: unknown[] } | undefined;
-    return literal?.values?.includes(wanted);
+    // A literal (`cloud: azure`) lists its values; an enum (`kind: redis | rabbitmq`) its entries.
+    const literal = objectShape(o)?.[def.discriminator!]?._zod.def as
+      { values?: unknown[]; entries?: Record<string, unknown> } | undefined;
+    return literal?.values?.includes(wanted) || Object.values(literal?.entries ?? {}).includes(wanted);
   });
   return match ?? schema;
 }

@@ -227,7 +227,7 @@ describe("stack config: hints inside unions (a cluster's cloud, a trigger's type
     );
     assert.ok(
       found.includes(
-        'workers[1].trigger.type: type must be one of redis, rabbitmq, prometheus, gpu, cpu, memory, got "rabbit" (did you mean "rabbitmq"?)',
+        'workers[1].trigger.type: type must be one of redis, rabbitmq, prometheus, gpu, cpu, memory, sqs, servicebus, got "rabbit" (did you mean "rabbitmq"?)',
       ),
       found.join("\n"),
     );

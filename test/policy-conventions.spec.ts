@@ -8,6 +8,7 @@ import { GPU_NODE_DAEMONSET_RESOURCES } from "../stacks/platform-pods.ts";
 import * as packAllocatable from "../policy/rules/lib/allocatable.ts";
 import { parseQuantity } from "../policy/rules/lib/k8s.ts";
 import * as annotations from "../components/workloads/annotations.ts";
+import { SERVICE_BUS_ROLES } from "../components/workloads/cloud-identity.ts";
 import * as pack from "../policy/rules/lib/platform.ts";
 import { GPU_UTIL_METRIC, gpuUtilizationQuery } from "../components/workloads/triggers.ts";
 
@@ -97,6 +98,11 @@ describe("policy: conventions shared with the program", () => {
     });
     for (const q of ["500m", "2", "0.5", "4Gi", "1G", "512Mi", "1.5Gi", "100k", "3Ti", "2x", "-1", "1e3", ""])
       assert.equal(parseQuantity(q), allocatable.quantityValue(q), q);
+  });
+
+  it("Azure Service Bus data roles (cloud-identity-least-privilege): every role the program assigns, by the same ID", () => {
+    const pack_ = pack.SERVICE_BUS_ROLES as Record<string, string>;
+    for (const [role, id] of Object.entries(SERVICE_BUS_ROLES)) assert.equal(pack_[role], id, role);
   });
   it("the workload annotations the rules read (scale-in-safety, scaled-workload-omits-replicas, scaled-workload-marked)", () => {
     assert.equal(pack.MAX_JOB_DURATION_ANNOTATION, annotations.MAX_JOB_DURATION_ANNOTATION);

@@ -23,6 +23,12 @@ export interface AksClusterArgs {
    * workloadidentity in CI). Defaults to the cluster's azure.kubeloginMode, which the exported kubeconfig always uses.
    */
   deployerKubeloginMode?: KubeloginMode;
+  /**
+   * Workers of this cluster read Service Bus: KEDA's operator runs with workload identity (the chart's
+   * podIdentity.azureWorkload), so it can take on the scaler identities federated with its service account
+   * (components/workloads/cloud-identity.ts).
+   */
+  kedaWorkloadIdentity?: boolean;
 }
 
 /** Labels AKS puts on nodes itself; pods may select on them, but they are not valid nodeLabels input. */
@@ -214,6 +220,14 @@ export class AksCluster extends pulumi.ComponentResource {
       // AKS ships metrics-server (field notes, "AKS").
       hasMetricsServer: true,
       autoscaler: cfg.autoscaler,
+      identity: {
+        cloud: "azure",
+        // Enabled above (oidcIssuerProfile), so AKS always reports it.
+        issuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? ""),
+        resourceGroupName,
+        location: cfg.region,
+        ...(args.kedaWorkloadIdentity ? { kedaWorkloadIdentity: true } : {}),
+      },
     };
     this.registerOutputs({ kubeconfig, pools: this.handle.pools.map((p) => p.name) });
   }

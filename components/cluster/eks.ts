@@ -6,7 +6,7 @@ import { Provider as AwsProvider } from "@pulumi/aws/provider.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsClusterConfig, PoolConfig } from "../../stacks/schema/index.ts";
-import { autoDiscoveryTags, autoscalerRole, tagNodeTemplate } from "./eks-autoscaling.ts";
+import { autoDiscoveryTags, autoscalerRole, irsaTrustPolicy, tagNodeTemplate } from "./eks-autoscaling.ts";
 import { eksNetwork } from "./eks-network.ts";
 import { ebsStorage } from "./eks-storage.ts";
 import type { ClusterHandle } from "./handle.ts";
@@ -24,6 +24,13 @@ export interface EksClusterArgs {
    * service account. Undefined when the add-on is disabled: no role, no autoscalerChart.
    */
   autoscaler?: { namespace: string };
+  /**
+   * KEDA's operator service account (addons.keda.namespace, the chart's `keda-operator`), when workers of this cluster
+   * read SQS: it gets an IRSA role that trusts exactly that service account and grants nothing, so that EKS projects a
+   * web identity token into the operator, with which KEDA assumes each worker's scaler role
+   * (components/workloads/cloud-identity.ts). Undefined otherwise: no role.
+   */
+  keda?: { namespace: string; serviceAccount: string };
 }
 
 /** The chart's service account (components/addons/cluster-autoscaler.ts creates it under this name). */
@@ -285,6 +292,17 @@ export class EksCluster extends pulumi.ComponentResource {
       };
     }
 
+    const kedaOperatorRoleArn = args.keda
+      ? new iam.Role(
+          `${cfg.name}-keda-operator`,
+          {
+            assumeRolePolicy: irsaTrustPolicy(oidc.arn, issuerUrl, args.keda.namespace, args.keda.serviceAccount),
+            description: `KEDA operator of ${cfg.name}: web identity only, no permissions; assumes the workers' scaler roles`,
+          },
+          o,
+        ).arn
+      : undefined;
+
     this.handle = {
       name: cfg.name,
       cloud: "aws",
@@ -297,6 +315,15 @@ export class EksCluster extends pulumi.ComponentResource {
       hasMetricsServer: false,
       autoscalerChart,
       autoscaler: cfg.autoscaler,
+      identity: {
+        cloud: "aws",
+        issuerUrl,
+        oidcProviderArn: oidc.arn,
+        region: cfg.region,
+        partition,
+        provider: aws,
+        ...(kedaOperatorRoleArn ? { kedaOperatorRoleArn } : {}),
+      },
     };
     this.registerOutputs({
       kubeconfig,

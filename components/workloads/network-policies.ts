@@ -6,6 +6,8 @@ import { cidr } from "../../stacks/schema/common.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { APP_LABELS, k8sOpts, selectorLabels } from "./common.ts";
 import type { QueueEndpoint } from "./queues.ts";
+import type { CloudQueue } from "./cloud-queues.ts";
+import { cloudQueuePorts } from "./cloud-queues.ts";
 
 type Rule = Record<string, unknown>;
 
@@ -64,8 +66,8 @@ export function metricsIngress(config: StackConfig, metrics: MetricsEndpoint | u
 }
 
 export interface NetworkPolicyInputs {
-  /** Each worker with the queues its triggers read. */
-  workers: { worker: WorkerConfig; queues: QueueEndpoint[] }[];
+  /** Each worker with the queues its triggers read, and its cloud queue (kind only: the ports). */
+  workers: { worker: WorkerConfig; queues: QueueEndpoint[]; cloudQueue?: Pick<CloudQueue, "kind"> }[];
   services: ServiceConfig[];
   queues: QueueEndpoint[];
 }
@@ -73,7 +75,8 @@ export interface NetworkPolicyInputs {
 /**
  * Network policies of the workloads namespace: deny everything by default, then allow per object.
  *  - workers: no ingress but their `metrics` port from the scrapers (metricsIngress); egress to DNS, the queue of
- *    each of their triggers, and `egress` CIDRs.
+ *    each of their triggers (a cloud queue: its service's ports, and the token endpoint of the pod's cloud identity,
+ *    on any address: cloud-queues.ts cloudQueuePorts), and `egress` CIDRs.
  *  - services: ingress on their port from `allowFrom` (CIDRs or namespace names; default any pod in the cluster, or
  *    anywhere for a LoadBalancer) and on their `metrics` port from the scrapers; egress to DNS, the namespace's
  *    queues (services are usually the producers) and `egress` CIDRs.
@@ -99,13 +102,18 @@ export function createNetworkPolicies(
     );
   const out = [make("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] })];
 
-  for (const { worker: w, queues } of inputs.workers) {
+  for (const { worker: w, queues, cloudQueue } of inputs.workers) {
     out.push(
       make(`worker-${w.name}`, {
         podSelector: { matchLabels: selectorLabels(w.name, "worker") },
         policyTypes: ["Ingress", "Egress"],
         ingress: metricsIngress(env.config, w.metrics),
-        egress: [DNS_EGRESS, ...queues.map(queueEgress), ...configEgress(w.egress)],
+        egress: [
+          DNS_EGRESS,
+          ...queues.map(queueEgress),
+          ...(cloudQueue ? [{ ports: tcp(cloudQueuePorts(cloudQueue)) }] : []),
+          ...configEgress(w.egress),
+        ],
       }),
     );
   }

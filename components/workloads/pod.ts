@@ -9,6 +9,8 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpVo
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
+/** An env var whose name is known when the program runs (its value may be an Output). */
+export type NamedEnvVar = EnvVar & { name: string };
 
 export const GPU_RESOURCE = "nvidia.com/gpu";
 /** Seconds the preStop hook waits before SIGTERM: time for endpoints/queues to stop routing work to the pod. */
@@ -26,10 +28,15 @@ export interface QueueEnv {
 /**
  * Environment of a worker's container: the queues it consumes (host, port, name; credentials by secretKeyRef from
  * the queue's Secret), then the config's plain `env`, then `secretEnv` by secretKeyRef. Never a literal secret.
- * A name set in config wins over the platform's QUEUE_* variables.
+ * A name set in config wins over the platform's QUEUE_* variables, and over `platformEnv` (a cloud queue's address,
+ * cloud-queues.ts cloudQueueEnv).
  */
-export function containerEnv(w: WorkerConfig | ServiceConfig, queues: QueueEnv[] = []): EnvVar[] {
-  const out = new Map<string, EnvVar>();
+export function containerEnv(
+  w: WorkerConfig | ServiceConfig,
+  queues: QueueEnv[] = [],
+  platformEnv: NamedEnvVar[] = [],
+): EnvVar[] {
+  const out = new Map<string, EnvVar>(platformEnv.map((e) => [e.name, e]));
   const set = (name: string, v: Omit<EnvVar, "name">) => out.set(name, { name, ...v });
   for (const { queue, queueName, prefix } of queues) {
     set(`${prefix}_HOST`, { value: queue.host });

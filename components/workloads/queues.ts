@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { QueueConfig } from "../../stacks/schema/index.ts";
-import { defaultQueueImage } from "../../stacks/schema/index.ts";
+import type { BrokerQueueConfig, QueueConfig } from "../../stacks/schema/index.ts";
+import { defaultQueueImage, isCloudQueue } from "../../stacks/schema/index.ts";
 import { QUEUE_RESOURCES } from "../../stacks/platform-pods.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { objectLabels, podOpts, priorityClassName, selectorLabels, k8sOpts } from "./common.ts";
@@ -13,7 +13,7 @@ import { queuePlacement } from "./scheduling.ts";
 /** Where workers and KEDA reach a queue, and which Secret keys hold its credentials. */
 export interface QueueEndpoint {
   name: string;
-  kind: QueueConfig["kind"];
+  kind: BrokerQueueConfig["kind"];
   inCluster: boolean;
   host: string;
   /** redis: 6379; rabbitmq: AMQP 5672. */
@@ -77,14 +77,15 @@ export function createQueues(
   parent: pulumi.Resource,
 ): Map<string, QueueEndpoint> {
   const out = new Map<string, QueueEndpoint>();
-  for (const q of queues)
+  // SQS and Service Bus queues are cloud resources with their own module (cloud-queues.ts).
+  for (const q of queues.filter((x): x is BrokerQueueConfig => !isCloudQueue(x)))
     out.set(q.name, q.mode === "external" ? externalQueue(env, q, secrets, parent) : inClusterQueue(env, q, parent));
   return out;
 }
 
 function externalQueue(
   env: WorkloadEnv,
-  q: QueueConfig,
+  q: BrokerQueueConfig,
   secrets: Map<string, PlatformSecret>,
   parent: pulumi.Resource,
 ): QueueEndpoint {
@@ -115,7 +116,7 @@ function externalQueue(
   };
 }
 
-function inClusterQueue(env: WorkloadEnv, q: QueueConfig, parent: pulumi.Resource): QueueEndpoint {
+function inClusterQueue(env: WorkloadEnv, q: BrokerQueueConfig, parent: pulumi.Resource): QueueEndpoint {
   const component = new Queue(`${env.cluster.name}-${q.name}`, { parent });
   const prefix = `${env.cluster.name}-${q.name}`;
   const labels = objectLabels(env, q.name, "queue");

@@ -1,13 +1,19 @@
+import type * as pulumi from "@pulumi/pulumi";
 import type { WorkerConfig } from "../../stacks/schema/index.ts";
 import type { Trigger } from "../../stacks/schema/resolve.ts";
+import type { CloudQueue } from "./cloud-queues.ts";
+import { cloudQueueTrigger } from "./cloud-queues.ts";
 import type { QueueEndpoint } from "./queues.ts";
 
-/** A KEDA trigger (ScaledObject/ScaledJob `spec.triggers[]`). Metadata values are strings (KEDA CRD schema). */
+/**
+ * A KEDA trigger (ScaledObject/ScaledJob `spec.triggers[]`). Metadata values are strings (KEDA CRD schema); a
+ * created cloud queue's URL or namespace is one once the cloud has it.
+ */
 export interface KedaTrigger {
   type: string;
   name?: string;
   metricType?: "Utilization" | "AverageValue" | "Value";
-  metadata: Record<string, string>;
+  metadata: Record<string, pulumi.Input<string>>;
   authenticationRef?: { name: string };
 }
 
@@ -42,6 +48,11 @@ export interface TriggerContext {
   queues: ReadonlyMap<string, QueueEndpoint>;
   /** The platform's Prometheus (addons.prometheus: in-cluster or externalUrl), default of prometheus/gpu triggers. */
   prometheusUrl?: string;
+  /**
+   * The worker's cloud queue (sqs/servicebus trigger) and the TriggerAuthentication naming KEDA's scaler identity for
+   * it (cloud-identity.ts workerCloudIdentity): no keys, so no secretTargetRef.
+   */
+  cloud?: { queue: CloudQueue; authName: string };
 }
 
 export interface TriggerSet {
@@ -114,6 +125,7 @@ export function workerTriggers(ctx: TriggerContext): TriggerSet {
  *    pod, so the HPA asks for ceil(Σ utilisation / (target × GPUs per pod)) pods: the worker's average GPU held at
  *    the target. activationThreshold is the same: the worker counts as active (no scale to zero) only while its
  *    GPUs are busier than one pod at the target, not on an idle pod's background load.
+ *  - sqs, servicebus: cloud-queues.ts cloudQueueTrigger, authenticated by a pod identity (cloud-identity.ts).
  *  - cpu/memory (and the safetyNet): `metricType: Utilization` (percent of requests).
  */
 export function renderTrigger(t: Trigger, ctx: TriggerContext): RenderedTrigger {
@@ -192,6 +204,12 @@ export function renderTrigger(t: Trigger, ctx: TriggerContext): RenderedTrigger 
       };
     }
     // cpu/memory read the resource metrics API (metrics-server); they need container requests, which the schema requires.
+    case "sqs":
+    case "servicebus": {
+      if (!ctx.cloud || ctx.cloud.queue.name !== t.queue)
+        throw new Error(`worker ${w.name}: ${t.type} queue ${t.queue} not found`);
+      return { trigger: { ...cloudQueueTrigger(w, t, ctx.cloud.queue, ctx.cloud.authName), name: t.name } };
+    }
     case "cpu":
     case "memory":
       return {

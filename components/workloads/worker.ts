@@ -11,6 +11,8 @@ import type { QueueEndpoint } from "./queues.ts";
 import type { WorkloadPlacement } from "./scheduling.ts";
 import { workloadPlacement } from "./scheduling.ts";
 import { workerTriggers } from "./triggers.ts";
+import type { CloudQueue } from "./cloud-queues.ts";
+import { workerCloudIdentity } from "./cloud-identity.ts";
 import { renderRules } from "../../stacks/schema/scaling.ts";
 import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
 
@@ -35,6 +37,8 @@ export interface WorkerArgs {
   worker: WorkerConfig;
   /** The stack's queues on this cluster, by name (the worker's queue triggers read theirs). */
   queues: ReadonlyMap<string, QueueEndpoint>;
+  /** The queue of the worker's sqs/servicebus trigger: the worker and KEDA get cloud identities (cloud-identity.ts). */
+  cloudQueue?: CloudQueue;
   /** Resources the pods need first (the Secrets their secretEnv names). */
   dependsOn?: pulumi.Resource[];
 }
@@ -131,17 +135,31 @@ export class Worker extends pulumi.ComponentResource {
     this.placement = placement;
     for (const warning of placement.warnings) void pulumi.log.warn(`worker ${w.name}: ${warning}`, this);
 
+    // A cloud queue: the pods' and KEDA's identities, and the TriggerAuthentication naming KEDA's (no keys).
+    const cloud = args.cloudQueue ? workerCloudIdentity(env, w, args.cloudQueue, name, this) : undefined;
     const sa = new k8s.core.v1.ServiceAccount(
       `${name}`,
-      { metadata: { name: w.name, namespace: ns, labels }, automountServiceAccountToken: false },
+      {
+        metadata: {
+          name: w.name,
+          namespace: ns,
+          labels,
+          ...(cloud ? { annotations: cloud.serviceAccountAnnotations } : {}),
+        },
+        // Also with a cloud identity: its webhook projects its own token volume into the pod.
+        automountServiceAccountToken: false,
+      },
       k8sOpts(env, this),
     );
+    // The pod template's labels: the selector's, plus the workload identity webhook's opt-in label.
+    const templateLabels = { ...podLabels, ...(cloud?.podLabels ?? {}) };
 
     const { triggers, auths, queues } = workerTriggers({
       worker: w,
       namespace: ns,
       queues: args.queues,
       prometheusUrl: env.addons.prometheusUrl,
+      cloud: args.cloudQueue && cloud ? { queue: args.cloudQueue, authName: cloud.authName } : undefined,
     });
     const queueResources = queues.flatMap((q) => q.resources);
     const kedaDeps = [...env.addons.keda, ...queueResources];
@@ -166,15 +184,15 @@ export class Worker extends pulumi.ComponentResource {
       [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds),
       [GRACE_CAP_ANNOTATION]: String(env.cluster.autoscaler.maxGracefulTerminationSec),
     };
-    const podDeps = [sa, ...(args.dependsOn ?? []), ...queueResources];
-    const scalerDeps = [...kedaDeps, ...authObjects];
+    const podDeps = [sa, ...(args.dependsOn ?? []), ...queueResources, ...(cloud?.podDependencies ?? [])];
+    const scalerDeps = [...kedaDeps, ...authObjects, ...(cloud?.scalerDependencies ?? [])];
 
     if (w.mode === "job") {
       const spec = podSpec(env, w, {
         serviceAccountName: w.name,
         placement,
         podLabels,
-        env: containerEnv(w, queueEnv),
+        env: containerEnv(w, queueEnv, cloud?.env),
         ports: metricsContainerPorts(w),
         // A job is never scaled in; this grace only applies to node drains and deletes.
         terminationGracePeriodSeconds: Math.min(
@@ -203,7 +221,7 @@ export class Worker extends pulumi.ComponentResource {
               },
               template: {
                 // safe-to-evict: the cluster autoscaler does not remove a node while a job runs on it (autoscaler FAQ).
-                metadata: podTemplateMetadata(podLabels, w, {
+                metadata: podTemplateMetadata(templateLabels, w, {
                   "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
                 }),
                 spec,
@@ -258,12 +276,12 @@ export class Worker extends pulumi.ComponentResource {
           // No replicas: the HPA that KEDA creates owns the count.
           selector: { matchLabels: podLabels },
           template: {
-            metadata: podTemplateMetadata(podLabels, w),
+            metadata: podTemplateMetadata(templateLabels, w),
             spec: podSpec(env, w, {
               serviceAccountName: w.name,
               placement,
               podLabels,
-              env: containerEnv(w, queueEnv),
+              env: containerEnv(w, queueEnv, cloud?.env),
               terminationGracePeriodSeconds: grace.seconds,
               ports: metricsContainerPorts(w),
             }),

@@ -1,6 +1,7 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { autoscalingPolicies } from "./autoscaling.ts";
 import { aksPolicies } from "./cloud-aks.ts";
+import { cloudIdentityPolicies } from "./cloud-identity.ts";
 import { eksPolicies } from "./cloud-eks.ts";
 import { nodeFitPolicies } from "./node-fit.ts";
 import { nodePoolPolicies } from "./node-pools.ts";
@@ -21,5 +22,6 @@ export const allPolicies: Policies = [
   ...autoscalingPolicies,
   ...aksPolicies,
   ...eksPolicies,
+  ...cloudIdentityPolicies,
   ...nodePoolPolicies,
 ];

@@ -3,6 +3,7 @@ import type { StackConfig } from "./stack.ts";
 import { checkAddons } from "./checks/addons.ts";
 import { checkClusters } from "./checks/clusters.ts";
 import { checkWorkloads } from "./checks/workloads.ts";
+import { checkCloudQueues } from "./checks/cloud-queues.ts";
 import { checkFit } from "./checks/fit.ts";
 import { checkScaling } from "./checks/scaling.ts";
 
@@ -13,7 +14,7 @@ import { checkScaling } from "./checks/scaling.ts";
 export const stackConfig = stackShape.superRefine((cfg, ctx) => {
   // zod 4 runs refinements even when a field failed (non-aborting issues), so a check may meet malformed data.
   // A TypeError then only means a field error was already reported for that spot; anything else is a bug.
-  for (const check of [checkClusters, checkAddons, checkWorkloads, checkScaling, checkFit]) {
+  for (const check of [checkClusters, checkAddons, checkWorkloads, checkScaling, checkCloudQueues, checkFit]) {
     try {
       check(cfg, ctx);
     } catch (err) {

@@ -23,7 +23,8 @@ export const secret = z.strictObject({
 });
 export type SecretConfig = z.infer<typeof secret>;
 
-export const queue = z.strictObject({
+/** A Redis or RabbitMQ queue: in-cluster, or an external broker reached with a password. */
+export const brokerQueue = z.strictObject({
   name: dnsLabel,
   kind: z.enum(["redis", "rabbitmq"]),
   /** in-cluster: a small StatefulSet with a generated password and a volume; external: an address. Defaults to in-cluster. */
@@ -43,8 +44,95 @@ export const queue = z.strictObject({
   /** in-cluster: volume size. Defaults to 8Gi. */
   storageSize: quantity.default("8Gi"),
 });
+export type BrokerQueueConfig = z.infer<typeof brokerQueue>;
+
+/**
+ * The clusters a cloud queue is created on or used from, like a worker's `clusters`: each must be of the queue's
+ * cloud (stacks/schema/checks/cloud-queues.ts).
+ */
+const cloudQueueClusters = z.array(dnsLabel).optional();
+
+/**
+ * An SQS queue ARN, `arn:<partition>:sqs:<region>:<account>:<queue name>` (AWS docs, "Resource types defined by Amazon
+ * SQS"): queue names are 1-80 letters, digits, `-` and `_`, FIFO queues ending in `.fifo`.
+ */
+export const sqsArn = z
+  .string()
+  .regex(/^arn:aws(-cn|-us-gov)?:sqs:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/, {
+    error: "must be an SQS queue ARN such as arn:aws:sqs:eu-west-1:123456789012:orders",
+  });
+
+/**
+ * An Azure Service Bus queue or topic resource ID (namespace names 6-50 characters, starting with a letter; entity
+ * names letters, digits, `.`, `-`, `_`: Azure docs, "Naming rules for Azure resources", Microsoft.ServiceBus).
+ */
+export const serviceBusEntityId = z
+  .string()
+  .regex(
+    /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/Microsoft\.ServiceBus\/namespaces\/[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]\/(queues|topics)\/[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/i,
+    {
+      error:
+        "must be a Service Bus queue or topic resource ID such as /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ServiceBus/namespaces/<namespace>/queues/<queue>",
+    },
+  );
+
+/**
+ * An Amazon SQS queue, read by workers and KEDA through IAM roles for service accounts (no keys): created by the
+ * program on each EKS cluster it lists, or an existing one referenced by `arn`.
+ */
+export const sqsQueue = z.strictObject({
+  name: dnsLabel,
+  kind: z.literal("sqs"),
+  /** EKS clusters (cloud: aws) whose workers use it; each creates its own queue. Defaults to every cluster of the stack. */
+  clusters: cloudQueueClusters,
+  /** An existing queue to use instead of creating one. Defaults to creating `<cluster>-<name>` (and `<cluster>-<name>-dlq`). */
+  arn: sqsArn.optional(),
+  /**
+   * Created queues: how long a received message stays invisible to other consumers (s, 0-43200). Defaults to the longest
+   * maxJobDurationSeconds of the workers that read it (at least 30).
+   */
+  visibilityTimeoutSeconds: z.number().int().min(0).max(43200).optional(),
+  /** Created queues: receives before a message moves to the dead-letter queue `<cluster>-<name>-dlq`. Defaults to 5. */
+  maxReceiveCount: z.number().int().min(1).max(1000).default(5),
+});
+export type SqsQueueConfig = z.infer<typeof sqsQueue>;
+
+/**
+ * An Azure Service Bus queue, or a topic subscription, read by workers and KEDA through Microsoft Entra workload
+ * identity (no keys): created by the program in a Service Bus namespace of each AKS cluster it lists (local
+ * authentication off), or an existing entity referenced by `resourceId`.
+ */
+export const serviceBusQueue = z.strictObject({
+  name: dnsLabel,
+  kind: z.literal("servicebus"),
+  /** AKS clusters (cloud: azure) whose workers use it; each creates its own. Defaults to every cluster of the stack. */
+  clusters: cloudQueueClusters,
+  /** An existing queue or topic to use instead of creating one. Defaults to creating queue (or topic) `<name>`. */
+  resourceId: serviceBusEntityId.optional(),
+  /**
+   * The topic subscription workers receive from: the entity is then a topic (created: topic `<name>` with this
+   * subscription; referenced: `resourceId` must name a topic). Defaults to none: a queue.
+   */
+  subscription: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/, {
+      error: "must be a Service Bus subscription name: 1-50 letters, digits, '.', '-' or '_'",
+    })
+    .optional(),
+  /** Created entities: deliveries before a message is dead-lettered. Defaults to 10. */
+  maxDeliveryCount: z.number().int().min(1).max(2000).default(10),
+});
+export type ServiceBusQueueConfig = z.infer<typeof serviceBusQueue>;
+
+export const queue = z.discriminatedUnion("kind", [brokerQueue, sqsQueue, serviceBusQueue], {
+  error: "kind must be one of redis, rabbitmq, sqs, servicebus",
+});
 export type QueueConfig = z.infer<typeof queue>;
-export const defaultQueueImage = (kind: QueueConfig["kind"]) => (kind === "redis" ? IMAGES.redis : IMAGES.rabbitmq);
+export type CloudQueueConfig = SqsQueueConfig | ServiceBusQueueConfig;
+/** Queues in a cloud service (SQS, Service Bus) rather than a broker the platform runs or reaches with a password. */
+export const isCloudQueue = (q: QueueConfig): q is CloudQueueConfig => q.kind === "sqs" || q.kind === "servicebus";
+export const defaultQueueImage = (kind: BrokerQueueConfig["kind"]) =>
+  kind === "redis" ? IMAGES.redis : IMAGES.rabbitmq;
 
 /**
  * A trigger's name: KEDA's trigger `name`, what a `scalingModifiers.formula` calls it (an expr-lang identifier, so no
@@ -124,10 +212,34 @@ export const trigger = z.discriminatedUnion(
       /** Memory utilisation, percent of requests (KEDA memory trigger, metricType Utilization). */
       targetUtilization: z.number().int().min(1).max(100),
     }),
+    z.strictObject({
+      type: z.literal("sqs"),
+      ...triggerShape,
+      /** Name of a queue under `queues` (kind sqs). */
+      queue: dnsLabel,
+      /** Messages one replica handles (KEDA queueLength). Defaults to 5. */
+      targetPerReplica: z.number().int().min(1).default(5),
+      /** Messages above which the worker wakes from 0 (KEDA activationQueueLength, strict >). Defaults to 0. */
+      activation: z.number().int().min(0).default(0),
+    }),
+    z.strictObject({
+      type: z.literal("servicebus"),
+      ...triggerShape,
+      /** Name of a queue under `queues` (kind servicebus). */
+      queue: dnsLabel,
+      /** Active messages one replica handles (KEDA messageCount). Defaults to 5. */
+      targetPerReplica: z.number().int().min(1).default(5),
+      /** Messages above which the worker wakes from 0 (KEDA activationMessageCount, strict >). Defaults to 0. */
+      activation: z.number().int().min(0).default(0),
+    }),
   ],
-  { error: "type must be one of redis, rabbitmq, prometheus, gpu, cpu, memory" },
+  { error: "type must be one of redis, rabbitmq, prometheus, gpu, cpu, memory, sqs, servicebus" },
 );
 export type TriggerConfig = z.infer<typeof trigger>;
+/** A trigger on a cloud queue (SQS, Service Bus): KEDA reads it with a pod identity (components/workloads/cloud-queues.ts). */
+export type CloudTriggerConfig = Extract<TriggerConfig, { type: "sqs" | "servicebus" }>;
+export const isCloudTrigger = (t: TriggerConfig | undefined): t is CloudTriggerConfig =>
+  t?.type === "sqs" || t?.type === "servicebus";
 
 /** A Kubernetes namespace name (DNS-1123 label, at most 63 characters). */
 const namespaceName = z

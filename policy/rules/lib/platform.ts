@@ -130,6 +130,17 @@ export const MACHINE_TYPES: Record<string, MachineShape> = {
   "p5.48xlarge": aws(192, 2048, 100, 8, "H100"),
 };
 
+/**
+ * Built-in Azure Service Bus data roles (copy of components/workloads/cloud-identity.ts SERVICE_BUS_ROLES plus Data
+ * Sender; Azure docs, "Azure built-in roles for Integration"): cloud-identity-least-privilege keeps their assignments
+ * on a queue or topic.
+ */
+export const SERVICE_BUS_ROLES = {
+  dataReceiver: "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0",
+  dataOwner: "090c5cfd-751d-490a-894a-3ce6f1109419",
+  dataSender: "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39",
+} as const;
+
 /** GPUs per node of the GPU machine types (copy of stacks/machine-types.ts GPU_MACHINE_TYPES). */
 export const GPU_MACHINE_TYPES: Record<string, number> = Object.fromEntries(
   Object.entries(MACHINE_TYPES)

@@ -19,6 +19,7 @@ import {
   headroomShape,
 } from "../../platform-pods.ts";
 import type { AddonsConfig } from "../addons.ts";
+import { isCloudQueue } from "../workloads.ts";
 import type { ClusterConfig, StackConfig } from "../stack.ts";
 import type { Resources } from "../common.ts";
 import { issue } from "./clusters.ts";
@@ -144,7 +145,7 @@ function plannedPods(cfg: StackConfig, cluster: ClusterConfig, ci: number): Plan
     });
   }
   cfg.queues.forEach((q, i) => {
-    if (q.mode !== "in-cluster") return;
+    if (isCloudQueue(q) || q.mode !== "in-cluster") return;
     const pools = queuePools(cluster.pools);
     if (pools.length === 0) return; // no on-demand CPU workload pool, no system pool: "anywhere"
     out.push({

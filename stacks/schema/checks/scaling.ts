@@ -90,7 +90,7 @@ function checkWorker(cfg: StackConfig, w: Worker, path: Path, ctx: Ctx): void {
   }
 
   w.triggers.forEach((t, j) => {
-    if (t.type === "redis" || t.type === "rabbitmq") {
+    if (t.type === "redis" || t.type === "rabbitmq" || t.type === "sqs" || t.type === "servicebus") {
       const q = cfg.queues.find((x) => x.name === t.queue);
       if (!q)
         issue(

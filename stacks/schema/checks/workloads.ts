@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { ClusterConfig, StackConfig } from "../stack.ts";
 import { duplicates, issue } from "./clusters.ts";
 import { choosePools } from "../../placement.ts";
+import { isCloudQueue } from "../workloads.ts";
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
@@ -34,10 +35,12 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
   }
   // Each queue owns the Secrets <queue>-auth (its credentials) and <queue>-keda (KEDA's view of them).
   const queueSecrets = new Map(
-    cfg.queues.flatMap((q) => [
-      [`${q.name}-auth`, q.name],
-      [`${q.name}-keda`, q.name],
-    ]),
+    cfg.queues
+      .filter((q) => !isCloudQueue(q))
+      .flatMap((q) => [
+        [`${q.name}-auth`, q.name],
+        [`${q.name}-keda`, q.name],
+      ]),
   );
   cfg.secrets.forEach((s, i) => {
     const q = queueSecrets.get(s.name);
@@ -71,6 +74,7 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
   };
 
   cfg.queues.forEach((q, i) => {
+    if (isCloudQueue(q)) return; // checks/cloud-queues.ts
     if (q.mode === "external") {
       if (!q.host) issue(ctx, ["queues", i, "host"], "an external queue needs host", q.host);
       if (!q.passwordSecret)
