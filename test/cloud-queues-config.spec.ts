@@ -203,6 +203,23 @@ describe("cloud queues config: rejected, each naming its key, the value and the 
       ],
     ],
     [
+      "two cloud queues on one worker (its identities are limited to one queue)",
+      [sqs(), sqs({ name: "refunds" })],
+      [
+        worker(undefined as unknown as Obj, {
+          trigger: undefined,
+          triggers: [
+            { type: "sqs", queue: "orders" },
+            { type: "sqs", queue: "refunds", name: "refunds" },
+          ],
+          clusters: ["eks1"],
+        }),
+      ],
+      [
+        'workers[0].triggers[1]: a worker reads at most one cloud queue (its pod identity and KEDA\'s scaler identity are limited to that queue); w already reads orders: use a second worker for refunds, got "refunds"',
+      ],
+    ],
+    [
       "a cloud trigger's target and activation out of range",
       [sqs()],
       [onEks({ targetPerReplica: 0, activation: -1 })],
