@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { cidr, dnsLabel, duration, labels, taint } from "./common.ts";
+import { KUBERNETES_VERSIONS, newestKubernetesVersion } from "../kubernetes-versions.ts";
+import { cidr, dnsLabel, duration, labels, positiveDuration, taint } from "./common.ts";
 
 /**
  * One node pool, the same spec on every cloud. `name` follows the strictest cloud rule (AKS Linux pools: lowercase
@@ -55,9 +56,9 @@ export const autoscalerProfile = z.strictObject({
   /** Cap on a pod's graceful termination when the autoscaler drains a node. Defaults to 600 (upstream default). */
   maxGracefulTerminationSec: z.number().int().min(0).max(3600).default(600),
   /** How long to wait for a node to register. Defaults to 15m (upstream default); GPU nodes can take 10m. */
-  maxNodeProvisionTime: duration.default("15m"),
+  maxNodeProvisionTime: positiveDuration.default("15m"),
   /** Defaults to 10s (upstream default). */
-  scanInterval: duration.default("10s"),
+  scanInterval: positiveDuration.default("10s"),
   /** Spread replicas over node groups of the same shape. Defaults to true. */
   balanceSimilarNodeGroups: z.boolean().default(true),
   /** Do not block scale-down on pods with emptyDir (workers use one for /tmp). Defaults to false. */
@@ -65,14 +66,36 @@ export const autoscalerProfile = z.strictObject({
 });
 export type AutoscalerProfile = z.infer<typeof autoscalerProfile>;
 
+/**
+ * The cluster autoscaler's expanders (kubernetes/autoscaler cluster-autoscaler/expander/expander.go); its expander
+ * factory refuses any other name, and the autoscaler does not start.
+ */
+export const CLUSTER_AUTOSCALER_EXPANDERS = [
+  "random",
+  "most-pods",
+  "least-waste",
+  "price",
+  "priority",
+  "grpc",
+  "least-nodes",
+] as const;
+
 /** Minor versions before this lack what workers rely on: the preStop `sleep` action (PodLifecycleSleepAction, 1.30). */
 export const MIN_KUBERNETES_MINOR = 30;
-const kubernetesVersion = z
-  .string()
-  .regex(/^1\.[0-9]{2}$/, { error: "must be a Kubernetes minor version such as 1.34" })
-  .refine((v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR, {
-    error: `must be 1.${MIN_KUBERNETES_MINOR} or later (workers use the preStop sleep action, Kubernetes 1.30+)`,
-  });
+/** A Kubernetes minor version the cloud offers (stacks/kubernetes-versions.ts) and the workers can run on. */
+const kubernetesVersion = (cloud: "azure" | "aws") => {
+  const newest = newestKubernetesVersion(cloud);
+  const { checked, source } = KUBERNETES_VERSIONS[cloud];
+  return z
+    .string()
+    .regex(/^1\.[0-9]{2}$/, { error: "must be a Kubernetes minor version such as 1.34" })
+    .refine((v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR, {
+      error: `must be 1.${MIN_KUBERNETES_MINOR} or later (workers use the preStop sleep action, Kubernetes 1.30+)`,
+    })
+    .refine((v) => Number(v.split(".")[1]) <= Number(newest.split(".")[1]), {
+      error: `must be at most ${newest}, the newest version ${cloud === "azure" ? "AKS" : "EKS"} offers (${source}, checked ${checked}); if it offers a newer one now, add it to stacks/kubernetes-versions.ts`,
+    });
+};
 
 const clusterBase = {
   /** Cluster name; prefixes every cloud resource of the cluster. */
@@ -88,7 +111,7 @@ export const azureCluster = z.strictObject({
   cloud: z.literal("azure"),
   /** Azure region, e.g. westeurope. */
   region: z.string().min(1),
-  kubernetesVersion,
+  kubernetesVersion: kubernetesVersion("azure"),
   azure: z
     .strictObject({
       /** Use this existing resource group instead of creating `<cluster>-rg`. Defaults to creating one. */
@@ -126,7 +149,7 @@ export const awsCluster = z.strictObject({
   cloud: z.literal("aws"),
   /** AWS region, e.g. eu-west-1. */
   region: z.string().min(1),
-  kubernetesVersion,
+  kubernetesVersion: kubernetesVersion("aws"),
   aws: z
     .strictObject({
       /** CIDR of the VPC the platform creates. Defaults to 10.0.0.0/16. Ignored with existingVpc. */
@@ -179,7 +202,17 @@ export const awsCluster = z.strictObject({
       /** Cluster autoscaler expanders, chained. Defaults to priority,least-waste. */
       expander: z
         .string()
-        .regex(/^[a-z-]+(,[a-z-]+)*$/)
+        .superRefine((chain, ctx) => {
+          const unknown = chain
+            .split(",")
+            .filter((e) => !(CLUSTER_AUTOSCALER_EXPANDERS as readonly string[]).includes(e));
+          if (unknown.length)
+            ctx.addIssue({
+              code: "custom",
+              message: `must be expanders separated by commas, such as priority,least-waste; ${unknown.map((e) => JSON.stringify(e)).join(", ")} is not one of ${CLUSTER_AUTOSCALER_EXPANDERS.join(", ")}`,
+              input: chain,
+            });
+        })
         .default("priority,least-waste"),
     })
     .prefault({}),

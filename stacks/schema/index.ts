@@ -8,13 +8,16 @@ import { checkWorkloads } from "./checks/workloads.ts";
  * This is the single source of the config types.
  */
 export const stackConfig = stackShape.superRefine((cfg, ctx) => {
-  // zod 4 runs refinements even when a field failed (non-aborting issues), so a check may meet malformed data.
-  // A TypeError then only means a field error was already reported for that spot; anything else is a bug.
+  // zod 4 runs refinements even when a field failed (non-aborting issues), so a check may meet malformed data and
+  // throw; the field's own issue already tells the user what to fix. With no field issue the data is well-formed, and
+  // a throw is a bug: it must surface (exit 1 with its stack), never pass as a valid config with the check skipped.
+  // (`ctx` is zod's parse payload: zod 4's _superRefine passes it, issues included, as the refinement context.)
+  const fieldIssues = (ctx as unknown as { issues?: unknown[] }).issues?.length ?? 0;
   for (const check of [checkClusters, checkWorkloads]) {
     try {
       check(cfg, ctx);
     } catch (err) {
-      if (!(err instanceof TypeError)) throw err;
+      if (fieldIssues === 0) throw err;
     }
   }
 });

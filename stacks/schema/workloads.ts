@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { cidr, dnsLabel, pinnedImage, quantity, resources } from "./common.ts";
+import {
+  cidrProblem,
+  dnsLabel,
+  hostName,
+  httpUrl,
+  int32,
+  networkCidr,
+  pinnedImage,
+  quantity,
+  resources,
+} from "./common.ts";
 import { IMAGES } from "../versions.ts";
 
 /** A reference to one key of a Secret declared under `secrets`. */
@@ -12,11 +22,28 @@ export const secret = z.strictObject({
    * `pulumi config set --secret <key> ...`) or is generated once and kept in state (`generate`).
    */
   data: z.record(
-    z.string().regex(/^[-._a-zA-Z0-9]+$/),
-    z.union([
-      z.strictObject({ fromConfig: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/) }),
-      z.strictObject({ generate: z.strictObject({ length: z.number().int().min(16).max(128).default(32) }) }),
-    ]),
+    z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, {
+      error: "must be a Secret data key: letters, digits, '-', '_' or '.' (e.g. HF_TOKEN)",
+    }),
+    z.union(
+      [
+        z.strictObject({
+          fromConfig: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, {
+            error:
+              "must be the name of a config key holding the secret (letters and digits, starting with a letter, e.g. huggingFaceToken), set with `pulumi config set --secret <key> <value>`",
+          }),
+        }),
+        z.strictObject({ generate: z.strictObject({ length: z.number().int().min(16).max(128).default(32) }) }),
+      ],
+      {
+        error: (iss) =>
+          `must be { fromConfig: <config key> } (a config secret set with \`pulumi config set --secret <key> <value>\`) or { generate: { length: <16-128> } } (generated once, kept in state)${
+            typeof iss.input === "string"
+              ? "; a plaintext value is refused: store it with `pulumi config set --secret <key> <value>` and reference the key with fromConfig"
+              : ""
+          }`,
+      },
+    ),
   ),
 });
 export type SecretConfig = z.infer<typeof secret>;
@@ -26,8 +53,8 @@ export const queue = z.strictObject({
   kind: z.enum(["redis", "rabbitmq"]),
   /** in-cluster: a small StatefulSet with a generated password and a volume; external: an address. Defaults to in-cluster. */
   mode: z.enum(["in-cluster", "external"]).default("in-cluster"),
-  /** external: host name. */
-  host: z.string().optional(),
+  /** external: host name or IP address (no scheme, no port). */
+  host: hostName.optional(),
   /** external: port. Defaults to 6379 for kind redis, 5672 (AMQP) for kind rabbitmq. */
   port: z.number().int().min(1).max(65535).optional(),
   /** external rabbitmq: management API port, which KEDA's http protocol reads. Defaults to 15672. */
@@ -53,9 +80,9 @@ const trigger = z.discriminatedUnion(
       queue: dnsLabel,
       listName: z.string().min(1),
       /** List length one replica handles (KEDA listLength). Defaults to 5. */
-      targetPerReplica: z.number().int().min(1).default(5),
+      targetPerReplica: int32().min(1).default(5),
       /** Length above which the worker wakes from 0 (KEDA activationListLength, strict >). Defaults to 0. */
-      activation: z.number().int().min(0).default(0),
+      activation: int32().min(0).default(0),
     }),
     z.strictObject({
       type: z.literal("rabbitmq"),
@@ -64,8 +91,8 @@ const trigger = z.discriminatedUnion(
       queueName: z.string().min(1),
       /** Defaults to /. */
       vhost: z.string().default("/"),
-      targetPerReplica: z.number().int().min(1).default(5),
-      activation: z.number().int().min(0).default(0),
+      targetPerReplica: int32().min(1).default(5),
+      activation: int32().min(0).default(0),
     }),
     z.strictObject({
       type: z.literal("prometheus"),
@@ -74,7 +101,7 @@ const trigger = z.discriminatedUnion(
       threshold: z.number().gt(0),
       activationThreshold: z.number().min(0).default(0),
       /** Defaults to the platform's Prometheus (addons.prometheus). */
-      serverAddress: z.string().url().optional(),
+      serverAddress: httpUrl.optional(),
     }),
   ],
   { error: "type must be one of redis, rabbitmq, prometheus" },
@@ -85,9 +112,9 @@ const behaviorPolicy = z.strictObject({
   /** Seconds the autoscaler looks back before acting (HPA stabilizationWindowSeconds, at most 3600: KEDA #4976). */
   stabilizationWindowSeconds: z.number().int().min(0).max(3600),
   /** Most pods added/removed per 15 s. */
-  podsPer15s: z.number().int().min(1).optional(),
+  podsPer15s: int32().min(1).optional(),
   /** Most percent added/removed per 15 s. */
-  percentPer15s: z.number().int().min(1).optional(),
+  percentPer15s: int32().min(1).optional(),
 });
 
 /** A Kubernetes namespace name (DNS-1123 label, at most 63 characters). */
@@ -97,13 +124,24 @@ const namespaceName = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
 
 /**
- * A service's `allowFrom` entry: what components/workloads/network-policies.ts renders as an `ipBlock` (a string the
- * `cidr` schema accepts) or as a `namespaceSelector` on kubernetes.io/metadata.name (anything else, so it must be a
- * namespace name). Anything else would render a selector that matches nothing.
+ * A service's `allowFrom` entry: what components/workloads/network-policies.ts renders as an `ipBlock` (a CIDR: an
+ * entry of digits and dots, with or without a prefix, or one with a `:`, is judged as one) or as a `namespaceSelector` on
+ * kubernetes.io/metadata.name (anything else, so it must be a namespace name). Anything else would render a selector
+ * that matches nothing.
  */
-export const allowFromEntry = z.union([cidr, namespaceName], {
-  error: "must be an IPv4 CIDR such as 10.0.0.0/8 or a namespace name such as ingress-nginx",
+export const allowFromEntry = z.string().superRefine((entry, ctx) => {
+  const problem = isCidrEntry(entry)
+    ? cidrProblem(entry, true)
+    : namespaceName.safeParse(entry).success
+      ? undefined
+      : "must be a CIDR such as 10.0.0.0/8 or a namespace name such as ingress-nginx (lowercase letters, digits and '-', at most 63)";
+  if (problem) ctx.addIssue({ code: "custom", message: problem, input: entry });
 });
+
+/** Whether an `allowFrom` entry is meant as a CIDR (and rendered as an `ipBlock`) rather than a namespace name. */
+export function isCidrEntry(entry: string): boolean {
+  return /^[0-9]+\.[0-9.]*(\/.*)?$/.test(entry) || entry.includes(":");
+}
 
 /**
  * A Prometheus metrics endpoint of a worker's or service's pods. The pods are annotated for the annotation-based
@@ -127,6 +165,11 @@ export const metricsEndpoint = z.strictObject({
 });
 export type MetricsEndpoint = z.infer<typeof metricsEndpoint>;
 
+/** An environment variable name as the platform accepts it: a C identifier (HF_TOKEN, LOG_LEVEL). */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  error: "must be an environment variable name: letters, digits and '_', not starting with a digit (e.g. LOG_LEVEL)",
+});
+
 /** Fields workers and services share. */
 const podShape = {
   name: dnsLabel,
@@ -134,14 +177,14 @@ const podShape = {
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   /** Plain, non-secret environment variables. Defaults to none. */
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  env: z.record(envName, z.string()).default({}),
   /** Environment variables from secret keys (`secretKeyRef`). Defaults to none. */
-  secretEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), secretKeyRef).default({}),
+  secretEnv: z.record(envName, secretKeyRef).default({}),
   resources,
   gpu: z
     .strictObject({
       /** nvidia.com/gpu per pod. */
-      count: z.number().int().min(1),
+      count: int32().min(1),
       /** Where the cluster has no GPU pool, run on CPU without the GPU request instead of failing. Defaults to false. */
       fallbackToCpu: z.boolean().default(false),
     })
@@ -150,13 +193,21 @@ const podShape = {
   spot: z.boolean().default(false),
   /** Priority tier. Defaults to standard. */
   priority: z.enum(["critical", "standard", "background"]).default("standard"),
-  /** Clusters to deploy to, by name. Defaults to every cluster of the stack. */
-  clusters: z.array(dnsLabel).optional(),
+  /** Clusters to deploy to, by name (at least one). Defaults to every cluster of the stack. */
+  clusters: z
+    .array(dnsLabel)
+    .min(1, {
+      error:
+        "is empty, so it would deploy nowhere: list at least one cluster, or remove clusters to deploy to every cluster",
+    })
+    .optional(),
   /**
-   * Extra egress allowed by the NetworkPolicy, beyond DNS and the worker's queue: an IPv4 `cidr` (an `ipBlock`, no
+   * Extra egress allowed by the NetworkPolicy, beyond DNS and the worker's queue: a `cidr` (an `ipBlock`, no
    * exceptions) on TCP `ports` (default: every port). Defaults to none.
    */
-  egress: z.array(z.strictObject({ cidr, ports: z.array(z.number().int().min(1).max(65535)).default([]) })).default([]),
+  egress: z
+    .array(z.strictObject({ cidr: networkCidr, ports: z.array(z.number().int().min(1).max(65535)).default([]) }))
+    .default([]),
   /** A Prometheus metrics endpoint to scrape (`{ port, path, allowFrom }`). Defaults to none: no scraping, no ingress. */
   metrics: metricsEndpoint.optional(),
 };
@@ -176,14 +227,14 @@ export const worker = z.strictObject({
     .optional(),
   replicas: z.strictObject({
     /** Defaults to 0 (scale to zero; needs a queue trigger). */
-    min: z.number().int().min(0).default(0),
+    min: int32().min(0).default(0),
     /** Always explicit: KEDA's default of 100 has stranded GPU pods in Pending. */
-    max: z.number().int().min(1),
+    max: int32().min(1),
   }),
   /** KEDA pollingInterval (s). Defaults to 15. */
-  pollingInterval: z.number().int().min(1).default(15),
+  pollingInterval: int32().min(1).default(15),
   /** KEDA cooldownPeriod (s): delay of the last step to zero only. Defaults to 300. */
-  cooldownPeriod: z.number().int().min(0).default(300),
+  cooldownPeriod: int32().min(0).default(300),
   /** HPA behaviour. Defaults: scale up at once, scale down after 300 s of stability. */
   scaleUp: behaviorPolicy.prefault({ stabilizationWindowSeconds: 0 }),
   scaleDown: behaviorPolicy.prefault({ stabilizationWindowSeconds: 300 }),
@@ -192,14 +243,14 @@ export const worker = z.strictObject({
    * cluster's autoscaler.maxNodeProvisionTime and a 10-minute start-up margin, since the deadline counts from the
    * Job's creation, Pending time included). Defaults to 300.
    */
-  maxJobDurationSeconds: z.number().int().min(1).default(300),
+  maxJobDurationSeconds: int32().min(1).default(300),
 });
 export type WorkerConfig = z.infer<typeof worker>;
 
 export const service = z.strictObject({
   ...podShape,
   port: z.number().int().min(1).max(65535),
-  replicas: z.strictObject({ min: z.number().int().min(1).default(2), max: z.number().int().min(1) }),
+  replicas: z.strictObject({ min: int32().min(1).default(2), max: int32().min(1) }),
   /** HPA CPU target (percent of requests). Defaults to 70. */
   targetCpuUtilization: z.number().int().min(1).max(100).default(70),
   targetMemoryUtilization: z.number().int().min(1).max(100).optional(),
@@ -220,9 +271,9 @@ export const priorityClasses = z
     /** Values of the tiers. Defaults to critical 100000, standard 10000, background 1000, overprovisioning -10. */
     values: z
       .strictObject({
-        critical: z.number().int().max(1_000_000_000).default(100_000),
-        standard: z.number().int().max(1_000_000_000).default(10_000),
-        background: z.number().int().max(1_000_000_000).default(1_000),
+        critical: int32().max(1_000_000_000).default(100_000),
+        standard: int32().max(1_000_000_000).default(10_000),
+        background: int32().max(1_000_000_000).default(1_000),
         /**
          * The cluster autoscaler ignores pods below its expendable-pods-priority-cutoff (default -10) when it decides
          * to scale up, so a placeholder below -10 would no longer keep nodes warm; negative so it never blocks real pods.

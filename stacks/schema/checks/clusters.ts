@@ -3,7 +3,7 @@ import { describeShape, ec2Shape, knownGpuCount } from "../../machine-types.ts";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions.ts";
 import type { StackConfig } from "../stack.ts";
 import type { AutoscalerProfile } from "../cluster.ts";
-import { durationSeconds } from "../common.ts";
+import { parseDuration } from "../common.ts";
 
 type Ctx = z.RefinementCtx;
 
@@ -36,9 +36,27 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
         cluster.pools.map((p) => p.name),
       );
     }
+    if (cluster.cloud === "azure" && cluster.azure.privateCluster && cluster.azure.apiServerAuthorizedIpRanges.length) {
+      issue(
+        ctx,
+        at("azure", "apiServerAuthorizedIpRanges"),
+        "a private cluster has no public API server to restrict (AKS refuses authorized IP ranges with privateCluster); remove the ranges or set privateCluster: false",
+        cluster.azure.apiServerAuthorizedIpRanges,
+      );
+    }
+    const poolLimit = POOL_NODE_LIMITS[cluster.cloud];
     cluster.pools.forEach((pool, pi) => {
       const p = (...rest: (string | number)[]) => at("pools", pi, ...rest);
       if (pool.min > pool.max) issue(ctx, p("max"), `must be >= min (${pool.min})`, pool.max);
+      for (const field of ["min", "max"] as const) {
+        if (pool[field] > poolLimit.nodes)
+          issue(
+            ctx,
+            p(field),
+            `must be at most ${poolLimit.nodes}: ${poolLimit.why}; split the pool into several`,
+            pool[field],
+          );
+      }
       if (pool.role === "system" && pool.spot) {
         issue(
           ctx,
@@ -117,6 +135,19 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
   });
 }
 
+/**
+ * The most nodes one pool can have. AKS: 1,000 per node pool (AKS docs, best-practices-performance-scale-large: "AKS
+ * has a limit of 1,000 nodes per node pool"). EKS: the default of the "Nodes per managed node group" quota, 450
+ * (docs.aws.amazon.com/general/latest/gr/eks.html, "Amazon EKS endpoints and quotas"; adjustable, but several pools
+ * need no quota request). An existing cluster: Kubernetes' tested maximum, 5,000 nodes per cluster
+ * (kubernetes.io/docs/setup/best-practices/cluster-large).
+ */
+export const POOL_NODE_LIMITS: Record<StackConfig["clusters"][number]["cloud"], { nodes: number; why: string }> = {
+  azure: { nodes: 1000, why: "AKS allows at most 1,000 nodes per node pool" },
+  aws: { nodes: 450, why: 'the EKS quota "Nodes per managed node group" defaults to 450' },
+  existing: { nodes: 5000, why: "Kubernetes supports at most 5,000 nodes per cluster" },
+};
+
 export function issue(ctx: Ctx, path: (string | number)[], message: string, input: unknown): void {
   ctx.addIssue({ code: "custom", path, message, input });
 }
@@ -142,8 +173,9 @@ function checkAksDurations(
   ctx: Ctx,
 ): void {
   for (const field of AKS_MINUTE_FIELDS) {
-    const seconds = durationSeconds(p[field]);
-    if (seconds % 60 !== 0) {
+    const seconds = parseDuration(p[field]);
+    // A malformed duration was reported by its field.
+    if (seconds !== undefined && seconds % 60 !== 0) {
       issue(
         ctx,
         at(field),

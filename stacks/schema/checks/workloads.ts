@@ -32,12 +32,16 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
         );
     });
   }
-  // Each queue owns the Secrets <queue>-auth (its credentials) and <queue>-keda (KEDA's view of them).
+  // The Secrets queues create (components/workloads/queues.ts): an in-cluster queue its credentials, <queue>-auth; an
+  // external rabbitmq KEDA's management URL, <queue>-keda; an external redis none (it uses the referenced secret).
   const queueSecrets = new Map(
-    cfg.queues.flatMap((q) => [
-      [`${q.name}-auth`, q.name],
-      [`${q.name}-keda`, q.name],
-    ]),
+    cfg.queues.flatMap((q): [string, string][] =>
+      q.mode === "in-cluster"
+        ? [[`${q.name}-auth`, q.name]]
+        : q.kind === "rabbitmq"
+          ? [[`${q.name}-keda`, q.name]]
+          : [],
+    ),
   );
   cfg.secrets.forEach((s, i) => {
     const q = queueSecrets.get(s.name);
