@@ -183,7 +183,17 @@ export function formatIssue(
     else if (issue.expected === "string" && typeof input === "number")
       message = `must be string (quote it: YAML reads an unquoted 1.30 as the number 1.3)`;
   }
+  // A message may quote part of the value (`has an invalid tag "..."`): where the value is hidden, so are the quotes.
+  if (hidden)
+    message = stringLeaves(input).reduce((m, leaf) => m.split(leaf).join("***"), message.replace(/"[^"]*"/g, '"***"'));
   return [`${path || "(config)"}: ${message}${got}${hint}`];
+}
+
+function stringLeaves(v: unknown): string[] {
+  if (typeof v === "string") return v.length >= 3 ? [v] : [];
+  if (Array.isArray(v)) return v.flatMap(stringLeaves);
+  if (isPlainObject(v)) return Object.values(v).flatMap(stringLeaves);
+  return [];
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

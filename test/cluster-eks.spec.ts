@@ -434,16 +434,21 @@ describe("EksCluster", () => {
           aws: {
             endpointPublicAccess: true,
             publicAccessCidrs: ["198.51.100.0/24"],
-            existingVpc: { vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"], publicSubnetIds: ["subnet-c"] },
+            existingVpc: {
+              vpcId: "vpc-0123456789abcdef0",
+              privateSubnetIds: ["subnet-0a", "subnet-0b"].map((s) => s.padEnd(24, "0")),
+              publicSubnetIds: ["subnet-0c".padEnd(24, "0")],
+            },
           },
         }),
       );
       assert.equal(existing.resources.filter((r) => r.type.startsWith("aws:ec2/")).length, 0);
       const vpc = existing.one(T.cluster).inputs.vpcConfig as Obj;
-      assert.deepEqual(vpc.subnetIds, ["subnet-a", "subnet-b", "subnet-c"]);
+      const [a, b, c] = ["subnet-0a", "subnet-0b", "subnet-0c"].map((s) => s.padEnd(24, "0"));
+      assert.deepEqual(vpc.subnetIds, [a, b, c]);
       assert.deepEqual(vpc.publicAccessCidrs, ["198.51.100.0/24"]);
       assert.equal(vpc.endpointPublicAccess, true);
-      for (const ng of existing.all(T.nodeGroup)) assert.deepEqual(ng.inputs.subnetIds, ["subnet-a", "subnet-b"]);
+      for (const ng of existing.all(T.nodeGroup)) assert.deepEqual(ng.inputs.subnetIds, [a, b]);
       const two = await run(eksStack({ aws: { availabilityZoneCount: 2, vpcCidr: "10.20.0.0/16" } }));
       assert.equal(two.all(T.subnet).length, 4);
       assert.ok(two.all(T.subnet).every((s) => String(s.inputs.cidrBlock).startsWith("10.20.")));

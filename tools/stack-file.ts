@@ -40,6 +40,11 @@ export function readStackFile(stack: string, dir = process.cwd()): StackFileConf
   const notes: string[] = [];
   for (const [key, value] of Object.entries(doc.config ?? {})) {
     const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+    if (fullKey in config)
+      throw new ConfigFileError(
+        path.basename(file),
+        `${path.basename(file)}: config key ${fullKey} is set twice (as "${key}" and with or without its namespace); keep one`,
+      );
     const { value: plain, hadSecret } = replaceSecure(value);
     if (hadSecret) {
       secretKeys.push(fullKey);

@@ -110,7 +110,10 @@ export const azureCluster = z.strictObject({
   ...clusterBase,
   cloud: z.literal("azure"),
   /** Azure region, e.g. westeurope. */
-  region: z.string().min(1),
+  region: z.string().regex(/^[a-z][a-z0-9]*$/, {
+    error:
+      "must be an Azure region name such as westeurope (lowercase, no spaces: `az account list-locations -o table`)",
+  }),
   kubernetesVersion: kubernetesVersion("azure"),
   azure: z
     .strictObject({
@@ -125,7 +128,11 @@ export const azureCluster = z.strictObject({
       /** CIDRs allowed to reach a public API server. Defaults to none (open). */
       apiServerAuthorizedIpRanges: z.array(cidr).default([]),
       /** Entra ID groups granted cluster admin. Defaults to none. */
-      adminGroupObjectIds: z.array(z.string().uuid()).default([]),
+      adminGroupObjectIds: z
+        .array(
+          z.uuid({ error: "must be an Entra ID group object ID: a UUID such as 0b1f3a2c-4d5e-4f60-8a7b-9c0d1e2f3a4b" }),
+        )
+        .default([]),
       /** Cluster autoscaler expander. AKS takes one. Defaults to priority (spot first, on-demand fallback). */
       expander: z.enum(["priority", "least-waste", "most-pods", "random"]).default("priority"),
       /**
@@ -144,11 +151,17 @@ export const azureCluster = z.strictObject({
     .prefault({}),
 });
 
+const subnetId = z
+  .string()
+  .regex(/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, { error: "must be a subnet ID such as subnet-0123456789abcdef0" });
+
 export const awsCluster = z.strictObject({
   ...clusterBase,
   cloud: z.literal("aws"),
   /** AWS region, e.g. eu-west-1. */
-  region: z.string().min(1),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, {
+    error: "must be an AWS region code such as eu-west-1",
+  }),
   kubernetesVersion: kubernetesVersion("aws"),
   aws: z
     .strictObject({
@@ -165,9 +178,11 @@ export const awsCluster = z.strictObject({
       /** Use these existing subnets instead of creating a VPC. */
       existingVpc: z
         .strictObject({
-          vpcId: z.string().startsWith("vpc-"),
-          privateSubnetIds: z.array(z.string().startsWith("subnet-")).min(2),
-          publicSubnetIds: z.array(z.string().startsWith("subnet-")).default([]),
+          vpcId: z
+            .string()
+            .regex(/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/, { error: "must be a VPC ID such as vpc-0123456789abcdef0" }),
+          privateSubnetIds: z.array(subnetId).min(2),
+          publicSubnetIds: z.array(subnetId).default([]),
         })
         .optional(),
       /** Public API endpoint. Defaults to true. */
@@ -179,7 +194,13 @@ export const awsCluster = z.strictObject({
         .array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"]))
         .default(["api", "audit", "authenticator"]),
       /** IAM principals granted cluster admin through access entries. Defaults to none. */
-      adminPrincipalArns: z.array(z.string().startsWith("arn:")).default([]),
+      adminPrincipalArns: z
+        .array(
+          z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[a-z-]+\/.+$/, {
+            error: "must be an IAM principal ARN such as arn:aws:iam::123456789012:role/platform-admins",
+          }),
+        )
+        .default([]),
       /**
        * Versions of the EKS managed add-ons, e.g. `{ vpc-cni: v1.20.4-eksbuild.2 }` (`aws eks describe-addon-versions
        * --kubernetes-version <v> --addon-name <name>` lists them). An add-on without one gets EKS's default version for

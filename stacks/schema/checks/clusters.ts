@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { describeShape, ec2Shape, knownGpuCount } from "../../machine-types.ts";
+import { newestKubernetesVersion } from "../../kubernetes-versions.ts";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions.ts";
 import type { StackConfig } from "../stack.ts";
 import type { AutoscalerProfile } from "../cluster.ts";
@@ -43,6 +44,18 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
         "a private cluster has no public API server to restrict (AKS refuses authorized IP ranges with privateCluster); remove the ranges or set privateCluster: false",
         cluster.azure.apiServerAuthorizedIpRanges,
       );
+    }
+    if (cluster.cloud === "aws" && !cluster.aws.existingVpc) {
+      // EC2 CreateVpc takes /16 to /28; the platform's layout (components/cluster/eks-network.ts) carves per zone a
+      // private /prefix+2 and a public /prefix+4 subnet, and EC2 subnets are /28 at the smallest: so /16 to /24.
+      const prefix = Number(cluster.aws.vpcCidr.split("/")[1]);
+      if (prefix < 16 || prefix > 24)
+        issue(
+          ctx,
+          at("aws", "vpcCidr"),
+          "must have a prefix from /16 to /24 (AWS VPCs are /16 to /28, and the platform carves private /prefix+2 and public /prefix+4 subnets per zone out of it)",
+          cluster.aws.vpcCidr,
+        );
     }
     const poolLimit = POOL_NODE_LIMITS[cluster.cloud];
     cluster.pools.forEach((pool, pi) => {
@@ -123,7 +136,9 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
       }
     });
     if (cluster.cloud === "aws" && cfg.addons.clusterAutoscaler.enabled && !cfg.addons.clusterAutoscaler.imageTag) {
-      if (!(cluster.kubernetesVersion in CLUSTER_AUTOSCALER_IMAGE_TAGS)) {
+      const minor = Number(cluster.kubernetesVersion.split(".")[1]);
+      const offered = minor <= Number(newestKubernetesVersion("aws").split(".")[1]); // else its field says so
+      if (offered && !(cluster.kubernetesVersion in CLUSTER_AUTOSCALER_IMAGE_TAGS)) {
         issue(
           ctx,
           at("kubernetesVersion"),

@@ -114,6 +114,16 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
     if (w.replicas.min > w.replicas.max)
       issue(ctx, [...path, "replicas", "max"], `must be >= min (${w.replicas.min})`, w.replicas.max);
     Object.entries(w.secretEnv).forEach(([name, ref]) => checkSecretRef([...path, "secretEnv", name], ref));
+    Object.keys(w.secretEnv)
+      .filter((name) => Object.hasOwn(w.env, name))
+      .forEach((name) =>
+        issue(
+          ctx,
+          [...path, "secretEnv", name],
+          `${name} is also under env: the container would get the variable twice and only one value would win; keep one`,
+          name,
+        ),
+      );
     (w.clusters ?? []).forEach((c, ci) => {
       if (!clusterNames.includes(c))
         issue(ctx, [...path, "clusters", ci], `no cluster named "${c}" (have: ${clusterNames.join(", ")})`, c);
