@@ -160,7 +160,9 @@ export function formatIssue(
     issue.code === "invalid_union" && "discriminator" in issue ? (issue as { options?: unknown[] }).options : undefined;
   const discriminator = Array.isArray(options);
   const input = discriminator || !("input" in issue) ? valueAt(root, issue.path) : issue.input;
-  const hidden = input !== undefined && redact(issue.path);
+  // A generated secret's length is a setting, not the secret: a number there is shown.
+  const generateLength = issue.path[0] === "secrets" && issue.path[4] === "generate" && typeof input === "number";
+  const hidden = input !== undefined && redact(issue.path) && !generateLength;
   const got =
     input === undefined
       ? issue.code === "invalid_type"
@@ -182,6 +184,14 @@ export function formatIssue(
       message = "must be a finite number (YAML's .inf and .nan are not numbers a Kubernetes field can hold)";
     else if (issue.expected === "string" && typeof input === "number")
       message = `must be string (quote it: YAML reads an unquoted 1.30 as the number 1.3)`;
+    else if (
+      (issue.expected === "number" || issue.expected === "int") &&
+      typeof input === "string" &&
+      /^-?[0-9.]+$/.test(input)
+    )
+      message = `must be ${TYPE_NAMES[issue.expected] ?? issue.expected} (remove the quotes: a quoted number is a string)`;
+    else if (issue.expected === "array" && input !== undefined && !isPlainObject(input) && !hidden)
+      message = `must be array (a list: write [${String(input)}])`;
   }
   // A message may quote part of the value (`has an invalid tag "..."`): where the value is hidden, so are the quotes.
   if (hidden)

@@ -195,6 +195,11 @@ describe("validation: CIDRs are parsed (ipaddr.js), not only shaped", () => {
       /^clusters\[1\]\.aws\.vpcCidr: must have a prefix from \/16 to \/24/,
     ],
     [
+      "an empty EKS public endpoint allow-list (EKS reads it as open to all)",
+      (s) => (eks(s).aws = { publicAccessCidrs: [] }),
+      /^clusters\[1\]\.aws\.publicAccessCidrs: is empty, which EKS reads as open to every address \(0\.0\.0\.0\/0\); .*got \[\]$/,
+    ],
+    [
       "authorized IP ranges on a private AKS cluster",
       (s) => (aks(s).azure = { privateCluster: true, apiServerAuthorizedIpRanges: ["203.0.113.0/24"] }),
       /^clusters\[0\]\.azure\.apiServerAuthorizedIpRanges: a private cluster has no public API server to restrict/,
@@ -203,6 +208,10 @@ describe("validation: CIDRs are parsed (ipaddr.js), not only shaped", () => {
   accepts([
     ["a network, a single address and everything", ranges("203.0.113.0/24", "203.0.113.5/32", "0.0.0.0/0")],
     ["a /24 VPC", (s) => (eks(s).aws = { vpcCidr: "10.1.2.0/24" })],
+    [
+      "no allow-list on a private-only EKS endpoint",
+      (s) => (eks(s).aws = { endpointPublicAccess: false, publicAccessCidrs: [] }),
+    ],
     ["IPv6 NetworkPolicy CIDRs", (s) => (s.workers[0].egress = [{ cidr: "::/0" }, { cidr: "fd00::/8", ports: [443] }])],
   ]);
 });
@@ -308,6 +317,31 @@ describe("validation: numeric bounds", () => {
       /^clusters\[1\]\.pools\[1\]\.max: must be at most 450: the EKS quota "Nodes per managed node group" defaults to 450/,
     ],
     [
+      "a quoted number",
+      (s) => (s.services[0].port = "8080"),
+      /^services\[0\]\.port: must be number \(remove the quotes: a quoted number is a string\), got "8080"$/,
+    ],
+    [
+      "one value where a list is expected",
+      (s) => (aks(s).pools[0].machineTypes = "Standard_D4s_v5"),
+      /^clusters\[0\]\.pools\[0\]\.machineTypes: must be array \(a list: write \[Standard_D4s_v5\]\), got "Standard_D4s_v5"$/,
+    ],
+    [
+      "a generated secret too short: its length is shown (it is not the secret)",
+      (s) => (s.secrets = [{ name: "s", data: { k: { generate: { length: 8 } } } }]),
+      /^secrets\[0\]\.data\.k\.generate\.length: Too small: expected number to be >=16, got 8$/,
+    ],
+    [
+      "a memory size without its unit (8 bytes)",
+      (s) => (s.workers[0].resources = { requests: { cpu: "1", memory: 8 }, limits: { memory: "8Gi" } }),
+      /^workers\[0\]\.resources\.requests\.memory: is 8 bytes: add the unit, e\.g\. 8Gi or 8Mi \(a plain number is bytes\), got "8"$/,
+    ],
+    [
+      "a volume size without its unit",
+      (s) => (s.addons = { prometheus: { storageSize: 200 } }),
+      /^addons\.prometheus\.storageSize: is 200 bytes: add the unit/,
+    ],
+    [
       "YAML .inf (passed on as its spelling by the stack-file reader)",
       (s) => (s.workers[0].replicas = { min: 0, max: ".inf" }),
       /^workers\[0\]\.replicas\.max: must be a finite number \(YAML's \.inf and \.nan are not numbers a Kubernetes field can hold\), got \.inf$/,
@@ -319,6 +353,10 @@ describe("validation: numeric bounds", () => {
     ],
   ]);
   accepts([
+    [
+      "a memory size in bytes",
+      (s) => (s.services[0].resources = { requests: { cpu: "1", memory: 1073741824 }, limits: { memory: "1Gi" } }),
+    ],
     [
       "an AKS pool of exactly 1,000 nodes",
       (s) => aks(s).pools.push({ name: "cpu", machineTypes: ["Standard_D4s_v5"], min: 0, max: 1000 }),

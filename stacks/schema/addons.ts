@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ChartName } from "../versions.ts";
 import { CHARTS } from "../versions.ts";
-import { dnsLabel, durationOf, httpUrl, quantity } from "./common.ts";
+import { byteQuantity, dnsLabel, durationOf, httpUrl } from "./common.ts";
 
 /** Fields every Helm add-on accepts. */
 function addon<T extends z.ZodRawShape>(chart: ChartName, namespace: string, extra: T) {
@@ -38,7 +38,7 @@ export const addons = z
       /** Defaults to 15d. */
       retention: durationOf(["w", "d", "h"], "15d, 12h or 2w", 1).default("15d"),
       /** Persistent volume for the TSDB. Defaults to 50Gi. */
-      storageSize: quantity.default("50Gi"),
+      storageSize: byteQuantity.default("50Gi"),
     }),
     prometheusAdapter: addon("prometheusAdapter", "monitoring", {
       /**

@@ -30,6 +30,19 @@ export const quantity = z.preprocess(
   }),
 );
 
+/**
+ * A memory or storage size: a quantity, where a plain number is bytes. A plain number under 1Mi is refused as a
+ * missing unit (`memory: 8` is 8 bytes, meant as 8Gi); a byte count of 1Mi or more is taken as written.
+ */
+export const byteQuantity = quantity.superRefine((q, ctx) => {
+  if (/^[0-9]+(\.[0-9]+)?$/.test(q) && Number(q) < 2 ** 20)
+    ctx.addIssue({
+      code: "custom",
+      message: `is ${q} bytes: add the unit, e.g. ${q}Gi or ${q}Mi (a plain number is bytes)`,
+      input: q,
+    });
+});
+
 /** A duration unit: weeks, days, hours, minutes, seconds. */
 export type DurationUnit = "w" | "d" | "h" | "m" | "s";
 const UNIT_SECONDS: Record<DurationUnit, number> = { w: 604_800, d: 86_400, h: 3_600, m: 60, s: 1 };
@@ -280,7 +293,7 @@ export const hostName = z.string().superRefine((text, ctx) => {
 });
 
 export const resources = z.strictObject({
-  requests: z.strictObject({ cpu: quantity, memory: quantity }),
-  limits: z.strictObject({ cpu: quantity.optional(), memory: quantity }),
+  requests: z.strictObject({ cpu: quantity, memory: byteQuantity }),
+  limits: z.strictObject({ cpu: quantity.optional(), memory: byteQuantity }),
 });
 export type Resources = z.infer<typeof resources>;

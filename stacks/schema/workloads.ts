@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  byteQuantity,
   cidrProblem,
   dnsLabel,
   hostName,
@@ -66,7 +67,7 @@ export const queue = z.strictObject({
   /** in-cluster: image. Defaults to the pin in stacks/versions.ts. */
   image: pinnedImage.optional(),
   /** in-cluster: volume size. Defaults to 8Gi. */
-  storageSize: quantity.default("8Gi"),
+  storageSize: byteQuantity.default("8Gi"),
 });
 export type QueueConfig = z.infer<typeof queue>;
 export const defaultQueueImage = (kind: QueueConfig["kind"]) => (kind === "redis" ? IMAGES.redis : IMAGES.rabbitmq);

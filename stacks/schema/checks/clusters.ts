@@ -57,6 +57,16 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
           cluster.aws.vpcCidr,
         );
     }
+    if (cluster.cloud === "aws" && cluster.aws.endpointPublicAccess && cluster.aws.publicAccessCidrs.length === 0) {
+      // EKS docs (cluster-endpoint): "If you specify no CIDR blocks, then the public API server endpoint receives
+      // requests from all (0.0.0.0/0) IP addresses": an empty list looks closed but is open.
+      issue(
+        ctx,
+        at("aws", "publicAccessCidrs"),
+        "is empty, which EKS reads as open to every address (0.0.0.0/0); list the ranges allowed, write 0.0.0.0/0 to mean everyone, or set endpointPublicAccess: false",
+        cluster.aws.publicAccessCidrs,
+      );
+    }
     const poolLimit = POOL_NODE_LIMITS[cluster.cloud];
     cluster.pools.forEach((pool, pi) => {
       const p = (...rest: (string | number)[]) => at("pools", pi, ...rest);
