@@ -177,26 +177,26 @@ export function formatIssue(
     hint = suggest(input, issue.values.map(String));
   if (issue.code === "invalid_union" && !discriminator && isPlainObject(input))
     hint = unionKeyHint(Object.keys(input), issue.errors);
-  let message = issue.message;
-  if (issue.code === "invalid_type") {
-    message = `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
-    if ((issue.expected === "number" || issue.expected === "int") && NON_FINITE_NUMBERS.includes(input as string))
-      message = "must be a finite number (YAML's .inf and .nan are not numbers a Kubernetes field can hold)";
-    else if (issue.expected === "string" && typeof input === "number")
-      message = `must be string (quote it: YAML reads an unquoted 1.30 as the number 1.3)`;
-    else if (
-      (issue.expected === "number" || issue.expected === "int") &&
-      typeof input === "string" &&
-      /^-?[0-9.]+$/.test(input)
-    )
-      message = `must be ${TYPE_NAMES[issue.expected] ?? issue.expected} (remove the quotes: a quoted number is a string)`;
-    else if (issue.expected === "array" && input !== undefined && !isPlainObject(input) && !hidden)
-      message = `must be array (a list: write [${String(input)}])`;
-  }
+  let message = issue.code === "invalid_type" ? typeMessage(issue.expected, input, hidden) : issue.message;
   // A message may quote part of the value (`has an invalid tag "..."`): where the value is hidden, so are the quotes.
   if (hidden)
     message = stringLeaves(input).reduce((m, leaf) => m.split(leaf).join("***"), message.replace(/"[^"]*"/g, '"***"'));
   return [`${path || "(config)"}: ${message}${got}${hint}`];
+}
+
+/** "must be number", with the fix for the usual YAML slips: a quoted number, an unquoted version, one value for a list. */
+function typeMessage(expected: string, input: unknown, hidden: boolean): string {
+  const numeric = expected === "number" || expected === "int";
+  const name = TYPE_NAMES[expected] ?? expected;
+  if (numeric && typeof input === "string" && NON_FINITE_NUMBERS.includes(input))
+    return "must be a finite number (YAML's .inf and .nan are not numbers a Kubernetes field can hold)";
+  if (numeric && typeof input === "string" && /^-?[0-9.]+$/.test(input))
+    return `must be ${name} (remove the quotes: a quoted number is a string)`;
+  if (expected === "string" && typeof input === "number")
+    return "must be string (quote it: YAML reads an unquoted 1.30 as the number 1.3)";
+  if (expected === "array" && input !== undefined && !isPlainObject(input) && !hidden)
+    return `must be array (a list: write [${typeof input === "string" ? input : JSON.stringify(input)}])`;
+  return `must be ${name}`;
 }
 
 function stringLeaves(v: unknown): string[] {

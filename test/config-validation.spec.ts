@@ -6,7 +6,8 @@ import { z } from "zod";
 import { ConfigError, loadConfig } from "../stacks/load.ts";
 import { newestKubernetesVersion } from "../stacks/kubernetes-versions.ts";
 import { imageReferenceProblem, parseDuration } from "../stacks/schema/common.ts";
-import { stackConfig } from "../stacks/schema/index.ts";
+import { runChecks, stackConfig } from "../stacks/schema/index.ts";
+import type { StackConfig } from "../stacks/schema/index.ts";
 import { main as planMain } from "../tools/plan.ts";
 import { readStackFile } from "../tools/stack-file.ts";
 import { configProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config.ts";
@@ -820,5 +821,30 @@ describe("validation: every pattern and union of the schema says what is allowed
   it("the walk finds a bare pattern or union (so the test above can fail)", () => {
     const probe = z.strictObject({ a: z.string().regex(/x/), b: z.union([z.string(), z.number()]) });
     assert.deepEqual(bare(probe, "p"), ["p.a: regex", "p.b: union"]);
+  });
+});
+
+describe("validation: a cross-field check that throws", () => {
+  const throwing = () => {
+    throw new RangeError("bug in a check");
+  };
+  const run = (issues: unknown[]) =>
+    runChecks([throwing], {} as StackConfig, { issues, addIssue: () => undefined } as unknown as z.RefinementCtx);
+
+  it("on data with field errors, is left to those errors (the user fixes them first)", () => {
+    assert.doesNotThrow(() => run([{ code: "invalid_type" }]));
+  });
+
+  it("on well-formed data, surfaces as the bug it is, never as a valid config with the check skipped", () => {
+    assert.throws(() => run([]), /bug in a check/);
+  });
+
+  it("zod hands the checks its parse payload with the issues so far (what runChecks relies on)", () => {
+    let seen: unknown;
+    // A format issue does not abort the object, so its refinements run, seeing that issue.
+    z.object({ a: z.string().regex(/^x$/) })
+      .superRefine((_v, ctx) => void (seen = (ctx as unknown as { issues?: unknown[] }).issues?.length))
+      .safeParse({ a: "y" });
+    assert.equal(seen, 1);
   });
 });

@@ -48,7 +48,11 @@ export function readStackFile(stack: string, dir = process.cwd()): StackFileConf
     const { value: plain, hadSecret } = replaceSecure(value);
     if (hadSecret) {
       secretKeys.push(fullKey);
-      notes.push(`${fullKey}: secure value cannot be decrypted offline; planned with a placeholder secret`);
+      notes.push(
+        plain === ""
+          ? `${fullKey}: empty secure value`
+          : `${fullKey}: secure value cannot be decrypted offline; planned with a placeholder secret`,
+      );
     }
     config[fullKey] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
