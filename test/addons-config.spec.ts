@@ -40,8 +40,8 @@ describe("add-ons config schema", () => {
       [{ keda: { replicas: 0 } }, "addons.keda.replicas:"],
       [{ prometheus: { externalUrl: "not a url" } }, "addons.prometheus.externalUrl:"],
       [{ prometheus: { retention: "15 days" } }, "addons.prometheus.retention: must be a duration"],
-      [{ prometheus: { scrapeInterval: "15" } }, "addons.prometheus.scrapeInterval: must be a positive duration"],
-      [{ prometheus: { scrapeTimeout: "10" } }, "addons.prometheus.scrapeTimeout: must be a positive duration"],
+      [{ prometheus: { scrapeInterval: "15" } }, "addons.prometheus.scrapeInterval: must be a duration such as"],
+      [{ prometheus: { scrapeTimeout: "10" } }, "addons.prometheus.scrapeTimeout: must be a duration such as"],
       [{ prometheus: { storageSize: "lots" } }, "addons.prometheus.storageSize: must be a Kubernetes quantity"],
       [
         { prometheusAdapter: { workerMetricPrefix: "my-app" } },
@@ -62,14 +62,14 @@ describe("add-ons config schema", () => {
 
   it("Prometheus: rejects a zero interval or timeout and a timeout above the interval (Prometheus would not start)", () => {
     assert.deepEqual(problems({ prometheus: { scrapeInterval: "0s" } }), [
-      'addons.prometheus.scrapeInterval: must be a positive duration such as 15s or 1m, got "0s"',
+      'addons.prometheus.scrapeInterval: must be at least 1s, got "0s"',
     ]);
     assert.deepEqual(problems({ prometheus: { scrapeTimeout: "0m" } }), [
-      'addons.prometheus.scrapeTimeout: must be a positive duration such as 10s or 1m, got "0m"',
+      'addons.prometheus.scrapeTimeout: must be at least 1s, got "0m"',
     ]);
     // One problem per bad field: a malformed interval is not also compared with the timeout.
     assert.deepEqual(problems({ prometheus: { scrapeInterval: "0s", scrapeTimeout: "5s" } }), [
-      'addons.prometheus.scrapeInterval: must be a positive duration such as 15s or 1m, got "0s"',
+      'addons.prometheus.scrapeInterval: must be at least 1s, got "0s"',
     ]);
     const over = problems({ prometheus: { scrapeInterval: "15s", scrapeTimeout: "20s" } });
     assert.equal(over.length, 1, over.join("\n"));

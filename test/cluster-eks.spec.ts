@@ -554,20 +554,25 @@ describe("EksCluster", () => {
           aws: {
             endpointPublicAccess: true,
             publicAccessCidrs: ["198.51.100.0/24"],
-            existingVpc: { vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"], publicSubnetIds: ["subnet-c"] },
+            existingVpc: {
+              vpcId: "vpc-0123456789abcdef0",
+              privateSubnetIds: ["subnet-0a", "subnet-0b"].map((s) => s.padEnd(24, "0")),
+              publicSubnetIds: ["subnet-0c".padEnd(24, "0")],
+            },
           },
         }),
       );
       assert.equal(existing.resources.filter((r) => r.type.startsWith("aws:ec2/")).length, 0);
       const vpc = existing.one(T.cluster).inputs.vpcConfig as Obj;
-      assert.deepEqual(vpc.subnetIds, ["subnet-a", "subnet-b", "subnet-c"]);
+      const [a, b, c] = ["subnet-0a", "subnet-0b", "subnet-0c"].map((s) => s.padEnd(24, "0"));
+      assert.deepEqual(vpc.subnetIds, [a, b, c]);
       assert.deepEqual(vpc.publicAccessCidrs, ["198.51.100.0/24"]);
       assert.equal(vpc.endpointPublicAccess, true);
       // Pools over all zones take every private subnet; per-zone pools one each, with the zone EC2 reports for it.
-      assert.deepEqual(existing.one(T.nodeGroup, "c2-gpuspot").inputs.subnetIds, ["subnet-a", "subnet-b"]);
+      assert.deepEqual(existing.one(T.nodeGroup, "c2-gpuspot").inputs.subnetIds, [a, b]);
       const zoneTag = "k8s.io/cluster-autoscaler/node-template/label/topology.kubernetes.io/zone";
       const { mocks } = await import("../tools/mocks.ts");
-      ["subnet-a", "subnet-b"].forEach((subnet, z) => {
+      [a, b].forEach((subnet, z) => {
         assert.deepEqual(existing.one(T.nodeGroup, `c2-system-${z}`).inputs.subnetIds, [subnet]);
         const reported = (
           mocks.call({ token: "aws:ec2/getSubnet:getSubnet", inputs: { id: subnet }, provider: "" }) as Obj

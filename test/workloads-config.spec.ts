@@ -155,41 +155,49 @@ describe("workloads config: invalid workers and services are rejected", () => {
 describe("workloads config: network policy entries", () => {
   const base = () => withQueue({ ...minimalStack(), workers: [cpuWorker()] });
 
-  it("egress cidr must be an IPv4 CIDR; ports must be TCP port numbers", () => {
-    for (const cidr of ["api.huggingface.co", "0.0.0.0", "10.0.0.0/8 ", "::/0"]) {
+  it("egress cidr must be a CIDR (IPv4, or IPv6 for dual-stack clusters); ports must be TCP port numbers", () => {
+    for (const [cidr, why] of [
+      ["api.huggingface.co", /must be an IPv4 CIDR such as 10\.0\.0\.0\/16 .* or an IPv6 CIDR/],
+      ["0.0.0.0", /add the prefix length, e\.g\. 0\.0\.0\.0\/32/],
+      ["10.0.0.0/8 ", /must be an IPv4 CIDR such as 10\.0\.0\.0\/16/],
+    ] as const) {
       const found = problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr, ports: [443] }] })] });
       assert.equal(found.length, 1, `${cidr}: ${found.join("\n")}`);
-      assert.match(found[0], /^workers\[0\]\.egress\[0\]\.cidr: must be an IPv4 CIDR such as 10\.0\.0\.0\/16/, cidr);
+      assert.match(found[0], /^workers\[0\]\.egress\[0\]\.cidr: /, cidr);
+      assert.match(found[0], why, cidr);
     }
     const badPort = problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr: "0.0.0.0/0", ports: [0] }] })] });
     assert.equal(badPort.length, 1, badPort.join("\n"));
     assert.match(badPort[0], /^workers\[0\]\.egress\[0\]\.ports\[0\]:/);
-    assert.deepEqual(
-      problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr: "0.0.0.0/0", ports: [443] }] })] }),
-      [],
-    );
+    for (const cidr of ["0.0.0.0/0", "::/0", "2001:db8::/32"])
+      assert.deepEqual(problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr, ports: [443] }] })] }), [], cidr);
     // services share the field
     const svc = problems({ ...minimalStack(), services: [service({ egress: [{ cidr: "example.com" }] })] });
     assert.equal(svc.length, 1, svc.join("\n"));
     assert.match(svc[0], /^services\[0\]\.egress\[0\]\.cidr: must be an IPv4 CIDR/);
   });
 
-  it("allowFrom entries are an IPv4 CIDR or a namespace name, nothing else", () => {
+  it("allowFrom entries are a CIDR or a namespace name, nothing else", () => {
     assert.deepEqual(
       problems({
         ...minimalStack(),
-        services: [service({ allowFrom: ["ingress-nginx", "10.0.0.0/8", "192.168.1.0/24"] })],
+        services: [service({ allowFrom: ["ingress-nginx", "10.0.0.0/8", "192.168.1.0/24", "fd00::/8", "123"] })],
       }),
       [],
     );
-    for (const entry of ["Ingress-Nginx", "10.0.0.0", "ns/app", "", "a".repeat(64)]) {
+    for (const [entry, why] of [
+      ["Ingress-Nginx", /must be a CIDR such as 10\.0\.0\.0\/8 or a namespace name such as ingress-nginx/],
+      ["ns/app", /must be a CIDR such as 10\.0\.0\.0\/8 or a namespace name/],
+      ["", /must be a CIDR such as 10\.0\.0\.0\/8 or a namespace name/],
+      ["a".repeat(64), /must be a CIDR such as 10\.0\.0\.0\/8 or a namespace name/],
+      ["10.0.0.0", /add the prefix length, e\.g\. 10\.0\.0\.0\/32/],
+      ["10.0.0.1/8", /host bits set .* write 10\.0\.0\.0\/8 for the range, or 10\.0\.0\.1\/32/],
+      ["10.0.0.300/32", /must be an IPv4 CIDR such as 10\.0\.0\.0\/16/],
+    ] as const) {
       const found = problems({ ...minimalStack(), services: [service({ allowFrom: ["ok", entry] })] });
       assert.equal(found.length, 1, `${JSON.stringify(entry)}: ${found.join("\n")}`);
-      assert.match(
-        found[0],
-        /^services\[0\]\.allowFrom\[1\]: must be an IPv4 CIDR such as 10\.0\.0\.0\/8 or a namespace name/,
-        entry,
-      );
+      assert.match(found[0], /^services\[0\]\.allowFrom\[1\]: /, entry);
+      assert.match(found[0], why, entry);
     }
   });
 });

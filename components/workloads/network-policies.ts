@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { MetricsEndpoint, ServiceConfig, StackConfig, WorkerConfig } from "../../stacks/schema/index.ts";
 import { inClusterPrometheusNamespace } from "../../stacks/schema/checks/workloads.ts";
-import { cidr } from "../../stacks/schema/common.ts";
+import { isCidrEntry } from "../../stacks/schema/workloads.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { APP_LABELS, k8sOpts, selectorLabels } from "./common.ts";
 import type { QueueEndpoint } from "./queues.ts";
@@ -12,8 +12,8 @@ import { cloudQueuePorts } from "./cloud-queues.ts";
 type Rule = Record<string, unknown>;
 
 const NAMESPACE_LABEL = "kubernetes.io/metadata.name";
-/** An `allowFrom` entry is a CIDR when the schema's `cidr` accepts it, else a namespace name (the schema allows only these two). */
-const isCidr = (entry: string) => cidr.safeParse(entry).success;
+/** An `allowFrom` entry is a CIDR when the schema judges it one, else a namespace name (the schema allows only these two). */
+const isCidr = isCidrEntry;
 
 /** Egress to the cluster DNS (kube-system, UDP and TCP 53). */
 export const DNS_EGRESS: Rule = {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { cidr, dnsLabel, duration, labels, quantity, taint } from "./common.ts";
+import { KUBERNETES_VERSIONS, newestKubernetesVersion } from "../kubernetes-versions.ts";
+import { cidr, dnsLabel, duration, labels, positiveDuration, quantity, taint } from "./common.ts";
 
 /**
  * One node pool, the same spec on every cloud. `name` follows the strictest cloud rule (AKS Linux pools: lowercase
@@ -66,9 +67,9 @@ export const autoscalerProfile = z.strictObject({
   /** Cap on a pod's graceful termination when the autoscaler drains a node. Defaults to 600 (upstream default). */
   maxGracefulTerminationSec: z.number().int().min(0).max(3600).default(600),
   /** How long to wait for a node to register. Defaults to 15m (upstream default); GPU nodes can take 10m. */
-  maxNodeProvisionTime: duration.default("15m"),
+  maxNodeProvisionTime: positiveDuration.default("15m"),
   /** Defaults to 10s (upstream default). */
-  scanInterval: duration.default("10s"),
+  scanInterval: positiveDuration.default("10s"),
   /** Spread replicas over node groups of the same shape. Defaults to true. */
   balanceSimilarNodeGroups: z.boolean().default(true),
   /** Do not block scale-down on pods with emptyDir (workers use one for /tmp). Defaults to false. */
@@ -76,14 +77,36 @@ export const autoscalerProfile = z.strictObject({
 });
 export type AutoscalerProfile = z.infer<typeof autoscalerProfile>;
 
+/**
+ * The cluster autoscaler's expanders (kubernetes/autoscaler cluster-autoscaler/expander/expander.go); its expander
+ * factory refuses any other name, and the autoscaler does not start.
+ */
+export const CLUSTER_AUTOSCALER_EXPANDERS = [
+  "random",
+  "most-pods",
+  "least-waste",
+  "price",
+  "priority",
+  "grpc",
+  "least-nodes",
+] as const;
+
 /** Minor versions before this lack what workers rely on: the preStop `sleep` action (PodLifecycleSleepAction, 1.30). */
 export const MIN_KUBERNETES_MINOR = 30;
-const kubernetesVersion = z
-  .string()
-  .regex(/^1\.[0-9]{2}$/, { error: "must be a Kubernetes minor version such as 1.34" })
-  .refine((v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR, {
-    error: `must be 1.${MIN_KUBERNETES_MINOR} or later (workers use the preStop sleep action, Kubernetes 1.30+)`,
-  });
+/** A Kubernetes minor version the cloud offers (stacks/kubernetes-versions.ts) and the workers can run on. */
+const kubernetesVersion = (cloud: "azure" | "aws") => {
+  const newest = newestKubernetesVersion(cloud);
+  const { checked, source } = KUBERNETES_VERSIONS[cloud];
+  return z
+    .string()
+    .regex(/^1\.[0-9]{2}$/, { error: "must be a Kubernetes minor version such as 1.34" })
+    .refine((v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR, {
+      error: `must be 1.${MIN_KUBERNETES_MINOR} or later (workers use the preStop sleep action, Kubernetes 1.30+)`,
+    })
+    .refine((v) => Number(v.split(".")[1]) <= Number(newest.split(".")[1]), {
+      error: `must be at most ${newest}, the newest version ${cloud === "azure" ? "AKS" : "EKS"} offers (${source}, checked ${checked}); if it offers a newer one now, add it to stacks/kubernetes-versions.ts`,
+    });
+};
 
 /** kubelogin `--login` modes the platform supports (components/cluster/kubeconfig.ts). */
 export const kubeloginMode = z.enum(["azurecli", "workloadidentity", "spn", "msi", "devicecode"]);
@@ -184,8 +207,11 @@ export const azureCluster = z.strictObject({
   ...clusterBase,
   cloud: z.literal("azure"),
   /** Azure region, e.g. westeurope. */
-  region: z.string().min(1),
-  kubernetesVersion,
+  region: z.string().regex(/^[a-z][a-z0-9]*$/, {
+    error:
+      "must be an Azure region name such as westeurope (lowercase, no spaces: `az account list-locations -o table`)",
+  }),
+  kubernetesVersion: kubernetesVersion("azure"),
   azure: z
     .strictObject({
       /** Use this existing resource group instead of creating `<cluster>-rg`. Defaults to creating one. */
@@ -199,7 +225,11 @@ export const azureCluster = z.strictObject({
       /** CIDRs allowed to reach a public API server. Defaults to none (open). */
       apiServerAuthorizedIpRanges: z.array(cidr).default([]),
       /** Entra ID groups granted cluster admin. Defaults to none. */
-      adminGroupObjectIds: z.array(z.string().uuid()).default([]),
+      adminGroupObjectIds: z
+        .array(
+          z.uuid({ error: "must be an Entra ID group object ID: a UUID such as 0b1f3a2c-4d5e-4f60-8a7b-9c0d1e2f3a4b" }),
+        )
+        .default([]),
       /** Cluster autoscaler expander. AKS takes one. Defaults to priority (spot first, on-demand fallback). */
       expander: z.enum(["priority", "least-waste", "most-pods", "random"]).default("priority"),
       /**
@@ -220,12 +250,18 @@ export const azureCluster = z.strictObject({
     .prefault({}),
 });
 
+const subnetId = z
+  .string()
+  .regex(/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, { error: "must be a subnet ID such as subnet-0123456789abcdef0" });
+
 export const awsCluster = z.strictObject({
   ...clusterBase,
   cloud: z.literal("aws"),
   /** AWS region, e.g. eu-west-1. */
-  region: z.string().min(1),
-  kubernetesVersion,
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, {
+    error: "must be an AWS region code such as eu-west-1",
+  }),
+  kubernetesVersion: kubernetesVersion("aws"),
   aws: z
     .strictObject({
       /** CIDR of the VPC the platform creates. Defaults to 10.0.0.0/16. Ignored with existingVpc. */
@@ -241,9 +277,11 @@ export const awsCluster = z.strictObject({
       /** Use these existing subnets instead of creating a VPC. */
       existingVpc: z
         .strictObject({
-          vpcId: z.string().startsWith("vpc-"),
-          privateSubnetIds: z.array(z.string().startsWith("subnet-")).min(2),
-          publicSubnetIds: z.array(z.string().startsWith("subnet-")).default([]),
+          vpcId: z
+            .string()
+            .regex(/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/, { error: "must be a VPC ID such as vpc-0123456789abcdef0" }),
+          privateSubnetIds: z.array(subnetId).min(2),
+          publicSubnetIds: z.array(subnetId).default([]),
         })
         .optional(),
       /** Public API endpoint. Defaults to true. */
@@ -255,7 +293,13 @@ export const awsCluster = z.strictObject({
         .array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"]))
         .default(["api", "audit", "authenticator"]),
       /** IAM principals granted cluster admin through access entries. Defaults to none. */
-      adminPrincipalArns: z.array(z.string().startsWith("arn:")).default([]),
+      adminPrincipalArns: z
+        .array(
+          z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[a-z-]+\/.+$/, {
+            error: "must be an IAM principal ARN such as arn:aws:iam::123456789012:role/platform-admins",
+          }),
+        )
+        .default([]),
       /**
        * Versions of the EKS managed add-ons, e.g. `{ vpc-cni: v1.20.4-eksbuild.2 }` (`aws eks describe-addon-versions
        * --kubernetes-version <v> --addon-name <name>` lists them). An add-on without one gets EKS's default version for
@@ -287,7 +331,17 @@ export const awsCluster = z.strictObject({
       /** Cluster autoscaler expanders, chained. Defaults to priority,least-waste. */
       expander: z
         .string()
-        .regex(/^[a-z-]+(,[a-z-]+)*$/)
+        .superRefine((chain, ctx) => {
+          const unknown = chain
+            .split(",")
+            .filter((e) => !(CLUSTER_AUTOSCALER_EXPANDERS as readonly string[]).includes(e));
+          if (unknown.length)
+            ctx.addIssue({
+              code: "custom",
+              message: `must be expanders separated by commas, such as priority,least-waste; ${unknown.map((e) => JSON.stringify(e)).join(", ")} is not one of ${CLUSTER_AUTOSCALER_EXPANDERS.join(", ")}`,
+              input: chain,
+            });
+        })
         .default("priority,least-waste"),
     })
     .prefault({}),

@@ -1,5 +1,16 @@
 import { z } from "zod";
-import { cidr, dnsLabel, pinnedImage, quantity, resources } from "./common.ts";
+import {
+  byteQuantity,
+  cidrProblem,
+  dnsLabel,
+  hostName,
+  httpUrl,
+  int32,
+  networkCidr,
+  pinnedImage,
+  quantity,
+  resources,
+} from "./common.ts";
 import { IMAGES } from "../versions.ts";
 import { fallback, scalingModifiers, scalingProfile, scalingRules } from "./scaling.ts";
 import { pushed, resolveService, resolveWorker } from "./resolve.ts";
@@ -14,11 +25,28 @@ export const secret = z.strictObject({
    * `pulumi config set --secret <key> ...`) or is generated once and kept in state (`generate`).
    */
   data: z.record(
-    z.string().regex(/^[-._a-zA-Z0-9]+$/),
-    z.union([
-      z.strictObject({ fromConfig: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/) }),
-      z.strictObject({ generate: z.strictObject({ length: z.number().int().min(16).max(128).default(32) }) }),
-    ]),
+    z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, {
+      error: "must be a Secret data key: letters, digits, '-', '_' or '.' (e.g. HF_TOKEN)",
+    }),
+    z.union(
+      [
+        z.strictObject({
+          fromConfig: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, {
+            error:
+              "must be the name of a config key holding the secret (letters and digits, starting with a letter, e.g. huggingFaceToken), set with `pulumi config set --secret <key> <value>`",
+          }),
+        }),
+        z.strictObject({ generate: z.strictObject({ length: z.number().int().min(16).max(128).default(32) }) }),
+      ],
+      {
+        error: (iss) =>
+          `must be { fromConfig: <config key> } (a config secret set with \`pulumi config set --secret <key> <value>\`) or { generate: { length: <16-128> } } (generated once, kept in state)${
+            typeof iss.input === "string"
+              ? "; a plaintext value is refused: store it with `pulumi config set --secret <key> <value>` and reference the key with fromConfig"
+              : ""
+          }`,
+      },
+    ),
   ),
 });
 export type SecretConfig = z.infer<typeof secret>;
@@ -29,8 +57,8 @@ export const brokerQueue = z.strictObject({
   kind: z.enum(["redis", "rabbitmq"]),
   /** in-cluster: a small StatefulSet with a generated password and a volume; external: an address. Defaults to in-cluster. */
   mode: z.enum(["in-cluster", "external"]).default("in-cluster"),
-  /** external: host name. */
-  host: z.string().optional(),
+  /** external: host name or IP address (no scheme, no port). */
+  host: hostName.optional(),
   /** external: port. Defaults to 6379 for kind redis, 5672 (AMQP) for kind rabbitmq. */
   port: z.number().int().min(1).max(65535).optional(),
   /** external rabbitmq: management API port, which KEDA's http protocol reads. Defaults to 15672. */
@@ -42,7 +70,7 @@ export const brokerQueue = z.strictObject({
   /** in-cluster: image. Defaults to the pin in stacks/versions.ts. */
   image: pinnedImage.optional(),
   /** in-cluster: volume size. Defaults to 8Gi. */
-  storageSize: quantity.default("8Gi"),
+  storageSize: byteQuantity.default("8Gi"),
 });
 export type BrokerQueueConfig = z.infer<typeof brokerQueue>;
 
@@ -158,9 +186,9 @@ export const trigger = z.discriminatedUnion(
       queue: dnsLabel,
       listName: z.string().min(1),
       /** List length one replica handles (KEDA listLength). Defaults to 5. */
-      targetPerReplica: z.number().int().min(1).default(5),
+      targetPerReplica: int32().min(1).default(5),
       /** Length above which the worker wakes from 0 (KEDA activationListLength, strict >). Defaults to 0. */
-      activation: z.number().int().min(0).default(0),
+      activation: int32().min(0).default(0),
     }),
     z.strictObject({
       type: z.literal("rabbitmq"),
@@ -176,8 +204,8 @@ export const trigger = z.discriminatedUnion(
        * many as it starts: keep 1 and give the consumer a prefetch of 1 (basic.qos prefetch_count), one message per
        * Job, acknowledged when done (docs/workloads.md, Job mode).
        */
-      targetPerReplica: z.number().int().min(1).default(5),
-      activation: z.number().int().min(0).default(0),
+      targetPerReplica: int32().min(1).default(5),
+      activation: int32().min(0).default(0),
     }),
     z.strictObject({
       type: z.literal("prometheus"),
@@ -187,7 +215,7 @@ export const trigger = z.discriminatedUnion(
       threshold: z.number().gt(0),
       activationThreshold: z.number().min(0).default(0),
       /** Defaults to the platform's Prometheus (addons.prometheus). */
-      serverAddress: z.string().url().optional(),
+      serverAddress: httpUrl.optional(),
     }),
     z.strictObject({
       type: z.literal("gpu"),
@@ -198,7 +226,7 @@ export const trigger = z.discriminatedUnion(
        */
       targetUtilization: z.number().int().min(1).max(100),
       /** A Prometheus that scrapes the DCGM exporter. Defaults to the platform's in-cluster Prometheus. */
-      serverAddress: z.string().url().optional(),
+      serverAddress: httpUrl.optional(),
     }),
     z.strictObject({
       type: z.literal("cpu"),
@@ -248,13 +276,24 @@ const namespaceName = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
 
 /**
- * A service's `allowFrom` entry: what components/workloads/network-policies.ts renders as an `ipBlock` (a string the
- * `cidr` schema accepts) or as a `namespaceSelector` on kubernetes.io/metadata.name (anything else, so it must be a
- * namespace name). Anything else would render a selector that matches nothing.
+ * A service's `allowFrom` entry: what components/workloads/network-policies.ts renders as an `ipBlock` (a CIDR: an
+ * entry of digits and dots, with or without a prefix, or one with a `:`, is judged as one) or as a `namespaceSelector` on
+ * kubernetes.io/metadata.name (anything else, so it must be a namespace name). Anything else would render a selector
+ * that matches nothing.
  */
-export const allowFromEntry = z.union([cidr, namespaceName], {
-  error: "must be an IPv4 CIDR such as 10.0.0.0/8 or a namespace name such as ingress-nginx",
+export const allowFromEntry = z.string().superRefine((entry, ctx) => {
+  const problem = isCidrEntry(entry)
+    ? cidrProblem(entry, true)
+    : namespaceName.safeParse(entry).success
+      ? undefined
+      : "must be a CIDR such as 10.0.0.0/8 or a namespace name such as ingress-nginx (lowercase letters, digits and '-', at most 63)";
+  if (problem) ctx.addIssue({ code: "custom", message: problem, input: entry });
 });
+
+/** Whether an `allowFrom` entry is meant as a CIDR (and rendered as an `ipBlock`) rather than a namespace name. */
+export function isCidrEntry(entry: string): boolean {
+  return /^[0-9]+\.[0-9.]*(\/.*)?$/.test(entry) || entry.includes(":");
+}
 
 /**
  * A Prometheus metrics endpoint of a worker's or service's pods. The pods are annotated for the annotation-based
@@ -278,6 +317,11 @@ export const metricsEndpoint = z.strictObject({
 });
 export type MetricsEndpoint = z.infer<typeof metricsEndpoint>;
 
+/** An environment variable name as the platform accepts it: a C identifier (HF_TOKEN, LOG_LEVEL). */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  error: "must be an environment variable name: letters, digits and '_', not starting with a digit (e.g. LOG_LEVEL)",
+});
+
 /** Fields workers and services share. */
 const podShape = {
   name: dnsLabel,
@@ -285,14 +329,14 @@ const podShape = {
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   /** Plain, non-secret environment variables. Defaults to none. */
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  env: z.record(envName, z.string()).default({}),
   /** Environment variables from secret keys (`secretKeyRef`). Defaults to none. */
-  secretEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), secretKeyRef).default({}),
+  secretEnv: z.record(envName, secretKeyRef).default({}),
   resources,
   gpu: z
     .strictObject({
       /** nvidia.com/gpu per pod. */
-      count: z.number().int().min(1),
+      count: int32().min(1),
       /** Where the cluster has no GPU pool, run on CPU without the GPU request instead of failing. Defaults to false. */
       fallbackToCpu: z.boolean().default(false),
     })
@@ -301,13 +345,21 @@ const podShape = {
   spot: z.boolean().default(false),
   /** Priority tier. Defaults to standard. */
   priority: z.enum(["critical", "standard", "background"]).default("standard"),
-  /** Clusters to deploy to, by name. Defaults to every cluster of the stack. */
-  clusters: z.array(dnsLabel).optional(),
+  /** Clusters to deploy to, by name (at least one). Defaults to every cluster of the stack. */
+  clusters: z
+    .array(dnsLabel)
+    .min(1, {
+      error:
+        "is empty, so it would deploy nowhere: list at least one cluster, or remove clusters to deploy to every cluster",
+    })
+    .optional(),
   /**
-   * Extra egress allowed by the NetworkPolicy, beyond DNS and the worker's queue: an IPv4 `cidr` (an `ipBlock`, no
+   * Extra egress allowed by the NetworkPolicy, beyond DNS and the worker's queue: a `cidr` (an `ipBlock`, no
    * exceptions) on TCP `ports` (default: every port). Defaults to none.
    */
-  egress: z.array(z.strictObject({ cidr, ports: z.array(z.number().int().min(1).max(65535)).default([]) })).default([]),
+  egress: z
+    .array(z.strictObject({ cidr: networkCidr, ports: z.array(z.number().int().min(1).max(65535)).default([]) }))
+    .default([]),
   /** A Prometheus metrics endpoint to scrape (`{ port, path, allowFrom }`). Defaults to none: no scraping, no ingress. */
   metrics: metricsEndpoint.optional(),
 };
@@ -351,20 +403,20 @@ export const worker = z
       .optional(),
     replicas: z.strictObject({
       /** Defaults to 0 (scale to zero; needs a queue trigger). */
-      min: z.number().int().min(0).default(0),
+      min: int32().min(0).default(0),
       /** Always explicit: KEDA's default of 100 has stranded GPU pods in Pending. */
-      max: z.number().int().min(1),
+      max: int32().min(1),
     }),
     ...scalingShape,
     /** KEDA pollingInterval (s): how often KEDA reads the triggers (0 <-> 1). Defaults to the profile's, else 15. */
-    pollingInterval: z.number().int().min(1).optional(),
+    pollingInterval: int32().min(1).optional(),
     /** KEDA cooldownPeriod (s): delay of the last step to zero only. Defaults to the profile's, else 300. */
-    cooldownPeriod: z.number().int().min(0).optional(),
+    cooldownPeriod: int32().min(0).optional(),
     /**
      * KEDA initialCooldownPeriod (s): no scaling to zero for this long after the ScaledObject is created (e.g. a
      * first `pulumi up`). Deployment mode only. Defaults to 0.
      */
-    initialCooldownPeriod: z.number().int().min(0).optional(),
+    initialCooldownPeriod: int32().min(0).optional(),
     /**
      * KEDA fallback: replicas to run while a trigger's metric cannot be read (`{enabled, failureThreshold, replicas,
      * behavior}`). Deployment mode only. Defaults to `{failureThreshold: 3, replicas: 1, behavior:
@@ -386,7 +438,7 @@ export const worker = z
      * cluster's autoscaler.maxNodeProvisionTime and a 10-minute start-up margin, since the deadline counts from the
      * Job's creation, Pending time included). Defaults to 300.
      */
-    maxJobDurationSeconds: z.number().int().min(1).default(300),
+    maxJobDurationSeconds: int32().min(1).default(300),
   })
   .transform((w, ctx) => resolveWorker(w, (path, message, input) => ctx.issues.push(pushed(path, message, input))));
 export type WorkerConfig = z.infer<typeof worker>;
@@ -396,7 +448,7 @@ export const service = z
     ...podShape,
     ...scalingShape,
     port: z.number().int().min(1).max(65535),
-    replicas: z.strictObject({ min: z.number().int().min(1).default(2), max: z.number().int().min(1) }),
+    replicas: z.strictObject({ min: int32().min(1).default(2), max: int32().min(1) }),
     /** HPA CPU target (percent of requests). Defaults to 70. */
     targetCpuUtilization: z.number().int().min(1).max(100).default(70),
     targetMemoryUtilization: z.number().int().min(1).max(100).optional(),
@@ -418,9 +470,9 @@ export const priorityClasses = z
     /** Values of the tiers. Defaults to critical 100000, standard 10000, background 1000, overprovisioning -10. */
     values: z
       .strictObject({
-        critical: z.number().int().max(1_000_000_000).default(100_000),
-        standard: z.number().int().max(1_000_000_000).default(10_000),
-        background: z.number().int().max(1_000_000_000).default(1_000),
+        critical: int32().max(1_000_000_000).default(100_000),
+        standard: int32().max(1_000_000_000).default(10_000),
+        background: int32().max(1_000_000_000).default(1_000),
         /**
          * The cluster autoscaler ignores pods below its expendable-pods-priority-cutoff (default -10) when it decides
          * to scale up, so a placeholder below -10 would no longer keep nodes warm; negative so it never blocks real pods.

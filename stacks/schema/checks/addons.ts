@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { StackConfig } from "../stack.ts";
-import { durationSeconds } from "../common.ts";
+import { durationSeconds, parseDuration } from "../common.ts";
 import { issue } from "./clusters.ts";
 
 type Ctx = z.RefinementCtx;
@@ -49,7 +49,10 @@ function valueAt(values: Record<string, unknown>, path: string[]): unknown {
 export function checkAddons(cfg: StackConfig, ctx: Ctx): void {
   const p = cfg.addons.prometheus;
   // zod runs this check even when a field failed its own rule: compare only durations the schema accepted.
-  const seconds = (d: string | undefined) => (d && /^[1-9][0-9]*[sm]$/.test(d) ? durationSeconds(d) : undefined);
+  const seconds = (d: string | undefined) => {
+    const s = d === undefined ? undefined : parseDuration(d, ["m", "s"]);
+    return s !== undefined && s > 0 ? s : undefined;
+  };
   const [interval, timeout] = [seconds(p.scrapeInterval), seconds(p.scrapeTimeout)];
   if (interval !== undefined && timeout !== undefined && timeout > interval) {
     issue(

@@ -1,9 +1,10 @@
 import type { z } from "zod";
 import { describeShape, knownGpuCount, knownMachineTypes, machineShape } from "../../machine-types.ts";
+import { newestKubernetesVersion } from "../../kubernetes-versions.ts";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions.ts";
 import type { StackConfig } from "../stack.ts";
 import type { AutoscalerProfile, ClusterConfig } from "../cluster.ts";
-import { durationSeconds } from "../common.ts";
+import { parseDuration } from "../common.ts";
 import { nodeGroupPerZone, volumePools } from "../../placement.ts";
 
 type Ctx = z.RefinementCtx;
@@ -41,9 +42,49 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
         cluster.pools.map((p) => p.name),
       );
     }
+    if (cluster.cloud === "azure" && cluster.azure.privateCluster && cluster.azure.apiServerAuthorizedIpRanges.length) {
+      issue(
+        ctx,
+        at("azure", "apiServerAuthorizedIpRanges"),
+        "a private cluster has no public API server to restrict (AKS refuses authorized IP ranges with privateCluster); remove the ranges or set privateCluster: false",
+        cluster.azure.apiServerAuthorizedIpRanges,
+      );
+    }
+    if (cluster.cloud === "aws" && !cluster.aws.existingVpc) {
+      // EC2 CreateVpc takes /16 to /28; the platform's layout (components/cluster/eks-network.ts) carves per zone a
+      // private /prefix+2 and a public /prefix+4 subnet, and EC2 subnets are /28 at the smallest: so /16 to /24.
+      const prefix = Number(cluster.aws.vpcCidr.split("/")[1]);
+      if (prefix < 16 || prefix > 24)
+        issue(
+          ctx,
+          at("aws", "vpcCidr"),
+          "must have a prefix from /16 to /24 (AWS VPCs are /16 to /28, and the platform carves private /prefix+2 and public /prefix+4 subnets per zone out of it)",
+          cluster.aws.vpcCidr,
+        );
+    }
+    if (cluster.cloud === "aws" && cluster.aws.endpointPublicAccess && cluster.aws.publicAccessCidrs.length === 0) {
+      // EKS docs (cluster-endpoint): "If you specify no CIDR blocks, then the public API server endpoint receives
+      // requests from all (0.0.0.0/0) IP addresses": an empty list looks closed but is open.
+      issue(
+        ctx,
+        at("aws", "publicAccessCidrs"),
+        "is empty, which EKS reads as open to every address (0.0.0.0/0); list the ranges allowed, write 0.0.0.0/0 to mean everyone, or set endpointPublicAccess: false",
+        cluster.aws.publicAccessCidrs,
+      );
+    }
+    const poolLimit = POOL_NODE_LIMITS[cluster.cloud];
     cluster.pools.forEach((pool, pi) => {
       const p = (...rest: (string | number)[]) => at("pools", pi, ...rest);
       if (pool.min > pool.max) issue(ctx, p("max"), `must be >= min (${pool.min})`, pool.max);
+      for (const field of ["min", "max"] as const) {
+        if (pool[field] > poolLimit.nodes)
+          issue(
+            ctx,
+            p(field),
+            `must be at most ${poolLimit.nodes}: ${poolLimit.why}; split the pool into several`,
+            pool[field],
+          );
+      }
       if (pool.role === "system" && pool.spot) {
         issue(
           ctx,
@@ -132,7 +173,9 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
       }
     });
     if (cluster.cloud === "aws" && cfg.addons.clusterAutoscaler.enabled && !cfg.addons.clusterAutoscaler.imageTag) {
-      if (!(cluster.kubernetesVersion in CLUSTER_AUTOSCALER_IMAGE_TAGS)) {
+      const minor = Number(cluster.kubernetesVersion.split(".")[1]);
+      const offered = minor <= Number(newestKubernetesVersion("aws").split(".")[1]); // else its field says so
+      if (offered && !(cluster.kubernetesVersion in CLUSTER_AUTOSCALER_IMAGE_TAGS)) {
         issue(
           ctx,
           at("kubernetesVersion"),
@@ -143,6 +186,19 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
     }
   });
 }
+
+/**
+ * The most nodes one pool can have. AKS: 1,000 per node pool (AKS docs, best-practices-performance-scale-large: "AKS
+ * has a limit of 1,000 nodes per node pool"). EKS: the default of the "Nodes per managed node group" quota, 450
+ * (docs.aws.amazon.com/general/latest/gr/eks.html, "Amazon EKS endpoints and quotas"; adjustable, but several pools
+ * need no quota request). An existing cluster: Kubernetes' tested maximum, 5,000 nodes per cluster
+ * (kubernetes.io/docs/setup/best-practices/cluster-large).
+ */
+export const POOL_NODE_LIMITS: Record<StackConfig["clusters"][number]["cloud"], { nodes: number; why: string }> = {
+  azure: { nodes: 1000, why: "AKS allows at most 1,000 nodes per node pool" },
+  aws: { nodes: 450, why: 'the EKS quota "Nodes per managed node group" defaults to 450' },
+  existing: { nodes: 5000, why: "Kubernetes supports at most 5,000 nodes per cluster" },
+};
 
 export function issue(ctx: Ctx, path: (string | number)[], message: string, input: unknown): void {
   ctx.addIssue({ code: "custom", path, message, input });
@@ -169,8 +225,9 @@ function checkAksDurations(
   ctx: Ctx,
 ): void {
   for (const field of AKS_MINUTE_FIELDS) {
-    const seconds = durationSeconds(p[field]);
-    if (seconds % 60 !== 0) {
+    const seconds = parseDuration(p[field]);
+    // A malformed duration was reported by its field.
+    if (seconds !== undefined && seconds % 60 !== 0) {
       issue(
         ctx,
         at(field),

@@ -33,14 +33,18 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
         );
     });
   }
-  // Each queue owns the Secrets <queue>-auth (its credentials) and <queue>-keda (KEDA's view of them).
+  // The Secrets queues create (components/workloads/queues.ts): an in-cluster queue its credentials, <queue>-auth; an
+  // external rabbitmq KEDA's management URL, <queue>-keda; an external redis none (it uses the referenced secret).
   const queueSecrets = new Map(
-    cfg.queues
-      .filter((q) => !isCloudQueue(q))
-      .flatMap((q) => [
-        [`${q.name}-auth`, q.name],
-        [`${q.name}-keda`, q.name],
-      ]),
+    cfg.queues.flatMap((q): [string, string][] =>
+      isCloudQueue(q)
+        ? []
+        : q.mode === "in-cluster"
+          ? [[`${q.name}-auth`, q.name]]
+          : q.kind === "rabbitmq"
+            ? [[`${q.name}-keda`, q.name]]
+            : [],
+    ),
   );
   cfg.secrets.forEach((s, i) => {
     const q = queueSecrets.get(s.name);
@@ -114,6 +118,16 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
     if (w.replicas.min > w.replicas.max)
       issue(ctx, [...path, "replicas", "max"], `must be >= min (${w.replicas.min})`, w.replicas.max);
     Object.entries(w.secretEnv).forEach(([name, ref]) => checkSecretRef([...path, "secretEnv", name], ref));
+    Object.keys(w.secretEnv)
+      .filter((name) => Object.hasOwn(w.env, name))
+      .forEach((name) =>
+        issue(
+          ctx,
+          [...path, "secretEnv", name],
+          `${name} is also under env: the container would get the variable twice and only one value would win; keep one`,
+          name,
+        ),
+      );
     (w.clusters ?? []).forEach((c, ci) => {
       if (!clusterNames.includes(c))
         issue(ctx, [...path, "clusters", ci], `no cluster named "${c}" (have: ${clusterNames.join(", ")})`, c);
