@@ -1,21 +1,30 @@
 /**
  * The one mapping from the validated stack config to the simulator's own input (model/types.ts). Wherever the
  * program computes a number it renders into a ScaledObject/ScaledJob/HPA, this calls the same function
- * (`kedaScaling`, `queueTriggerNumbers`, `terminationGrace`, `choosePools`), so the simulator reads what the plan
- * writes (test/simulator-config.spec.ts checks it against the plan's objects).
+ * (`kedaScaling`, `triggerScaling`, `serviceBehavior`, `terminationGrace`, `choosePools`), and node capacity is the
+ * fit check's (`poolNodes`: stacks/allocatable.ts less the DaemonSets on each node), so the simulator reads what the
+ * plan writes (test/simulator-config.spec.ts checks it against the plan's objects).
+ *
+ * Not modelled: KEDA `fallback` (it acts only when a scaler cannot read its metric, and the simulated scalers never
+ * fail), `scalingModifiers` (the formula is expr-lang; the simulator follows KEDA's default instead, each trigger its
+ * own metric and the HPA the largest proposal: see docs/simulation.md), services' `customMetric` (a Prometheus
+ * Adapter metric with no meaning in the model).
  */
-import type { ClusterConfig, PoolConfig, StackConfig, WorkerConfig } from "../stacks/schema/index.ts";
+import type { ClusterConfig, PoolConfig, ScalingRules, StackConfig, WorkerConfig } from "../stacks/schema/index.ts";
 import { durationSeconds } from "../stacks/schema/common.ts";
-import { ec2Shape, knownGpuCount } from "../stacks/machine-types.ts";
+import { poolNodes } from "../stacks/schema/checks/fit.ts";
 import { choosePools } from "../stacks/placement.ts";
 import {
   kedaScaling,
   GRACE_MARGIN_SECONDS,
   SCALED_JOB_STRATEGY,
+  scaledObjectScaling,
   terminationGrace,
 } from "../components/workloads/worker.ts";
+import { compileFormula } from "./formula.ts";
+import { serviceBehavior } from "../components/workloads/service.ts";
 import { PRESTOP_SECONDS } from "../components/workloads/pod.ts";
-import { queueTriggerNumbers } from "../components/workloads/triggers.ts";
+import { triggerScaling } from "../components/workloads/triggers.ts";
 import { parseQuantity } from "../policy/rules/lib/k8s.ts";
 import type { Dist, HpaBehavior, SimCluster, SimPool, SimTrigger, SimWorker } from "./model/types.ts";
 import { HPA_TOLERANCE } from "./model/hpa.ts";
@@ -31,44 +40,21 @@ import {
 import type { CloudTimings } from "./timings.ts";
 import { poolPrice } from "./prices.ts";
 
-/** vCPUs, memory (GiB) and GPUs of the Azure sizes the shipped stacks use (Azure VM size pages). */
-const AZURE_SHAPES: Record<string, { vcpus: number; memoryGiB: number; gpus: number }> = {
-  Standard_D2s_v5: { vcpus: 2, memoryGiB: 8, gpus: 0 },
-  Standard_D4s_v5: { vcpus: 4, memoryGiB: 16, gpus: 0 },
-  Standard_D8s_v5: { vcpus: 8, memoryGiB: 32, gpus: 0 },
-  Standard_D16s_v5: { vcpus: 16, memoryGiB: 64, gpus: 0 },
-  Standard_NC4as_T4_v3: { vcpus: 4, memoryGiB: 28, gpus: 1 },
-  Standard_NC8as_T4_v3: { vcpus: 8, memoryGiB: 56, gpus: 1 },
-  Standard_NC16as_T4_v3: { vcpus: 16, memoryGiB: 110, gpus: 1 },
-  Standard_NC64as_T4_v3: { vcpus: 64, memoryGiB: 440, gpus: 4 },
-  Standard_NC24ads_A100_v4: { vcpus: 24, memoryGiB: 220, gpus: 1 },
-  Standard_NV36ads_A10_v5: { vcpus: 36, memoryGiB: 440, gpus: 1 },
-};
-
 /**
- * Allocatable CPU (millicores), memory (MiB) and GPUs of a pool's node. TO BE REPLACED by the shared allocatable
- * module (issue #10) once it lands on main: until then capacity comes from stacks/machine-types.ts (EC2) or the table
- * above (Azure), less the EKS AL2023 kube-reserved formula (awslabs/amazon-eks-ami nodeadm kubelet config: CPU 6 % of
- * the first core, 1 % of the second, 0.5 % of cores 3-4, 0.25 % above; memory 11 × maxPods + 255 MiB, maxPods 110
- * assumed) and the 100 MiB hard eviction threshold, applied to both clouds. An unknown type (an existing cluster's
- * "unknown") gets 4 vCPU / 16 GiB and the pool's declared GPUs.
+ * What a node of a pool leaves for the platform's pods: the fit check's figures (stacks/schema/checks/fit.ts
+ * `poolNodes`: the kubelet's allocatable from stacks/allocatable.ts, less the cloud's node agents and the platform's
+ * GPU DaemonSets), for the pool's first machine type (the one the simulator adds). An existing cluster's pool that
+ * declares no `allocatable` has no known capacity: the simulator then assumes 4 vCPU / 16 GiB and the pool's
+ * declared GPUs, as stated in docs/simulation.md.
  */
-export function nodeAllocatable(pool: Pick<PoolConfig, "machineTypes" | "gpu">): {
-  cpuMilli: number;
-  memoryMiB: number;
-  gpus: number;
-} {
-  const type = pool.machineTypes[0];
-  const shape = ec2Shape(type) ?? AZURE_SHAPES[type] ?? { vcpus: 4, memoryGiB: 16, gpus: 0 };
-  const cores = shape.vcpus;
-  const reservedCpu =
-    60 + (cores >= 2 ? 10 : 0) + 5 * Math.max(0, Math.min(cores, 4) - 2) + 2.5 * Math.max(0, cores - 4);
-  const reservedMem = 11 * 110 + 255 + 100;
-  return {
-    cpuMilli: Math.floor(cores * 1000 - reservedCpu),
-    memoryMiB: Math.floor(shape.memoryGiB * 1024 - reservedMem),
-    gpus: pool.gpu?.count ?? knownGpuCount(type) ?? shape.gpus,
-  };
+export function poolCapacity(
+  cfg: StackConfig,
+  cluster: ClusterConfig,
+  pool: PoolConfig,
+): { cpuMilli: number; memoryMiB: number; gpus: number } {
+  const node = poolNodes(cluster, pool, cfg.addons)?.[0];
+  if (node) return { ...node.free };
+  return { cpuMilli: 4000, memoryMiB: 16384, gpus: pool.gpu?.count ?? 0 };
 }
 
 function cloudTimings(cfg: StackConfig, cluster: ClusterConfig): CloudTimings {
@@ -80,7 +66,7 @@ const addDist = (a: Dist, b: Dist): Dist => ({ p50: a.p50 + b.p50, p95: a.p95 + 
 
 function simPool(cfg: StackConfig, cluster: ClusterConfig, pool: PoolConfig): SimPool {
   const t = cloudTimings(cfg, cluster);
-  const alloc = nodeAllocatable(pool);
+  const alloc = poolCapacity(cfg, cluster, pool);
   return {
     name: pool.name,
     machineType: pool.machineTypes[0],
@@ -97,20 +83,48 @@ function simPool(cfg: StackConfig, cluster: ClusterConfig, pool: PoolConfig): Si
   };
 }
 
-const toBehavior = (b: ReturnType<typeof kedaScaling>["behavior"]): HpaBehavior => ({
-  scaleUp: {
-    stabilizationWindowSeconds: b.scaleUp.stabilizationWindowSeconds,
-    ...(b.scaleUp.policies
-      ? { policies: b.scaleUp.policies.map((p) => ({ ...p, type: p.type as "Pods" | "Percent" })) }
-      : {}),
-  },
-  scaleDown: {
-    stabilizationWindowSeconds: b.scaleDown.stabilizationWindowSeconds,
-    ...(b.scaleDown.policies
-      ? { policies: b.scaleDown.policies.map((p) => ({ ...p, type: p.type as "Pods" | "Percent" })) }
-      : {}),
-  },
+/** The HPA behaviour as rendered (renderRules through kedaScaling or serviceBehavior), in the model's types. */
+const toBehavior = (b: { scaleUp?: ScalingRules; scaleDown?: ScalingRules }): HpaBehavior => ({
+  ...(b.scaleUp ? { scaleUp: { ...b.scaleUp } } : {}),
+  ...(b.scaleDown ? { scaleDown: { ...b.scaleDown } } : {}),
 });
+
+/** A worker's triggers as the model takes them, each through the function that renders it (triggers.ts). */
+function simTriggers(w: WorkerConfig): SimTrigger[] {
+  return w.triggers.map((t): SimTrigger => {
+    const n = triggerScaling(t, w);
+    if (n.metric === "queue")
+      return {
+        kind: "queue",
+        name: t.name,
+        type: n.type,
+        target: n.target,
+        activation: n.activation,
+        countsInFlight: n.countsInFlight,
+      };
+    if (n.metric === "gpu") return { kind: "gpu", name: t.name, target: n.target, activation: n.activation };
+    return { kind: "utilization", type: n.type, targetPercent: n.targetPercent };
+  });
+}
+
+/**
+ * A worker's scalingModifiers as rendered (scaledObjectScaling), with its formula compiled over the names of the
+ * triggers it may read (queue and gpu triggers; KEDA keeps cpu/memory out of the formula). Undefined without one, or
+ * when the formula is outside what simulator/formula.ts models: the worker then scales as without it.
+ */
+export function simScalingModifiers(w: WorkerConfig): SimWorker["scalingModifiers"] {
+  const rendered = (scaledObjectScaling(w).advanced as { scalingModifiers?: Record<string, string> }).scalingModifiers;
+  if (!rendered || w.mode === "job") return undefined;
+  const names = w.triggers.filter((t) => t.type !== "cpu" && t.type !== "memory").map((t) => t.name);
+  const formula = compileFormula(rendered.formula, names);
+  if (typeof formula !== "function") return undefined;
+  return {
+    formula,
+    target: Number(rendered.target),
+    activationTarget: Number(rendered.activationTarget),
+    metricType: rendered.metricType === "Value" ? "Value" : "AverageValue",
+  };
+}
 
 /** Pools a pod may use, spot first when allowed (the spot preference of components/workloads/scheduling.ts). */
 function poolOrder(cluster: ClusterConfig, req: Parameters<typeof choosePools>[1]): string[] {
@@ -128,13 +142,8 @@ function requests(r: { requests: { cpu: string; memory: string } }, gpus: number
 
 function simWorker(cfg: StackConfig, cluster: ClusterConfig, w: WorkerConfig): SimWorker {
   const scaling = kedaScaling(w);
-  const q = queueTriggerNumbers(w);
-  const triggers: SimTrigger[] = [];
-  if (q) triggers.push({ kind: "queue", ...q });
-  if (w.safetyNet?.cpuUtilization !== undefined)
-    triggers.push({ kind: "utilization", type: "cpu", targetPercent: w.safetyNet.cpuUtilization });
-  if (w.safetyNet?.memoryUtilization !== undefined)
-    triggers.push({ kind: "utilization", type: "memory", targetPercent: w.safetyNet.memoryUtilization });
+  const triggers = simTriggers(w);
+  const modifiers = simScalingModifiers(w);
   const placement = choosePools(cluster.pools, { gpu: w.gpu, spot: w.spot });
   const gpus = placement.kind === "gpu" ? (w.gpu?.count ?? 0) : 0;
   const overrides = cfg.simulation.workers[w.name] ?? {};
@@ -145,12 +154,19 @@ function simWorker(cfg: StackConfig, cluster: ClusterConfig, w: WorkerConfig): S
     kind: job ? "job" : "deployment",
     pollingInterval: scaling.pollingInterval,
     cooldownPeriod: scaling.cooldownPeriod,
+    initialCooldownPeriod: scaling.initialCooldownPeriod,
+    ...(modifiers ? { scalingModifiers: modifiers } : {}),
     min: scaling.minReplicaCount,
     max: scaling.maxReplicaCount,
     triggers,
     behavior: toBehavior(scaling.behavior),
     tolerance: HPA_TOLERANCE,
-    ...(job ? { scaledJob: { strategy: SCALED_JOB_STRATEGY.strategy } } : {}),
+    ...(job
+      ? {
+          scaledJob: { strategy: SCALED_JOB_STRATEGY.strategy },
+          multipleScalersCalculation: scaling.multipleScalersCalculation,
+        }
+      : {}),
     requests: requests(w.resources, gpus),
     priority: cfg.priorityClasses.values[w.priority],
     pools: poolOrder(cluster, { gpu: w.gpu, spot: w.spot }),
@@ -190,7 +206,13 @@ export function simClusters(cfg: StackConfig): SimCluster[] {
         cooldownPeriod: 0,
         min: s.replicas.min,
         max: s.replicas.max,
-        triggers: [{ kind: "utilization", type: "cpu", targetPercent: s.targetCpuUtilization }],
+        triggers: [
+          { kind: "utilization", type: "cpu", targetPercent: s.targetCpuUtilization },
+          ...(s.targetMemoryUtilization !== undefined
+            ? [{ kind: "utilization" as const, type: "memory" as const, targetPercent: s.targetMemoryUtilization }]
+            : []),
+        ],
+        ...(s.scaleUp || s.scaleDown ? { behavior: toBehavior(serviceBehavior(s)) } : {}),
         tolerance: HPA_TOLERANCE,
         requests: requests(s.resources, placement.kind === "gpu" ? (s.gpu?.count ?? 0) : 0),
         priority: cfg.priorityClasses.values[s.priority],

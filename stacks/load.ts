@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { StackConfig } from "./schema/index.ts";
 import { STACK_CONFIG_KEYS, stackConfig } from "./schema/index.ts";
 import { workloadWarnings } from "./schema/checks/workloads.ts";
+import { clusterWarnings } from "./schema/checks/clusters.ts";
 
 export const PROJECT = "worker-platform";
 
@@ -67,7 +68,12 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource): LoadedCon
     }
   }
   const parsed = stackConfig.safeParse(raw, { reportInput: true });
-  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => formatIssue(i, raw)));
+  // Values under a key the stack holds as a secret, and secret data entries (where a pasted plaintext secret lands),
+  // are never repeated in a message: it would go to the terminal and to CI logs.
+  const secretTop = new Set(STACK_CONFIG_KEYS.filter((k) => source.isSecret(k)));
+  const redact = (path: PropertyKey[]) =>
+    secretTop.has(path[0] as keyof StackConfig) || (path[0] === "secrets" && path[2] === "data");
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => formatIssue(i, raw, redact)));
 
   const secretKeys = new Set<string>();
   if (parsed.success) {
@@ -76,9 +82,14 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource): LoadedCon
         if (!("fromConfig" in v)) return;
         secretKeys.add(v.fromConfig);
         const at = `secrets[${si}].data.${dataKey}.fromConfig`;
-        if (source.get(v.fromConfig) === undefined) {
+        const value = source.get(v.fromConfig);
+        if (value === undefined) {
           problems.push(
             `${at}: config key "${v.fromConfig}" is not set; run \`pulumi config set --secret ${v.fromConfig} <value>\``,
+          );
+        } else if (value === "") {
+          problems.push(
+            `${at}: config key "${v.fromConfig}" is empty; set it with \`pulumi config set --secret ${v.fromConfig} <value>\``,
           );
         } else if (!source.isSecret(v.fromConfig)) {
           problems.push(
@@ -98,7 +109,7 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource): LoadedCon
   problems.push(...namespaceTypos(source.allKeys?.() ?? []));
   if (!("platform" in raw)) problems.sort(); // keep output stable when several keys are missing
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return { config: parsed.data, warnings: workloadWarnings(parsed.data) };
+  return { config: parsed.data, warnings: [...clusterWarnings(parsed.data), ...workloadWarnings(parsed.data)] };
 }
 
 /**
@@ -117,32 +128,100 @@ function namespaceTypos(allKeys: string[]): string[] {
   });
 }
 
-/** `workers[2].replicas.max: must be >= min (3), got 1` */
-export function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
+/** YAML's spellings of the numbers JSON cannot carry; tools/stack-file.ts passes them on as these strings. */
+export const NON_FINITE_NUMBERS = [".inf", "-.inf", ".nan"];
+
+const TYPE_NAMES: Record<string, string> = { int: "a whole number" };
+
+/**
+ * One line per problem of a zod issue (`workers[2].replicas.max: must be >= min (3), got 1`); an issue about several
+ * unknown keys gives a line per key. Where `redact` says the path may hold a secret, the value is not shown.
+ */
+export function formatIssue(
+  issue: z.core.$ZodIssue,
+  root: unknown,
+  redact: (path: PropertyKey[]) => boolean = () => false,
+): string[] {
   const path = formatPath(issue.path);
   if (issue.code === "unrecognized_keys") {
     const allowed = allowedKeysAt(issue.path, root);
-    return issue.keys
-      .map(
-        (k) =>
-          `${formatPath([...issue.path, k])}: unknown key${suggest(k, allowed)}${allowed.length ? `; allowed: ${allowed.join(", ")}` : ""}`,
-      )
-      .join("\n  - ");
+    return issue.keys.map(
+      (k) =>
+        `${formatPath([...issue.path, k])}: unknown key${suggest(k, allowed)}${allowed.length ? `; allowed: ${allowed.join(", ")}` : ""}`,
+    );
+  }
+  if (issue.code === "invalid_key") {
+    // A record key that breaks its pattern: the key's own schema says what is allowed.
+    const key = issue.path[issue.path.length - 1];
+    const why = issue.issues.map((i) => i.message).join("; ");
+    return [`${path}: key ${JSON.stringify(String(key))} ${why}`];
   }
   // A bad discriminator (`cloud: azur`) comes with the whole object as input: show only the value, and a suggestion.
   const options =
     issue.code === "invalid_union" && "discriminator" in issue ? (issue as { options?: unknown[] }).options : undefined;
   const discriminator = Array.isArray(options);
   const input = discriminator || !("input" in issue) ? valueAt(root, issue.path) : issue.input;
+  // A generated secret's length is a setting, not the secret: a number there is shown.
+  const generateLength = issue.path[0] === "secrets" && issue.path[4] === "generate" && typeof input === "number";
+  const hidden = input !== undefined && redact(issue.path) && !generateLength;
   const got =
     input === undefined
       ? issue.code === "invalid_type"
         ? ", got nothing (required)"
         : ""
-      : `, got ${JSON.stringify(input)}`;
-  const hint = options && typeof input === "string" ? suggest(input, options.map(String)) : "";
-  const message = issue.code === "invalid_type" ? `must be ${issue.expected}` : issue.message;
-  return `${path || "(config)"}: ${message}${got}${hint}`;
+      : hidden
+        ? ", got a value that is not shown (it may be a secret)"
+        : `, got ${typeof input === "string" && NON_FINITE_NUMBERS.includes(input) ? input : JSON.stringify(input)}`;
+  let hint = "";
+  if (!hidden && options && typeof input === "string") hint = suggest(input, options.map(String));
+  if (!hidden && issue.code === "invalid_value" && typeof input === "string")
+    hint = suggest(input, issue.values.map(String));
+  if (issue.code === "invalid_union" && !discriminator && isPlainObject(input))
+    hint = unionKeyHint(Object.keys(input), issue.errors);
+  let message = issue.code === "invalid_type" ? typeMessage(issue.expected, input, hidden) : issue.message;
+  // A message may quote part of the value (`has an invalid tag "..."`): where the value is hidden, so are the quotes.
+  if (hidden)
+    message = stringLeaves(input).reduce((m, leaf) => m.split(leaf).join("***"), message.replace(/"[^"]*"/g, '"***"'));
+  return [`${path || "(config)"}: ${message}${got}${hint}`];
+}
+
+/** "must be number", with the fix for the usual YAML slips: a quoted number, an unquoted version, one value for a list. */
+function typeMessage(expected: string, input: unknown, hidden: boolean): string {
+  const numeric = expected === "number" || expected === "int";
+  const name = TYPE_NAMES[expected] ?? expected;
+  if (numeric && typeof input === "string" && NON_FINITE_NUMBERS.includes(input))
+    return "must be a finite number (YAML's .inf and .nan are not numbers a Kubernetes field can hold)";
+  if (numeric && typeof input === "string" && /^-?[0-9.]+$/.test(input))
+    return `must be ${name} (remove the quotes: a quoted number is a string)`;
+  if (expected === "string" && typeof input === "number")
+    return "must be string (quote it: YAML reads an unquoted 1.30 as the number 1.3)";
+  if (expected === "array" && input !== undefined && !isPlainObject(input) && !hidden)
+    return `must be array (a list: write [${typeof input === "string" ? input : JSON.stringify(input)}])`;
+  return `must be ${name}`;
+}
+
+function stringLeaves(v: unknown): string[] {
+  if (typeof v === "string") return v.length >= 3 ? [v] : [];
+  if (Array.isArray(v)) return v.flatMap(stringLeaves);
+  if (isPlainObject(v)) return Object.values(v).flatMap(stringLeaves);
+  return [];
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * For a value that matches no option of a plain union (a secret's `{ fromconfig: ... }`): the keys it has that no
+ * option takes, with a did-you-mean among those the options do take.
+ */
+function unionKeyHint(keys: string[], errors: z.core.$ZodIssue[][]): string {
+  const unknownPerOption = errors.map(
+    (e) => new Set(e.flatMap((i) => (i.code === "unrecognized_keys" && i.path.length === 0 ? i.keys : []))),
+  );
+  const unknown = keys.filter((k) => unknownPerOption.every((u) => u.has(k)));
+  const known = [...new Set(errors.flatMap((e) => e.flatMap((i) => (i.path.length === 1 ? [String(i.path[0])] : []))))];
+  return unknown.map((k) => `; unknown key "${k}"${suggest(k, known)}`).join("");
 }
 
 export function formatPath(path: PropertyKey[]): string {
@@ -179,8 +258,10 @@ function pickOption(schema: z.core.$ZodType, value: unknown): z.core.$ZodType {
     return schema;
   const wanted = (value as Record<string, unknown>)[def.discriminator];
   const match = def.options.find((o) => {
-    const literal = objectShape(o)?.[def.discriminator!]?._zod.def as { values?: unknown[] } | undefined;
-    return literal?.values?.includes(wanted);
+    // A literal (`cloud: azure`) lists its values; an enum (`kind: redis | rabbitmq`) its entries.
+    const literal = objectShape(o)?.[def.discriminator!]?._zod.def as
+      { values?: unknown[]; entries?: Record<string, unknown> } | undefined;
+    return literal?.values?.includes(wanted) || Object.values(literal?.entries ?? {}).includes(wanted);
   });
   return match ?? schema;
 }

@@ -1,7 +1,8 @@
 /**
- * Which pools a worker or service pod may land on: the one rule, shared by the pods' scheduling
- * (components/workloads/scheduling.ts, on the cluster handle's pools) and the config warnings that reason about
- * placement (stacks/schema/checks/workloads.ts, on the configured pools). Never a system pool.
+ * Which pools a worker, service or queue pod may land on: the one rule, shared by the pods' scheduling
+ * (components/workloads/scheduling.ts, on the cluster handle's pools) and the config checks that reason about
+ * placement (stacks/schema/checks/workloads.ts, fit.ts, on the configured pools). Workers and services never land on
+ * a system pool.
  */
 
 /** What the rule needs of a pool; both PoolConfig and the cluster handle's PoolHandle have it. */
@@ -41,4 +42,34 @@ export function choosePools<P extends PlaceablePool>(pools: P[], req: PlacementR
   if (cpuAllowed.length > 0 || cpuPools.length === 0)
     return { kind: "cpu", pools: cpuAllowed, fellBackToCpu, spotDespiteSpotFalse: false };
   return { kind: "cpu", pools: cpuPools, fellBackToCpu, spotDespiteSpotFalse: true };
+}
+
+/**
+ * Pools the in-cluster queues (one-replica StatefulSets with a volume) may land on: the on-demand CPU workload pools
+ * (an eviction would take a queue down for every worker), else the system pools. Used by the queues' scheduling
+ * (components/workloads/scheduling.ts) and, through volumePools, by the EKS node groups (one per zone).
+ */
+export function queuePools<P extends PlaceablePool>(pools: P[]): P[] {
+  const onDemand = pools.filter((p) => p.role === "workload" && !p.spot && !p.gpu);
+  return onDemand.length > 0 ? onDemand : pools.filter((p) => p.role === "system");
+}
+
+/**
+ * Pools whose nodes may have to attach a zonal volume: the queues' pools and the system pools (the Prometheus
+ * server's volume; components/addons/scheduling.ts systemPlacement).
+ */
+export function volumePools<P extends PlaceablePool>(pools: P[]): P[] {
+  const queues = new Set(queuePools(pools));
+  return pools.filter((p) => p.role === "system" || queues.has(p));
+}
+
+/**
+ * Whether an EKS pool gets one node group per zone (clusters[].pools[].nodeGroupPerZone): as configured, else when
+ * it is one of volumePools.
+ */
+export function nodeGroupPerZone<P extends PlaceablePool & { nodeGroupPerZone?: boolean }>(
+  pool: P,
+  pools: P[],
+): boolean {
+  return pool.nodeGroupPerZone ?? volumePools(pools).includes(pool);
 }

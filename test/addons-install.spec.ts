@@ -26,7 +26,7 @@ const NAMESPACES: Record<string, string> = {
   prometheus: "monitoring",
   "prometheus-adapter": "monitoring",
   "nvidia-device-plugin": "nvidia-device-plugin",
-  "dcgm-exporter": "monitoring",
+  "dcgm-exporter": "dcgm-exporter",
   "cluster-autoscaler": "kube-system",
 };
 
@@ -85,28 +85,52 @@ describe("add-ons: what is installed where", () => {
     const run = runs.eks;
     const namespaces = run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
     const names = namespaces.map((n) => (n.inputs.metadata as { name: string }).name).sort();
-    assert.deepEqual(names, ["keda", "monitoring", "nvidia-device-plugin"]);
-    const monitoring = namespaces.find((n) => (n.inputs.metadata as { name: string }).name === "monitoring")!;
-    for (const release of ["prometheus", "prometheus-adapter", "dcgm-exporter"])
-      assert.ok(run.chart(release).dependencies.includes(monitoring.urn), release);
+    assert.deepEqual(names, ["dcgm-exporter", "keda", "monitoring", "nvidia-device-plugin"]);
+    const ns = (name: string) => namespaces.find((n) => (n.inputs.metadata as { name: string }).name === name)!;
+    for (const release of ["prometheus", "prometheus-adapter"])
+      assert.ok(run.chart(release).dependencies.includes(ns("monitoring").urn), release);
+    assert.ok(run.chart("dcgm-exporter").dependencies.includes(ns("dcgm-exporter").urn));
+    assert.ok(!run.chart("dcgm-exporter").dependencies.includes(ns("monitoring").urn));
     assert.ok(
       namespaces.every((n) => n.provider?.includes("eks-c-k8s")),
       "namespaces use the cluster's provider",
     );
   });
 
-  it("labels a shared namespace with the most permissive Pod Security level its add-ons need", () => {
-    const level = (run: AddonsRun, ns: string) =>
-      (
-        run.resources.find(
-          (r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as { name: string }).name === ns,
-        )?.inputs.metadata as {
-          labels: Record<string, string>;
-        }
-      ).labels["pod-security.kubernetes.io/enforce"];
-    assert.equal(level(runs.eks, "monitoring"), "privileged", "DCGM exporter needs SYS_ADMIN");
-    assert.equal(level(runs.existing, "monitoring"), "baseline", "no DCGM exporter on a no-GPU cluster");
-    assert.equal(level(runs.eks, "keda"), "restricted");
+  const level = (run: AddonsRun, ns: string) =>
+    (
+      run.resources.find(
+        (r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as { name: string }).name === ns,
+      )?.inputs.metadata as {
+        labels: Record<string, string>;
+      }
+    ).labels["pod-security.kubernetes.io/enforce"];
+
+  it("privileged only where the DCGM exporter and the device plugin run; monitoring restricted, GPU pools or not", () => {
+    assert.equal(level(runs.eks, "dcgm-exporter"), "privileged", "DCGM exporter: root, SYS_ADMIN, hostPath");
+    assert.equal(level(runs.eks, "nvidia-device-plugin"), "privileged");
+    for (const kind of ["aks", "eks", "existing"] as const) {
+      assert.equal(level(runs[kind], "monitoring"), "restricted", kind);
+      assert.equal(level(runs[kind], "keda"), "restricted", kind);
+    }
+  });
+
+  it("labels a shared namespace with the most permissive Pod Security level its add-ons need", async () => {
+    const shared = await runAddons("eks", { dcgmExporter: { namespace: "monitoring" } });
+    assert.equal(level(shared, "monitoring"), "privileged", "the DCGM exporter back in monitoring");
+    assert.equal(shared.chart("dcgm-exporter").inputs.namespace, "monitoring");
+  });
+
+  it("Prometheus sub-charts enabled through values lower monitoring's level to what their pods need", async () => {
+    const withValues = async (values: Record<string, unknown>) =>
+      level(await runAddons("existing", { prometheus: { values } }), "monitoring");
+    assert.equal(await withValues({ alertmanager: { enabled: true } }), "baseline");
+    assert.equal(await withValues({ "prometheus-pushgateway": { enabled: true } }), "baseline");
+    assert.equal(await withValues({ "prometheus-node-exporter": { enabled: true } }), "privileged");
+    assert.equal(
+      await withValues({ alertmanager: { enabled: false }, "kube-state-metrics": { enabled: true } }),
+      "restricted",
+    );
   });
 
   it("outputs the in-cluster Prometheus URL (server service name and port of the chart) and the KEDA chart", () => {

@@ -129,9 +129,28 @@ describe("add-ons: values that matter", () => {
     assert.equal(v.crds.install, true);
     assert.equal(v.webhooks.enabled, true);
     for (const c of ["operator", "metricServer", "webhooks"]) {
-      assert.equal(v.prometheus[c].enabled, true, c);
       assert.equal(v.prometheus[c].serviceMonitor.enabled, false, c);
+      assert.notEqual(v.prometheus[c].podMonitor?.enabled, true, c);
     }
+  });
+
+  it("KEDA: each component is scraped exactly once (the metrics API server by its pods, not also its Service)", () => {
+    const v = dev.values("keda");
+    // What the chart annotates prometheus.io/scrape, per kedacore/charts v2.20.2 templates: the Services of the
+    // operator, metrics server and webhooks when prometheus.<c>.enabled and no Service/PodMonitor; the metrics
+    // server's pods under the same condition, plus podAnnotations.metricsAdapter; other pods only podAnnotations.
+    const monitors = (c: string) => v.prometheus[c].serviceMonitor?.enabled || v.prometheus[c].podMonitor?.enabled;
+    const chartAnnotates = (c: string) => v.prometheus[c].enabled === true && !monitors(c);
+    const podAnnotated = (key: string) => v.podAnnotations?.[key]?.["prometheus.io/scrape"] === "true";
+    const targets = {
+      operator: [chartAnnotates("operator"), podAnnotated("keda")],
+      metricServer: [chartAnnotates("metricServer"), chartAnnotates("metricServer") || podAnnotated("metricsAdapter")],
+      webhooks: [chartAnnotates("webhooks"), podAnnotated("webhooks")],
+    };
+    for (const [c, [service, pods]] of Object.entries(targets))
+      assert.equal(Number(service) + Number(pods), 1, `${c}: Service ${service}, pods ${pods}`);
+    // The pods' annotation names the port the chart serves the metrics on (--port and containerPort).
+    assert.equal(v.podAnnotations.metricsAdapter["prometheus.io/port"], String(v.prometheus.metricServer.port));
   });
 
   it("KEDA: 2 replicas with PDBs in production, 1 without elsewhere; keda.replicas overrides", async () => {
@@ -176,6 +195,28 @@ describe("add-ons: values that matter", () => {
     assert.ok(queries(bare).some((q: string) => q.includes("^worker_")));
   });
 
+  it("Prometheus Adapter: worker gauges exclude counters and histogram/summary series (_sum, _count, _bucket, quantiles)", () => {
+    const rules = bare.values("prometheus-adapter").rules.custom;
+    // The adapter's discovery: the seriesQuery's name regex, then every seriesFilters entry (is / isNot) on the name.
+    const discovers = (r: any, name: string) =>
+      new RegExp(/__name__=~"([^"]+)"/.exec(r.seriesQuery)![1]).test(name) &&
+      (r.seriesFilters ?? []).every((f: any) => (f.is ? new RegExp(f.is).test(name) : !new RegExp(f.isNot).test(name)));
+    const gauge = rules.find((r: any) => r.name.as === "$1");
+    const counter = rules.find((r: any) => r.name.as === "${1}_per_second");
+    for (const name of ["worker_queue_depth", "worker_inflight_jobs", "worker_gpu_memory_bytes"])
+      assert.ok(discovers(gauge, name) && !discovers(counter, name), name);
+    for (const name of [
+      "worker_job_seconds_sum",
+      "worker_job_seconds_count",
+      "worker_job_seconds_bucket",
+      "worker_jobs_done_total",
+    ])
+      assert.ok(!discovers(gauge, name), name);
+    assert.ok(discovers(counter, "worker_jobs_done_total"));
+    // A summary's quantile series carry the base name: the quantile label keeps them out.
+    assert.match(gauge.seriesQuery, /,quantile=""}$/);
+  });
+
   it("Prometheus Adapter: the worker metric prefix comes from config; counters become per-second rates", async () => {
     const run = await runAddons("existing", { prometheusAdapter: { workerMetricPrefix: "acme_" } });
     const rules = run.values("prometheus-adapter").rules.custom;
@@ -193,6 +234,52 @@ describe("add-ons: values that matter", () => {
       "prometheus.io/port": "9400",
       "prometheus.io/path": "/metrics",
     });
+  });
+
+  it("DCGM exporter in a namespace of its own: Prometheus still finds it and the adapter's DCGM rule still matches", async () => {
+    const moved = await runAddons("eks", { dcgmExporter: { namespace: "gpu-telemetry" } });
+    assert.equal(moved.chart("dcgm-exporter").inputs.namespace, "gpu-telemetry");
+    // Discovery is the chart's kubernetes-pods job over every namespace: the platform leaves the scrape configs alone.
+    assert.ok(!("serverFiles" in moved.values("prometheus")), "scrape configs untouched");
+    assert.equal(moved.values("dcgm-exporter").podAnnotations["prometheus.io/scrape"], "true");
+    // The rule maps the exporter's own pod/namespace labels (the GPU's user), whatever namespace the exporter is in.
+    const rules = (run: AddonsRun) =>
+      run.values("prometheus-adapter").rules.custom.filter((r: any) => r.seriesQuery.includes("DCGM_FI_DEV_"));
+    assert.equal(rules(moved).length, 1);
+    assert.deepEqual(rules(moved), rules(prod));
+    assert.doesNotMatch(rules(moved)[0].seriesQuery, /namespace="|namespace=~/);
+  });
+
+  it("DCGM exporter: listens where its probes, Service and scrape annotation point (service.address with service.port)", async () => {
+    assert.deepEqual(prod.values("dcgm-exporter").service, { port: 9400, address: ":9400" });
+    const moved = await runAddons("eks", { dcgmExporter: { values: { service: { port: 9500 } } } });
+    const v = moved.values("dcgm-exporter");
+    assert.deepEqual(v.service, { port: 9500, address: ":9500" });
+    assert.equal(v.podAnnotations["prometheus.io/port"], "9500");
+  });
+
+  it("Prometheus: the scrape timeout goes with the interval (never above it: Prometheus would reject its config)", async () => {
+    const global = async (prometheus: Record<string, unknown>) =>
+      (await runAddons("existing", { prometheus })).values("prometheus").server.global;
+    assert.deepEqual(dev.values("prometheus").server.global, { scrape_interval: "15s", scrape_timeout: "10s" });
+    assert.deepEqual(await global({ scrapeInterval: "5s" }), { scrape_interval: "5s", scrape_timeout: "5s" });
+    assert.deepEqual(await global({ scrapeInterval: "10s" }), { scrape_interval: "10s", scrape_timeout: "10s" });
+    assert.deepEqual(await global({ scrapeInterval: "1m", scrapeTimeout: "30s" }), {
+      scrape_interval: "1m",
+      scrape_timeout: "30s",
+    });
+  });
+
+  it("Prometheus: the server pod meets Pod Security restricted (seccomp, no privilege escalation, drop ALL)", () => {
+    const v = dev.values("prometheus");
+    assert.deepEqual(v.server.securityContext, { seccompProfile: { type: "RuntimeDefault" } });
+    for (const [where, sc] of [
+      ["server", v.server.containerSecurityContext],
+      ["configmap-reload", v.configmapReload.prometheus.containerSecurityContext],
+    ]) {
+      assert.equal(sc.allowPrivilegeEscalation, false, where);
+      assert.deepEqual(sc.capabilities.drop, ["ALL"], where);
+    }
   });
 
   it("Prometheus: retention, storage and scrape interval from config; alertmanager and pushgateway off", async () => {

@@ -24,9 +24,10 @@ const T = {
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** An AKS stack like the shipped prod one: system, spot GPU, on-demand GPU, spot CPU pools. */
-function aksStack(over: { production?: boolean; cluster?: Obj; azure?: Obj } = {}) {
+function aksStack(over: { production?: boolean; cluster?: Obj; azure?: Obj; deployer?: Obj } = {}) {
   return {
     platform: { environment: "test", production: over.production ?? false },
+    ...(over.deployer ? { deployer: over.deployer } : {}),
     clusters: [
       {
         name: "c1",
@@ -71,6 +72,8 @@ interface Run {
   resources: RecordedResource[];
   handle: ClusterHandle;
   kubeconfigSecret: boolean;
+  /** The handle's (exported) kubeconfig. */
+  kubeconfig: string;
   one(type: string, name?: string): RecordedResource;
   all(type: string): RecordedResource[];
 }
@@ -79,9 +82,11 @@ async function run(values: Obj): Promise<Run> {
   const { config } = loadConfig(sourceOf(values));
   let handle!: ClusterHandle;
   let kubeconfigSecret = false;
+  let kubeconfig = "";
   const { resources } = await runUnderMocks(async () => {
     handle = createCluster(config.clusters[0], config, {});
     kubeconfigSecret = await (handle.kubeconfig as unknown as { isSecret: Promise<boolean> }).isSecret;
+    handle.kubeconfig.apply((k) => (kubeconfig = k));
     return {};
   });
   const all = (type: string) => resources.filter((r) => r.type === type);
@@ -90,7 +95,7 @@ async function run(values: Obj): Promise<Run> {
     assert.equal(found.length, 1, `expected one ${type} ${name ?? ""}, got ${found.map((r) => r.name).join(", ")}`);
     return found[0];
   };
-  return { resources, handle, kubeconfigSecret, one, all };
+  return { resources, handle, kubeconfigSecret, kubeconfig, one, all };
 }
 
 describe("AksCluster", () => {
@@ -403,6 +408,137 @@ describe("AksCluster", () => {
       assert.equal(r.all(T.configMap).length, 0);
       assert.equal((r.one(T.cluster).inputs as Obj).autoScalerProfile.expander, "least-waste");
     });
+  });
+});
+
+describe("AksCluster: automatic upgrades, drains and the deployer's login", () => {
+  let dev: Run;
+  before(async () => {
+    dev = await run(aksStack());
+  });
+  const MC = "azure-native:containerservice:MaintenanceConfiguration";
+
+  it("by default updates node images automatically, only in a weekly window (Sunday 00:00 UTC, 8 hours); Kubernetes only from config", () => {
+    assert.deepEqual((dev.one(T.cluster).inputs as Obj).autoUpgradeProfile, {
+      upgradeChannel: "none",
+      nodeOSUpgradeChannel: "NodeImage",
+    });
+    assert.deepEqual(
+      dev.all(MC).map((w) => w.inputs.configName),
+      ["aksManagedNodeOSUpgradeSchedule"],
+    );
+  });
+
+  it("channel patch: Kubernetes patches too, in the same window", async () => {
+    const patch = await run(aksStack({ azure: { upgrades: { channel: "patch" } } }));
+    assert.equal((patch.one(T.cluster).inputs as Obj).autoUpgradeProfile.upgradeChannel, "patch");
+    const windows = patch.all(MC);
+    assert.deepEqual(windows.map((w) => w.inputs.configName).sort(), [
+      "aksManagedAutoUpgradeSchedule",
+      "aksManagedNodeOSUpgradeSchedule",
+    ]);
+    for (const w of windows) {
+      assert.equal(w.inputs.resourceName, "c1", w.name);
+      assert.equal(w.inputs.resourceGroupName, "c1-rg", w.name);
+      assert.deepEqual(
+        w.inputs.maintenanceWindow,
+        {
+          schedule: { weekly: { dayOfWeek: "Sunday", intervalWeeks: 1 } },
+          durationHours: 8,
+          startTime: "00:00",
+          utcOffset: "+00:00",
+        },
+        w.name,
+      );
+    }
+  });
+
+  it("creates the maintenance configurations after the agent pools, one after the other", async () => {
+    const patch = await run(aksStack({ azure: { upgrades: { channel: "patch" } } }));
+    const pools = patch.all(T.pool);
+    const windows = patch.all(MC);
+    assert.equal(windows.length, 2);
+    const poolUrns = new Set(pools.map((p) => p.urn));
+    const lastPool = pools.find((p) => !pools.some((q) => q.dependencies.includes(p.urn)))!;
+    const first = windows.find((w) => w.dependencies.some((d) => poolUrns.has(d)))!;
+    assert.ok(first?.dependencies.includes(lastPool.urn), "the first configuration waits for the last pool");
+    const second = windows.find((w) => w !== first)!;
+    assert.ok(second.dependencies.includes(first.urn), "the second waits for the first");
+  });
+
+  it("drains each non-spot pool with a timeout covering every worker's grace; spot pools get no upgrade settings", () => {
+    // maxGracefulTerminationSec 900 → 15 minutes + 5 = 20, below AKS's default of 30.
+    const expected = { drainTimeoutInMinutes: 30, nodeSoakDurationInMinutes: 0 };
+    const inline = (dev.one(T.cluster).inputs.agentPoolProfiles as Obj[])[0];
+    assert.deepEqual(inline.upgradeSettings, expected, "system pool");
+    assert.deepEqual(dev.one(T.pool, "c1-gpu").inputs.upgradeSettings, expected);
+    for (const spot of ["c1-gpuspot", "c1-cpuspot"])
+      assert.equal(dev.one(T.pool, spot).inputs.upgradeSettings, undefined);
+  });
+
+  it("derives the drain timeout from the autoscaler's grace cap; takes a configured timeout, surge and soak", async () => {
+    const long = await run(aksStack({ cluster: { autoscaler: { maxGracefulTerminationSec: 3600 } } }));
+    assert.deepEqual(long.one(T.pool, "c1-gpu").inputs.upgradeSettings, {
+      drainTimeoutInMinutes: 65,
+      nodeSoakDurationInMinutes: 0,
+    });
+    const set = await run(
+      aksStack({ azure: { upgrades: { drainTimeoutMinutes: 120, maxSurge: "33%", nodeSoakMinutes: 5 } } }),
+    );
+    assert.deepEqual(set.one(T.pool, "c1-gpu").inputs.upgradeSettings, {
+      drainTimeoutInMinutes: 120,
+      nodeSoakDurationInMinutes: 5,
+      maxSurge: "33%",
+    });
+    assert.equal(set.one(T.pool, "c1-cpuspot").inputs.upgradeSettings, undefined, "never maxSurge on a spot pool");
+  });
+
+  it("schedules only the channels in use: none and Unmanaged need no window, SecurityPatch does", async () => {
+    const off = await run(aksStack({ azure: { upgrades: { channel: "none", nodeOSChannel: "Unmanaged" } } }));
+    assert.deepEqual((off.one(T.cluster).inputs as Obj).autoUpgradeProfile, {
+      upgradeChannel: "none",
+      nodeOSUpgradeChannel: "Unmanaged",
+    });
+    assert.equal(off.all(MC).length, 0);
+    const patch = await run(
+      aksStack({
+        azure: {
+          upgrades: {
+            channel: "none",
+            nodeOSChannel: "SecurityPatch",
+            window: {
+              dayOfWeek: "Saturday",
+              startTime: "22:30",
+              utcOffset: "-05:00",
+              durationHours: 6,
+              intervalWeeks: 2,
+            },
+          },
+        },
+      }),
+    );
+    const w = patch.one(MC);
+    assert.equal(w.inputs.configName, "aksManagedNodeOSUpgradeSchedule");
+    assert.deepEqual(w.inputs.maintenanceWindow, {
+      schedule: { weekly: { dayOfWeek: "Saturday", intervalWeeks: 2 } },
+      durationHours: 6,
+      startTime: "22:30",
+      utcOffset: "-05:00",
+    });
+  });
+
+  it("deployer.kubeloginMode: the provider logs in that way, the exported kubeconfig keeps azure.kubeloginMode", async () => {
+    // Without it both use the cluster's mode.
+    assert.deepEqual(execArgs(dev.kubeconfig).slice(-2), ["--login", "azurecli"]);
+    assert.equal(String(dev.one(T.provider).plainInputs.kubeconfig), dev.kubeconfig);
+    const ci = await run(aksStack({ deployer: { kubeloginMode: "workloadidentity" } }));
+    const provider = execArgs(String(ci.one(T.provider).plainInputs.kubeconfig));
+    assert.deepEqual(provider.slice(-2), ["--login", "workloadidentity"]);
+    assert.ok(!provider.includes("--client-id"), "the client comes from AZURE_CLIENT_ID");
+    assert.deepEqual(execArgs(ci.kubeconfig).slice(-2), ["--login", "azurecli"]);
+    // Same cluster and server: pulumi-kubernetes updates the provider in place instead of replacing what it deployed.
+    const server = (k: string) => (parse(k) as Obj).clusters[0].cluster.server;
+    assert.equal(server(String(ci.one(T.provider).plainInputs.kubeconfig)), server(ci.kubeconfig));
   });
 });
 

@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
 import { createCluster } from "../components/cluster/index.ts";
 import { subnetCidr } from "../components/cluster/eks-network.ts";
+import { perZoneSizes } from "../components/cluster/eks.ts";
+import { nodeGroupPerZone, queuePools, volumePools } from "../stacks/placement.ts";
 import type { ClusterHandle } from "../components/cluster/handle.ts";
 import { EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT } from "../components/cluster/labels.ts";
 import { loadConfig } from "../stacks/load.ts";
@@ -96,10 +98,11 @@ async function run(values: Obj): Promise<Run> {
   return { resources, handle, kubeconfig, kubeconfigSecret, roleArn, one, all };
 }
 
-/** The node-template tags of one node group's ASG: key → {value, propagateAtLaunch, asg}. */
-function asgTags(r: Run, pool: string) {
+/** The node-template tags of one node group's ASG (by node group name, e.g. gpuspot or cpu-0): key → {value, propagateAtLaunch, asg}. */
+function asgTags(r: Run, group: string) {
   const out: Record<string, { value: string; propagateAtLaunch: boolean; asg: string }> = {};
-  for (const t of r.all(T.asgTag).filter((t) => t.name.startsWith(`c2-${pool}-`))) {
+  const asg = `eks-c2-${group}-asg`; // tools/mocks.ts names a node group's ASG eks-<resource name>-asg
+  for (const t of r.all(T.asgTag).filter((t) => t.inputs.autoscalingGroupName === asg)) {
     const tag = t.inputs.tag as Obj;
     out[tag.key] = {
       value: tag.value,
@@ -151,8 +154,12 @@ describe("EksCluster", () => {
     assert.deepEqual(priv.map((s) => s.inputs.cidrBlock).sort(), ["10.0.0.0/18", "10.0.128.0/18", "10.0.64.0/18"]);
     assert.deepEqual(pub.map((s) => s.inputs.availabilityZone).sort(), ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
     assert.equal(dev.all(T.nat).length, 1);
-    for (const ng of dev.all(T.nodeGroup))
-      assert.deepEqual(ng.inputs.subnetIds, priv.map((s) => `${s.name}-id`).sort(), ng.name);
+    // Every node group is in private subnets only (all of them, or one per zone).
+    const privateIds = priv.map((s) => `${s.name}-id`);
+    for (const ng of dev.all(T.nodeGroup)) {
+      const ids = ng.inputs.subnetIds as string[];
+      assert.ok(ids.length > 0 && ids.every((id) => privateIds.includes(id)), ng.name);
+    }
   });
 
   it("natGateways perZone: a NAT and a private route table per zone, each zone's private subnet routed through its own NAT", async () => {
@@ -188,13 +195,13 @@ describe("EksCluster", () => {
     assert.equal(new Set(privateAssocs.map((a) => a.inputs.routeTableId)).size, 1);
   });
 
-  it("one managed node group per pool: capacity type, instance types, AMI, labels, taints, sizes", () => {
+  it("one managed node group per pool (per zone for the pools that host volumes): capacity type, instance types, AMI, labels, taints, sizes", () => {
     const gpuspot = dev.one(T.nodeGroup, "c2-gpuspot").inputs as Obj;
     assert.equal(gpuspot.nodeGroupName, "gpuspot");
     assert.equal(gpuspot.capacityType, "SPOT");
     assert.deepEqual(gpuspot.instanceTypes, ["g5.xlarge"]);
     // Every type of a pool goes to its node group (spot diversity).
-    assert.deepEqual((dev.one(T.nodeGroup, "c2-cpu").inputs as Obj).instanceTypes, [
+    assert.deepEqual((dev.one(T.nodeGroup, "c2-cpu-1").inputs as Obj).instanceTypes, [
       "m6i.2xlarge",
       "m6a.2xlarge",
       "m7i.2xlarge",
@@ -220,21 +227,134 @@ describe("EksCluster", () => {
       "worker-platform/pool": "gpuspot",
     });
 
-    const cpu = dev.one(T.nodeGroup, "c2-cpu").inputs as Obj;
+    const cpu = dev.one(T.nodeGroup, "c2-cpu-0").inputs as Obj;
     assert.equal(cpu.capacityType, "ON_DEMAND");
     assert.equal(cpu.amiType, "AL2023_x86_64_STANDARD");
     assert.deepEqual(cpu.taints, []);
     assert.equal(cpu.diskSize, 64);
     assert.equal(cpu.labels["k8s.amazonaws.com/accelerator"], undefined);
     // System pool: CriticalAddonsOnly for parity with AKS.
-    assert.deepEqual(dev.one(T.nodeGroup, "c2-system").inputs.taints, [
-      { key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" },
-    ]);
+    for (const z of [0, 1, 2])
+      assert.deepEqual(dev.one(T.nodeGroup, `c2-system-${z}`).inputs.taints, [
+        { key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" },
+      ]);
+  });
+
+  it("zonal volumes: the system and on-demand CPU pools get one node group per zone, each in one subnet, min spread and max rounded up per zone", () => {
+    const subnets = dev.all(T.subnet).filter((s) => (s.inputs.tags as Obj)["kubernetes.io/role/internal-elb"] === "1");
+    const subnetOf = (i: number) => `c2-private-${i}-id`;
+    assert.equal(subnets.length, 3);
+    assert.deepEqual(
+      dev
+        .all(T.nodeGroup)
+        .map((ng) => ng.inputs.nodeGroupName)
+        .sort(),
+      ["cpu-0", "cpu-1", "cpu-2", "gpu", "gpuspot", "system-0", "system-1", "system-2"],
+    );
+    // system: min 2, max 4 → 1+1+0 nodes to start, up to 2 per zone; cpu: min 1, max 10 → 1+0+0, up to 4 per zone.
+    const sizes = { system: [1, 1, 0, 2], cpu: [1, 0, 0, 4] } as const;
+    for (const [pool, [a, b, c, max]] of Object.entries(sizes)) {
+      [a, b, c].forEach((min, z) => {
+        const ng = dev.one(T.nodeGroup, `c2-${pool}-${z}`).inputs as Obj;
+        assert.deepEqual(ng.subnetIds, [subnetOf(z)], `${pool}-${z}`);
+        assert.deepEqual(ng.scalingConfig, { minSize: min, maxSize: max, desiredSize: min }, `${pool}-${z}`);
+        assert.equal(ng.labels["worker-platform/pool"], pool, "the groups of a pool are the same pool to pods");
+      });
+    }
+    // GPU pools host no volume: one group over every zone, which spot capacity and the autoscaler can pick from.
+    for (const pool of ["gpu", "gpuspot"])
+      assert.deepEqual(dev.one(T.nodeGroup, `c2-${pool}`).inputs.subnetIds, [0, 1, 2].map(subnetOf), pool);
+  });
+
+  it("zonal volumes: each per-zone group's ASG carries its zone label for scale from zero; a group over all zones none", () => {
+    const zone = "k8s.io/cluster-autoscaler/node-template/label/topology.kubernetes.io/zone";
+    ["eu-west-1a", "eu-west-1b", "eu-west-1c"].forEach((az, z) => {
+      assert.equal(asgTags(dev, `system-${z}`)[zone]?.value, az, `system-${z}`);
+      assert.equal(asgTags(dev, `cpu-${z}`)[zone]?.value, az, `cpu-${z}`);
+    });
+    assert.equal(asgTags(dev, "gpuspot")[zone], undefined);
+    assert.equal(asgTags(dev, "gpu")[zone], undefined);
+  });
+
+  it("zonal volumes: the autoscaler balances similar groups and its priority regex covers every group of a pool", async () => {
+    const { clusterAutoscaler } = await import("../components/addons/cluster-autoscaler.ts");
+    const { addons } = await import("../stacks/schema/index.ts");
+    const values = clusterAutoscaler.values(dev.handle, addons.parse({}), { production: false });
+    assert.equal((values.extraArgs as Obj)["balance-similar-node-groups"], true);
+    const chart = dev.handle.autoscalerChart!;
+    const regexOf = (pool: string) =>
+      Object.values(chart.expanderPriorities)
+        .flat()
+        .map((re) => new RegExp(re))
+        .filter((re) => re.source.includes(`eks-${pool}-`));
+    // EKS names a node group's ASG eks-<node group name>-<uuid>.
+    for (const z of [0, 1, 2]) {
+      assert.ok(regexOf("cpu")[0].test(`eks-cpu-${z}-8ec9c1a2-0f6e-4a61-9a4b-1c2d3e4f5a6b`), `cpu-${z}`);
+      assert.ok(!regexOf("cpu")[0].test(`eks-cpuspot-${z}-8ec9c1a2`), "another pool's groups do not match");
+    }
+  });
+
+  it("node group updates: one node at a time by default, never forced past a PodDisruptionBudget; maxUnavailable configurable", async () => {
+    for (const ng of dev.all(T.nodeGroup)) {
+      assert.deepEqual(ng.inputs.updateConfig, { maxUnavailable: 1 }, ng.name);
+      assert.equal(ng.inputs.forceUpdateVersion, false, ng.name);
+    }
+    const two = await run(eksStack({ aws: { nodeUpdates: { maxUnavailable: 2 } } }));
+    for (const ng of two.all(T.nodeGroup)) assert.deepEqual(ng.inputs.updateConfig, { maxUnavailable: 2 }, ng.name);
+  });
+
+  it("nodeGroupPerZone overrides the default both ways", async () => {
+    const r = await run(
+      eksStack({
+        cluster: {
+          pools: [
+            { name: "system", role: "system", machineTypes: ["m6i.xlarge"], min: 2, max: 4 },
+            {
+              name: "gpuspot",
+              machineTypes: ["g5.xlarge"],
+              gpu: { count: 1, type: "nvidia-a10g" },
+              spot: true,
+              min: 0,
+              max: 10,
+              nodeGroupPerZone: true,
+            },
+            { name: "cpu", machineTypes: ["m6i.2xlarge"], min: 1, max: 10, nodeGroupPerZone: false },
+          ],
+        },
+      }),
+    );
+    const names = r
+      .all(T.nodeGroup)
+      .map((ng) => String(ng.inputs.nodeGroupName))
+      .sort();
+    assert.deepEqual(names, ["cpu", "gpuspot-0", "gpuspot-1", "gpuspot-2", "system-0", "system-1", "system-2"]);
+    // max 10 over 3 zones: up to 4 per zone.
+    assert.equal((r.one(T.nodeGroup, "c2-gpuspot-2").inputs.scalingConfig as Obj).maxSize, 4);
+  });
+
+  it("without an on-demand CPU pool the queues go to the system pool: only it is split per zone", async () => {
+    const r = await run(
+      eksStack({
+        cluster: {
+          pools: [
+            { name: "system", role: "system", machineTypes: ["m6i.xlarge"], min: 2, max: 4 },
+            { name: "cpuspot", machineTypes: ["m6i.2xlarge"], spot: true, min: 0, max: 10 },
+          ],
+        },
+      }),
+    );
+    assert.deepEqual(
+      r
+        .all(T.nodeGroup)
+        .map((ng) => String(ng.inputs.nodeGroupName))
+        .sort(),
+      ["cpuspot", "system-0", "system-1", "system-2"],
+    );
   });
 
   it("ignores desiredSize after creation and puts node groups after the networking add-ons, CoreDNS after the node groups", () => {
     const groups = dev.all(T.nodeGroup);
-    assert.equal(groups.length, 4);
+    assert.equal(groups.length, 8);
     const cni = dev.one(T.addon, "c2-vpc-cni");
     const coredns = dev.one(T.addon, "c2-coredns");
     for (const ng of groups) {
@@ -269,7 +389,7 @@ describe("EksCluster", () => {
       (r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.name === "c2-ebs-csi",
     )!;
     assert.match(String(attachment.plainInputs.policyArn), /:iam::aws:policy\/service-role\/AmazonEBSCSIDriverPolicy$/);
-    assert.equal(dev.all(T.nodeGroup).length, 4);
+    assert.equal(dev.all(T.nodeGroup).length, 8);
     for (const ng of dev.all(T.nodeGroup)) assert.ok(ebs.dependencies.includes(ng.urn), `EBS driver after ${ng.name}`);
     const sc = dev.one("kubernetes:storage.k8s.io/v1:StorageClass");
     const inputs = sc.inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -300,27 +420,27 @@ describe("EksCluster", () => {
       [`${tpl}/taint/worker-platform/capacity`]: "spot:NoSchedule",
       [`${tpl}/resources/nvidia.com/gpu`]: "1",
     });
-    for (const [k, v] of Object.entries(tags)) {
-      assert.equal(v.propagateAtLaunch, false, k);
-      // tools/mocks.ts names a node group's ASG eks-<resource name>-asg.
-      assert.equal(v.asg, "eks-c2-gpuspot-asg", k);
-    }
+    for (const [k, v] of Object.entries(tags)) assert.equal(v.propagateAtLaunch, false, k);
     assert.equal(asgTags(dev, "gpu")[`${tpl}/resources/nvidia.com/gpu`].value, "4");
-    assert.equal(asgTags(dev, "cpu")[`${tpl}/resources/nvidia.com/gpu`], undefined);
+    assert.equal(asgTags(dev, "cpu-0")[`${tpl}/resources/nvidia.com/gpu`], undefined);
   });
 
-  it("every selector label of every pool is on its ASG (what pods select on must be known at zero nodes)", () => {
-    for (const pool of dev.handle.pools) {
-      const tags = asgTags(dev, pool.name);
+  it("every selector label of every pool is on the ASG of each of its node groups (what pods select on must be known at zero nodes)", () => {
+    let groups = 0;
+    for (const ng of dev.all(T.nodeGroup)) {
+      const pool = dev.handle.pools.find((p) => p.name === (ng.inputs.labels as Obj)["worker-platform/pool"])!;
+      const tags = asgTags(dev, String(ng.inputs.nodeGroupName));
+      groups++;
       for (const [k, v] of Object.entries(pool.selector))
-        assert.equal(tags[`k8s.io/cluster-autoscaler/node-template/label/${k}`]?.value, v, `${pool.name} ${k}`);
+        assert.equal(tags[`k8s.io/cluster-autoscaler/node-template/label/${k}`]?.value, v, `${ng.name} ${k}`);
       for (const t of pool.taints)
         assert.equal(
           tags[`k8s.io/cluster-autoscaler/node-template/taint/${t.key}`]?.value,
           `${t.value}:${t.effect}`,
-          `${pool.name} ${t.key}`,
+          `${ng.name} ${t.key}`,
         );
     }
+    assert.equal(groups, 8);
   });
 
   it("the handle: pools with EKS labels and taints, no metrics-server, the autoscaler chart spec", () => {
@@ -343,7 +463,7 @@ describe("EksCluster", () => {
       10: ["^eks-system-.*", "^eks-gpu-.*", "^eks-cpu-.*"],
     });
     assert.ok(!new RegExp(chart.expanderPriorities[10][1]).test("eks-gpuspot-8ec9c1a2-0f6e-4a61-9a4b-1c2d3e4f5a6b"));
-    assert.equal(dev.roleArn, "arn:aws:iam:eu-west-1:123456789012:c2-autoscaler");
+    assert.equal(dev.roleArn, "arn:aws:iam::123456789012:role/c2-autoscaler");
   });
 
   it("the autoscaler's IRSA role trusts only its service account and scales only ASGs tagged owned by this cluster", () => {
@@ -434,16 +554,32 @@ describe("EksCluster", () => {
           aws: {
             endpointPublicAccess: true,
             publicAccessCidrs: ["198.51.100.0/24"],
-            existingVpc: { vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"], publicSubnetIds: ["subnet-c"] },
+            existingVpc: {
+              vpcId: "vpc-0123456789abcdef0",
+              privateSubnetIds: ["subnet-0a", "subnet-0b"].map((s) => s.padEnd(24, "0")),
+              publicSubnetIds: ["subnet-0c".padEnd(24, "0")],
+            },
           },
         }),
       );
       assert.equal(existing.resources.filter((r) => r.type.startsWith("aws:ec2/")).length, 0);
       const vpc = existing.one(T.cluster).inputs.vpcConfig as Obj;
-      assert.deepEqual(vpc.subnetIds, ["subnet-a", "subnet-b", "subnet-c"]);
+      const [a, b, c] = ["subnet-0a", "subnet-0b", "subnet-0c"].map((s) => s.padEnd(24, "0"));
+      assert.deepEqual(vpc.subnetIds, [a, b, c]);
       assert.deepEqual(vpc.publicAccessCidrs, ["198.51.100.0/24"]);
       assert.equal(vpc.endpointPublicAccess, true);
-      for (const ng of existing.all(T.nodeGroup)) assert.deepEqual(ng.inputs.subnetIds, ["subnet-a", "subnet-b"]);
+      // Pools over all zones take every private subnet; per-zone pools one each, with the zone EC2 reports for it.
+      assert.deepEqual(existing.one(T.nodeGroup, "c2-gpuspot").inputs.subnetIds, [a, b]);
+      const zoneTag = "k8s.io/cluster-autoscaler/node-template/label/topology.kubernetes.io/zone";
+      const { mocks } = await import("../tools/mocks.ts");
+      [a, b].forEach((subnet, z) => {
+        assert.deepEqual(existing.one(T.nodeGroup, `c2-system-${z}`).inputs.subnetIds, [subnet]);
+        const reported = (
+          mocks.call({ token: "aws:ec2/getSubnet:getSubnet", inputs: { id: subnet }, provider: "" }) as Obj
+        ).availabilityZone;
+        assert.equal(asgTags(existing, `system-${z}`)[zoneTag]?.value, reported, subnet);
+      });
+      assert.equal(existing.all(T.nodeGroup).filter((ng) => /^c2-(system|cpu)-/.test(ng.name)).length, 4);
       const two = await run(eksStack({ aws: { availabilityZoneCount: 2, vpcCidr: "10.20.0.0/16" } }));
       assert.equal(two.all(T.subnet).length, 4);
       assert.ok(two.all(T.subnet).every((s) => String(s.inputs.cidrBlock).startsWith("10.20.")));
@@ -476,5 +612,97 @@ describe("subnetCidr", () => {
   it("refuses a subnet that does not fit", () => {
     assert.throws(() => subnetCidr("10.0.0.0/26", 30, 0), /larger aws.vpcCidr/);
     assert.throws(() => subnetCidr("10.0.0.0/16", 18, 4), /cannot carve subnet 4/);
+  });
+});
+
+describe("per-zone node groups", () => {
+  it("perZoneSizes: min spread to the same total, max rounded up per zone, each group min <= max and max >= 1", () => {
+    // [min, max, zones] → per-zone [min, max]
+    const cases: [number, number, number, [number, number][]][] = [
+      [
+        2,
+        4,
+        3,
+        [
+          [1, 2],
+          [1, 2],
+          [0, 2],
+        ],
+      ], // the shipped prod system pool
+      [
+        1,
+        10,
+        3,
+        [
+          [1, 4],
+          [0, 4],
+          [0, 4],
+        ],
+      ],
+      [
+        0,
+        1,
+        3,
+        [
+          [0, 1],
+          [0, 1],
+          [0, 1],
+        ],
+      ], // a max below the zone count still gives each zone one node
+      [
+        3,
+        3,
+        3,
+        [
+          [1, 1],
+          [1, 1],
+          [1, 1],
+        ],
+      ],
+      [
+        5,
+        6,
+        2,
+        [
+          [3, 3],
+          [2, 3],
+        ],
+      ],
+    ];
+    for (const [min, max, zones, want] of cases) {
+      const got = perZoneSizes({ min, max }, zones);
+      assert.deepEqual(
+        got.map((g) => [g.min, g.max]),
+        want,
+        `min ${min} max ${max} over ${zones}`,
+      );
+      assert.equal(
+        got.reduce((n, g) => n + g.min, 0),
+        min,
+      );
+      for (const g of got) assert.ok(g.min <= g.max && g.max >= 1);
+    }
+  });
+
+  const pool = (name: string, over: Record<string, unknown> = {}) => ({
+    name,
+    role: "workload" as "system" | "workload",
+    spot: false,
+    ...over,
+  });
+  it("volumePools: the system pools and the queues' pools (on-demand CPU, else system), never GPU or spot pools", () => {
+    const system = pool("system", { role: "system" });
+    const cpu = pool("cpu");
+    const cpuspot = pool("cpuspot", { spot: true });
+    const gpu = pool("gpu", { gpu: { count: 1 } });
+    assert.deepEqual(queuePools([system, cpu, cpuspot, gpu]), [cpu]);
+    assert.deepEqual(volumePools([system, cpu, cpuspot, gpu]), [system, cpu]);
+    assert.deepEqual(queuePools([system, cpuspot, gpu]), [system]);
+    assert.deepEqual(volumePools([system, cpuspot, gpu]), [system]);
+    const explicit = { ...gpu, nodeGroupPerZone: true };
+    const off = { ...cpu, nodeGroupPerZone: false };
+    assert.equal(nodeGroupPerZone(explicit, [system, explicit, off]), true);
+    assert.equal(nodeGroupPerZone(off, [system, explicit, off]), false);
+    assert.equal(nodeGroupPerZone(system, [system, explicit, off]), true);
   });
 });

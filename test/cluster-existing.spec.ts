@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { createCluster } from "../components/cluster/index.ts";
 import type { ClusterHandle } from "../components/cluster/handle.ts";
-import { loadConfig } from "../stacks/load.ts";
+import { gpuPlacement } from "../components/addons/scheduling.ts";
+import { ConfigError, loadConfig } from "../stacks/load.ts";
 import type { RecordedResource } from "../tools/harness.ts";
 import { runUnderMocks } from "../tools/harness.ts";
 import { sourceOf } from "./helpers/config.ts";
@@ -86,6 +87,34 @@ describe("ExistingCluster", () => {
     assert.deepEqual(gpu.taints, [{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }]);
     assert.equal(gpu.gpuCapacity, 4);
     assert.deepEqual(handle.pools.find((p) => p.name === "cpu")!.selector, { "node-role": "worker" });
+  });
+
+  it("a GPU pool's declared labels are all the GPU DaemonSets select on; a GPU pool without labels is refused", async () => {
+    const gpu = { name: "gpu", min: 0, max: 2, gpu: { count: 1, type: "nvidia-l4" } };
+    const { handle } = await run(
+      existingStack({
+        pools: [
+          { name: "default", min: 1, max: 1 },
+          { ...gpu, labels: { "nvidia.com/gpu.present": "true" } },
+        ],
+      }),
+    );
+    assert.deepEqual(gpuPlacement(handle)?.affinity, {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: "nvidia.com/gpu.present", operator: "In", values: ["true"] }] },
+          ],
+        },
+      },
+    });
+    // Without labels the DaemonSets would get no affinity at all (every node): the config stops first.
+    assert.throws(
+      () => loadConfig(sourceOf(existingStack({ pools: [{ name: "default", min: 1, max: 1 }, gpu] }))),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.problems.some((p) => p.startsWith("clusters[0].pools[1].labels: GPU pool gpu")),
+    );
   });
 
   it("passes a configured kubeconfig path to the provider; the kubeconfig output is a secret naming path and context", async () => {

@@ -66,6 +66,29 @@ describe("stack config", () => {
       );
   });
 
+  it("shipped stacks: no queue worker scales on memory, no job-mode trigger miscounts (the warnings are empty)", () => {
+    for (const stack of ["dev", "prod", "local"]) {
+      const file = readStackFile(stack, path.resolve(import.meta.dirname, ".."));
+      const load = (over: Record<string, string> = {}) =>
+        loadConfig({
+          keys: () =>
+            Object.keys(file.config)
+              .filter((k) => k.startsWith("worker-platform:"))
+              .map((k) => k.split(":")[1]),
+          get: (k: string) => over[k] ?? file.config[`worker-platform:${k}`],
+          isSecret: (k: string) => file.secretKeys.includes(`worker-platform:${k}`),
+        }).warnings.filter((w) => /safetyNet\.memoryUtilization|trigger\.targetPerReplica/.test(w));
+      assert.deepEqual(load(), [], stack);
+      // The embedder as prod shipped it before (memoryUtilization: 85) is what the warning is about.
+      const workers = (JSON.parse(file.config["worker-platform:workers"]) as Record<string, unknown>[]).map((w) =>
+        w.name === "embedder" ? { ...w, safetyNet: { cpuUtilization: 80, memoryUtilization: 85 } } : w,
+      );
+      const warned = load({ workers: JSON.stringify(workers) });
+      assert.equal(warned.length, 1, `${stack}: ${warned.join("\n")}`);
+      assert.match(warned[0], /^workers\[\d+\]\.safetyNet\.memoryUtilization: embedder's memory per pod/);
+    }
+  });
+
   it("fills defaults from the schema", () => {
     const { config } = loadConfig(sourceOf(withQueue({ ...minimalStack(), workers: [cpuWorker()] })));
     assert.equal(config.platform.name, "wp");
@@ -188,7 +211,7 @@ describe("stack config: hints inside unions (a cluster's cloud, a trigger's type
     );
     assert.ok(
       found.includes(
-        'workers[0].trigger.listname: unknown key (did you mean "listName"?); allowed: type, queue, listName, targetPerReplica, activation',
+        'workers[0].trigger.listname: unknown key (did you mean "listName"?); allowed: type, name, queue, listName, targetPerReplica, activation',
       ),
       found.join("\n"),
     );
@@ -204,7 +227,7 @@ describe("stack config: hints inside unions (a cluster's cloud, a trigger's type
     );
     assert.ok(
       found.includes(
-        'workers[1].trigger.type: type must be one of redis, rabbitmq, prometheus, got "rabbit" (did you mean "rabbitmq"?)',
+        'workers[1].trigger.type: type must be one of redis, rabbitmq, prometheus, gpu, cpu, memory, sqs, servicebus, got "rabbit" (did you mean "rabbitmq"?)',
       ),
       found.join("\n"),
     );

@@ -71,7 +71,7 @@ describe("documentation", () => {
       "platform.namespace": /^Defaults to `<platform\.name>-workloads`\.$/,
       "clusters[].protect": /^Defaults to platform\.production\.$/,
       "queues[].port": /^Defaults to 6379 for kind redis, 5672/,
-      "workers[].trigger.serverAddress": /^Defaults to .* Only with type: prometheus\.$/,
+      "workers[].trigger.serverAddress": /^Defaults to .* Only with type: prometheus, gpu\.$/,
     };
     for (const [p, re] of Object.entries(expected)) assert.match(keys.get(p)?.default ?? "", re, p);
     // A static default wins over the JSDoc sentence.

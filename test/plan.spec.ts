@@ -12,7 +12,7 @@ import { toManifests, validateManifests } from "../tools/manifests.ts";
 import { main as planMain } from "../tools/plan.ts";
 import type { PlanResult } from "../tools/plan-stack.ts";
 import { planStack } from "../tools/plan-stack.ts";
-import { PLACEHOLDER_SECRET } from "../tools/stack-file.ts";
+import { PLACEHOLDER_SECRET, readStackFile } from "../tools/stack-file.ts";
 import { renderTree } from "../tools/tree.ts";
 
 const projectDir = path.resolve(import.meta.dirname, "..");
@@ -630,6 +630,39 @@ describe("offline plan on a shipped stack edited to break a safety check", funct
     assert.match(
       r.configError ?? "",
       /workers\[0\]\.gpu: cluster local has no GPU pool: the pod could never schedule; add a GPU pool, set gpu\.fallbackToCpu: true/,
+    );
+  });
+
+  it("prod with its on-demand GPU pool back on g5.xlarge, where renderer cannot fit: exit 2 before any resource is registered, naming the worker, pool, machine type, request and allocatable", async () => {
+    const text = fs.readFileSync(path.join(projectDir, "Pulumi.prod.yaml"), "utf8");
+    const edited = text.replace("machineTypes: [g5.2xlarge]", "machineTypes: [g5.xlarge]");
+    assert.notEqual(edited, text, "prod's gpu pool is no longer g5.2xlarge: update this test");
+    fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), edited);
+    const r = await planStack("prod", { dir, outDir: path.join(dir, "out") });
+    assert.equal(r.exitCode, 2);
+    assert.deepEqual(r.resources, []);
+    assert.ok(!fs.existsSync(path.join(dir, "out", "prod", "plan.json")), "no plan written");
+    const problems = (r.configError ?? "").split("\n").filter((l) => l.startsWith("  - "));
+    assert.equal(problems.length, 1, r.configError);
+    assert.match(
+      problems[0],
+      /^ {2}- workers\[2\]\.resources\.requests: worker renderer requests cpu 4, memory 16Gi, 1 GPU per pod, more than a node has for it: pool gpu of cluster prod-eks \(g5\.xlarge, clusters\[1\]\.pools\[2\]\) has 3630m CPU, 13898Mi memory, 1 GPU per node for it \(allocatable 3920m CPU, 14162Mi memory, 1 GPU less the DaemonSets .*\): short of CPU by 370m, memory by 2486Mi; it fits none of the pools/,
+    );
+    // Nothing reaches the engine: the same program under a recording monitor registers only the root stack.
+    const file = readStackFile("prod", dir);
+    const seen: string[] = [];
+    const recording = {
+      ...mocks,
+      newResource: (args: Parameters<typeof mocks.newResource>[0]) => (seen.push(args.type), mocks.newResource(args)),
+    };
+    const { default: program } = await import("../index.ts");
+    await assert.rejects(
+      runUnderMocks(program, { config: file.config, secretKeys: file.secretKeys, mocks: recording }),
+      /Invalid stack configuration[\s\S]*worker renderer/,
+    );
+    assert.deepEqual(
+      seen.filter((t) => t !== "pulumi:pulumi:Stack"),
+      [],
     );
   });
 

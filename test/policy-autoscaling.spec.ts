@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import {
   minZeroNeedsQueueTrigger,
+  noMemoryTriggerOnQueueWorkers,
   noMetricsServerOnAks,
   productionMinReplicas,
   prometheusAdapterNoExternal,
@@ -123,7 +124,42 @@ describe("policy: autoscaling", () => {
           triggers: [{ type: "memory", metadata: { value: "80" } }],
         }),
       ]);
-      assert.match(text(vs), /minReplicaCount is 0 \(default\) but its triggers \(memory\) cannot wake it from zero/);
+      assert.match(
+        text(vs),
+        /minReplicaCount is 0 \(default\) but its triggers \(memory\) measure its own pods and cannot wake it from zero/,
+      );
+    });
+  });
+
+  describe("no-memory-trigger-on-queue-workers", () => {
+    const memory = { type: "memory", metricType: "Utilization", metadata: { value: "85" } };
+    const cpu = { type: "cpu", metricType: "Utilization", metadata: { value: "80" } };
+    const queue = { type: "rabbitmq", metadata: { queueName: "embeddings" } };
+    it("reports a memory trigger next to a queue trigger, advisory, naming the triggers and the max it holds", async () => {
+      const vs = await check(noMemoryTriggerOnQueueWorkers, [
+        scaledObject("embedder", "embedder", { maxReplicaCount: 30, triggers: [queue, cpu, memory] }),
+      ]);
+      assert.strictEqual(vs.length, 1, text(vs));
+      assert.match(
+        vs[0].message,
+        /ScaledObject wp-workloads\/embedder scales on rabbitmq and on memory: .*holds the worker at maxReplicaCount \(30\)/,
+      );
+      assert.strictEqual(vs[0].enforcementLevel, "advisory");
+    });
+    it("passes a queue worker on cpu, a worker on memory alone (no queue), an HPA, and a waived ScaledObject", async () => {
+      const waived = scaledObject("w2", "w2", { triggers: [queue, memory] });
+      (waived.inputs.metadata as Record<string, unknown>).annotations = {
+        "policy.worker-platform/waive": "no-memory-trigger-on-queue-workers",
+      };
+      assert.deepStrictEqual(
+        await check(noMemoryTriggerOnQueueWorkers, [
+          scaledObject("a", "a", { triggers: [queue, cpu] }),
+          scaledObject("b", "b", { minReplicaCount: 1, triggers: [memory] }),
+          hpa("api", "api"),
+          waived,
+        ]),
+        [],
+      );
     });
   });
 

@@ -2,9 +2,15 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, LABELS, platformPoolLabels } from "../components/cluster/labels.ts";
-import { CPU_ONLY_FAMILIES, GPU_MACHINE_TYPES } from "../stacks/machine-types.ts";
+import * as allocatable from "../stacks/allocatable.ts";
+import { CPU_ONLY_FAMILIES, GPU_MACHINE_TYPES, MACHINE_TYPES } from "../stacks/machine-types.ts";
+import { GPU_NODE_DAEMONSET_RESOURCES } from "../stacks/platform-pods.ts";
+import * as packAllocatable from "../policy/rules/lib/allocatable.ts";
+import { parseQuantity } from "../policy/rules/lib/k8s.ts";
 import * as annotations from "../components/workloads/annotations.ts";
+import { SERVICE_BUS_ROLES } from "../components/workloads/cloud-identity.ts";
 import * as pack from "../policy/rules/lib/platform.ts";
+import { GPU_UTIL_METRIC, gpuUtilizationQuery } from "../components/workloads/triggers.ts";
 
 /**
  * The policy pack is its own package and cannot import the program, so it keeps copies of the program's conventions
@@ -52,14 +58,51 @@ describe("policy: conventions shared with the program", () => {
         `a rule reads ${value}: copy it to policy/rules/lib/platform.ts LABELS`,
       );
   });
+  it("the DCGM GPU utilisation metric the program's gpu triggers query", () => {
+    assert.equal(pack.GPU_UTIL_METRIC, GPU_UTIL_METRIC);
+    assert.ok(gpuUtilizationQuery("ns", "w").includes(pack.GPU_UTIL_METRIC));
+  });
   it("GPU and spot taints", () => {
     assert.deepStrictEqual(pack.GPU_TAINT, GPU_TAINT);
     assert.deepStrictEqual(pack.AKS_SPOT_TAINT, AKS_SPOT_TAINT);
     assert.deepStrictEqual(pack.EKS_SPOT_TAINT, EKS_SPOT_TAINT);
   });
-  it("GPU machine types and CPU-only families", () => {
+  it("the machine shape table, GPU machine types and CPU-only families", () => {
+    assert.deepStrictEqual(pack.MACHINE_TYPES, MACHINE_TYPES);
     assert.deepStrictEqual(pack.GPU_MACHINE_TYPES, GPU_MACHINE_TYPES);
     assert.deepStrictEqual(pack.CPU_ONLY_FAMILIES.map(String), CPU_ONLY_FAMILIES.map(String));
+  });
+  it("the node reservation model (pod-fits-node): constants, allocatable of every machine type, node agents, GPU DaemonSets, quantities", () => {
+    assert.equal(packAllocatable.AKS_DEFAULT_MAX_PODS, allocatable.AKS_DEFAULT_MAX_PODS);
+    assert.equal(packAllocatable.MEMORY_OVERHEAD_FRACTION, allocatable.MEMORY_OVERHEAD_FRACTION);
+    assert.deepStrictEqual(packAllocatable.EVICTION_HARD_MIB, allocatable.EVICTION_HARD_MIB);
+    assert.ok(Object.keys(MACHINE_TYPES).length > 30);
+    for (const [type, shape] of Object.entries(MACHINE_TYPES)) {
+      for (const maxPods of [undefined, 30, 110]) {
+        assert.deepStrictEqual(
+          packAllocatable.nodeAllocatable(shape, maxPods),
+          allocatable.nodeAllocatable(shape, maxPods).allocatable,
+          `${type}, maxPods ${maxPods}`,
+        );
+      }
+    }
+    assert.deepStrictEqual(packAllocatable.cloudNodeAgents("aws"), allocatable.cloudNodeAgents("aws"));
+    for (const policy of ["cilium", "azure", "calico"] as const)
+      assert.deepStrictEqual(
+        packAllocatable.cloudNodeAgents("azure", policy),
+        allocatable.cloudNodeAgents("azure", policy),
+      );
+    assert.deepStrictEqual(packAllocatable.GPU_NODE_DAEMONSET_CHARTS, {
+      "nvidia-device-plugin": { ...GPU_NODE_DAEMONSET_RESOURCES.nvidiaDevicePlugin.requests },
+      "dcgm-exporter": { ...GPU_NODE_DAEMONSET_RESOURCES.dcgmExporter.requests },
+    });
+    for (const q of ["500m", "2", "0.5", "4Gi", "1G", "512Mi", "1.5Gi", "100k", "3Ti", "2x", "-1", "1e3", ""])
+      assert.equal(parseQuantity(q), allocatable.quantityValue(q), q);
+  });
+
+  it("Azure Service Bus data roles (cloud-identity-least-privilege): every role the program assigns, by the same ID", () => {
+    const pack_ = pack.SERVICE_BUS_ROLES as Record<string, string>;
+    for (const [role, id] of Object.entries(SERVICE_BUS_ROLES)) assert.equal(pack_[role], id, role);
   });
   it("the workload annotations the rules read (scale-in-safety, scaled-workload-omits-replicas, scaled-workload-marked)", () => {
     assert.equal(pack.MAX_JOB_DURATION_ANNOTATION, annotations.MAX_JOB_DURATION_ANNOTATION);

@@ -37,6 +37,7 @@ describe("policy: the first preview of a stack (Kubernetes objects without state
         "single-autoscaler-per-workload",
         "gpu-capacity",
         "gpu-workload-placement",
+        "pod-fits-node",
         "priority-class-defined",
         "scale-in-safety",
       ]) {

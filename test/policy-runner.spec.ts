@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { allPolicies } from "../policy/rules/index.ts";
 import { imagePinned, priorityClassSet } from "../policy/rules/workload-security.ts";
 import { gpuCapacity } from "../policy/rules/scheduling-gpu.ts";
+import { noMemoryTriggerOnQueueWorkers } from "../policy/rules/autoscaling.ts";
 import { enforcementLevelOf, evaluatePolicies, readPolicyConfig } from "../tools/run-policies.ts";
 import { deployment, podSpec, securedContainer } from "./helpers/policy.ts";
 
@@ -109,6 +110,13 @@ describe("policy: the pack and its offline runner", () => {
       assert.equal(enforcementLevelOf(gpuCapacity, readPolicyConfig("dev")), "advisory");
       for (const name of ["aks-api-server-restricted", "eks-endpoint-restricted", "clusters-protected-in-production"]) {
         assert.deepStrictEqual(prod[name], { production: true }, name);
+      }
+    });
+    it("every stack states no-memory-trigger-on-queue-workers as advisory (a warning, as in the config check)", () => {
+      for (const stack of ["dev", "prod", "local"]) {
+        const config = readPolicyConfig(stack);
+        assert.strictEqual(config["no-memory-trigger-on-queue-workers"], "advisory", stack);
+        assert.equal(enforcementLevelOf(noMemoryTriggerOnQueueWorkers, config), "advisory", stack);
       }
     });
     it("the GitHub workflows pass the same config files to pulumi preview/up", () => {

@@ -7,7 +7,15 @@ import {
   normalizeWithBehaviors,
   resourceUtilizationReplicas,
 } from "../simulator/model/hpa.ts";
-import { effectiveMaxScale, isActive, scaledJobCreates, scaledObjectRequestScale } from "../simulator/model/keda.ts";
+import {
+  combineScaledJobScalers,
+  effectiveMaxScale,
+  isActive,
+  scaledJobCreates,
+  scaledObjectRequestScale,
+} from "../simulator/model/keda.ts";
+import { compileFormula } from "../simulator/formula.ts";
+import { externalValueReplicas } from "../simulator/model/hpa.ts";
 import { EventQueue, Rng } from "../simulator/model/rng.ts";
 
 // Hand-computed cases from the upstream source: kubernetes/kubernetes pkg/controller/podautoscaler (horizontal.go,
@@ -166,6 +174,61 @@ describe("simulator: KEDA", () => {
     assert.equal(scaledJobCreates({ strategy: "default" }, 10, 1, false, 0, 0, 0, 100), 0);
     assert.equal(scaledJobCreates({ strategy: "default" }, 1, 1, true, 0, 0, 2, 100), 2); // below min: top up
     assert.equal(scaledJobCreates({ strategy: "default" }, 5, 1, true, 9, 0, 0, 10), 0); // never negative
+  });
+});
+
+describe("simulator: several triggers and scalingModifiers", () => {
+  // Two scalers: 12 waiting at target 4 (maxValue 3) and 30 waiting at target 10 (maxValue 3); an inactive third.
+  const scalers = [
+    { value: 12, target: 4, activation: 0 },
+    { value: 30, target: 10, activation: 0 },
+    { value: 100, target: 1, activation: 100 },
+  ];
+  it("ScaledJob multipleScalersCalculation as KEDA's IsScaledJobActive: inactive scalers never count", () => {
+    assert.deepEqual(combineScaledJobScalers(scalers, "max", 0, 50), { active: true, scaleTo: 30, maxScale: 3 });
+    assert.deepEqual(combineScaledJobScalers(scalers, "min", 0, 50), { active: true, scaleTo: 12, maxScale: 3 });
+    assert.deepEqual(combineScaledJobScalers(scalers, "avg", 0, 50), { active: true, scaleTo: 21, maxScale: 3 });
+    assert.deepEqual(combineScaledJobScalers(scalers, "sum", 0, 50), { active: true, scaleTo: 42, maxScale: 6 });
+    // capped by max; nothing active → inactive unless minReplicaCount > 0
+    assert.equal(combineScaledJobScalers(scalers, "sum", 0, 5).maxScale, 5);
+    const idle = [{ value: 0, target: 1, activation: 0 }];
+    assert.equal(combineScaledJobScalers(idle, "max", 0, 5).active, false);
+    assert.equal(combineScaledJobScalers(idle, "max", 1, 5).active, true);
+  });
+
+  it("a formula of the docs' subset evaluates over the triggers' metrics (prod's llm)", () => {
+    const f = compileFormula("redis == 0 ? 0 : max(redis, gpu / 85 * 4)", ["redis", "gpu"]);
+    assert.equal(typeof f, "function");
+    if (typeof f !== "function") return;
+    assert.equal(f({ redis: 0, gpu: 170 }), 0); // hot GPUs alone add nothing
+    assert.equal(f({ redis: 2, gpu: 170 }), 8);
+    assert.equal(f({ redis: 12, gpu: 85 }), 12);
+    const g = compileFormula("a > 0 && !(b >= 3) ? abs(-a) : floor(b / 2)", ["a", "b"]);
+    assert.ok(typeof g === "function");
+    assert.equal(g({ a: 2, b: 1 }), 2);
+    assert.equal(g({ a: 2, b: 5 }), 2);
+    const div = compileFormula("a / b", ["a", "b"]);
+    assert.ok(typeof div === "function");
+    assert.equal(div({ a: 1, b: 0 }), 0); // not finite: 0
+  });
+
+  it("a formula outside the subset, or naming no trigger, is reported as not modelled", () => {
+    for (const [formula, reason] of [
+      ["a and b", "not a JavaScript-compatible expression"],
+      ["a ?? 1", "not a JavaScript-compatible expression"],
+      ["a.b", "MemberExpression"],
+      ["c + 1", "unknown name c"],
+      ["sqrt(a)", "a function call"],
+      ['a == "x"', "literal"],
+    ]) {
+      const out = compileFormula(formula, ["a", "b"]);
+      assert.ok(typeof out !== "function" && out.notModelled.includes(reason), `${formula}: ${JSON.stringify(out)}`);
+    }
+  });
+
+  it("External Value target: ceil(usage / target × ready pods) outside the tolerance", () => {
+    assert.equal(externalValueReplicas(20, 10, 3, 3), 6);
+    assert.equal(externalValueReplicas(10.5, 10, 3, 3), 3); // inside 0.1
   });
 });
 

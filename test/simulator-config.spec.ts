@@ -4,7 +4,10 @@ import * as os from "os";
 import * as path from "path";
 import { planStack } from "../tools/plan-stack.ts";
 import type { PlanResult } from "../tools/plan-stack.ts";
-import { simClusters, nodeAllocatable } from "../simulator/from-config.ts";
+import { simClusters, poolCapacity } from "../simulator/from-config.ts";
+import { poolNodes } from "../stacks/schema/checks/fit.ts";
+import { nodeAllocatable } from "../stacks/allocatable.ts";
+import { machineShape } from "../stacks/machine-types.ts";
 import { loadStackConfig } from "../simulator/stack.ts";
 import type { SimWorker } from "../simulator/model/types.ts";
 import { withDefaults } from "../simulator/model/hpa.ts";
@@ -30,6 +33,7 @@ describe("simulator reads the numbers the plan writes (ScaledObject, ScaledJob, 
       const find = (type: string, name: string) => resources.find((r) => r.type === type && r.name === name);
       const clusters = simClusters(loadStackConfig(stack, projectDir).config);
       let compared = 0;
+      const seen = new Set<string>();
       for (const c of clusters) {
         for (const w of c.workers) {
           const name = `${c.name}-${w.name}`;
@@ -37,18 +41,16 @@ describe("simulator reads the numbers the plan writes (ScaledObject, ScaledJob, 
             const hpa = find("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", name)!.plainInputs.spec as Obj;
             assert.equal(w.min, hpa.minReplicas);
             assert.equal(w.max, hpa.maxReplicas);
-            assert.equal(
-              hpa.behavior,
-              undefined,
-              "services' HPAs have no behaviour: the simulator runs the legacy path",
-            );
-            assert.equal(w.behavior, undefined);
-            const cpu = (hpa.metrics as Obj[]).find((m) => m.resource?.name === "cpu");
-            assert.deepEqual(w.triggers[0], {
-              kind: "utilization",
-              type: "cpu",
-              targetPercent: cpu!.resource.target.averageUtilization,
-            });
+            // behavior only where the config (or its profile) sets it; the simulator has the same rules, else none.
+            assert.deepEqual(w.behavior ?? {}, hpa.behavior ?? {});
+            for (const kind of ["cpu", "memory"]) {
+              const m = (hpa.metrics as Obj[]).find((x) => x.resource?.name === kind);
+              const t = w.triggers.find((x) => x.kind === "utilization" && x.type === kind);
+              assert.equal(
+                t && t.kind === "utilization" ? t.targetPercent : undefined,
+                m?.resource.target.averageUtilization,
+              );
+            }
             compared++;
             continue;
           }
@@ -58,36 +60,76 @@ describe("simulator reads the numbers the plan writes (ScaledObject, ScaledJob, 
           assert.equal(w.min, spec.minReplicaCount);
           assert.equal(w.max, spec.maxReplicaCount);
           assert.equal(w.pollingInterval, spec.pollingInterval);
-          const trigger = (spec.triggers as Obj[]).find((t) => t.name === "queue")!;
-          const queue = w.triggers.find((t) => t.kind === "queue")!;
-          assert.ok(queue.kind === "queue");
-          const target = trigger.metadata.listLength ?? trigger.metadata.value ?? trigger.metadata.threshold;
-          const activation =
-            trigger.metadata.activationListLength ??
-            trigger.metadata.activationValue ??
-            trigger.metadata.activationThreshold;
-          assert.equal(String(queue.target), target);
-          assert.equal(String(queue.activation), activation);
-          // redis lists hold waiting items only; rabbitmq over http counts unacked unless excludeUnacknowledged
-          const countsUnacked = trigger.type === "rabbitmq" && trigger.metadata.excludeUnacknowledged !== "true";
-          assert.equal(queue.countsInFlight, countsUnacked);
-          for (const kind of ["cpu", "memory"]) {
-            const t = (spec.triggers as Obj[]).find((x) => x.type === kind);
-            const s = w.triggers.find((x) => x.kind === "utilization" && x.type === kind);
-            assert.equal(s && s.kind === "utilization" ? String(s.targetPercent) : undefined, t?.metadata.value);
-          }
+          // Every trigger, in order: the rendered KEDA trigger and the simulator's read the same numbers.
+          const rendered = spec.triggers as Obj[];
+          assert.equal(w.triggers.length, rendered.length, `${name}: triggers`);
+          w.triggers.forEach((t, i) => {
+            const r = rendered[i];
+            const m = r.metadata as Record<string, string>;
+            if (t.kind === "utilization") {
+              assert.equal(r.type, t.type);
+              assert.equal(m.value, String(t.targetPercent));
+              return;
+            }
+            if (t.kind === "gpu") {
+              seen.add("gpu");
+              assert.equal(r.type, "prometheus");
+              assert.equal(r.metricType, "AverageValue");
+              assert.match(m.query, /DCGM_FI_DEV_GPU_UTIL/);
+              assert.equal(m.threshold, String(t.target));
+              assert.equal(m.activationThreshold, String(t.activation));
+              return;
+            }
+            const target = m.listLength ?? m.value ?? m.threshold ?? m.queueLength ?? m.messageCount;
+            const activation =
+              m.activationListLength ??
+              m.activationValue ??
+              m.activationThreshold ??
+              m.activationQueueLength ??
+              m.activationMessageCount;
+            assert.equal(String(t.target), target, `${name} trigger ${i}: target`);
+            assert.equal(String(t.activation), activation, `${name} trigger ${i}: activation`);
+            // redis lists and prometheus queries: waiting items; rabbitmq over http counts unacked unless
+            // excludeUnacknowledged; sqs counts in-flight unless scaleOnInFlight false; servicebus counts locked ones.
+            const inFlight =
+              r.type === "rabbitmq"
+                ? m.excludeUnacknowledged !== "true"
+                : r.type === "aws-sqs-queue"
+                  ? m.scaleOnInFlight !== "false"
+                  : r.type === "azure-servicebus";
+            assert.equal(t.countsInFlight, inFlight, `${name} trigger ${i}: in-flight`);
+            seen.add(r.type as string);
+          });
           if (w.kind === "job") {
             assert.equal(w.scaledJob?.strategy, spec.scalingStrategy.strategy);
+            assert.equal(w.multipleScalersCalculation, spec.scalingStrategy.multipleScalersCalculation);
             assert.equal(w.graceSeconds, spec.jobTargetRef.template.spec.terminationGracePeriodSeconds);
           } else {
             assert.equal(w.cooldownPeriod, spec.cooldownPeriod);
             const behavior = spec.advanced.horizontalPodAutoscalerConfig.behavior;
-            // Both the rendered behaviour and the simulator's give the same rules once the API defaults fill them.
+            // The same rules as rendered (windows, policies, periods, selectPolicy), and so once defaults fill them.
+            assert.deepEqual(w.behavior, behavior);
             for (const dir of ["scaleUp", "scaleDown"] as const)
               assert.deepEqual(
                 withDefaults(w.behavior?.[dir], dir === "scaleUp" ? "up" : "down"),
                 withDefaults(behavior[dir], dir === "scaleUp" ? "up" : "down"),
               );
+            assert.equal(w.initialCooldownPeriod ?? 0, spec.initialCooldownPeriod ?? 0);
+            const sm = spec.advanced.scalingModifiers as Obj | undefined;
+            if (sm) {
+              assert.ok(w.scalingModifiers, `${name}: scalingModifiers not modelled`);
+              assert.deepEqual(
+                [
+                  String(w.scalingModifiers.target),
+                  String(w.scalingModifiers.activationTarget),
+                  w.scalingModifiers.metricType,
+                ],
+                [sm.target, sm.activationTarget, sm.metricType],
+              );
+              seen.add("scalingModifiers");
+            } else assert.equal(w.scalingModifiers, undefined);
+            if (JSON.stringify(behavior).includes("selectPolicy")) seen.add("selectPolicy");
+            if (w.triggers.length > 1) seen.add("several triggers");
             const dep = find("kubernetes:apps/v1:Deployment", name)!.plainInputs.spec as Obj;
             assert.equal(w.graceSeconds, dep.template.spec.terminationGracePeriodSeconds);
             const gpus = Number(dep.template.spec.containers[0].resources.requests["nvidia.com/gpu"] ?? 0);
@@ -104,8 +146,35 @@ describe("simulator reads the numbers the plan writes (ScaledObject, ScaledJob, 
         }
       }
       assert.ok(compared >= 4, `compared ${compared} workloads`);
+      // The shipped stacks exercise what the comparison is for (a trigger kind dropped from a stack fails here).
+      const expected =
+        stack === "prod"
+          ? [
+              "redis",
+              "rabbitmq",
+              "aws-sqs-queue",
+              "azure-servicebus",
+              "gpu",
+              "selectPolicy",
+              "several triggers",
+              "scalingModifiers",
+            ]
+          : ["redis"];
+      for (const x of expected) assert.ok(seen.has(x), `${stack}: nothing compared for ${x} (${[...seen].join(", ")})`);
     });
   }
+
+  it("prod's llm: the simulator evaluates the rendered formula (hot GPUs add pods only while requests wait)", () => {
+    const cfg = loadStackConfig("prod", projectDir).config;
+    const llm = simClusters(cfg)[0].workers.find((x) => x.name === "llm")!;
+    assert.ok(llm.scalingModifiers);
+    assert.equal(llm.scalingModifiers.formula({ redis: 0, gpu: 340 }), 0);
+    assert.equal(llm.scalingModifiers.formula({ redis: 1, gpu: 340 }), 16);
+    // a formula outside the modelled subset: the worker scales as without scalingModifiers
+    const odd = cfg.workers.find((x) => x.name === "llm")!;
+    odd.scalingModifiers = { ...odd.scalingModifiers!, formula: "redis ?? 0" };
+    assert.equal(simClusters(cfg)[0].workers.find((x) => x.name === "llm")!.scalingModifiers, undefined);
+  });
 
   it("a changed number in the config moves both the plan's object and the simulator's input", () => {
     const cfg = loadStackConfig("prod", projectDir).config;
@@ -167,11 +236,25 @@ describe("simulator config keys (simulation.*, workers[].slo)", () => {
     );
   });
 
-  it("allocatable: capacity less the reservations, GPUs from the pool", () => {
-    const g5 = nodeAllocatable({ machineTypes: ["g5.xlarge"], gpu: { count: 1, type: "nvidia-a10g" } });
-    // 4 vCPU: 60 + 10 + 2 × 5 = 80m reserved; 16 GiB − (11 × 110 + 255 + 100) MiB
-    assert.deepEqual(g5, { cpuMilli: 3920, memoryMiB: 16384 - 1565, gpus: 1 });
-    const d8 = nodeAllocatable({ machineTypes: ["Standard_D8s_v5"] });
-    assert.deepEqual(d8, { cpuMilli: 8000 - 90, memoryMiB: 32768 - 1565, gpus: 0 });
+  it("node capacity is the fit check's: kubelet allocatable less the DaemonSets on the pool", () => {
+    const cfg = loadStackConfig("prod", projectDir).config;
+    const eks = cfg.clusters.find((c) => c.cloud === "aws")!;
+    const gpu = eks.pools.find((p) => p.name === "gpu")!;
+    const cap = poolCapacity(cfg, eks, gpu);
+    assert.deepEqual(cap, poolNodes(eks, gpu, cfg.addons)![0].free);
+    const kubelet = nodeAllocatable(machineShape(gpu.machineTypes[0])!).allocatable;
+    // the device plugin, the DCGM exporter and the cloud's agents take their requests off every GPU node
+    assert.ok(cap.cpuMilli < kubelet.cpuMilli && cap.memoryMiB < kubelet.memoryMiB, JSON.stringify({ cap, kubelet }));
+    assert.equal(cap.gpus, 1);
+    const sim = simClusters(cfg)
+      .find((c) => c.name === eks.name)!
+      .pools.find((p) => p.name === "gpu")!;
+    assert.deepEqual({ cpuMilli: sim.cpuMilli, memoryMiB: sim.memoryMiB, gpus: sim.gpus }, cap);
+  });
+
+  it("an existing cluster's pool without declared allocatable gets the stated stand-in", () => {
+    const cfg = loadStackConfig("local", projectDir).config;
+    const c = cfg.clusters[0];
+    assert.deepEqual(poolCapacity(cfg, c, c.pools[0]), { cpuMilli: 4000, memoryMiB: 16384, gpus: 0 });
   });
 });

@@ -384,6 +384,60 @@ describe("simulator: invariants over random configs and traces", () => {
     assert.ok(out.violations.some((v) => v.includes("nodes > max")));
   });
 
+  it("a gpu trigger adds pods while the GPUs are busier than the target (50 % per pod: 1 → 2 → 4 busy)", () => {
+    const run = (target: number) => {
+      const c = cluster({
+        pools: [pool({ max: 8 })],
+        workers: [
+          worker({
+            min: 1,
+            max: 4,
+            triggers: [{ kind: "gpu", name: "gpu", target, activation: target }],
+            behavior: { scaleUp: { policies: [{ type: "Pods", value: 100, periodSeconds: 15 }] } },
+          }),
+        ],
+      });
+      const jobs = Array.from({ length: 10 }, () => ({ at: 5, worker: "w", serviceSeconds: 3000 }));
+      const out = simulateCluster(c, trace(jobs), { seed: 1, phase: "zero" });
+      return out.workers[0].jobs.filter((j) => j.start !== undefined && j.start < 3000).length;
+    };
+    assert.equal(run(100), 1); // one busy GPU at 100 %: at the target
+    assert.equal(run(50), 4); // each busy pod asks for two: up to max
+  });
+
+  it("scalingModifiers: the composite metric alone decides activity and replicas", () => {
+    const run = (formula: (m: Readonly<Record<string, number>>) => number) => {
+      const c = cluster({
+        pools: [pool({ name: "cpu", gpus: 0, cpuMilli: 64000, memoryMiB: 256000, min: 1 })],
+        workers: [
+          worker({
+            max: 10,
+            pools: ["cpu"],
+            requests: { cpuMilli: 1000, memoryMiB: 1000, gpus: 0 },
+            triggers: [{ kind: "queue", name: "q", type: "redis", countsInFlight: false, target: 1, activation: 0 }],
+            scalingModifiers: { formula, target: 1, activationTarget: 0, metricType: "AverageValue" },
+            behavior: { scaleUp: { policies: [{ type: "Pods", value: 100, periodSeconds: 15 }] } },
+          }),
+        ],
+      });
+      const jobs = Array.from({ length: 20 }, () => ({ at: 5, worker: "w", serviceSeconds: 1000 }));
+      const out = simulateCluster(c, trace(jobs), { seed: 1, phase: "zero" });
+      return out.workers[0].jobs.filter((j) => j.start === 30).length;
+    };
+    assert.equal(
+      run((m) => m.q),
+      10,
+    ); // as the trigger alone: 20 waiting, target 1, max 10
+    assert.equal(
+      run((m) => m.q / 4),
+      5,
+    ); // the formula's value per replica
+    assert.equal(
+      run(() => 0),
+      0,
+    ); // never above activationTarget: never woken
+  });
+
   it("same seed, same run; another seed, another run", () => {
     const { c, t } = randomCase(3);
     const a = JSON.stringify(simulateCluster(c, t, { seed: 9 }).workers);

@@ -155,41 +155,49 @@ describe("workloads config: invalid workers and services are rejected", () => {
 describe("workloads config: network policy entries", () => {
   const base = () => withQueue({ ...minimalStack(), workers: [cpuWorker()] });
 
-  it("egress cidr must be an IPv4 CIDR; ports must be TCP port numbers", () => {
-    for (const cidr of ["api.huggingface.co", "0.0.0.0", "10.0.0.0/8 ", "::/0"]) {
+  it("egress cidr must be a CIDR (IPv4, or IPv6 for dual-stack clusters); ports must be TCP port numbers", () => {
+    for (const [cidr, why] of [
+      ["api.huggingface.co", /must be an IPv4 CIDR such as 10\.0\.0\.0\/16 .* or an IPv6 CIDR/],
+      ["0.0.0.0", /add the prefix length, e\.g\. 0\.0\.0\.0\/32/],
+      ["10.0.0.0/8 ", /must be an IPv4 CIDR such as 10\.0\.0\.0\/16/],
+    ] as const) {
       const found = problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr, ports: [443] }] })] });
       assert.equal(found.length, 1, `${cidr}: ${found.join("\n")}`);
-      assert.match(found[0], /^workers\[0\]\.egress\[0\]\.cidr: must be an IPv4 CIDR such as 10\.0\.0\.0\/16/, cidr);
+      assert.match(found[0], /^workers\[0\]\.egress\[0\]\.cidr: /, cidr);
+      assert.match(found[0], why, cidr);
     }
     const badPort = problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr: "0.0.0.0/0", ports: [0] }] })] });
     assert.equal(badPort.length, 1, badPort.join("\n"));
     assert.match(badPort[0], /^workers\[0\]\.egress\[0\]\.ports\[0\]:/);
-    assert.deepEqual(
-      problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr: "0.0.0.0/0", ports: [443] }] })] }),
-      [],
-    );
+    for (const cidr of ["0.0.0.0/0", "::/0", "2001:db8::/32"])
+      assert.deepEqual(problems({ ...base(), workers: [cpuWorker({ egress: [{ cidr, ports: [443] }] })] }), [], cidr);
     // services share the field
     const svc = problems({ ...minimalStack(), services: [service({ egress: [{ cidr: "example.com" }] })] });
     assert.equal(svc.length, 1, svc.join("\n"));
     assert.match(svc[0], /^services\[0\]\.egress\[0\]\.cidr: must be an IPv4 CIDR/);
   });
 
-  it("allowFrom entries are an IPv4 CIDR or a namespace name, nothing else", () => {
+  it("allowFrom entries are a CIDR or a namespace name, nothing else", () => {
     assert.deepEqual(
       problems({
         ...minimalStack(),
-        services: [service({ allowFrom: ["ingress-nginx", "10.0.0.0/8", "192.168.1.0/24"] })],
+        services: [service({ allowFrom: ["ingress-nginx", "10.0.0.0/8", "192.168.1.0/24", "fd00::/8", "123"] })],
       }),
       [],
     );
-    for (const entry of ["Ingress-Nginx", "10.0.0.0", "ns/app", "", "a".repeat(64)]) {
+    for (const [entry, why] of [
+      ["Ingress-Nginx", /must be a CIDR such as 10\.0\.0\.0\/8 or a namespace name such as ingress-nginx/],
+      ["ns/app", /must be a CIDR such as 10\.0\.0\.0\/8 or a namespace name/],
+      ["", /must be a CIDR such as 10\.0\.0\.0\/8 or a namespace name/],
+      ["a".repeat(64), /must be a CIDR such as 10\.0\.0\.0\/8 or a namespace name/],
+      ["10.0.0.0", /add the prefix length, e\.g\. 10\.0\.0\.0\/32/],
+      ["10.0.0.1/8", /host bits set .* write 10\.0\.0\.0\/8 for the range, or 10\.0\.0\.1\/32/],
+      ["10.0.0.300/32", /must be an IPv4 CIDR such as 10\.0\.0\.0\/16/],
+    ] as const) {
       const found = problems({ ...minimalStack(), services: [service({ allowFrom: ["ok", entry] })] });
       assert.equal(found.length, 1, `${JSON.stringify(entry)}: ${found.join("\n")}`);
-      assert.match(
-        found[0],
-        /^services\[0\]\.allowFrom\[1\]: must be an IPv4 CIDR such as 10\.0\.0\.0\/8 or a namespace name/,
-        entry,
-      );
+      assert.match(found[0], /^services\[0\]\.allowFrom\[1\]: /, entry);
+      assert.match(found[0], why, entry);
     }
   });
 });
@@ -510,7 +518,7 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
       workers: [cpuWorker({ trigger: undefined, replicas: { min: 1, max: 3 } })],
     });
     assert.deepEqual(found, [
-      "workers[0].trigger: a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)",
+      "workers[0].triggers: a worker needs a trigger: a queue (redis, rabbitmq) or prometheus trigger, or with min >= 1 cpu/memory/gpu",
     ]);
   });
 
@@ -529,7 +537,7 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
     });
     assert.deepEqual(noTrigger, [
       'workers[0].safetyNet: a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment, got {"cpuUtilization":80}',
-      "workers[0].trigger: mode: job needs a queue trigger",
+      'workers[0].triggers: mode: job needs a queue or prometheus trigger, got ["cpu"]',
     ]);
   });
 
@@ -577,5 +585,88 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
     assert.deepEqual(found({ count: 2 }, true), [
       "workers[0].gpu.count: no GPU pool of cluster c1 has 2 GPUs per node (largest: 1), got 2",
     ]);
+  });
+});
+
+describe("workloads config: scaling signals that work against a queue worker", () => {
+  const rabbit = { queues: [{ name: "rq", kind: "rabbitmq" }] };
+  const rabbitTrigger = (targetPerReplica: number) => ({
+    type: "rabbitmq",
+    queue: "rq",
+    queueName: "renders",
+    targetPerReplica,
+  });
+  const memoryWarnings = (ws: string[]) => ws.filter((w) => w.includes("safetyNet.memoryUtilization"));
+  const prefetchWarnings = (ws: string[]) => ws.filter((w) => w.includes("trigger.targetPerReplica"));
+
+  it("warns on a memory safety net next to a queue trigger, naming the key, the worker, its max and the fix", () => {
+    const ws = memoryWarnings(
+      warnings(
+        withQueue({
+          ...minimalStack(),
+          workers: [
+            cpuWorker({ safetyNet: { cpuUtilization: 80, memoryUtilization: 85 }, replicas: { min: 0, max: 7 } }),
+          ],
+        }),
+      ),
+    );
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(ws[0], /^workers\[0\]\.safetyNet\.memoryUtilization: w's memory per pod does not fall/);
+    assert.match(ws[0], /passes 85% of requests\.memory .* holds it at replicas\.max \(7\) while anything is queued/);
+    assert.match(ws[0], /remove memoryUtilization/);
+  });
+
+  it("warns on a memory trigger in a triggers list next to a queue trigger, naming its list key", () => {
+    const ws = warnings(
+      withQueue({
+        ...minimalStack(),
+        workers: [
+          cpuWorker({
+            trigger: undefined,
+            triggers: [
+              { type: "redis", queue: "q", listName: "jobs" },
+              { type: "memory", targetUtilization: 70 },
+            ],
+            replicas: { min: 0, max: 4 },
+          }),
+        ],
+      }),
+    ).filter((w) => w.includes("memory per pod"));
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(ws[0], /^workers\[0\]\.triggers\[1\]: w's memory per pod does not fall/);
+    assert.match(ws[0], /remove this memory trigger/);
+  });
+
+  it("no memory warning for a cpu-only safety net, nor for a worker scaled on memory alone (no queue trigger)", () => {
+    const cpuOnly = withQueue({ ...minimalStack(), workers: [cpuWorker({ safetyNet: { cpuUtilization: 80 } })] });
+    assert.deepEqual(memoryWarnings(warnings(cpuOnly)), []);
+    const memoryOnly = withQueue({
+      ...minimalStack(),
+      workers: [cpuWorker({ trigger: undefined, safetyNet: { memoryUtilization: 85 }, replicas: { min: 1, max: 3 } })],
+    });
+    assert.deepEqual(memoryWarnings(warnings(memoryOnly)), []);
+  });
+
+  it("warns on a job-mode RabbitMQ trigger whose targetPerReplica is not 1 (the count assumes one message per Job)", () => {
+    const ws = prefetchWarnings(
+      warnings({ ...minimalStack(), ...rabbit, workers: [jobWorker({ trigger: rabbitTrigger(3) })] }),
+    );
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(ws[0], /^workers\[0\]\.trigger\.targetPerReplica: 3 in job mode: KEDA counts ready messages only/);
+    assert.match(ws[0], /consumer prefetch 3\); with one message per Job \(prefetch 1\) set targetPerReplica: 1$/);
+  });
+
+  it("no prefetch warning with targetPerReplica 1, in deployment mode (unacked messages count), or for Redis", () => {
+    const none = (workers: unknown[], queues = rabbit) =>
+      assert.deepEqual(
+        prefetchWarnings(warnings({ ...minimalStack(), ...queues, workers })),
+        [],
+        JSON.stringify(workers),
+      );
+    none([jobWorker({ trigger: rabbitTrigger(1) })]);
+    none([cpuWorker({ trigger: rabbitTrigger(5) })]);
+    none([jobWorker({ trigger: { type: "redis", queue: "q", listName: "jobs", targetPerReplica: 3 } })], {
+      queues: [{ name: "q", kind: "redis" }],
+    });
   });
 });

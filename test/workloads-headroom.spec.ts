@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { AKS_SPOT_TAINT, GPU_TAINT, platformPoolLabels } from "../components/cluster/labels.ts";
-import { headroomShape } from "../components/workloads/headroom.ts";
+import { headroomShape } from "../stacks/platform-pods.ts";
 import { whyNotOnPool } from "../policy/rules/scheduling-gpu.ts";
 import type { Pool } from "../policy/rules/lib/model.ts";
 import { IMAGES } from "../stacks/versions.ts";
@@ -51,6 +51,7 @@ describe("workloads: warm GPU headroom", () => {
       spot: false,
       maxNodes: 3,
       machineTypes: [],
+      maxPods: undefined,
       resource: undefined as never,
     };
     assert.equal(whyNotOnPool(pod, 1, gpuPool), undefined);

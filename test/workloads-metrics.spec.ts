@@ -200,7 +200,7 @@ describe("workloads config: metrics", () => {
     );
     assert.match(
       problems(stack({ metrics: { port: 9090, allowFrom: ["Not_A_Namespace"] } }))[0],
-      /^workers\[0\]\.metrics\.allowFrom\[0\]: must be an IPv4 CIDR/,
+      /^workers\[0\]\.metrics\.allowFrom\[0\]: must be a CIDR such as 10\.0\.0\.0\/8 or a namespace name/,
     );
   });
 

@@ -49,7 +49,7 @@ describe("workloads: network policies", () => {
           port: 9000,
           resources,
           replicas: { max: 2 },
-          allowFrom: ["ingress", "192.168.0.0/24"],
+          allowFrom: ["ingress", "192.168.0.0/24", "fd00:10::/64"],
         },
       ],
     });
@@ -95,6 +95,7 @@ describe("workloads: network policies", () => {
         from: [
           { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress" } } },
           { ipBlock: { cidr: "192.168.0.0/24" } },
+          { ipBlock: { cidr: "fd00:10::/64" } },
         ],
         ports: [{ protocol: "TCP", port: 9000 }],
       },

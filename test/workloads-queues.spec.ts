@@ -167,13 +167,13 @@ describe("workloads: external queues", () => {
     const t = spec(run.object(T.so, "r")).triggers[0];
     assert.equal(t.metadata.address, "redis.example.com:6380");
     assert.equal(t.metadata.enableTLS, "true");
-    assert.deepEqual(spec(run.object(T.ta, "r-keda-auth")).secretTargetRef, [
+    assert.deepEqual(spec(run.object(T.ta, "r-redis-keda-auth")).secretTargetRef, [
       { parameter: "password", name: "redis-cred", key: "password" },
     ]);
   });
 
   it("rabbitmq: a <queue>-keda Secret holds the https management URL built from the config secrets", () => {
-    assert.deepEqual(spec(run.object(T.ta, "m-keda-auth")).secretTargetRef, [
+    assert.deepEqual(spec(run.object(T.ta, "m-rabbitmq-keda-auth")).secretTargetRef, [
       { parameter: "host", name: "ext-rabbit-keda", key: "host" },
     ]);
     const s = run.object(T.secret, "ext-rabbit-keda");

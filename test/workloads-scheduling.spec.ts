@@ -30,6 +30,7 @@ const asPolicyPool = (p: PoolHandle): Pool => ({
   spot: p.spot,
   maxNodes: p.max,
   machineTypes: p.machineTypes,
+  maxPods: undefined,
   resource: undefined as never,
 });
 const podOf = (pl: { tolerations: unknown[]; affinity?: unknown }) =>

@@ -63,12 +63,14 @@ describe("workloads: the shipped stacks", function () {
           resources.some(
             (r) => r.type === type && r.name === `${c.name}-${name}` && r.provider?.includes(`::${c.name}::`),
           );
-        for (const w of config.workers)
+        // Those that list their clusters only there (prod's cloud-queue workers).
+        const here = (x: { clusters?: string[] }) => !x.clusters || x.clusters.includes(c.name);
+        for (const w of config.workers.filter(here))
           assert.ok(
             onCluster(`kubernetes:keda.sh/v1alpha1:${w.mode === "job" ? "ScaledJob" : "ScaledObject"}`, w.name),
             `${stack}/${c.name}: ${w.name}`,
           );
-        for (const s of config.services)
+        for (const s of config.services.filter(here))
           assert.ok(
             onCluster("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", s.name),
             `${stack}/${c.name}: ${s.name}`,
@@ -121,6 +123,37 @@ describe("workloads: the shipped stacks", function () {
     });
   }
 
+  it("prod shows the scaling features: queue + GPU triggers, modifiers, any-period behaviour with selectPolicy, service behaviour, profiles, fallback", () => {
+    const { resources } = built.prod;
+    const of = (type: string, name: string) =>
+      resources.filter((r) => r.type === type && (r.plainInputs.metadata as Obj).name === name);
+    const so = (name: string) => of("kubernetes:keda.sh/v1alpha1:ScaledObject", name);
+    // Every cluster: the same objects.
+    for (const t of so("transcriber")) {
+      const spec = t.plainInputs.spec as Obj;
+      assert.deepEqual(
+        spec.triggers.map((x: Obj) => x.type),
+        ["redis", "prometheus"],
+      );
+      assert.match(spec.triggers[1].metadata.query, /DCGM_FI_DEV_GPU_UTIL/);
+      assert.equal(spec.pollingInterval, 5, "responsive profile");
+      assert.equal(spec.initialCooldownPeriod, 300);
+      assert.deepEqual(spec.fallback, { failureThreshold: 3, replicas: 1, behavior: "currentReplicasIfHigher" });
+    }
+    const llm = so("llm");
+    assert.equal(llm.length, 2);
+    for (const r of llm) {
+      const spec = r.plainInputs.spec as Obj;
+      assert.ok(spec.advanced.scalingModifiers.formula.includes("gpu"));
+      const down = spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown;
+      assert.equal(down.selectPolicy, "Min");
+      assert.ok(down.policies.some((p: Obj) => p.periodSeconds !== 15));
+    }
+    const api = of("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api");
+    assert.equal(api.length, 2);
+    for (const r of api) assert.equal((r.plainInputs.spec as Obj).behavior.scaleDown.selectPolicy, "Min");
+  });
+
   it("prod: warm headroom placeholders on the pools that ask for them; PDBs for every deployment-mode worker and service", () => {
     const { resources } = built.prod;
     const headroom = resources.filter(
@@ -136,7 +169,7 @@ describe("workloads: the shipped stacks", function () {
     const pdbs = resources
       .filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget")
       .map((r) => (r.plainInputs.metadata as Obj).name);
-    assert.deepEqual([...new Set(pdbs)].sort(), ["api", "embedder", "llm", "transcriber"]);
+    assert.deepEqual([...new Set(pdbs)].sort(), ["api", "embedder", "invoicer", "llm", "order-sync", "transcriber"]);
   });
 
   it("every stack: llm (HF_TOKEN, model downloads) may reach HTTPS anywhere; the other workers only DNS and their queue", () => {

@@ -159,8 +159,8 @@ describe("workloads: worker (deployment mode)", () => {
       activationListLength: "1",
       enableTLS: "false",
     });
-    assert.deepEqual(t.authenticationRef, { name: "transcriber-keda-auth" });
-    const ta = run.object(T.ta, "transcriber-keda-auth");
+    assert.deepEqual(t.authenticationRef, { name: "transcriber-redis-keda-auth" });
+    const ta = run.object(T.ta, "transcriber-redis-keda-auth");
     assert.deepEqual(spec(ta).secretTargetRef, [{ parameter: "password", name: "jobs-redis-auth", key: "password" }]);
   });
 
@@ -207,7 +207,7 @@ describe("workloads: worker (deployment mode)", () => {
       activationThreshold: "2",
     });
     assert.equal(t.authenticationRef, undefined);
-    assert.ok(!run.ofType(T.ta).some((r) => (r.plainInputs.metadata as Obj).name === "indexer-keda-auth"));
+    assert.ok(!run.ofType(T.ta).some((r) => (r.plainInputs.metadata as Obj).name === "indexer-prometheus-keda-auth"));
   });
 
   it("every secretTargetRef and secretKeyRef names a Secret of the namespace that has that key", () => {
@@ -458,7 +458,7 @@ describe("workloads: worker (job mode)", () => {
     assert.equal(s.minReplicaCount, 0);
     assert.equal(s.maxReplicaCount, 4);
     assert.equal(s.pollingInterval, 10);
-    assert.equal(s.triggers[0].authenticationRef.name, "renderer-keda-auth");
+    assert.equal(s.triggers[0].authenticationRef.name, "renderer-rabbitmq-keda-auth");
     assert.equal(s.jobTargetRef.template.spec.containers[0].resources.limits["nvidia.com/gpu"], "1");
   });
 
@@ -512,7 +512,7 @@ describe("workloads: worker (job mode)", () => {
   it("depends on the KEDA chart and its TriggerAuthentication", () => {
     const sj = run.object(T.sj, "renderer");
     assert.ok(sj.dependencies.includes(run.resources.find((r) => r.type === "test:index:KedaChart")!.urn));
-    assert.ok(sj.dependencies.includes(run.object(T.ta, "renderer-keda-auth").urn));
+    assert.ok(sj.dependencies.includes(run.object(T.ta, "renderer-rabbitmq-keda-auth").urn));
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -36,6 +37,16 @@ const AKS_ENTRA_KUBECONFIG = (cluster: string) =>
     `               --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, ${TENANT_ID}, --login, devicecode]`,
   ].join("\n");
 
+/** A stable UUID-shaped value derived from `seed` (client and principal IDs of mocked identities). */
+export function mockUuid(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** An Azure resource ID in the mocked subscription. */
+const azureId = (rg: unknown, provider: string, path: string) =>
+  `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(rg)}/providers/${provider}/${path}`;
+
 export const mocks: pulumi.runtime.Mocks = {
   newResource(args) {
     const { type, name, inputs } = args;
@@ -69,6 +80,59 @@ export const mocks: pulumi.runtime.Mocks = {
         extra.arn = arn("eks", `nodegroup/${name}`);
         extra.resources = [{ autoscalingGroups: [{ name: `eks-${name}-asg` }], remoteAccessSecurityGroupId: "" }];
         break;
+      case "aws:iam/role:Role":
+        // IAM is global: no region in the ARN, and roles live under role/.
+        extra.name = inputs.name ?? name;
+        extra.arn = `arn:aws:iam::${ACCOUNT_ID}:role/${String(extra.name)}`;
+        break;
+      case "aws:sqs/queue:Queue":
+        extra.name = inputs.name ?? name;
+        extra.arn = arn("sqs", String(extra.name));
+        extra.url = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT_ID}/${String(extra.name)}`;
+        break;
+      case "azure-native:managedidentity:UserAssignedIdentity":
+        extra.name = inputs.resourceName ?? name;
+        extra.id = azureId(
+          inputs.resourceGroupName,
+          "Microsoft.ManagedIdentity",
+          `userAssignedIdentities/${String(extra.name)}`,
+        );
+        extra.clientId = mockUuid(`${name}/client`);
+        extra.principalId = mockUuid(`${name}/principal`);
+        extra.tenantId = TENANT_ID;
+        break;
+      case "azure-native:managedidentity:FederatedIdentityCredential":
+        extra.name = inputs.federatedIdentityCredentialResourceName ?? name;
+        extra.id = azureId(
+          inputs.resourceGroupName,
+          "Microsoft.ManagedIdentity",
+          `userAssignedIdentities/${String(inputs.resourceName)}/federatedIdentityCredentials/${String(extra.name)}`,
+        );
+        break;
+      case "azure-native:servicebus:Namespace":
+        extra.name = inputs.namespaceName ?? name;
+        extra.id = azureId(inputs.resourceGroupName, "Microsoft.ServiceBus", `namespaces/${String(extra.name)}`);
+        extra.serviceBusEndpoint = `https://${String(extra.name)}.servicebus.windows.net:443/`;
+        break;
+      case "azure-native:servicebus:Queue":
+      case "azure-native:servicebus:Topic": {
+        const [kind, key] = type.endsWith("Queue") ? ["queues", "queueName"] : ["topics", "topicName"];
+        extra.name = inputs[key] ?? name;
+        extra.id = azureId(
+          inputs.resourceGroupName,
+          "Microsoft.ServiceBus",
+          `namespaces/${String(inputs.namespaceName)}/${kind}/${String(extra.name)}`,
+        );
+        break;
+      }
+      case "azure-native:servicebus:Subscription":
+        extra.name = inputs.subscriptionName ?? name;
+        extra.id = azureId(
+          inputs.resourceGroupName,
+          "Microsoft.ServiceBus",
+          `namespaces/${String(inputs.namespaceName)}/topics/${String(inputs.topicName)}/subscriptions/${String(extra.name)}`,
+        );
+        break;
       case "random:index/randomPassword:RandomPassword":
         extra.result = `offline-${name}-password`;
         break;
@@ -96,6 +160,17 @@ export const mocks: pulumi.runtime.Mocks = {
           zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"],
           id: "eu-west-1",
         };
+      case "aws:ec2/getSubnet:getSubnet": {
+        // An existing subnet: its zone, picked deterministically from its id.
+        const id = String(args.inputs.id);
+        const zone = "abc"[[...id].reduce((n, c) => n + c.charCodeAt(0), 0) % 3];
+        return {
+          ...args.inputs,
+          id,
+          availabilityZone: `eu-west-1${zone}`,
+          availabilityZoneId: `euw1-az${"abc".indexOf(zone) + 1}`,
+        };
+      }
       case "aws:index/getRegion:getRegion":
       case "aws:index/getRegion:getRegion_v2":
         return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { PROJECT } from "../stacks/load.ts";
+import { PROJECT, suggest } from "../stacks/load.ts";
 import { secret as secretSchema } from "../stacks/schema/index.ts";
 
 export interface StackFileConfig {
@@ -40,10 +40,19 @@ export function readStackFile(stack: string, dir = process.cwd()): StackFileConf
   const notes: string[] = [];
   for (const [key, value] of Object.entries(doc.config ?? {})) {
     const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+    if (fullKey in config)
+      throw new ConfigFileError(
+        path.basename(file),
+        `${path.basename(file)}: config key ${fullKey} is set twice (as "${key}" and with or without its namespace); keep one`,
+      );
     const { value: plain, hadSecret } = replaceSecure(value);
     if (hadSecret) {
       secretKeys.push(fullKey);
-      notes.push(`${fullKey}: secure value cannot be decrypted offline; planned with a placeholder secret`);
+      notes.push(
+        plain === ""
+          ? `${fullKey}: empty secure value`
+          : `${fullKey}: secure value cannot be decrypted offline; planned with a placeholder secret`,
+      );
     }
     config[fullKey] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
@@ -80,8 +89,22 @@ function parseStackYaml(name: string, text: string): { config?: Record<string, u
     );
   }
   const doc: unknown = document.toJS() ?? {};
-  if (typeof doc !== "object" || Array.isArray(doc))
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
     throw new ConfigFileError(name, `${name}: expected a mapping with a \`config:\` section, got ${describe(doc)}`);
+  // A misspelt section (`conifg:`) would leave the program without its config, reported as every required key
+  // missing: name the key instead.
+  const unknownKeys = Object.keys(doc).filter((k) => !(STACK_FILE_KEYS as readonly string[]).includes(k));
+  if (unknownKeys.length) {
+    throw new ConfigFileError(
+      name,
+      unknownKeys
+        .map(
+          (k) =>
+            `${name}: unknown top-level key "${k}"${suggest(k, STACK_FILE_KEYS)}; a stack file holds ${STACK_FILE_KEYS.join(", ")}${"config" in doc ? "" : " (the program's settings go under config:)"}`,
+        )
+        .join("\n"),
+    );
+  }
   const config = (doc as { config?: unknown }).config;
   if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) {
     throw new ConfigFileError(
@@ -92,13 +115,28 @@ function parseStackYaml(name: string, text: string): { config?: Record<string, u
   return { config: (config ?? undefined) as Record<string, unknown> | undefined };
 }
 
+/**
+ * The top-level keys of a stack file: ProjectStack in pulumi/pulumi sdk/go/common/workspace/project.go (secrets
+ * provider settings, config, and ESC environments).
+ */
+export const STACK_FILE_KEYS = ["config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"] as const;
+
 function describe(v: unknown): string {
   return Array.isArray(v) ? "a list" : JSON.stringify(v);
 }
 
+/**
+ * The value with each `secure:` replaced by the placeholder secret, since it cannot be decrypted offline; an empty one
+ * (`secure: ""` or `secure:` with nothing) becomes an empty secret, which the program reports as not set. Numbers JSON
+ * cannot carry (YAML `.inf`, `.nan`) become their YAML spelling, which the schema reports by name.
+ */
 function replaceSecure(value: unknown): { value: unknown; hadSecret: boolean } {
+  if (typeof value === "number" && !Number.isFinite(value))
+    return { value: Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf", hadSecret: false };
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const obj = value as Record<string, unknown>;
+    if (Object.keys(obj).length === 1 && "secure" in obj && (obj.secure === null || obj.secure === ""))
+      return { value: "", hadSecret: true };
     if (Object.keys(obj).length === 1 && typeof obj.secure === "string")
       return { value: PLACEHOLDER_SECRET, hadSecret: true };
     let hadSecret = false;

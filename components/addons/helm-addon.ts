@@ -22,7 +22,8 @@ export interface HelmAddon<K extends ChartName = ChartName> {
   key: K;
   /** Helm release name, fixed (not per cluster) so in-cluster names such as `prometheus-server` are predictable. */
   release: string;
-  podSecurity: PodSecurityLevel;
+  /** The Pod Security level its pods need; a function where `values` can enable pods that need more. */
+  podSecurity: PodSecurityLevel | ((config: AddonsConfig) => PodSecurityLevel);
   /** Whether the add-on belongs on this cluster at all (`enabled: false` in config is checked by the installer). */
   applies(cluster: ClusterHandle, config: AddonsConfig): boolean;
   /** Chart values; the stack's `addons.<key>.values` are deep-merged over them. */
@@ -50,8 +51,9 @@ export interface InstallArgs {
  * - The cost: no `helm ls`/`helm rollback` and no Helm hooks. None of the pinned charts uses hooks (grep of
  *   `helm.sh/hook` in each chart's templates at its pinned tag); Helm `lookup` renders empty client-side, and
  *   metrics-server uses it only with `tls.type: helm`, which is not set here.
- * One Namespace per distinct namespace (several add-ons share `monitoring`), labelled with the most permissive Pod
- * Security level any add-on there needs (DCGM exporter: privileged for SYS_ADMIN).
+ * One Namespace per distinct namespace (Prometheus and the adapter share `monitoring`), labelled with the most
+ * permissive Pod Security level any add-on there needs. The privileged DaemonSets (device plugin, DCGM exporter) have
+ * namespaces of their own by default, so the level they need does not extend to other add-ons' pods.
  */
 export class AddonInstaller {
   private readonly namespaces = new Map<string, k8s.core.v1.Namespace>();
@@ -73,8 +75,9 @@ export class AddonInstaller {
     for (const addon of addons) {
       const ns = this.args.config[addon.key].namespace;
       if (BUILT_IN_NAMESPACES.has(ns)) continue;
+      const level = podSecurityOf(addon, this.args.config);
       const current = levels.get(ns);
-      if (!current || LEVELS.indexOf(addon.podSecurity) > LEVELS.indexOf(current)) levels.set(ns, addon.podSecurity);
+      if (!current || LEVELS.indexOf(level) > LEVELS.indexOf(current)) levels.set(ns, level);
     }
     const { cluster, parent } = this.args;
     for (const [name, level] of levels) {
@@ -111,6 +114,11 @@ export class AddonInstaller {
       { parent, provider: cluster.provider, dependsOn: [...cluster.ready, ...(namespace ? [namespace] : [])] },
     );
   }
+}
+
+/** The Pod Security level an add-on's pods need with this config. */
+export function podSecurityOf(addon: HelmAddon, config: AddonsConfig): PodSecurityLevel {
+  return typeof addon.podSecurity === "function" ? addon.podSecurity(config) : addon.podSecurity;
 }
 
 const isPlainObject = (v: unknown): v is Values => typeof v === "object" && v !== null && !Array.isArray(v);

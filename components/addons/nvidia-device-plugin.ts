@@ -1,3 +1,4 @@
+import { GPU_NODE_DAEMONSET_RESOURCES } from "../../stacks/platform-pods.ts";
 import { gpuPools } from "../cluster/handle.ts";
 import type { HelmAddon } from "./helm-addon.ts";
 import { gpuPlacement } from "./scheduling.ts";
@@ -26,7 +27,8 @@ export const nvidiaDevicePlugin: HelmAddon<"nvidiaDevicePlugin"> = {
       gfd: { enabled: false },
       // Node-critical: without it no GPU pod on the node can start (also the chart default).
       priorityClassName: "system-node-critical",
-      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+      // Counted against every GPU node's allocatable by the fit check (stacks/schema/checks/fit.ts).
+      resources: GPU_NODE_DAEMONSET_RESOURCES.nvidiaDevicePlugin,
       // mofed/gdrcopy/gds are off by default again in 0.20.0 (CHANGELOG: "revert default enablement", #1837).
     };
   },

@@ -5,6 +5,9 @@ import type { HelmAddon } from "./helm-addon.ts";
 import { prometheusUrl } from "./prometheus.ts";
 import { systemPlacement } from "./scheduling.ts";
 
+/** Series names of counters (`_total`) and of histogram/summary parts, which the gauge rule must not expose. */
+const NOT_A_GAUGE = "^.*_(total|sum|count|bucket)$";
+
 /** Map the series' namespace/pod labels to Kubernetes objects: per-pod metrics for HPAs (Pods metrics). */
 const PER_POD = { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } };
 
@@ -16,11 +19,22 @@ const DCGM_RULE = {
   metricsQuery: "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
 };
 
-/** Worker metrics (`<prefix>*`): gauges as they are, counters `<prefix>x_total` as a per-second rate `<prefix>x_per_second`. */
+/**
+ * Worker metrics (`<prefix>*`): gauges as they are, counters `<prefix>x_total` as a per-second rate `<prefix>x_per_second`.
+ *
+ * The gauge rule leaves out what is not a gauge: counters (`_total`, the other rule), the `_sum`/`_count`/`_bucket`
+ * series of histograms and summaries (cumulative, so their "value" only grows; averaging `_bucket` also mixes every
+ * `le` bucket), and a summary's quantile series (`quantile` label). Those suffixes are reserved for these series
+ * (OpenMetrics specification, "Suffixes"; prometheus.io "Metric and label naming"). It uses the adapter's rule grammar
+ * as the chart's default rules do: `seriesFilters` `isNot` on the metric name (kubernetes-sigs/prometheus-adapter
+ * docs/config.md at v0.12.0, "Discovery"; charts/prometheus-adapter/templates/configmap.yaml at prometheus-adapter-5.3.0),
+ * and `quantile=""` in `seriesQuery`, which matches series without that label.
+ */
 function workerRules(prefix: string) {
   return [
     {
-      seriesQuery: `{__name__=~"^${prefix}.*",__name__!~".*_total$",namespace!="",pod!=""}`,
+      seriesQuery: `{__name__=~"^${prefix}.*",namespace!="",pod!="",quantile=""}`,
+      seriesFilters: [{ isNot: NOT_A_GAUGE }],
       resources: PER_POD,
       name: { matches: "^(.*)$", as: "$1" },
       metricsQuery: "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",

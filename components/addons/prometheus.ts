@@ -1,3 +1,4 @@
+import { prometheusScrapeTimeout } from "../../stacks/schema/checks/addons.ts";
 import type { AddonsConfig } from "../../stacks/schema/index.ts";
 import type { HelmAddon } from "./helm-addon.ts";
 import { systemPlacement } from "./scheduling.ts";
@@ -13,6 +14,9 @@ export function prometheusUrl(config: AddonsConfig): string | undefined {
   return `http://${SERVER_NAME}.${config.prometheus.namespace}.svc:${SERVER_PORT}`;
 }
 
+/** What Pod Security "restricted" requires of every container (kubernetes.io, "Pod Security Standards"). */
+const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+
 /**
  * Prometheus (prometheus-community `prometheus` chart), unless an external one is configured. Discovery is
  * annotation-based only (`prometheus.io/scrape` on pods and services: the chart's default kubernetes-pods and
@@ -23,8 +27,19 @@ export function prometheusUrl(config: AddonsConfig): string | undefined {
 export const prometheus: HelmAddon<"prometheus"> = {
   key: "prometheus",
   release: "prometheus",
-  // Server and kube-state-metrics run as non-root but do not set every restricted field (seccomp, drop ALL).
-  podSecurity: "baseline",
+  // kube-state-metrics meets "restricted" with its chart defaults (pod: runAsNonRoot, seccomp RuntimeDefault;
+  // container: no privilege escalation, drop ALL: prometheus-community/helm-charts kube-state-metrics-8.4.0
+  // values.yaml). The server pod does not (no seccomp, no drop ALL on its two containers), so the values below add
+  // what is missing (RESTRICTED_CONTAINER, seccompProfile); its volumes (configMap, PVC) are allowed there.
+  // The sub-charts this add-on turns off need more once `values` enables them: Alertmanager and Pushgateway set no
+  // seccomp and drop no capabilities (alertmanager-1.42.0, prometheus-pushgateway-3.8.0 values.yaml: baseline);
+  // node-exporter uses hostNetwork, hostPID and a hostPath root mount (prometheus-node-exporter-4.56.1: privileged).
+  podSecurity: (config) => {
+    const on = (subchart: string) =>
+      (config.prometheus.values[subchart] as { enabled?: unknown } | null)?.enabled === true;
+    if (on("prometheus-node-exporter")) return "privileged";
+    return on("alertmanager") || on("prometheus-pushgateway") ? "baseline" : "restricted";
+  },
   applies: (_cluster, config) => !config.prometheus.externalUrl,
   values(cluster, config) {
     const { nodeSelector, tolerations } = systemPlacement(cluster);
@@ -35,8 +50,14 @@ export const prometheus: HelmAddon<"prometheus"> = {
         service: { servicePort: SERVER_PORT },
         retention: cfg.retention,
         persistentVolume: { enabled: true, size: cfg.storageSize },
-        // Chart default is 1m; KEDA prometheus triggers and the adapter act on what was last scraped.
-        global: { scrape_interval: cfg.scrapeInterval },
+        // Chart default is 1m; KEDA prometheus triggers and the adapter act on what was last scraped. The timeout goes
+        // with it: the chart's 10s would make Prometheus reject any interval below 10s (stacks/schema/checks/addons.ts).
+        global: { scrape_interval: cfg.scrapeInterval, scrape_timeout: prometheusScrapeTimeout(cfg) },
+        // Pod Security "restricted": the chart's pod context (runAsUser/runAsGroup/fsGroup 65534, runAsNonRoot) plus
+        // seccomp; Helm merges this map into the chart's. Keys: server.securityContext, server.containerSecurityContext
+        // (templates/deploy.yaml).
+        securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+        containerSecurityContext: RESTRICTED_CONTAINER,
         nodeSelector,
         tolerations,
         // Autoscaling reads from it (prometheus triggers, custom metrics): keep it scheduled under pressure.
@@ -44,7 +65,11 @@ export const prometheus: HelmAddon<"prometheus"> = {
         resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } },
       },
       configmapReload: {
-        prometheus: { resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } } },
+        prometheus: {
+          resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+          // The server pod's second container (templates/deploy.yaml, configmapReload.prometheus.containerSecurityContext).
+          containerSecurityContext: RESTRICTED_CONTAINER,
+        },
       },
       // Not part of the scaling path: alerting is out of scope and nothing pushes metrics. Enable through values.
       alertmanager: { enabled: false },

@@ -4,9 +4,11 @@ import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
-import type { AutoscalerProfile, AzureClusterConfig, PoolConfig } from "../../stacks/schema/index.ts";
+import type { AksUpgrades, AutoscalerProfile, AzureClusterConfig, PoolConfig } from "../../stacks/schema/index.ts";
+import { aksDrainTimeoutMinutes } from "../../stacks/schema/index.ts";
 import { durationSeconds } from "../../stacks/schema/common.ts";
 import type { ClusterHandle } from "./handle.ts";
+import type { KubeloginMode } from "./kubeconfig.ts";
 import { decodeAksKubeconfig } from "./kubeconfig.ts";
 import { AKS_SPOT_TAINT } from "./labels.ts";
 import { expanderPriorities, nodeLabels, platformTaints, poolHandle, prioritiesYaml, taintString } from "./pools.ts";
@@ -16,6 +18,17 @@ export interface AksClusterArgs {
   config: AzureClusterConfig;
   /** Protect the resource group, the cluster and its pools from deletion (cluster.protect ?? platform.production). */
   protect: boolean;
+  /**
+   * kubelogin mode of the Kubernetes provider (deployer.kubeloginMode: how the machine running Pulumi logs in, e.g.
+   * workloadidentity in CI). Defaults to the cluster's azure.kubeloginMode, which the exported kubeconfig always uses.
+   */
+  deployerKubeloginMode?: KubeloginMode;
+  /**
+   * Workers of this cluster read Service Bus: KEDA's operator runs with workload identity (the chart's
+   * podIdentity.azureWorkload), so it can take on the scaler identities federated with its service account
+   * (components/workloads/cloud-identity.ts).
+   */
+  kedaWorkloadIdentity?: boolean;
 }
 
 /** Labels AKS puts on nodes itself; pods may select on them, but they are not valid nodeLabels input. */
@@ -26,6 +39,12 @@ export const AKS_SPOT_LABEL = { "kubernetes.azure.com/scalesetpriority": "spot" 
 export const AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b";
 /** How long a new Azure RBAC role assignment may take to reach AKS's authorization server (AKS docs: up to 5 minutes). */
 export const AKS_RBAC_PROPAGATION = "5m";
+
+/** The maintenance configurations AKS reads for its two auto-upgrade channels (AKS docs, "Planned maintenance"). */
+export const AKS_MAINTENANCE = {
+  kubernetes: "aksManagedAutoUpgradeSchedule",
+  nodeOS: "aksManagedNodeOSUpgradeSchedule",
+} as const;
 
 /** ConfigMap AKS's built-in autoscaler reads for the priority expander (kubernetes/autoscaler expander/priority). */
 export const PRIORITY_EXPANDER_CONFIGMAP = "cluster-autoscaler-priority-expander";
@@ -90,7 +109,9 @@ export class AksCluster extends pulumi.ComponentResource {
           ? { enablePrivateCluster: true }
           : { enablePrivateCluster: false, authorizedIPRanges: az.apiServerAuthorizedIpRanges },
         autoScalerProfile: aksAutoScalerProfile(cfg.autoscaler, az.expander),
-        agentPoolProfiles: [{ name: inline.name, ...agentPoolSpec(inline, cfg.kubernetesVersion) }],
+        // Both channels drain nodes; they start only in the maintenance windows below (docs/clusters.md, "Upgrades").
+        autoUpgradeProfile: { upgradeChannel: az.upgrades.channel, nodeOSUpgradeChannel: az.upgrades.nodeOSChannel },
+        agentPoolProfiles: [{ name: inline.name, ...agentPoolSpec(inline, cfg) }],
       },
       // Pools are separate AgentPool resources, which the cluster would otherwise try to remove (pulumi-azure-native #2719).
       { parent: this, protect, ignoreChanges: ["agentPoolProfiles"] },
@@ -108,7 +129,7 @@ export class AksCluster extends pulumi.ComponentResource {
             resourceGroupName,
             resourceName: cluster.name,
             agentPoolName: pool.name,
-            ...agentPoolSpec(pool, cfg.kubernetesVersion),
+            ...agentPoolSpec(pool, cfg),
           },
           // count is required but the autoscaler owns it after creation (pulumi-azure-native #2943).
           { parent: this, protect, ignoreChanges: ["count"], dependsOn: previous ? [previous] : [] },
@@ -116,15 +137,29 @@ export class AksCluster extends pulumi.ComponentResource {
       );
     }
 
+    // Without a window, AKS starts an auto-upgrade whenever one is due. Created after the pools and one after the
+    // other: they are sub-resources of the cluster like the pools, whose operations AKS refuses to run concurrently
+    // (above); ordering them costs seconds.
+    let previousOperation: pulumi.Resource = pools[pools.length - 1] ?? cluster;
+    for (const { configName, maintenanceWindow } of maintenanceWindows(az.upgrades)) {
+      previousOperation = new containerservice.MaintenanceConfiguration(
+        `${cfg.name}-${configName}`,
+        { resourceGroupName, resourceName: cluster.name, configName, maintenanceWindow },
+        { parent: this, dependsOn: [previousOperation] },
+      );
+    }
+
     // Local accounts are disabled: the user credentials are an Entra ID kubeconfig whose kubelogin exec is switched to
-    // a non-interactive login (azure.kubeloginMode; docs/clusters.md).
-    const kubeconfig = decodeAksKubeconfig(
-      containerservice.listManagedClusterUserCredentialsOutput(
-        { resourceGroupName, resourceName: cluster.name },
-        { parent: this },
-      ),
-      az.kubeloginMode,
+    // a non-interactive login (azure.kubeloginMode; docs/clusters.md). The exported kubeconfig uses the cluster's
+    // mode; the provider the deployer's (deployer.kubeloginMode, e.g. workloadidentity in CI), else the same one.
+    const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+      { resourceGroupName, resourceName: cluster.name },
+      { parent: this },
     );
+    const kubeconfig = decodeAksKubeconfig(credentials, az.kubeloginMode);
+    const providerMode = args.deployerKubeloginMode ?? az.kubeloginMode;
+    const providerKubeconfig =
+      providerMode === az.kubeloginMode ? kubeconfig : decodeAksKubeconfig(credentials, providerMode);
 
     // With Azure RBAC for Kubernetes, nobody may touch the API until granted a data-plane role; the identity running
     // Pulumi needs one to create the add-ons and workloads right after the cluster (AKS docs, "Use Azure RBAC for
@@ -160,7 +195,7 @@ export class AksCluster extends pulumi.ComponentResource {
     // Waits for the deployer's role to be usable (above).
     const provider = new k8s.Provider(
       cfg.name,
-      { kubeconfig, enableServerSideApply: true },
+      { kubeconfig: providerKubeconfig, enableServerSideApply: true },
       { parent: this, dependsOn: [cluster, ...access] },
     );
 
@@ -185,18 +220,26 @@ export class AksCluster extends pulumi.ComponentResource {
       // AKS ships metrics-server (field notes, "AKS").
       hasMetricsServer: true,
       autoscaler: cfg.autoscaler,
+      identity: {
+        cloud: "azure",
+        // Enabled above (oidcIssuerProfile), so AKS always reports it.
+        issuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? ""),
+        resourceGroupName,
+        location: cfg.region,
+        ...(args.kedaWorkloadIdentity ? { kedaWorkloadIdentity: true } : {}),
+      },
     };
     this.registerOutputs({ kubeconfig, pools: this.handle.pools.map((p) => p.name) });
   }
 }
 
 /** The AgentPool properties shared by the inline system pool and the separate pools. */
-function agentPoolSpec(pool: PoolConfig, kubernetesVersion: string) {
+function agentPoolSpec(pool: PoolConfig, cfg: AzureClusterConfig) {
   return {
     mode: pool.role === "system" ? "System" : "User",
     type: "VirtualMachineScaleSets",
     osType: "Linux",
-    orchestratorVersion: kubernetesVersion,
+    orchestratorVersion: cfg.kubernetesVersion,
     // The schema allows one VM size per AKS pool (stacks/schema/checks/clusters.ts).
     vmSize: pool.machineTypes[0],
     osDiskSizeGB: pool.diskSizeGb,
@@ -210,7 +253,44 @@ function agentPoolSpec(pool: PoolConfig, kubernetesVersion: string) {
     ...(pool.spot ? { scaleSetPriority: "Spot", scaleSetEvictionPolicy: "Delete", spotMaxPrice: -1 } : {}),
     // Driver only; the device plugin is an add-on (field notes, "AKS GPU").
     ...(pool.gpu ? { gpuProfile: { driver: "Install" } } : {}),
+    ...(pool.spot ? {} : { upgradeSettings: upgradeSettings(cfg) }),
   };
+}
+
+/**
+ * How AKS drains a pool's nodes in an upgrade: the drain timeout covers every worker's termination grace
+ * (aksDrainTimeoutMinutes), so an upgrade waits for a finishing job instead of stopping. Not on spot pools: AKS upgrades
+ * them with a cordon and an eviction notice, no drain and no surge (AKS docs, "Add an Azure Spot node pool", Upgrade a
+ * Spot node pool), and rejects maxSurge there ("Spot pools can't set max surge", hashicorp/terraform-provider-azurerm
+ * #19355).
+ */
+export function upgradeSettings(cfg: Pick<AzureClusterConfig, "azure" | "autoscaler">) {
+  const u = cfg.azure.upgrades;
+  return {
+    drainTimeoutInMinutes: aksDrainTimeoutMinutes(u, cfg.autoscaler),
+    nodeSoakDurationInMinutes: u.nodeSoakMinutes,
+    ...(u.maxSurge ? { maxSurge: u.maxSurge } : {}),
+  };
+}
+
+/**
+ * The maintenance configurations of the auto-upgrade channels in use, one weekly window for both. None for channel
+ * none, and none for node OS channels AKS does not schedule (None; Unmanaged, where the OS patches itself nightly).
+ * AKS docs "Planned maintenance": a window of 4 hours or more; work started in it runs to its end, none starts after.
+ */
+export function maintenanceWindows(u: AksUpgrades) {
+  const w = u.window;
+  const maintenanceWindow = {
+    schedule: { weekly: { dayOfWeek: w.dayOfWeek, intervalWeeks: w.intervalWeeks } },
+    durationHours: w.durationHours,
+    startTime: w.startTime,
+    utcOffset: w.utcOffset,
+  };
+  const names = [
+    ...(u.channel !== "none" ? [AKS_MAINTENANCE.kubernetes] : []),
+    ...(u.nodeOSChannel === "NodeImage" || u.nodeOSChannel === "SecurityPatch" ? [AKS_MAINTENANCE.nodeOS] : []),
+  ];
+  return names.map((configName) => ({ configName, maintenanceWindow }));
 }
 
 /**

@@ -22,20 +22,28 @@ export function nodeTemplateTags(pool: PoolHandle): Record<string, string> {
   return tags;
 }
 
+/** The zone label the EBS CSI driver puts in a volume's node affinity (since driver v1.33.0; before: its own key). */
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+
 /**
  * Scale from zero: with no node, the autoscaler only knows a group through its ASG's tags, and a managed node
  * group's labels, taints and GPUs do not reach its ASG (field notes, "Cluster autoscaler / EKS"). One Tag resource
  * per key on the group's ASG; not propagated to instances (the kubelet sets labels/taints from the node group).
+ * `zone`, for a group in one zone: its zone label, which a pod bound to an EBS volume requires. The autoscaler also
+ * derives it from the ASG's first zone (cloudprovider/aws/aws_manager.go getAsgTemplate); the tag states it.
  */
 export function tagNodeTemplate(
   name: string,
   nodeGroup: eks.NodeGroup,
   pool: PoolHandle,
   opts: pulumi.CustomResourceOptions,
+  zone?: pulumi.Input<string>,
 ): autoscaling.Tag[] {
   // A managed node group has exactly one ASG (over all its subnets).
   const asg = nodeGroup.resources.apply((r) => r[0].autoscalingGroups[0].name);
-  return Object.entries(nodeTemplateTags(pool)).map(
+  const tags: [string, pulumi.Input<string>][] = Object.entries(nodeTemplateTags(pool));
+  if (zone !== undefined) tags.push([`${TEMPLATE}/label/${ZONE_LABEL}`, zone]);
+  return tags.map(
     ([key, value]) =>
       new autoscaling.Tag(
         `${name}-${key.slice(TEMPLATE.length + 1).replace(/[^A-Za-z0-9]+/g, "-")}`,

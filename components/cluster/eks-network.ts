@@ -7,6 +7,8 @@ import type { AwsClusterConfig } from "../../stacks/schema/index.ts";
 export interface EksNetwork {
   vpcId: pulumi.Input<string>;
   privateSubnetIds: pulumi.Input<string>[];
+  /** The availability zone of each private subnet, in the same order (node groups per zone, eks.ts). */
+  privateSubnetZones: pulumi.Input<string>[];
   publicSubnetIds: pulumi.Input<string>[];
 }
 
@@ -41,6 +43,10 @@ export function eksNetwork(
     return {
       vpcId: existing.vpcId,
       privateSubnetIds: existing.privateSubnetIds,
+      // A subnet lives in one zone; EC2 knows which.
+      privateSubnetZones: existing.privateSubnetIds.map(
+        (id) => ec2.getSubnetOutput({ id }, { parent, provider: opts.provider }).availabilityZone,
+      ),
       publicSubnetIds: existing.publicSubnetIds,
     };
 
@@ -70,8 +76,10 @@ export function eksNetwork(
 
   const publicSubnets: ec2.Subnet[] = [];
   const privateSubnets: ec2.Subnet[] = [];
+  const privateSubnetZones: pulumi.Input<string>[] = [];
   for (let i = 0; i < cfg.aws.availabilityZoneCount; i++) {
     const zone = zones.names[i];
+    privateSubnetZones.push(zone);
     const pub = new ec2.Subnet(
       `${name}-public-${i}`,
       {
@@ -134,6 +142,7 @@ export function eksNetwork(
   return {
     vpcId: vpc.id,
     privateSubnetIds: privateSubnets.map((s) => s.id),
+    privateSubnetZones,
     publicSubnetIds: publicSubnets.map((s) => s.id),
   };
 }

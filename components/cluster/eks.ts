@@ -6,12 +6,13 @@ import { Provider as AwsProvider } from "@pulumi/aws/provider.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsClusterConfig, PoolConfig } from "../../stacks/schema/index.ts";
-import { autoDiscoveryTags, autoscalerRole, tagNodeTemplate } from "./eks-autoscaling.ts";
+import { autoDiscoveryTags, autoscalerRole, irsaTrustPolicy, tagNodeTemplate } from "./eks-autoscaling.ts";
 import { eksNetwork } from "./eks-network.ts";
 import { ebsStorage } from "./eks-storage.ts";
 import type { ClusterHandle } from "./handle.ts";
 import { eksKubeconfig } from "./kubeconfig.ts";
 import { expanderPriorities, nodeLabels, platformTaints, poolHandle } from "./pools.ts";
+import { nodeGroupPerZone } from "../../stacks/placement.ts";
 
 export interface EksClusterArgs {
   /** The validated `clusters[]` entry (cloud: aws). */
@@ -23,6 +24,13 @@ export interface EksClusterArgs {
    * service account. Undefined when the add-on is disabled: no role, no autoscalerChart.
    */
   autoscaler?: { namespace: string };
+  /**
+   * KEDA's operator service account (addons.keda.namespace, the chart's `keda-operator`), when workers of this cluster
+   * read SQS: it gets an IRSA role that trusts exactly that service account and grants nothing, so that EKS projects a
+   * web identity token into the operator, with which KEDA assumes each worker's scaler role
+   * (components/workloads/cloud-identity.ts). Undefined otherwise: no role.
+   */
+  keda?: { namespace: string; serviceAccount: string };
 }
 
 /** The chart's service account (components/addons/cluster-autoscaler.ts creates it under this name). */
@@ -173,44 +181,62 @@ export class EksCluster extends pulumi.ComponentResource {
     const networking = [addon("vpc-cni", [], { enableNetworkPolicy: "true" }), addon("kube-proxy")];
 
     const pools = cfg.pools.map((pool) => eksPoolHandle(pool));
-    const nodeGroups = cfg.pools.map((pool, i) => {
-      const ng = new eks.NodeGroup(
-        `${cfg.name}-${pool.name}`,
-        {
-          clusterName: cluster.name,
-          // Fixed name: the autoscaler's priority regexes match the ASG name derived from it (eksNodeGroupRegex).
-          nodeGroupName: pool.name,
-          nodeRoleArn: nodeRole.arn,
-          subnetIds: network.privateSubnetIds,
-          version: cfg.kubernetesVersion,
-          capacityType: pool.spot ? "SPOT" : "ON_DEMAND",
-          // All types: spot diversity (the schema's doc asks for types of equal size).
-          instanceTypes: pool.machineTypes,
-          // AL2023 NVIDIA AMI: driver included, device plugin is an add-on (field notes, "EKS AL2023 NVIDIA").
-          amiType: pool.gpu ? "AL2023_x86_64_NVIDIA" : "AL2023_x86_64_STANDARD",
-          diskSize: pool.diskSizeGb,
-          labels: eksNodeLabels(pool),
-          taints: platformTaints(pool, "aws").map((t) => ({
-            key: t.key,
-            value: t.value,
-            effect: EKS_EFFECT[t.effect],
-          })),
-          scalingConfig: { minSize: pool.min, maxSize: pool.max, desiredSize: pool.min },
-          updateConfig: { maxUnavailable: 1 },
-          tags: { ...autoDiscoveryTags(cfg.name), "worker-platform/pool": pool.name },
-        },
-        {
-          ...o,
-          protect,
-          // The autoscaler owns the desired size after creation.
-          ignoreChanges: ["scalingConfig.desiredSize"],
-          // A fixed nodeGroupName cannot be created next to the old one on replacement.
-          deleteBeforeReplace: true,
-          dependsOn: [...nodePolicies, ...networking],
-        },
-      );
-      tagNodeTemplate(`${cfg.name}-${pool.name}`, ng, pools[i], o);
-      return ng;
+    // A pool that can host an EBS volume (a zonal disk) gets one node group per zone: the autoscaler cannot choose the
+    // zone of a new node in a group spanning several, so a pod whose volume is in zone b could wait for a node that
+    // lands in a or c (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md, "Common Notes and
+    // Gotchas": "an ASG-per-AZ while enabling --balance-similar-node-groups"). docs/clusters.md, "Zonal volumes".
+    const nodeGroups = cfg.pools.flatMap((pool, i) => {
+      const groups = nodeGroupPerZone(pool, cfg.pools)
+        ? perZoneSizes(pool, network.privateSubnetIds.length).map((size, z) => ({
+            name: `${pool.name}-${z}`,
+            subnetIds: [network.privateSubnetIds[z]],
+            zone: network.privateSubnetZones[z],
+            ...size,
+          }))
+        : [{ name: pool.name, subnetIds: network.privateSubnetIds, zone: undefined, min: pool.min, max: pool.max }];
+      return groups.map((group) => {
+        const ng = new eks.NodeGroup(
+          `${cfg.name}-${group.name}`,
+          {
+            clusterName: cluster.name,
+            // Fixed name: the autoscaler's priority regexes match the ASG name derived from it (eksNodeGroupRegex).
+            nodeGroupName: group.name,
+            nodeRoleArn: nodeRole.arn,
+            subnetIds: group.subnetIds,
+            version: cfg.kubernetesVersion,
+            capacityType: pool.spot ? "SPOT" : "ON_DEMAND",
+            // All types: spot diversity (the schema's doc asks for types of equal size).
+            instanceTypes: pool.machineTypes,
+            // AL2023 NVIDIA AMI: driver included, device plugin is an add-on (field notes, "EKS AL2023 NVIDIA").
+            amiType: pool.gpu ? "AL2023_x86_64_NVIDIA" : "AL2023_x86_64_STANDARD",
+            diskSize: pool.diskSizeGb,
+            labels: eksNodeLabels(pool),
+            taints: platformTaints(pool, "aws").map((t) => ({
+              key: t.key,
+              value: t.value,
+              effect: EKS_EFFECT[t.effect],
+            })),
+            scalingConfig: { minSize: group.min, maxSize: group.max, desiredSize: group.min },
+            // An update (new version or AMI) drains maxUnavailable nodes at a time and fails, rather than deleting
+            // pods, when they have not left a node within 15 minutes (EKS docs, "Understand each phase of node
+            // updates"): forceUpdateVersion stays off, so a PodDisruptionBudget is never overridden.
+            updateConfig: { maxUnavailable: cfg.aws.nodeUpdates.maxUnavailable },
+            forceUpdateVersion: false,
+            tags: { ...autoDiscoveryTags(cfg.name), "worker-platform/pool": pool.name },
+          },
+          {
+            ...o,
+            protect,
+            // The autoscaler owns the desired size after creation.
+            ignoreChanges: ["scalingConfig.desiredSize"],
+            // A fixed nodeGroupName cannot be created next to the old one on replacement.
+            deleteBeforeReplace: true,
+            dependsOn: [...nodePolicies, ...networking],
+          },
+        );
+        tagNodeTemplate(`${cfg.name}-${group.name}`, ng, pools[i], o, group.zone);
+        return ng;
+      });
     });
     const coredns = addon("coredns", nodeGroups);
 
@@ -266,6 +292,17 @@ export class EksCluster extends pulumi.ComponentResource {
       };
     }
 
+    const kedaOperatorRoleArn = args.keda
+      ? new iam.Role(
+          `${cfg.name}-keda-operator`,
+          {
+            assumeRolePolicy: irsaTrustPolicy(oidc.arn, issuerUrl, args.keda.namespace, args.keda.serviceAccount),
+            description: `KEDA operator of ${cfg.name}: web identity only, no permissions; assumes the workers' scaler roles`,
+          },
+          o,
+        ).arn
+      : undefined;
+
     this.handle = {
       name: cfg.name,
       cloud: "aws",
@@ -278,6 +315,15 @@ export class EksCluster extends pulumi.ComponentResource {
       hasMetricsServer: false,
       autoscalerChart,
       autoscaler: cfg.autoscaler,
+      identity: {
+        cloud: "aws",
+        issuerUrl,
+        oidcProviderArn: oidc.arn,
+        region: cfg.region,
+        partition,
+        provider: aws,
+        ...(kedaOperatorRoleArn ? { kedaOperatorRoleArn } : {}),
+      },
     };
     this.registerOutputs({
       kubeconfig,
@@ -293,6 +339,19 @@ const EKS_EFFECT = {
   PreferNoSchedule: "PREFER_NO_SCHEDULE",
   NoExecute: "NO_EXECUTE",
 } as const;
+
+/**
+ * Sizes of a pool's per-zone node groups: `min` spread over the zones (the first ones get the remainder), so the pool
+ * starts with the nodes it asks for; `max` rounded up per zone, so each zone can grow on its own (the pool as a whole
+ * may then exceed `max` by fewer nodes than it has zones). Every group keeps max >= 1 and min <= max.
+ */
+export function perZoneSizes(pool: Pick<PoolConfig, "min" | "max">, zones: number): { min: number; max: number }[] {
+  const max = Math.ceil(pool.max / zones);
+  return Array.from({ length: zones }, (_, z) => ({
+    min: Math.floor(pool.min / zones) + (z < pool.min % zones ? 1 : 0),
+    max,
+  }));
+}
 
 /** Labels set on the node group: the platform's, plus the accelerator label the autoscaler's AWS provider reads. */
 export function eksNodeLabels(pool: PoolConfig): Record<string, string> {

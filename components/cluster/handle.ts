@@ -36,6 +36,36 @@ export interface AutoscalerChartSpec {
 }
 
 /**
+ * What pods' cloud identities need from a cloud cluster (workload identity: a Kubernetes service account token
+ * exchanged for cloud credentials), and where the platform creates cloud resources for its workloads (identities,
+ * SQS queues, Service Bus namespaces). Only components/workloads/cloud-*.ts read it.
+ */
+export type CloudIdentityHandle =
+  | {
+      cloud: "aws";
+      /** The cluster's OIDC issuer (`https://oidc.eks.<region>.amazonaws.com/id/<id>`), the `<issuer>:sub` of IRSA trusts. */
+      issuerUrl: pulumi.Output<string>;
+      /** The IAM OIDC provider of that issuer: the federated principal IRSA roles trust. */
+      oidcProviderArn: pulumi.Output<string>;
+      region: string;
+      partition: pulumi.Output<string>;
+      /** The AWS provider of the cluster's account and region (there is no default one). */
+      provider: pulumi.ProviderResource;
+      /** Set where workers read SQS: KEDA's operator role (chart podIdentity.aws.irsa.roleArn), which grants nothing. */
+      kedaOperatorRoleArn?: pulumi.Output<string>;
+    }
+  | {
+      cloud: "azure";
+      /** The cluster's OIDC issuer URL, the `issuer` of federated identity credentials. */
+      issuerUrl: pulumi.Output<string>;
+      /** Resource group and region of the cluster: where identities and Service Bus namespaces go. */
+      resourceGroupName: pulumi.Input<string>;
+      location: string;
+      /** Set where workers read Service Bus: KEDA's operator runs with workload identity (podIdentity.azureWorkload). */
+      kedaWorkloadIdentity?: boolean;
+    };
+
+/**
  * What every cluster kind yields; the only thing add-ons and workloads use from a cluster. Cloud differences stop
  * here.
  */
@@ -54,6 +84,8 @@ export interface ClusterHandle {
   /** Set where the platform must install the cluster-autoscaler chart. */
   autoscalerChart?: AutoscalerChartSpec;
   autoscaler: AutoscalerProfile;
+  /** Cloud clusters: their workload identity (OIDC issuer) and where cloud resources go; undefined for existing ones. */
+  identity?: CloudIdentityHandle;
 }
 
 export const systemPools = (c: ClusterHandle) => c.pools.filter((p) => p.role === "system");

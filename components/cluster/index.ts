@@ -1,5 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, StackConfig } from "../../stacks/schema/index.ts";
+import { usesCloudQueues } from "../../stacks/schema/checks/cloud-queues.ts";
+import { KEDA_OPERATOR_SERVICE_ACCOUNT } from "../addons/keda.ts";
 import { AksCluster } from "./aks.ts";
 import { EksCluster } from "./eks.ts";
 import { ExistingCluster } from "./existing.ts";
@@ -14,13 +16,27 @@ export function createCluster(
   opts: pulumi.ComponentResourceOptions,
 ): ClusterHandle {
   const protect = cluster.protect ?? stack.platform.production;
+  // KEDA's operator gets a cloud identity only where workers read SQS or Service Bus.
+  const cloudQueues = usesCloudQueues(stack, cluster.name);
   switch (cluster.cloud) {
     case "azure":
-      return new AksCluster(cluster.name, { config: cluster, protect }, opts).handle;
+      return new AksCluster(
+        cluster.name,
+        {
+          config: cluster,
+          protect,
+          deployerKubeloginMode: stack.deployer.kubeloginMode,
+          kedaWorkloadIdentity: cloudQueues,
+        },
+        opts,
+      ).handle;
     case "aws": {
       const ca = stack.addons.clusterAutoscaler;
       const autoscaler = ca.enabled ? { namespace: ca.namespace } : undefined;
-      return new EksCluster(cluster.name, { config: cluster, protect, autoscaler }, opts).handle;
+      const keda = cloudQueues
+        ? { namespace: stack.addons.keda.namespace, serviceAccount: KEDA_OPERATOR_SERVICE_ACCOUNT }
+        : undefined;
+      return new EksCluster(cluster.name, { config: cluster, protect, autoscaler, keda }, opts).handle;
     }
     case "existing":
       return new ExistingCluster(cluster.name, { config: cluster }, opts).handle;

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { HEADROOM_RESOURCES, headroomShape } from "../../stacks/platform-pods.ts";
 import { IMAGES } from "../../stacks/versions.ts";
 import type { PoolHandle } from "../cluster/handle.ts";
 import type { WorkloadEnv } from "./common.ts";
@@ -10,12 +11,6 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 
 /** uid:gid the pause image runs as (registry.k8s.io/pause: USER 65535:65535). */
 const PAUSE_USER = { uid: 65535, gid: 65535 };
-
-/** How many placeholder pods, with how many GPUs each, hold `headroomGpus` GPUs on a pool: whole nodes, rounded up. */
-export function headroomShape(headroomGpus: number, gpusPerNode: number): { replicas: number; gpusPerPod: number } {
-  const gpusPerPod = Math.min(headroomGpus, gpusPerNode);
-  return { replicas: Math.ceil(headroomGpus / gpusPerPod), gpusPerPod };
-}
 
 /**
  * Warm GPU headroom: per GPU pool with `headroomGpus > 0`, a Deployment of `pause` pods at the negative
@@ -64,7 +59,10 @@ export function createHeadroom(env: WorkloadEnv, parent: pulumi.Resource): k8s.a
                 {
                   name: "pause",
                   image: IMAGES.pause,
-                  resources: { requests: { cpu: "10m", memory: "16Mi", ...gpus }, limits: { memory: "16Mi", ...gpus } },
+                  resources: {
+                    requests: { ...HEADROOM_RESOURCES.requests, ...gpus },
+                    limits: { ...HEADROOM_RESOURCES.limits, ...gpus },
+                  },
                   securityContext: restrictedContainerSecurityContext(),
                 },
               ],

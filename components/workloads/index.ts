@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../stacks/schema/index.ts";
+import { isCloudTrigger } from "../../stacks/schema/index.ts";
 import { targetClusters } from "../../stacks/schema/checks/workloads.ts";
 import type { AddonsOutputs } from "../addons/index.ts";
 import type { ClusterHandle } from "../cluster/handle.ts";
@@ -10,6 +11,7 @@ import { createHeadroom } from "./headroom.ts";
 import { createNetworkPolicies } from "./network-policies.ts";
 import { createPriorityClasses } from "./priority-classes.ts";
 import { createQueues } from "./queues.ts";
+import { createCloudQueues } from "./cloud-queues.ts";
 import { createConfigSecrets } from "./secrets.ts";
 import { Service } from "./service.ts";
 import { Worker } from "./worker.ts";
@@ -25,7 +27,8 @@ export interface WorkloadsArgs {
 
 /**
  * Everything users run on one cluster, in order: the namespace (Pod Security "restricted"), PriorityClasses,
- * Secrets, queues, workers (KEDA), services (HPA), warm GPU headroom, NetworkPolicies. Workers and services honour
+ * Secrets, queues (in-cluster, external, and SQS/Service Bus: cloud-queues.ts), workers (KEDA; with cloud identities
+ * for cloud queues: cloud-identity.ts), services (HPA), warm GPU headroom, NetworkPolicies. Workers and services honour
  * their `clusters:` list. Every object uses the cluster's provider and is parented here.
  */
 export class Workloads extends pulumi.ComponentResource {
@@ -65,21 +68,25 @@ export class Workloads extends pulumi.ComponentResource {
 
     const secrets = createConfigSecrets(env, config.secrets, this);
     const queues = createQueues(env, config.queues, secrets, this);
+    const cloudQueues = createCloudQueues(env, config, this);
     const onThisCluster = (names: string[] | undefined) =>
       targetClusters(config, names).some((c) => c.name === cluster.name);
     const secretDeps = (secretEnv: Record<string, { secret: string }>) =>
       Object.values(secretEnv).flatMap((r) => secrets.get(r.secret)?.resource ?? []);
 
     const workers = config.workers.filter((w) => onThisCluster(w.clusters));
+    // Every queue a worker's triggers read: its pods reach each (NetworkPolicy egress), KEDA reads each.
     const withQueues = workers.map((w) => ({
       worker: w,
-      queue: w.trigger && w.trigger.type !== "prometheus" ? queues.get(w.trigger.queue) : undefined,
+      queues: [...new Set(w.triggers.flatMap((t) => ("queue" in t ? (queues.get(t.queue) ?? []) : [])))],
+      // One cloud queue per worker (the schema's rule): its identities are limited to that queue.
+      cloudQueue: w.triggers.flatMap((t) => (isCloudTrigger(t) ? (cloudQueues.get(t.queue) ?? []) : []))[0],
     }));
-    for (const { worker, queue } of withQueues) {
+    for (const { worker, cloudQueue } of withQueues) {
       this.workers.push(
         new Worker(
           `${cluster.name}-${worker.name}`,
-          { env, worker, queue, dependsOn: secretDeps(worker.secretEnv) },
+          { env, worker, queues, cloudQueue, dependsOn: secretDeps(worker.secretEnv) },
           { parent: this },
         ),
       );

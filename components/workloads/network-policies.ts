@@ -2,16 +2,18 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { MetricsEndpoint, ServiceConfig, StackConfig, WorkerConfig } from "../../stacks/schema/index.ts";
 import { inClusterPrometheusNamespace } from "../../stacks/schema/checks/workloads.ts";
-import { cidr } from "../../stacks/schema/common.ts";
+import { isCidrEntry } from "../../stacks/schema/workloads.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { APP_LABELS, k8sOpts, selectorLabels } from "./common.ts";
 import type { QueueEndpoint } from "./queues.ts";
+import type { CloudQueue } from "./cloud-queues.ts";
+import { cloudQueuePorts } from "./cloud-queues.ts";
 
 type Rule = Record<string, unknown>;
 
 const NAMESPACE_LABEL = "kubernetes.io/metadata.name";
-/** An `allowFrom` entry is a CIDR when the schema's `cidr` accepts it, else a namespace name (the schema allows only these two). */
-const isCidr = (entry: string) => cidr.safeParse(entry).success;
+/** An `allowFrom` entry is a CIDR when the schema judges it one, else a namespace name (the schema allows only these two). */
+const isCidr = isCidrEntry;
 
 /** Egress to the cluster DNS (kube-system, UDP and TCP 53). */
 export const DNS_EGRESS: Rule = {
@@ -64,15 +66,17 @@ export function metricsIngress(config: StackConfig, metrics: MetricsEndpoint | u
 }
 
 export interface NetworkPolicyInputs {
-  workers: { worker: WorkerConfig; queue?: QueueEndpoint }[];
+  /** Each worker with the queues its triggers read, and its cloud queue (kind only: the ports). */
+  workers: { worker: WorkerConfig; queues: QueueEndpoint[]; cloudQueue?: Pick<CloudQueue, "kind"> }[];
   services: ServiceConfig[];
   queues: QueueEndpoint[];
 }
 
 /**
  * Network policies of the workloads namespace: deny everything by default, then allow per object.
- *  - workers: no ingress but their `metrics` port from the scrapers (metricsIngress); egress to DNS, their queue,
- *    and `egress` CIDRs.
+ *  - workers: no ingress but their `metrics` port from the scrapers (metricsIngress); egress to DNS, the queue of
+ *    each of their triggers (a cloud queue: its service's ports, and the token endpoint of the pod's cloud identity,
+ *    on any address: cloud-queues.ts cloudQueuePorts), and `egress` CIDRs.
  *  - services: ingress on their port from `allowFrom` (CIDRs or namespace names; default any pod in the cluster, or
  *    anywhere for a LoadBalancer) and on their `metrics` port from the scrapers; egress to DNS, the namespace's
  *    queues (services are usually the producers) and `egress` CIDRs.
@@ -98,13 +102,18 @@ export function createNetworkPolicies(
     );
   const out = [make("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] })];
 
-  for (const { worker: w, queue } of inputs.workers) {
+  for (const { worker: w, queues, cloudQueue } of inputs.workers) {
     out.push(
       make(`worker-${w.name}`, {
         podSelector: { matchLabels: selectorLabels(w.name, "worker") },
         policyTypes: ["Ingress", "Egress"],
         ingress: metricsIngress(env.config, w.metrics),
-        egress: [DNS_EGRESS, ...(queue ? [queueEgress(queue)] : []), ...configEgress(w.egress)],
+        egress: [
+          DNS_EGRESS,
+          ...queues.map(queueEgress),
+          ...(cloudQueue ? [{ ports: tcp(cloudQueuePorts(cloudQueue)) }] : []),
+          ...configEgress(w.egress),
+        ],
       }),
     );
   }
@@ -130,7 +139,7 @@ export function createNetworkPolicies(
 
   for (const q of inputs.queues.filter((q) => q.inCluster)) {
     const users = inputs.workers
-      .filter((x) => x.queue?.name === q.name)
+      .filter((x) => x.queues.some((used) => used.name === q.name))
       .map((x) => ({ podSelector: { matchLabels: selectorLabels(x.worker.name, "worker") } }));
     const services = inputs.services.length
       ? [{ podSelector: { matchLabels: { [APP_LABELS.component]: "service" } } }]

@@ -9,30 +9,45 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpVo
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
+/** An env var whose name is known when the program runs (its value may be an Output). */
+export type NamedEnvVar = EnvVar & { name: string };
 
 export const GPU_RESOURCE = "nvidia.com/gpu";
 /** Seconds the preStop hook waits before SIGTERM: time for endpoints/queues to stop routing work to the pod. */
 export const PRESTOP_SECONDS = 5;
 
+/** A queue a worker's container is told about, under `<prefix>_HOST`, `<prefix>_PORT`, ... */
+export interface QueueEnv {
+  queue: QueueEndpoint;
+  /** The list or queue name (`<prefix>_NAME`). */
+  queueName?: string;
+  /** `QUEUE` for the worker's first queue trigger, `QUEUE_<TRIGGER NAME>` for the others. */
+  prefix: string;
+}
+
 /**
- * Environment of a worker's container: the queue it consumes (host, port, name; credentials by secretKeyRef from
+ * Environment of a worker's container: the queues it consumes (host, port, name; credentials by secretKeyRef from
  * the queue's Secret), then the config's plain `env`, then `secretEnv` by secretKeyRef. Never a literal secret.
- * A name set in config wins over the platform's QUEUE_* variables.
+ * A name set in config wins over the platform's QUEUE_* variables, and over `platformEnv` (a cloud queue's address,
+ * cloud-queues.ts cloudQueueEnv).
  */
-export function containerEnv(w: WorkerConfig | ServiceConfig, queue?: QueueEndpoint, queueName?: string): EnvVar[] {
-  const out = new Map<string, EnvVar>();
-  if (queue) {
-    out.set("QUEUE_HOST", { name: "QUEUE_HOST", value: queue.host });
-    out.set("QUEUE_PORT", { name: "QUEUE_PORT", value: String(queue.port) });
-    out.set("QUEUE_TLS", { name: "QUEUE_TLS", value: String(queue.tls) });
-    if (queueName) out.set("QUEUE_NAME", { name: "QUEUE_NAME", value: queueName });
+export function containerEnv(
+  w: WorkerConfig | ServiceConfig,
+  queues: QueueEnv[] = [],
+  platformEnv: NamedEnvVar[] = [],
+): EnvVar[] {
+  const out = new Map<string, EnvVar>(platformEnv.map((e) => [e.name, e]));
+  const set = (name: string, v: Omit<EnvVar, "name">) => out.set(name, { name, ...v });
+  for (const { queue, queueName, prefix } of queues) {
+    set(`${prefix}_HOST`, { value: queue.host });
+    set(`${prefix}_PORT`, { value: String(queue.port) });
+    set(`${prefix}_TLS`, { value: String(queue.tls) });
+    if (queueName) set(`${prefix}_NAME`, { value: queueName });
     if (queue.auth.usernameKey)
-      out.set("QUEUE_USERNAME", {
-        name: "QUEUE_USERNAME",
+      set(`${prefix}_USERNAME`, {
         valueFrom: { secretKeyRef: { name: queue.auth.secret, key: queue.auth.usernameKey } },
       });
-    out.set("QUEUE_PASSWORD", {
-      name: "QUEUE_PASSWORD",
+    set(`${prefix}_PASSWORD`, {
       valueFrom: { secretKeyRef: { name: queue.auth.secret, key: queue.auth.passwordKey } },
     });
   }

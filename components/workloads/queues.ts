@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { QueueConfig } from "../../stacks/schema/index.ts";
-import { defaultQueueImage } from "../../stacks/schema/index.ts";
+import type { BrokerQueueConfig, QueueConfig } from "../../stacks/schema/index.ts";
+import { defaultQueueImage, isCloudQueue } from "../../stacks/schema/index.ts";
+import { QUEUE_RESOURCES } from "../../stacks/platform-pods.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { objectLabels, podOpts, priorityClassName, selectorLabels, k8sOpts } from "./common.ts";
 import type { PlatformSecret } from "./secrets.ts";
@@ -12,7 +13,7 @@ import { queuePlacement } from "./scheduling.ts";
 /** Where workers and KEDA reach a queue, and which Secret keys hold its credentials. */
 export interface QueueEndpoint {
   name: string;
-  kind: QueueConfig["kind"];
+  kind: BrokerQueueConfig["kind"];
   inCluster: boolean;
   host: string;
   /** redis: 6379; rabbitmq: AMQP 5672. */
@@ -39,12 +40,6 @@ export const DEFAULT_PORTS = { redis: 6379, rabbitmq: 5672 } as const;
  * (docker-library/redis and docker-library/rabbitmq alpine Dockerfiles; the Debian variants use 999:999).
  */
 export const IMAGE_USERS = { redis: { uid: 999, gid: 1000 }, rabbitmq: { uid: 100, gid: 101 } } as const;
-
-/** Requests/limits of the in-cluster queues: small, bounded; the policy pack requires both. */
-export const QUEUE_RESOURCES = {
-  redis: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
-  rabbitmq: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
-} as const;
 
 const RABBITMQ_USER = "worker-platform";
 
@@ -82,14 +77,15 @@ export function createQueues(
   parent: pulumi.Resource,
 ): Map<string, QueueEndpoint> {
   const out = new Map<string, QueueEndpoint>();
-  for (const q of queues)
+  // SQS and Service Bus queues are cloud resources with their own module (cloud-queues.ts).
+  for (const q of queues.filter((x): x is BrokerQueueConfig => !isCloudQueue(x)))
     out.set(q.name, q.mode === "external" ? externalQueue(env, q, secrets, parent) : inClusterQueue(env, q, parent));
   return out;
 }
 
 function externalQueue(
   env: WorkloadEnv,
-  q: QueueConfig,
+  q: BrokerQueueConfig,
   secrets: Map<string, PlatformSecret>,
   parent: pulumi.Resource,
 ): QueueEndpoint {
@@ -120,7 +116,7 @@ function externalQueue(
   };
 }
 
-function inClusterQueue(env: WorkloadEnv, q: QueueConfig, parent: pulumi.Resource): QueueEndpoint {
+function inClusterQueue(env: WorkloadEnv, q: BrokerQueueConfig, parent: pulumi.Resource): QueueEndpoint {
   const component = new Queue(`${env.cluster.name}-${q.name}`, { parent });
   const prefix = `${env.cluster.name}-${q.name}`;
   const labels = objectLabels(env, q.name, "queue");

@@ -1,6 +1,6 @@
 import type { ClusterHandle, PoolHandle } from "../cluster/handle.ts";
 import type { PlacementRequest } from "../../stacks/placement.ts";
-import { choosePools } from "../../stacks/placement.ts";
+import { choosePools, queuePools } from "../../stacks/placement.ts";
 import type { Toleration } from "../addons/scheduling.ts";
 import { tolerate } from "../addons/scheduling.ts";
 
@@ -31,8 +31,6 @@ export type { PlacementRequest };
 
 /** Weight of the spot preference: the largest allowed, so spot wins whenever a spot node fits (1-100). */
 export const SPOT_PREFERENCE_WEIGHT = 100;
-
-const workloadPools = (cluster: ClusterHandle) => cluster.pools.filter((p) => p.role === "workload");
 
 /** One nodeSelectorTerm matching exactly the nodes of a pool (all its selector labels), or undefined if it has none. */
 function poolTerm(
@@ -104,10 +102,9 @@ export function workloadPlacement(cluster: ClusterHandle, req: PlacementRequest)
 
 /**
  * Queues (stateful, one replica): an on-demand CPU workload pool, never spot (an eviction takes the queue down for
- * every worker); else the system pools (tolerating their taints, e.g. AKS CriticalAddonsOnly); else anywhere.
+ * every worker); else the system pools (tolerating their taints, e.g. AKS CriticalAddonsOnly); else anywhere. The rule
+ * is stacks/placement.ts queuePools, which also decides which EKS pools get a node group per zone.
  */
 export function queuePlacement(cluster: ClusterHandle): PodPlacement {
-  const onDemand = workloadPools(cluster).filter((p) => !p.spot && !p.gpu);
-  if (onDemand.length > 0) return placementOn(onDemand);
-  return placementOn(cluster.pools.filter((p) => p.role === "system"));
+  return placementOn(queuePools(cluster.pools));
 }

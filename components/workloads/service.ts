@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "../../stacks/schema/index.ts";
+import type { ScalingRules, ServiceConfig } from "../../stacks/schema/index.ts";
 import type { ClusterHandle } from "../cluster/handle.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { k8sOpts, objectLabels, podOpts, selectorLabels, SKIP_AWAIT } from "./common.ts";
@@ -9,6 +9,7 @@ import { containerEnv, metricsContainerPorts, podSpec, podTemplateMetadata, PRES
 import type { WorkloadPlacement } from "./scheduling.ts";
 import { workloadPlacement } from "./scheduling.ts";
 import { SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
+import { renderRules } from "../../stacks/schema/scaling.ts";
 
 /** Grace of a service pod: the preStop pause (endpoints deregister) plus time to finish in-flight requests. */
 export const SERVICE_GRACE_SECONDS = PRESTOP_SECONDS + 25;
@@ -54,7 +55,8 @@ export interface ServiceArgs {
 /**
  * A web/API or inference service on one cluster: ServiceAccount, Deployment with NO spec.replicas (the HPA owns
  * it), Service (ClusterIP, or an internal LoadBalancer), HPA autoscaling/v2 on cpu, optional memory and an optional
- * per-pod custom metric from the Prometheus Adapter, and a PodDisruptionBudget when min >= 2 or in production.
+ * per-pod custom metric from the Prometheus Adapter, with `behavior` from scaleUp/scaleDown (or the scalingProfile),
+ * and a PodDisruptionBudget when min >= 2 or in production.
  */
 export class Service extends pulumi.ComponentResource {
   public readonly placement: WorkloadPlacement;
@@ -156,6 +158,7 @@ export class Service extends pulumi.ComponentResource {
           ]
         : []),
     ];
+    const behavior = serviceBehavior(s);
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       `${name}`,
       {
@@ -165,6 +168,7 @@ export class Service extends pulumi.ComponentResource {
           minReplicas: s.replicas.min,
           maxReplicas: s.replicas.max,
           metrics,
+          ...(Object.keys(behavior).length ? { behavior } : {}),
         },
       },
       k8sOpts(env, this, [deployment]),
@@ -173,4 +177,15 @@ export class Service extends pulumi.ComponentResource {
       podDisruptionBudget(env, name, s.name, labels, podLabels, this);
     this.registerOutputs({ port: s.port });
   }
+}
+
+/**
+ * The `behavior` of a service's HPA: only the directions the config (or its scalingProfile) sets, otherwise the
+ * HPA's defaults. Shared by the HPA and the scaling simulator (simulator/from-config.ts).
+ */
+export function serviceBehavior(s: ServiceConfig): { scaleUp?: ScalingRules; scaleDown?: ScalingRules } {
+  return {
+    ...(s.scaleUp ? { scaleUp: renderRules(s.scaleUp) } : {}),
+    ...(s.scaleDown ? { scaleDown: renderRules(s.scaleDown) } : {}),
+  };
 }

@@ -4,12 +4,16 @@ import type { WorkerConfig } from "../../stacks/schema/index.ts";
 import { durationSeconds } from "../../stacks/schema/common.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { k8sOpts, objectLabels, podOpts, selectorLabels, SKIP_AWAIT } from "./common.ts";
+import type { QueueEnv } from "./pod.ts";
 import { containerEnv, metricsContainerPorts, podSpec, podTemplateMetadata, PRESTOP_SECONDS } from "./pod.ts";
 import { podDisruptionBudget } from "./pdb.ts";
 import type { QueueEndpoint } from "./queues.ts";
 import type { WorkloadPlacement } from "./scheduling.ts";
 import { workloadPlacement } from "./scheduling.ts";
-import { triggerAuthName, workerTriggers } from "./triggers.ts";
+import { workerTriggers } from "./triggers.ts";
+import type { CloudQueue } from "./cloud-queues.ts";
+import { workerCloudIdentity } from "./cloud-identity.ts";
+import { renderRules } from "../../stacks/schema/scaling.ts";
 import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
 
 /** Re-exported: the annotation used to live here. */
@@ -31,8 +35,10 @@ export const JOB_START_MARGIN_SECONDS = 600;
 export interface WorkerArgs {
   env: WorkloadEnv;
   worker: WorkerConfig;
-  /** The queue of the worker's redis/rabbitmq trigger. */
-  queue?: QueueEndpoint;
+  /** The stack's queues on this cluster, by name (the worker's queue triggers read theirs). */
+  queues: ReadonlyMap<string, QueueEndpoint>;
+  /** The queue of the worker's sqs/servicebus trigger: the worker and KEDA get cloud identities (cloud-identity.ts). */
+  cloudQueue?: CloudQueue;
   /** Resources the pods need first (the Secrets their secretEnv names). */
   dependsOn?: pulumi.Resource[];
 }
@@ -66,18 +72,54 @@ export function jobDeadlineSeconds(
   return maxJobDurationSeconds + durationSeconds(autoscaler.maxNodeProvisionTime) + JOB_START_MARGIN_SECONDS;
 }
 
-/** HPA behaviour rules from a scaleUp/scaleDown config (KEDA copies them into the HPA it owns). */
-export function behaviorRules(b: WorkerConfig["scaleUp"]) {
-  const policies = [
-    ...(b.podsPer15s !== undefined ? [{ type: "Pods", value: b.podsPer15s, periodSeconds: 15 }] : []),
-    ...(b.percentPer15s !== undefined ? [{ type: "Percent", value: b.percentPer15s, periodSeconds: 15 }] : []),
-  ];
-  return { stabilizationWindowSeconds: b.stabilizationWindowSeconds, ...(policies.length ? { policies } : {}) };
+/**
+ * The queues a worker's container is told about, from its queue triggers in order: the first as QUEUE_*, each other
+ * as QUEUE_<TRIGGER NAME>_* (pod.ts containerEnv).
+ */
+export function queueEnvs(w: WorkerConfig, queues: ReadonlyMap<string, QueueEndpoint>): QueueEnv[] {
+  const out: QueueEnv[] = [];
+  for (const t of w.triggers) {
+    const queueName = t.type === "redis" ? t.listName : t.type === "rabbitmq" ? t.queueName : undefined;
+    const queue = "queue" in t ? queues.get(t.queue) : undefined;
+    if (!queue) continue;
+    out.push({ queue, queueName, prefix: out.length ? `QUEUE_${t.name.toUpperCase()}` : "QUEUE" });
+  }
+  return out;
+}
+
+/**
+ * The ScaledObject's `spec.fallback`, `spec.initialCooldownPeriod` and `spec.advanced` (HPA behaviour, scaling
+ * modifiers) of a deployment-mode worker (keda-docs content/docs/2.20/reference/scaledobject-spec.md).
+ */
+export function scaledObjectScaling(w: WorkerConfig): Record<string, unknown> {
+  const m = w.scalingModifiers;
+  return {
+    ...(w.initialCooldownPeriod ? { initialCooldownPeriod: w.initialCooldownPeriod } : {}),
+    ...(w.fallback ? { fallback: w.fallback } : {}),
+    advanced: {
+      horizontalPodAutoscalerConfig: {
+        // cooldownPeriod only delays the last step to zero; N→M scaling is the HPA's behaviour (KEDA docs).
+        behavior: kedaScaling(w).behavior,
+      },
+      // KEDA's CRD takes target/activationTarget as strings.
+      ...(m
+        ? {
+            scalingModifiers: {
+              formula: m.formula,
+              target: String(m.target),
+              activationTarget: String(m.activationTarget),
+              metricType: m.metricType,
+            },
+          }
+        : {}),
+    },
+  };
 }
 
 /**
  * The scaling numbers a worker's ScaledObject (and, without the cooldown and behaviour, its ScaledJob) carries: one
  * function for the rendered object and the scaling simulator (simulator/from-config.ts), so they cannot drift apart.
+ * `behavior` is the HPA's, each direction through renderRules (the object the ScaledObject carries).
  */
 export function kedaScaling(w: WorkerConfig) {
   return {
@@ -85,15 +127,17 @@ export function kedaScaling(w: WorkerConfig) {
     maxReplicaCount: w.replicas.max,
     pollingInterval: w.pollingInterval,
     cooldownPeriod: w.cooldownPeriod,
+    initialCooldownPeriod: w.initialCooldownPeriod,
     // cooldownPeriod only delays the last step to zero; N→M scale-down is the HPA's behaviour (KEDA docs).
-    behavior: { scaleUp: behaviorRules(w.scaleUp), scaleDown: behaviorRules(w.scaleDown) },
+    behavior: { scaleUp: renderRules(w.scaleUp), scaleDown: renderRules(w.scaleDown) },
+    multipleScalersCalculation: w.multipleScalersCalculation ?? "max",
   };
 }
 
 /**
  * accurate: new Jobs = queue length − pending Jobs (not yet scheduled/ready, e.g. waiting for a GPU node). Correct
  * only when the length excludes messages being processed: redis lists do (the worker pops the item), the rabbitmq
- * trigger sets excludeUnacknowledged in job mode (triggers.ts).
+ * and sqs triggers exclude them in job mode (triggers.ts, cloud-queues.ts).
  */
 export const SCALED_JOB_STRATEGY = { strategy: "accurate", pendingPodConditions: ["PodScheduled", "Ready"] } as const;
 
@@ -108,7 +152,7 @@ export class Worker extends pulumi.ComponentResource {
   public readonly placement: WorkloadPlacement;
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("worker-platform:workloads:Worker", name, {}, opts);
-    const { env, worker: w, queue } = args;
+    const { env, worker: w } = args;
     const ns = env.namespace;
     const labels = objectLabels(env, w.name, "worker");
     const podLabels = selectorLabels(w.name, "worker");
@@ -116,48 +160,65 @@ export class Worker extends pulumi.ComponentResource {
     this.placement = placement;
     for (const warning of placement.warnings) void pulumi.log.warn(`worker ${w.name}: ${warning}`, this);
 
+    // A cloud queue: the pods' and KEDA's identities, and the TriggerAuthentication naming KEDA's (no keys).
+    const cloud = args.cloudQueue ? workerCloudIdentity(env, w, args.cloudQueue, name, this) : undefined;
     const sa = new k8s.core.v1.ServiceAccount(
       `${name}`,
-      { metadata: { name: w.name, namespace: ns, labels }, automountServiceAccountToken: false },
+      {
+        metadata: {
+          name: w.name,
+          namespace: ns,
+          labels,
+          ...(cloud ? { annotations: cloud.serviceAccountAnnotations } : {}),
+        },
+        // Also with a cloud identity: its webhook projects its own token volume into the pod.
+        automountServiceAccountToken: false,
+      },
       k8sOpts(env, this),
     );
+    // The pod template's labels: the selector's, plus the workload identity webhook's opt-in label.
+    const templateLabels = { ...podLabels, ...(cloud?.podLabels ?? {}) };
 
-    const { triggers, secretTargetRefs } = workerTriggers(w, queue, env.addons.prometheusUrl);
+    const { triggers, auths, queues } = workerTriggers({
+      worker: w,
+      namespace: ns,
+      queues: args.queues,
+      prometheusUrl: env.addons.prometheusUrl,
+      cloud: args.cloudQueue && cloud ? { queue: args.cloudQueue, authName: cloud.authName } : undefined,
+    });
     const scaling = kedaScaling(w);
-    const kedaDeps = [...env.addons.keda, ...(queue?.resources ?? [])];
-    const auth = secretTargetRefs.length
-      ? new k8s.apiextensions.CustomResource(
-          `${name}-keda-auth`,
+    const queueResources = queues.flatMap((q) => q.resources);
+    const kedaDeps = [...env.addons.keda, ...queueResources];
+    // One TriggerAuthentication per trigger with credentials: two queues of one kind need the same parameter names.
+    const authObjects = auths.map(
+      (a) =>
+        new k8s.apiextensions.CustomResource(
+          `${env.cluster.name}-${a.name}`,
           {
             apiVersion: "keda.sh/v1alpha1",
             kind: "TriggerAuthentication",
-            metadata: { name: triggerAuthName(w.name), namespace: ns, labels },
-            spec: { secretTargetRef: secretTargetRefs },
+            metadata: { name: a.name, namespace: ns, labels },
+            spec: a.spec,
           },
           k8sOpts(env, this, kedaDeps),
-        )
-      : undefined;
+        ),
+    );
+    const queueEnv = queueEnvs(w, args.queues);
 
-    const queueName =
-      w.trigger?.type === "redis"
-        ? w.trigger.listName
-        : w.trigger?.type === "rabbitmq"
-          ? w.trigger.queueName
-          : undefined;
     // For the policy pack (annotations.ts): the max job duration and the autoscaler's grace cap of this cluster.
     const annotations = {
       [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds),
       [GRACE_CAP_ANNOTATION]: String(env.cluster.autoscaler.maxGracefulTerminationSec),
     };
-    const podDeps = [sa, ...(args.dependsOn ?? []), ...(queue?.resources ?? [])];
-    const scalerDeps = [...kedaDeps, ...(auth ? [auth] : [])];
+    const podDeps = [sa, ...(args.dependsOn ?? []), ...queueResources, ...(cloud?.podDependencies ?? [])];
+    const scalerDeps = [...kedaDeps, ...authObjects, ...(cloud?.scalerDependencies ?? [])];
 
     if (w.mode === "job") {
       const spec = podSpec(env, w, {
         serviceAccountName: w.name,
         placement,
         podLabels,
-        env: containerEnv(w, queue, queueName),
+        env: containerEnv(w, queueEnv, cloud?.env),
         ports: metricsContainerPorts(w),
         // A job is never scaled in; this grace only applies to node drains and deletes.
         terminationGracePeriodSeconds: Math.min(
@@ -186,7 +247,7 @@ export class Worker extends pulumi.ComponentResource {
               },
               template: {
                 // safe-to-evict: the cluster autoscaler does not remove a node while a job runs on it (autoscaler FAQ).
-                metadata: podTemplateMetadata(podLabels, w, {
+                metadata: podTemplateMetadata(templateLabels, w, {
                   "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
                 }),
                 spec,
@@ -197,9 +258,11 @@ export class Worker extends pulumi.ComponentResource {
             maxReplicaCount: scaling.maxReplicaCount,
             successfulJobsHistoryLimit: JOB_HISTORY.successful,
             failedJobsHistoryLimit: JOB_HISTORY.failed,
+            // multipleScalersCalculation: how several triggers' lengths combine (KEDA default max).
             scalingStrategy: {
               ...SCALED_JOB_STRATEGY,
               pendingPodConditions: [...SCALED_JOB_STRATEGY.pendingPodConditions],
+              multipleScalersCalculation: scaling.multipleScalersCalculation,
             },
             // gradual: an update does not delete running jobs (kedacore/keda #1021).
             rollout: { strategy: "gradual" },
@@ -236,12 +299,12 @@ export class Worker extends pulumi.ComponentResource {
           // No replicas: the HPA that KEDA creates owns the count.
           selector: { matchLabels: podLabels },
           template: {
-            metadata: podTemplateMetadata(podLabels, w),
+            metadata: podTemplateMetadata(templateLabels, w),
             spec: podSpec(env, w, {
               serviceAccountName: w.name,
               placement,
               podLabels,
-              env: containerEnv(w, queue, queueName),
+              env: containerEnv(w, queueEnv, cloud?.env),
               terminationGracePeriodSeconds: grace.seconds,
               ports: metricsContainerPorts(w),
             }),
@@ -262,7 +325,7 @@ export class Worker extends pulumi.ComponentResource {
           maxReplicaCount: scaling.maxReplicaCount,
           pollingInterval: scaling.pollingInterval,
           cooldownPeriod: scaling.cooldownPeriod,
-          advanced: { horizontalPodAutoscalerConfig: { behavior: scaling.behavior } },
+          ...scaledObjectScaling(w),
           triggers,
         },
       },

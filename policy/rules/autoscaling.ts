@@ -12,7 +12,14 @@ import {
   SCALED_BY_VALUES,
 } from "./lib/platform.ts";
 import type { Scaler, Workload } from "./lib/scaling.ts";
-import { KEDA_DEFAULT_MIN, RESOURCE_TRIGGERS, scalingView } from "./lib/scaling.ts";
+import {
+  behaviorProblems,
+  KEDA_DEFAULT_MAX,
+  KEDA_DEFAULT_MIN,
+  measuresOwnPods,
+  RESOURCE_TRIGGERS,
+  scalingView,
+} from "./lib/scaling.ts";
 import { forEachDeferringUnknowns } from "./lib/unknown.ts";
 
 const KEDA_TYPES: string[] = [T.ScaledObject, T.ScaledJob];
@@ -44,25 +51,105 @@ export const scaledObjectMax: ResourceValidationPolicy = {
 };
 
 /**
- * With minReplicaCount 0 (KEDA's default) something must wake the workload from zero: cpu/memory triggers cannot
- * (there is no pod to measure), and KEDA's admission webhook rejects such a ScaledObject.
+ * With minReplicaCount 0 (KEDA's default) something must wake the workload from zero: triggers that measure the
+ * workload's own pods cannot (there is no pod to measure): cpu/memory, which KEDA's admission webhook rejects alone,
+ * and a prometheus trigger on the pods' GPU utilisation (DCGM), which KEDA accepts and which then never fires.
  */
 export const minZeroNeedsQueueTrigger: ResourceValidationPolicy = {
   name: "keda-scale-to-zero-needs-event-trigger",
-  description: "A ScaledObject that scales to zero has at least one trigger other than cpu/memory.",
+  description:
+    "A ScaledObject that scales to zero has at least one trigger that does not measure its own pods (cpu, memory, DCGM GPU utilisation).",
   enforcementLevel: "mandatory",
   severity: "high",
-  remediationSteps: "Add a queue trigger (redis, rabbitmq, prometheus) or set minReplicaCount to at least 1.",
+  remediationSteps:
+    "Add a queue trigger (redis, rabbitmq, a prometheus query on a backlog) or set minReplicaCount to at least 1.",
   validateResource: (args, report) => {
     if (args.type !== T.ScaledObject || isWaived(args.props, "keda-scale-to-zero-needs-event-trigger")) return;
     const spec: Obj = args.props.spec ?? {};
     const min = toNumber(spec.minReplicaCount) ?? KEDA_DEFAULT_MIN;
-    const types: string[] = (spec.triggers ?? []).map((t: Obj) => t.type);
-    if (min === 0 && types.every((t) => RESOURCE_TRIGGERS.includes(t))) {
+    const triggers: Obj[] = spec.triggers ?? [];
+    if (min === 0 && triggers.every(measuresOwnPods)) {
+      const shown = triggers.map((t) => (t.type === "prometheus" ? "prometheus (GPU utilisation)" : String(t.type)));
       report(
-        `${kindRef(args.type, args.props, args.name)}: minReplicaCount is ${spec.minReplicaCount ?? "0 (default)"} but its triggers (${types.join(", ") || "none"}) cannot wake it from zero.`,
+        `${kindRef(args.type, args.props, args.name)}: minReplicaCount is ${spec.minReplicaCount ?? "0 (default)"} but its triggers (${shown.join(", ") || "none"}) measure its own pods and cannot wake it from zero.`,
       );
     }
+  },
+};
+
+/**
+ * A memory trigger next to a queue trigger holds a worker at its max: the HPA asks for ceil(current × usage / target)
+ * replicas and takes the largest proposal of its metrics (kubernetes.io, "Horizontal Pod Autoscaling"), and memory per
+ * pod (model, runtime, caches) does not fall when replicas are added, unlike the queue length per replica or CPU. Above
+ * the target every sync adds replicas up to maxReplicaCount, and the queue trigger can no longer scale in; only the
+ * queue going idle ends it (KEDA deactivates on the non-resource triggers: keda.sh/docs/2.20/scalers/memory).
+ * Advisory: a worker whose memory does follow its load (in-memory batches) may want it; waive it there.
+ */
+export const noMemoryTriggerOnQueueWorkers: ResourceValidationPolicy = {
+  name: "no-memory-trigger-on-queue-workers",
+  description: "ScaledObjects with a queue (event) trigger do not also scale on memory.",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  remediationSteps:
+    "Remove the memory trigger (workers: safetyNet.memoryUtilization in the stack config); scale on the queue and cpu, and size requests.memory for the peak.",
+  validateResource: (args, report) => {
+    if (args.type !== T.ScaledObject || isWaived(args.props, "no-memory-trigger-on-queue-workers")) return;
+    const spec: Obj = args.props.spec ?? {};
+    const types: string[] = (spec.triggers ?? []).map((t: Obj) => String(t.type));
+    const events = types.filter((t) => !RESOURCE_TRIGGERS.includes(t));
+    if (!types.includes("memory") || events.length === 0) return;
+    report(
+      `${kindRef(args.type, args.props, args.name)} scales on ${events.join(", ")} and on memory: memory per pod does not fall when replicas are added, so above its target the HPA holds the worker at maxReplicaCount (${spec.maxReplicaCount ?? KEDA_DEFAULT_MAX}) while the queue is active.`,
+    );
+  },
+};
+
+/**
+ * A worker that scales to zero and whose scaler cannot read its metric (credentials, network, the queue down) stays
+ * at zero: KEDA only records the error in the ScaledObject's status. With `fallback` KEDA runs `fallback.replicas`
+ * after `failureThreshold` failed reads, also from zero since KEDA 2.19 (kedacore/keda #7239, fixed by #7244).
+ * Advisory: staying at zero can be the intent. ScaledJobs have no fallback (KEDA ScaledObject spec).
+ */
+export const minZeroHasFallback: ResourceValidationPolicy = {
+  name: "keda-scale-to-zero-has-fallback",
+  description: "A ScaledObject that scales to zero has a fallback (replicas > 0) for when its triggers fail.",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  remediationSteps:
+    "Set spec.fallback {failureThreshold, replicas} (workers: the `fallback` key; the program sets one for min-0 workers unless `fallback: false`).",
+  validateResource: (args, report) => {
+    if (args.type !== T.ScaledObject || isWaived(args.props, "keda-scale-to-zero-has-fallback")) return;
+    const spec: Obj = args.props.spec ?? {};
+    if ((toNumber(spec.minReplicaCount) ?? KEDA_DEFAULT_MIN) !== 0) return;
+    const replicas = toNumber(spec.fallback?.replicas);
+    if (!spec.fallback || !replicas)
+      report(
+        `${kindRef(args.type, args.props, args.name)} scales to zero ${spec.fallback ? "with fallback.replicas 0" : "without a fallback"}: if its scaler cannot read its queue it stays at zero silently.`,
+      );
+  },
+};
+
+/**
+ * The HPA's `behavior` is validated by the API server when it is an HPA's, but KEDA copies a ScaledObject's
+ * `advanced.horizontalPodAutoscalerConfig.behavior` into the HPA it creates: the ScaledObject is accepted, and the
+ * HPA is rejected in KEDA's operator, where only its logs and the ScaledObject's status show it (stabilization above
+ * 3600 s: kedacore/keda #4976). So both are checked against the API's rules before deploying.
+ */
+export const hpaBehaviorValid: ResourceValidationPolicy = {
+  name: "hpa-behavior-valid",
+  description:
+    "HPA behaviour (an HPA's spec.behavior, a ScaledObject's advanced.horizontalPodAutoscalerConfig.behavior) follows the autoscaling/v2 API's rules.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps:
+    "Keep stabilizationWindowSeconds within 0..3600, periodSeconds within 1..1800, values > 0, types Pods/Percent, selectPolicy Max/Min/Disabled, and at least one policy per direction (or omit policies).",
+  validateResource: (args, report) => {
+    if ((args.type !== T.ScaledObject && args.type !== T.HPA) || isWaived(args.props, "hpa-behavior-valid")) return;
+    const spec: Obj = args.props.spec ?? {};
+    const behavior: Obj | undefined =
+      args.type === T.HPA ? spec.behavior : spec.advanced?.horizontalPodAutoscalerConfig?.behavior;
+    for (const problem of behaviorProblems(behavior))
+      report(`${kindRef(args.type, args.props, args.name)}: behavior.${problem}.`);
   },
 };
 
@@ -470,6 +557,9 @@ export const autoscalingPolicies = [
   productionMinReplicas,
   scaledObjectMax,
   minZeroNeedsQueueTrigger,
+  noMemoryTriggerOnQueueWorkers,
+  minZeroHasFallback,
+  hpaBehaviorValid,
   resourceTriggersNeedRequests,
   scaleTargetExists,
   scaleTargetNoReplicas,

@@ -1,7 +1,9 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { autoscalingPolicies } from "./autoscaling.ts";
 import { aksPolicies } from "./cloud-aks.ts";
+import { cloudIdentityPolicies } from "./cloud-identity.ts";
 import { eksPolicies } from "./cloud-eks.ts";
+import { nodeFitPolicies } from "./node-fit.ts";
 import { nodePoolPolicies } from "./node-pools.ts";
 import { schedulingGpuPolicies } from "./scheduling-gpu.ts";
 import { secretPolicies } from "./secrets.ts";
@@ -16,8 +18,10 @@ export const allPolicies: Policies = [
   ...workloadSecurityPolicies,
   ...secretPolicies,
   ...schedulingGpuPolicies,
+  ...nodeFitPolicies,
   ...autoscalingPolicies,
   ...aksPolicies,
   ...eksPolicies,
+  ...cloudIdentityPolicies,
   ...nodePoolPolicies,
 ];

@@ -8,13 +8,14 @@
 import { EventQueue, hash, Rng } from "./rng.ts";
 import {
   externalAverageValueReplicas,
+  externalValueReplicas,
   HPA_SYNC_SECONDS,
   hpaSync,
   newHpaMemory,
   resourceUtilizationReplicas,
 } from "./hpa.ts";
 import type { HpaMemory } from "./hpa.ts";
-import { isActive, scaledJobCreates, scaledObjectRequestScale } from "./keda.ts";
+import { combineScaledJobScalers, isActive, scaledJobCreatesCombined, scaledObjectRequestScale } from "./keda.ts";
 import type { ScaledObjectState } from "./keda.ts";
 import type { SimCluster, SimPool, SimWorker, Trace } from "./types.ts";
 
@@ -491,23 +492,57 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     return (100 * ready.filter((p) => p.job).length + 5 * ready.filter((p) => !p.job).length) / ready.length;
   }
 
+  /** Summed GPU utilisation (percent per GPU) of the ready pods: 100 per GPU of a pod running a job, else 0. */
+  function gpuMetric(w: WorkerState) {
+    let sum = 0;
+    for (const p of w.pods) if (p.state === "ready" && p.job) sum += 100 * p.gpu;
+    return sum;
+  }
+
+  /** The external metrics KEDA reads (queue lengths, GPU utilisation), with each trigger's target and activation. */
+  function externalMetrics(w: WorkerState) {
+    const out: { name?: string; value: number; target: number; activation: number }[] = [];
+    for (const t of w.cfg.triggers) {
+      if (t.kind === "queue")
+        out.push({ name: t.name, value: queueMetric(w, t.countsInFlight), target: t.target, activation: t.activation });
+      else if (t.kind === "gpu")
+        out.push({ name: t.name, value: gpuMetric(w), target: t.target, activation: t.activation });
+    }
+    return out;
+  }
+
+  /**
+   * The scalingModifiers composite metric (kedacore/keda pkg/scaling/modifiers/formula.go): the formula over the
+   * external metrics by trigger name. Undefined without scalingModifiers.
+   */
+  function compositeMetric(w: WorkerState) {
+    const sm = w.cfg.scalingModifiers;
+    if (!sm) return undefined;
+    const byName: Record<string, number> = {};
+    for (const m of externalMetrics(w)) if (m.name) byName[m.name] = m.value;
+    return sm.formula(byName);
+  }
+
+  /** Whether KEDA sees the worker active: with scalingModifiers the composite metric alone (scale_handler.go). */
+  function kedaActive(w: WorkerState) {
+    const composite = compositeMetric(w);
+    if (composite !== undefined) return composite > (w.cfg.scalingModifiers?.activationTarget ?? 0);
+    return isActive(externalMetrics(w));
+  }
+
   // ---------- KEDA ----------
   function kedaPoll(w: WorkerState) {
     const c = w.cfg;
-    const queueTriggers = c.triggers.filter((t) => t.kind === "queue");
-    const metrics = queueTriggers.map((t) => ({ value: queueMetric(w, t.countsInFlight), activation: t.activation }));
-    const active = isActive(metrics);
+    const metrics = externalMetrics(w);
+    const active = kedaActive(w);
     if (c.kind === "job") {
       const running = w.kjobs.size;
       const pendingJobs = [...w.kjobs].filter((k) => !k.pod || k.pod.state !== "ready").length;
-      const length = metrics[0]?.value ?? 0;
-      const target = queueTriggers.reduce((s, t) => s + t.target, 0) / Math.max(1, queueTriggers.length);
+      const combined = combineScaledJobScalers(metrics, c.multipleScalersCalculation ?? "max", c.min, c.max);
       if (active) w.so.lastActiveTime = now / 1000;
-      const n = scaledJobCreates(
+      const n = scaledJobCreatesCombined(
         c.scaledJob ?? { strategy: "default" },
-        length,
-        target,
-        active,
+        combined,
         running,
         pendingJobs,
         c.min,
@@ -520,7 +555,16 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
         kj.pod.kJob = kj;
       }
     } else {
-      const set = scaledObjectRequestScale(w.so, now / 1000, active, w.spec, c.min, c.cooldownPeriod);
+      const set = scaledObjectRequestScale(
+        w.so,
+        now / 1000,
+        active,
+        w.spec,
+        c.min,
+        c.cooldownPeriod,
+        c.initialCooldownPeriod ?? 0,
+        0,
+      );
       if (set !== undefined && set !== w.spec) setReplicas(w, set);
     }
     at(now + ms(c.pollingInterval), () => kedaPoll(w));
@@ -534,9 +578,22 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     if (w.spec === 0) return;
     const status = statusReplicas(w);
     const proposals: number[] = [];
+    const composite = compositeMetric(w);
+    if (composite !== undefined && c.scalingModifiers) {
+      const sm = c.scalingModifiers;
+      const ready = [...w.pods].filter((p) => p.state === "ready").length;
+      proposals.push(
+        sm.metricType === "Value"
+          ? externalValueReplicas(composite, sm.target, w.spec, ready, c.tolerance)
+          : externalAverageValueReplicas(composite, sm.target, status, c.tolerance),
+      );
+    }
     for (const t of c.triggers) {
+      if (composite !== undefined && t.kind !== "utilization") continue; // in the composite metric
       if (t.kind === "queue")
         proposals.push(externalAverageValueReplicas(queueMetric(w, t.countsInFlight), t.target, status, c.tolerance));
+      else if (t.kind === "gpu")
+        proposals.push(externalAverageValueReplicas(gpuMetric(w), t.target, status, c.tolerance));
       else {
         const ready = [...w.pods].filter((p) => p.state === "ready").length;
         proposals.push(resourceUtilizationReplicas(busyPercent(w), t.targetPercent, ready, c.tolerance) || w.spec);
@@ -881,10 +938,7 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
   // Jobs of a worker whose pod fits no node of its pools never run: they do not hold the run open.
   const stuck = new Set(cluster.workers.filter((w) => unschedulable(cluster, w)).map((w) => w.name));
   // A queue at or below every activation threshold with no pod left never wakes its worker (strict >): stranded.
-  const stranded = (w: WorkerState) =>
-    w.pods.size === 0 &&
-    w.kjobs.size === 0 &&
-    w.cfg.triggers.every((t) => t.kind !== "queue" || queueMetric(w, t.countsInFlight) <= t.activation);
+  const stranded = (w: WorkerState) => w.pods.size === 0 && w.kjobs.size === 0 && !kedaActive(w);
   const allDone = () =>
     [...workers.values()].every((w) => stuck.has(w.cfg.name) || w.head >= w.queue.length || stranded(w)) &&
     [...workers.values()].every((w) => w.inFlight === 0);

@@ -67,6 +67,22 @@ export function externalAverageValueReplicas(
 }
 
 /**
+ * Replicas for an External metric with a Value target (`GetExternalMetricReplicas`): the usage ratio against
+ * `target`; inside the tolerance the count stays, outside it is `ceil(ratio × ready pods)`.
+ */
+export function externalValueReplicas(
+  usage: number,
+  target: number,
+  currentReplicas: number,
+  readyPods: number,
+  tolerance = HPA_TOLERANCE,
+): number {
+  const ratio = usage / target;
+  if (Math.abs(1 - ratio) <= tolerance) return currentReplicas;
+  return Math.ceil(ratio * readyPods);
+}
+
+/**
  * Replicas for a Resource Utilization metric (`GetResourceReplicas`, simplified: every pod ready and reporting).
  * `utilizationPercent` is the average over the pods.
  */

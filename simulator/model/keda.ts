@@ -4,7 +4,7 @@
  * `pkg/scaling/scaledjob/metrics.go` (queue length and max scale) and `pkg/scaling/executor/scale_jobs.go`
  * (`getScalingDecision`, the strategies' `GetEffectiveMaxScale`, `createJobs`).
  */
-import type { ScaledJobStrategy } from "./types.ts";
+import type { MultipleScalersCalculation, ScaledJobStrategy } from "./types.ts";
 
 /** A trigger is active iff its metric is strictly above its activation threshold; any active trigger ⇒ active. */
 export const isActive = (metrics: { value: number; activation: number }[]) =>
@@ -80,6 +80,71 @@ export function effectiveMaxScale(
  * minReplicaCount running Jobs it tops up to min; else the strategy decides; jobs = min(scaleTo, max(effective, 0)),
  * created only when active.
  */
+/** One trigger of a ScaledJob in one poll: its metric (queue length), target per Job and activation threshold. */
+export interface ScaledJobScaler {
+  value: number;
+  target: number;
+  activation: number;
+}
+
+/**
+ * The triggers of a ScaledJob combined (kedacore/keda pkg/scaling/scaledjob/metrics.go `IsScaledJobActive`): each
+ * scaler's queueLength and maxValue = min(queueLength / target, max); only active scalers count. max (default): the
+ * scaler with the largest queueLength; min: the smallest; avg: the means of both; sum: the sums. minReplicaCount > 0
+ * makes the ScaledJob active. Returns active, scaleTo = ceil(queueLength) and maxScale = ceil(min(maxValue, max)).
+ */
+export function combineScaledJobScalers(
+  scalers: ScaledJobScaler[],
+  calc: MultipleScalersCalculation,
+  min: number,
+  max: number,
+): { active: boolean; scaleTo: number; maxScale: number } {
+  const act = scalers
+    .filter((s) => s.value > s.activation)
+    .map((s) => ({ queueLength: s.value, maxValue: Math.min(s.value / s.target, max) }));
+  let queueLength = 0;
+  let maxValue = 0;
+  if (calc === "min") {
+    for (const m of act) if (queueLength === 0 || m.queueLength < queueLength) ({ queueLength, maxValue } = m);
+  } else if (calc === "avg" || calc === "sum") {
+    for (const m of act) {
+      queueLength += m.queueLength;
+      maxValue += m.maxValue;
+    }
+    if (calc === "avg" && act.length) {
+      queueLength /= act.length;
+      maxValue /= act.length;
+    }
+  } else for (const m of act) if (m.queueLength > queueLength) ({ queueLength, maxValue } = m);
+  return {
+    active: act.length > 0 || min > 0,
+    scaleTo: Math.ceil(queueLength),
+    maxScale: Math.ceil(Math.min(maxValue, max)),
+  };
+}
+
+/** Jobs a ScaledJob creates in one poll from its combined scalers (see scaledJobCreates). */
+export function scaledJobCreatesCombined(
+  s: ScaledJobStrategy,
+  combined: { active: boolean; scaleTo: number; maxScale: number },
+  running: number,
+  pending: number,
+  min: number,
+  max: number,
+): number {
+  let scaleTo = combined.scaleTo;
+  let effective: number;
+  if (running < min) {
+    scaleTo = min - running;
+    effective = scaleTo;
+  } else {
+    ({ effective, scaleTo } = effectiveMaxScale(s, combined.maxScale, running - min, pending, max, scaleTo));
+  }
+  if (effective < 0) effective = 0;
+  if (!combined.active || effective <= 0) return 0;
+  return Math.min(scaleTo, effective);
+}
+
 export function scaledJobCreates(
   s: ScaledJobStrategy,
   queueLength: number,
@@ -90,16 +155,10 @@ export function scaledJobCreates(
   min: number,
   max: number,
 ): number {
-  const maxScale = Math.ceil(Math.min(queueLength / target, max));
-  let scaleTo = Math.ceil(queueLength);
-  let effective: number;
-  if (running < min) {
-    scaleTo = min - running;
-    effective = scaleTo;
-  } else {
-    ({ effective, scaleTo } = effectiveMaxScale(s, maxScale, running - min, pending, max, scaleTo));
-  }
-  if (effective < 0) effective = 0;
-  if (!active || effective <= 0) return 0;
-  return Math.min(scaleTo, effective);
+  const combined = {
+    active,
+    scaleTo: Math.ceil(queueLength),
+    maxScale: Math.ceil(Math.min(queueLength / target, max)),
+  };
+  return scaledJobCreatesCombined(s, combined, running, pending, min, max);
 }

@@ -38,7 +38,9 @@ export interface HpaBehavior {
 export type SimTrigger =
   | {
       kind: "queue";
-      /** redis, rabbitmq, prometheus: for reports only. */
+      /** The trigger's name (what a scalingModifiers formula calls its metric). */
+      name?: string;
+      /** redis, rabbitmq, prometheus, sqs, servicebus: for reports only. */
       type: string;
       /** Whether in-flight (popped/unacknowledged) items count towards the metric. */
       countsInFlight: boolean;
@@ -47,7 +49,22 @@ export type SimTrigger =
       /** Activation threshold: active iff metric > activation. */
       activation: number;
     }
-  | { kind: "utilization"; type: "cpu" | "memory"; targetPercent: number };
+  | { kind: "utilization"; type: "cpu" | "memory"; targetPercent: number }
+  | {
+      /**
+       * The summed GPU utilisation (percent per GPU) of the worker's ready pods, an External AverageValue metric:
+       * a GPU counts 100 % while its pod runs a job, 0 % idle (assumption).
+       */
+      kind: "gpu";
+      name?: string;
+      /** Target per replica (utilisation × GPUs per pod). */
+      target: number;
+      /** Activation threshold: active iff metric > activation. */
+      activation: number;
+    };
+
+/** KEDA ScaledJob `scalingStrategy.multipleScalersCalculation`: how several triggers' lengths combine. */
+export type MultipleScalersCalculation = "max" | "min" | "avg" | "sum";
 
 export type ScaledJobStrategy =
   | { strategy: "default" }
@@ -61,6 +78,8 @@ export interface SimWorker {
   kind: "deployment" | "job" | "service";
   pollingInterval: number;
   cooldownPeriod: number;
+  /** KEDA initialCooldownPeriod (s): no scale to zero this long after the ScaledObject's creation (the run's start). */
+  initialCooldownPeriod?: number;
   min: number;
   max: number;
   triggers: SimTrigger[];
@@ -69,6 +88,18 @@ export interface SimWorker {
   /** HPA tolerance (both directions). */
   tolerance: number;
   scaledJob?: ScaledJobStrategy;
+  /**
+   * KEDA scalingModifiers (deployment mode): the external triggers' metrics (queue, gpu) by name combined into one
+   * composite metric; the worker is active iff it is above `activationTarget`; cpu/memory stay metrics of their own.
+   */
+  scalingModifiers?: {
+    formula: (metrics: Readonly<Record<string, number>>) => number;
+    target: number;
+    activationTarget: number;
+    metricType: "AverageValue" | "Value";
+  };
+  /** ScaledJob: how several triggers combine (KEDA default max). */
+  multipleScalersCalculation?: MultipleScalersCalculation;
   requests: { cpuMilli: number; memoryMiB: number; gpus: number };
   priority: number;
   /** Pools the pod may land on, in the scheduler's and expander's order of preference (spot first when allowed). */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ChartName } from "../versions.ts";
 import { CHARTS } from "../versions.ts";
-import { dnsLabel, quantity } from "./common.ts";
+import { byteQuantity, dnsLabel, durationOf, httpUrl } from "./common.ts";
 
 /** Fields every Helm add-on accepts. */
 function addon<T extends z.ZodRawShape>(chart: ChartName, namespace: string, extra: T) {
@@ -32,19 +32,18 @@ export const addons = z
     metricsServer: addon("metricsServer", "kube-system", {}),
     prometheus: addon("prometheus", "monitoring", {
       /** URL of an external/managed Prometheus to use instead of the chart; when set the chart is not installed. */
-      externalUrl: z.string().url().optional(),
+      externalUrl: httpUrl.optional(),
       /** Default scrape interval of the in-cluster Prometheus (chart default 1m is slow for autoscaling). Defaults to 15s. */
-      scrapeInterval: z
-        .string()
-        .regex(/^[0-9]+[sm]$/, { error: "must be a duration such as 15s or 1m" })
-        .default("15s"),
+      scrapeInterval: durationOf(["m", "s"], "15s, 1m or 1m30s", 1).default("15s"),
+      /**
+       * Default scrape timeout of the in-cluster Prometheus; at most scrapeInterval (Prometheus rejects a longer one).
+       * Defaults to the chart's 10s, or to scrapeInterval when that is shorter.
+       */
+      scrapeTimeout: durationOf(["m", "s"], "10s, 1m or 1m30s", 1).optional(),
       /** Defaults to 15d. */
-      retention: z
-        .string()
-        .regex(/^[0-9]+[dhw]$/, { error: "must be a duration such as 15d, 12h or 2w" })
-        .default("15d"),
+      retention: durationOf(["w", "d", "h"], "15d, 12h or 2w", 1).default("15d"),
       /** Persistent volume for the TSDB. Defaults to 50Gi. */
-      storageSize: quantity.default("50Gi"),
+      storageSize: byteQuantity.default("50Gi"),
     }),
     prometheusAdapter: addon("prometheusAdapter", "monitoring", {
       /**
@@ -57,7 +56,9 @@ export const addons = z
         .default("worker_"),
     }),
     nvidiaDevicePlugin: addon("nvidiaDevicePlugin", "nvidia-device-plugin", {}),
-    dcgmExporter: addon("dcgmExporter", "monitoring", {}),
+    // Its own namespace: it needs Pod Security privileged (root, SYS_ADMIN, hostPath), which would otherwise apply to
+    // every pod of a namespace it shared (Prometheus, the adapter).
+    dcgmExporter: addon("dcgmExporter", "dcgm-exporter", {}),
     clusterAutoscaler: addon("clusterAutoscaler", "kube-system", {
       /** Image tag. Defaults to the tag matching the cluster's Kubernetes minor (stacks/versions.ts). */
       imageTag: z

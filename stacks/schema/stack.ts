@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { addons } from "./addons.ts";
-import { cluster } from "./cluster.ts";
+import { cluster, kubeloginMode } from "./cluster.ts";
 import { dnsLabel } from "./common.ts";
 import { priorityClasses, queue, secret, service, worker } from "./workloads.ts";
 import { simulation } from "./simulation.ts";
@@ -23,6 +23,20 @@ export const platform = z.strictObject({
   namespace: dnsLabel.optional(),
 });
 
+/**
+ * The machine running Pulumi (a person, or CI), not what it deploys: how it reaches the clusters' APIs. CI sets it in
+ * its own checkout (`.github/workflows/`), so people and CI share one stack file.
+ */
+export const deployer = z.strictObject({
+  /**
+   * kubelogin `--login` mode of the Kubernetes provider on AKS clusters, for every AKS cluster of the stack; the
+   * exported kubeconfig keeps each cluster's azure.kubeloginMode. The workflows set workloadidentity: kubelogin then
+   * exchanges a fresh GitHub OIDC token for each Entra ID token, for as long as the job runs. Defaults to each
+   * cluster's azure.kubeloginMode.
+   */
+  kubeloginMode: kubeloginMode.optional(),
+});
+
 /** One top-level Pulumi config key (`worker-platform:<key>`) per field. */
 export const stackShape = z.strictObject({
   platform,
@@ -34,6 +48,7 @@ export const stackShape = z.strictObject({
   workers: z.array(worker).default([]),
   services: z.array(service).default([]),
   simulation,
+  deployer: deployer.prefault({}),
 });
 
 export type StackConfig = z.infer<typeof stackShape>;

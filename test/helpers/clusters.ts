@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterHandle, PoolHandle } from "../../components/cluster/handle.ts";
+import { Provider as AwsProvider } from "@pulumi/aws/provider.js";
+import type { CloudIdentityHandle, ClusterHandle, PoolHandle } from "../../components/cluster/handle.ts";
 import { aksPoolHandle } from "../../components/cluster/aks.ts";
 import { eksPoolHandle } from "../../components/cluster/eks.ts";
 import { poolHandle } from "../../components/cluster/pools.ts";
@@ -52,6 +53,33 @@ class NodePool extends pulumi.CustomResource {
   }
 }
 
+/**
+ * The workload identity part of a cloud cluster's handle, as EksCluster/AksCluster yield it: the issuer and OIDC
+ * provider in the mocks' shapes, an AWS provider for the region, the resource group `<name>-rg`. `keda`: KEDA's
+ * operator identity is on (the clusters turn it on where workers read cloud queues).
+ */
+export function fakeIdentity(cloud: "aws" | "azure", name: string, region: string, keda = false): CloudIdentityHandle {
+  if (cloud === "aws")
+    return {
+      cloud,
+      issuerUrl: pulumi.output(`https://oidc.eks.${region}.amazonaws.com/id/${name.toUpperCase()}`),
+      oidcProviderArn: pulumi.output(
+        `arn:aws:iam::123456789012:oidc-provider/oidc.eks.${region}.amazonaws.com/id/${name.toUpperCase()}`,
+      ),
+      region,
+      partition: pulumi.output("aws"),
+      provider: new AwsProvider(`${name}-aws`, { region }),
+      ...(keda ? { kedaOperatorRoleArn: pulumi.output(`arn:aws:iam::123456789012:role/${name}-keda-operator`) } : {}),
+    };
+  return {
+    cloud,
+    issuerUrl: pulumi.output(`https://oidc.prod-aks.azure.com/00000000-0000-4000-8000-000000000001/${name}/`),
+    resourceGroupName: `${name}-rg`,
+    location: region,
+    ...(keda ? { kedaWorkloadIdentity: true } : {}),
+  };
+}
+
 /** A fake cluster handle with its own provider and a stand-in node pool resource as `ready`. */
 export function fakeCluster(kind: FakeKind, over: Partial<ClusterHandle> = {}): ClusterHandle {
   const name = `${kind}-c`;
@@ -67,6 +95,11 @@ export function fakeCluster(kind: FakeKind, over: Partial<ClusterHandle> = {}): 
     ready,
     hasMetricsServer: kind === "aks",
     autoscaler: profile,
+    ...(kind === "existing"
+      ? {}
+      : {
+          identity: fakeIdentity(kind === "aks" ? "azure" : "aws", name, kind === "aks" ? "westeurope" : "eu-west-1"),
+        }),
     autoscalerChart:
       kind === "eks"
         ? {
@@ -143,6 +176,7 @@ export function handleFromConfig(c: ClusterConfig, parent?: pulumi.Resource): Cl
     ready: [new NodePool(`${c.name}-pools`)],
     hasMetricsServer: c.cloud === "azure",
     autoscaler: c.autoscaler,
+    ...(c.cloud === "existing" ? {} : { identity: fakeIdentity(c.cloud, c.name, c.region) }),
   };
 }
 

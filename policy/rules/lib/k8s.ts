@@ -17,6 +17,7 @@ export const T = {
   CronJob: "kubernetes:batch/v1:CronJob",
   ScaledObject: "kubernetes:keda.sh/v1alpha1:ScaledObject",
   ScaledJob: "kubernetes:keda.sh/v1alpha1:ScaledJob",
+  TriggerAuthentication: "kubernetes:keda.sh/v1alpha1:TriggerAuthentication",
   HPA: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
   PriorityClass: "kubernetes:scheduling.k8s.io/v1:PriorityClass",
   K8sProvider: "pulumi:providers:kubernetes",

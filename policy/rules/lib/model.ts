@@ -44,6 +44,8 @@ export interface Pool {
   /** Every taint its nodes carry, including the ones the cloud adds (AKS spot). */
   taints: Taint[];
   machineTypes: string[];
+  /** The pool's own max pods per node where it sets one (AKS `maxPods`); undefined: the cloud's default. */
+  maxPods: number | undefined;
 }
 
 export interface Cluster {
@@ -226,6 +228,7 @@ function toPool(r: PolicyResource): Pool {
     taints,
     machineTypes,
     toNumber(p.scalingConfig?.maxSize),
+    undefined,
   );
 }
 
@@ -250,6 +253,7 @@ function aksPool(owner: PolicyResource, p: Obj, fallbackName: string): Pool {
     taints,
     p.vmSize ? [String(p.vmSize)] : [],
     max,
+    toNumber(tryRead(() => p.maxPods)),
   );
 }
 
@@ -261,6 +265,7 @@ function finish(
   taints: Taint[],
   machineTypes: string[],
   maxNodes: number | undefined,
+  maxPods: number | undefined,
 ): Pool {
   const declared = toNumber(labels[LABELS.gpuCount]);
   const known = machineTypes.map(knownGpuCount);
@@ -272,7 +277,7 @@ function finish(
     (fromTypes ?? 0) > 0 ||
     taints.some((t) => t.key === GPU_TAINT.key);
   const gpusPerNode = declared ?? (gpu ? fromTypes || undefined : 0);
-  return { resource: r, name, spot, gpu, gpusPerNode, maxNodes, labels, taints, machineTypes };
+  return { resource: r, name, spot, gpu, gpusPerNode, maxNodes, labels, taints, machineTypes, maxPods };
 }
 
 const EKS_EFFECTS: Record<string, Taint["effect"]> = {

@@ -1,7 +1,8 @@
 /**
  * Conventions of the worker-platform program that the rules rely on. The pack is its own package (it must load
  * without the program's dependencies), so these are copies; test/policy-conventions.spec.ts fails when they drift
- * from components/cluster/labels.ts, components/workloads/annotations.ts and stacks/machine-types.ts.
+ * from components/cluster/labels.ts, components/workloads/annotations.ts and stacks/machine-types.ts (the node
+ * reservation model, stacks/allocatable.ts and stacks/platform-pods.ts, is copied in ./allocatable.ts).
  */
 export interface Taint {
   key: string;
@@ -46,51 +47,113 @@ export const SCALED_BY_VALUES: Record<string, "ScaledObject" | "HorizontalPodAut
  * so the cluster-autoscaler chart's values are not visible to a stack rule.
  */
 export const GRACE_CAP_ANNOTATION = "worker-platform/autoscaler-max-graceful-termination-seconds";
+/**
+ * The DCGM exporter's GPU utilisation gauge, which the program's `gpu` triggers query per pod (copy of
+ * components/workloads/triggers.ts GPU_UTIL_METRIC): a prometheus trigger on it measures the worker's own pods.
+ */
+export const GPU_UTIL_METRIC = "DCGM_FI_DEV_GPU_UTIL";
 /** Annotation on any Kubernetes object: comma-separated policy names waived for it (see docs/policy.md). */
 export const WAIVER_ANNOTATION = "policy.worker-platform/waive";
 
-/** GPUs per node of known GPU machine types (copy of stacks/machine-types.ts GPU_MACHINE_TYPES). */
-export const GPU_MACHINE_TYPES: Record<string, number> = {
-  Standard_NC4as_T4_v3: 1,
-  Standard_NC8as_T4_v3: 1,
-  Standard_NC16as_T4_v3: 1,
-  Standard_NC64as_T4_v3: 4,
-  Standard_NC24ads_A100_v4: 1,
-  Standard_NC48ads_A100_v4: 2,
-  Standard_NC96ads_A100_v4: 4,
-  Standard_NV36ads_A10_v5: 1,
-  Standard_NV72ads_A10_v5: 2,
-  Standard_NC40ads_H100_v5: 1,
-  Standard_NC80adis_H100_v5: 2,
-  Standard_ND96asr_v4: 8,
-  Standard_ND96isr_H100_v5: 8,
-  "g4dn.xlarge": 1,
-  "g4dn.2xlarge": 1,
-  "g4dn.4xlarge": 1,
-  "g4dn.8xlarge": 1,
-  "g4dn.12xlarge": 4,
-  "g5.xlarge": 1,
-  "g5.2xlarge": 1,
-  "g5.4xlarge": 1,
-  "g5.8xlarge": 1,
-  "g5.12xlarge": 4,
-  "g5.48xlarge": 8,
-  "g6.xlarge": 1,
-  "g6.2xlarge": 1,
-  "g6.4xlarge": 1,
-  "g6.12xlarge": 4,
-  "g6e.xlarge": 1,
-  "g6e.12xlarge": 4,
-  "p4d.24xlarge": 8,
-  "p5.48xlarge": 8,
+/** A machine type's shape (copy of stacks/machine-types.ts MachineShape). */
+export interface MachineShape {
+  cloud: "azure" | "aws";
+  vcpus: number;
+  memoryGiB: number;
+  gpus: number;
+  gpuModel?: string;
+  /** AWS: pods per node the kubelet allows; absent on Azure, where it is a pool setting. */
+  maxPods?: number;
+}
+
+const azure = (vcpus: number, memoryGiB: number, gpus = 0, gpuModel?: string): MachineShape => ({
+  cloud: "azure",
+  vcpus,
+  memoryGiB,
+  gpus,
+  ...(gpuModel ? { gpuModel } : {}),
+});
+const aws = (vcpus: number, memoryGiB: number, maxPods: number, gpus = 0, gpuModel?: string): MachineShape => ({
+  cloud: "aws",
+  vcpus,
+  memoryGiB,
+  gpus,
+  ...(gpuModel ? { gpuModel } : {}),
+  maxPods,
+});
+
+/** Copy of stacks/machine-types.ts MACHINE_TYPES (its sources are there). */
+export const MACHINE_TYPES: Record<string, MachineShape> = {
+  // Azure general purpose (Dsv5)
+  Standard_D4s_v5: azure(4, 16),
+  Standard_D8s_v5: azure(8, 32),
+  // Azure GPU
+  Standard_NC4as_T4_v3: azure(4, 28, 1, "T4"),
+  Standard_NC8as_T4_v3: azure(8, 56, 1, "T4"),
+  Standard_NC16as_T4_v3: azure(16, 110, 1, "T4"),
+  Standard_NC64as_T4_v3: azure(64, 440, 4, "T4"),
+  Standard_NC24ads_A100_v4: azure(24, 220, 1, "A100 80GB"),
+  Standard_NC48ads_A100_v4: azure(48, 440, 2, "A100 80GB"),
+  Standard_NC96ads_A100_v4: azure(96, 880, 4, "A100 80GB"),
+  Standard_NV36ads_A10_v5: azure(36, 440, 1, "A10"),
+  Standard_NV72ads_A10_v5: azure(72, 880, 2, "A10"),
+  Standard_NC40ads_H100_v5: azure(40, 320, 1, "H100 NVL"),
+  Standard_NC80adis_H100_v5: azure(80, 640, 2, "H100 NVL"),
+  Standard_ND96asr_v4: azure(96, 900, 8, "A100 40GB"),
+  Standard_ND96isr_H100_v5: azure(96, 1900, 8, "H100"),
+  // AWS general purpose, compute and memory optimized (max pods: ENIs × (IPs per ENI − 1) + 2)
+  "m6i.xlarge": aws(4, 16, 58),
+  "m6i.2xlarge": aws(8, 32, 58),
+  "m6a.2xlarge": aws(8, 32, 58),
+  "m7i.2xlarge": aws(8, 32, 58),
+  "c6i.xlarge": aws(4, 8, 58),
+  "x2idn.16xlarge": aws(64, 1024, 737),
+  // AWS accelerated computing
+  "g4dn.xlarge": aws(4, 16, 29, 1, "T4"),
+  "g4dn.2xlarge": aws(8, 32, 29, 1, "T4"),
+  "g4dn.4xlarge": aws(16, 64, 29, 1, "T4"),
+  "g4dn.8xlarge": aws(32, 128, 58, 1, "T4"),
+  "g4dn.12xlarge": aws(48, 192, 234, 4, "T4"),
+  "g5.xlarge": aws(4, 16, 58, 1, "A10G"),
+  "g5.2xlarge": aws(8, 32, 58, 1, "A10G"),
+  "g5.4xlarge": aws(16, 64, 234, 1, "A10G"),
+  "g5.8xlarge": aws(32, 128, 234, 1, "A10G"),
+  "g5.12xlarge": aws(48, 192, 737, 4, "A10G"),
+  "g5.48xlarge": aws(192, 768, 345, 8, "A10G"),
+  "g6.xlarge": aws(4, 16, 58, 1, "L4"),
+  "g6.2xlarge": aws(8, 32, 58, 1, "L4"),
+  "g6.4xlarge": aws(16, 64, 234, 1, "L4"),
+  "g6.12xlarge": aws(48, 192, 234, 4, "L4"),
+  "g6e.xlarge": aws(4, 32, 58, 1, "L40S"),
+  "g6e.12xlarge": aws(48, 384, 292, 4, "L40S"),
+  "p4d.24xlarge": aws(96, 1152, 737, 8, "A100 40GB"),
+  "p5.48xlarge": aws(192, 2048, 100, 8, "H100"),
 };
+
+/**
+ * Built-in Azure Service Bus data roles (copy of components/workloads/cloud-identity.ts SERVICE_BUS_ROLES plus Data
+ * Sender; Azure docs, "Azure built-in roles for Integration"): cloud-identity-least-privilege keeps their assignments
+ * on a queue or topic.
+ */
+export const SERVICE_BUS_ROLES = {
+  dataReceiver: "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0",
+  dataOwner: "090c5cfd-751d-490a-894a-3ce6f1109419",
+  dataSender: "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39",
+} as const;
+
+/** GPUs per node of the GPU machine types (copy of stacks/machine-types.ts GPU_MACHINE_TYPES). */
+export const GPU_MACHINE_TYPES: Record<string, number> = Object.fromEntries(
+  Object.entries(MACHINE_TYPES)
+    .filter(([, s]) => s.gpus > 0)
+    .map(([t, s]) => [t, s.gpus]),
+);
 
 /** Machine families without GPUs (copy of stacks/machine-types.ts CPU_ONLY_FAMILIES). */
 export const CPU_ONLY_FAMILIES: RegExp[] = [/^Standard_[BDEFL][0-9]/, /^(m|c|r|t)[0-9][a-z]*\./];
 
 /** GPUs per node of a machine type: a number, 0 for a CPU-only family, undefined when unknown. */
 export function knownGpuCount(machineType: string): number | undefined {
-  if (machineType in GPU_MACHINE_TYPES) return GPU_MACHINE_TYPES[machineType];
+  if (Object.hasOwn(MACHINE_TYPES, machineType)) return MACHINE_TYPES[machineType].gpus;
   if (CPU_ONLY_FAMILIES.some((re) => re.test(machineType))) return 0;
   return undefined;
 }

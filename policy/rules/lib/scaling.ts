@@ -3,12 +3,58 @@ import type { Obj } from "./k8s.ts";
 import { gpusPerPod, podSpecOf, SCALABLE_KINDS, T, WORKLOAD_TYPES } from "./k8s.ts";
 import type { K8sObject, StackModel } from "./model.ts";
 import { k8sObjects } from "./model.ts";
+import { GPU_UTIL_METRIC } from "./platform.ts";
 
 /** KEDA's defaults when a ScaledObject/ScaledJob omits them (keda.sh/docs/2.20/reference/scaledobject-spec). */
 export const KEDA_DEFAULT_MAX = 100;
 export const KEDA_DEFAULT_MIN = 0;
 /** Triggers that read the resource metrics API, not a queue. */
 export const RESOURCE_TRIGGERS = ["cpu", "memory"];
+
+/**
+ * Whether a KEDA trigger measures the target's own pods, so that it reads nothing at zero replicas and cannot wake
+ * the workload: cpu/memory (resource metrics), and prometheus triggers on the DCGM GPU utilisation (the program's
+ * `gpu` triggers: one series per GPU in use, labelled with its pod).
+ */
+export function measuresOwnPods(t: Obj): boolean {
+  if (RESOURCE_TRIGGERS.includes(String(t.type))) return true;
+  return t.type === "prometheus" && String(t.metadata?.query ?? "").includes(GPU_UTIL_METRIC);
+}
+
+/** HPA behaviour limits (kubernetes pkg/apis/autoscaling/validation/validation.go). */
+export const HPA_MAX_PERIOD_SECONDS = 1800;
+export const HPA_MAX_STABILIZATION_SECONDS = 3600;
+
+/**
+ * What the autoscaling/v2 API would reject in a `behavior` (validateBehavior/validateScalingRules/
+ * validateScalingPolicy): a window outside 0..3600, a selectPolicy other than Max/Min/Disabled, an explicit empty
+ * `policies` (an omitted one gets the defaults, pkg/apis/autoscaling/v2/defaults.go), a policy type other than
+ * Pods/Percent, a value <= 0, a period outside 1..1800. One line per problem, naming the field.
+ */
+export function behaviorProblems(behavior: Obj | undefined): string[] {
+  const out: string[] = [];
+  for (const dir of ["scaleUp", "scaleDown"]) {
+    const r: Obj | undefined = behavior?.[dir];
+    if (!r) continue;
+    const w = toNumber(r.stabilizationWindowSeconds);
+    if (w !== undefined && (w < 0 || w > HPA_MAX_STABILIZATION_SECONDS))
+      out.push(`${dir}.stabilizationWindowSeconds ${w} is outside 0..${HPA_MAX_STABILIZATION_SECONDS}`);
+    if (r.selectPolicy !== undefined && !["Max", "Min", "Disabled"].includes(String(r.selectPolicy)))
+      out.push(`${dir}.selectPolicy '${r.selectPolicy}' is not Max, Min or Disabled`);
+    if (Array.isArray(r.policies) && r.policies.length === 0)
+      out.push(`${dir}.policies is an empty list (omit it for the defaults; selectPolicy: Disabled stops scaling)`);
+    ((r.policies ?? []) as Obj[]).forEach((p, i) => {
+      if (!["Pods", "Percent"].includes(String(p.type)))
+        out.push(`${dir}.policies[${i}].type '${p.type}' is not Pods or Percent`);
+      const v = toNumber(p.value);
+      if (v === undefined || v <= 0) out.push(`${dir}.policies[${i}].value ${p.value} is not > 0`);
+      const period = toNumber(p.periodSeconds);
+      if (period === undefined || period < 1 || period > HPA_MAX_PERIOD_SECONDS)
+        out.push(`${dir}.policies[${i}].periodSeconds ${p.periodSeconds} is outside 1..${HPA_MAX_PERIOD_SECONDS}`);
+    });
+  }
+  return out;
+}
 
 /** A ScaledObject or HPA and the workload it scales. */
 export interface Scaler {

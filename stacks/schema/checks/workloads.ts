@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { ClusterConfig, StackConfig } from "../stack.ts";
 import { duplicates, issue } from "./clusters.ts";
 import { choosePools } from "../../placement.ts";
+import { isCloudQueue } from "../workloads.ts";
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
@@ -32,12 +33,18 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
         );
     });
   }
-  // Each queue owns the Secrets <queue>-auth (its credentials) and <queue>-keda (KEDA's view of them).
+  // The Secrets queues create (components/workloads/queues.ts): an in-cluster queue its credentials, <queue>-auth; an
+  // external rabbitmq KEDA's management URL, <queue>-keda; an external redis none (it uses the referenced secret).
   const queueSecrets = new Map(
-    cfg.queues.flatMap((q) => [
-      [`${q.name}-auth`, q.name],
-      [`${q.name}-keda`, q.name],
-    ]),
+    cfg.queues.flatMap((q): [string, string][] =>
+      isCloudQueue(q)
+        ? []
+        : q.mode === "in-cluster"
+          ? [[`${q.name}-auth`, q.name]]
+          : q.kind === "rabbitmq"
+            ? [[`${q.name}-keda`, q.name]]
+            : [],
+    ),
   );
   cfg.secrets.forEach((s, i) => {
     const q = queueSecrets.get(s.name);
@@ -71,6 +78,7 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
   };
 
   cfg.queues.forEach((q, i) => {
+    if (isCloudQueue(q)) return; // checks/cloud-queues.ts
     if (q.mode === "external") {
       if (!q.host) issue(ctx, ["queues", i, "host"], "an external queue needs host", q.host);
       if (!q.passwordSecret)
@@ -110,6 +118,16 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
     if (w.replicas.min > w.replicas.max)
       issue(ctx, [...path, "replicas", "max"], `must be >= min (${w.replicas.min})`, w.replicas.max);
     Object.entries(w.secretEnv).forEach(([name, ref]) => checkSecretRef([...path, "secretEnv", name], ref));
+    Object.keys(w.secretEnv)
+      .filter((name) => Object.hasOwn(w.env, name))
+      .forEach((name) =>
+        issue(
+          ctx,
+          [...path, "secretEnv", name],
+          `${name} is also under env: the container would get the variable twice and only one value would win; keep one`,
+          name,
+        ),
+      );
     (w.clusters ?? []).forEach((c, ci) => {
       if (!clusterNames.includes(c))
         issue(ctx, [...path, "clusters", ci], `no cluster named "${c}" (have: ${clusterNames.join(", ")})`, c);
@@ -131,51 +149,7 @@ export function checkWorkloads(cfg: StackConfig, ctx: Ctx): void {
 
   cfg.workers.forEach((w, i) => {
     const path: Path = ["workers", i];
-    const t = w.trigger;
-    if (!t && !w.safetyNet)
-      issue(ctx, [...path, "trigger"], "a worker needs a queue trigger (or, with min >= 1, a cpu/memory safetyNet)", t);
-    if (w.replicas.min === 0 && !t) {
-      issue(
-        ctx,
-        [...path, "replicas", "min"],
-        "min 0 needs a queue or prometheus trigger: KEDA cannot activate from zero on cpu/memory; set min >= 1 or add trigger",
-        0,
-      );
-    }
-    if (w.mode === "job" && w.safetyNet) {
-      issue(
-        ctx,
-        [...path, "safetyNet"],
-        "a ScaledJob scales on its queue only; remove safetyNet or use mode: deployment",
-        w.safetyNet,
-      );
-    }
-    if (w.mode === "job" && !t) issue(ctx, [...path, "trigger"], "mode: job needs a queue trigger", t);
-    if (t && t.type !== "prometheus") {
-      const q = cfg.queues.find((x) => x.name === t.queue);
-      if (!q)
-        issue(
-          ctx,
-          [...path, "trigger", "queue"],
-          `no queue named "${t.queue}" under queues (have: ${cfg.queues.map((x) => x.name).join(", ") || "none"})`,
-          t.queue,
-        );
-      else if (q.kind !== t.type)
-        issue(ctx, [...path, "trigger", "queue"], `queue "${t.queue}" is ${q.kind}, the trigger is ${t.type}`, t.queue);
-    }
-    if (
-      t?.type === "prometheus" &&
-      !t.serverAddress &&
-      !cfg.addons.prometheus.enabled &&
-      !cfg.addons.prometheus.externalUrl
-    ) {
-      issue(
-        ctx,
-        [...path, "trigger", "serverAddress"],
-        "no Prometheus: set serverAddress, addons.prometheus.externalUrl, or enable addons.prometheus",
-        undefined,
-      );
-    }
+    // Triggers, behaviour, fallback and the other scaling keys: checks/scaling.ts.
     if (w.mode === "deployment") {
       for (const cluster of targetClusters(cfg, w.clusters)) {
         const cap = cluster.autoscaler.maxGracefulTerminationSec;
@@ -277,8 +251,47 @@ export function workloadWarnings(cfg: StackConfig): string[] {
     }
   });
   out.push(...preemptionWarnings(cfg));
+  out.push(...scalingSignalWarnings(cfg));
   return out;
 }
+
+/**
+ * Scaling signals that work against a queue worker, each allowed with a warning:
+ * - A memory safety net. The HPA asks for ceil(current × usage / target) replicas and, with several metrics, the
+ *   largest proposal wins (kubernetes.io, "Horizontal Pod Autoscaling": algorithm details, scaling on multiple
+ *   metrics). Memory per pod (model, runtime, caches) does not fall when replicas are added, so once it is above the
+ *   target the proposal grows every sync up to replicas.max and never lets the queue trigger scale in; only the queue
+ *   emptying ends it (KEDA scales to zero on its other triggers only: keda.sh/docs/2.20/scalers/memory).
+ * - Job mode with a RabbitMQ trigger whose targetPerReplica is not 1. The trigger counts ready messages only and the
+ *   accurate strategy starts ceil(ready / targetPerReplica) − pending Jobs (keda.sh/docs/2.20/reference/scaledjob-spec),
+ *   which matches the work only when each Job takes that many messages off the ready count as it starts; with one
+ *   message per Job (prefetch 1) KEDA starts too few Jobs at once, and a Job that works through several one at a
+ *   time leaves them ready, so more Jobs start for them. The prefetch itself is the worker's code and cannot be
+ *   checked here (docs/workloads.md, Job mode).
+ */
+function scalingSignalWarnings(cfg: StackConfig): string[] {
+  const out: string[] = [];
+  cfg.workers.forEach((w, i) => {
+    const at = (j: number) => `workers[${i}].${w.triggerPaths[j].join(".").replace(/\.(\d+)(?=\.|$)/g, "[$1]")}`;
+    const queues = w.triggers.filter((t) => !OWN_POD_TRIGGERS.has(t.type));
+    w.triggers.forEach((t, j) => {
+      if (t.type === "memory" && queues.length > 0) {
+        out.push(
+          `${at(j)}: ${w.name}'s memory per pod does not fall when replicas are added, so once it passes ${t.targetUtilization}% of requests.memory the HPA keeps adding replicas (the largest metric wins) and holds it at replicas.max (${w.replicas.max}) while anything is queued; remove ${w.triggerPaths[j][0] === "safetyNet" ? "memoryUtilization" : "this memory trigger"}, scale on the queue and cpu, and size requests.memory for the peak`,
+        );
+      }
+      if (w.mode === "job" && t.type === "rabbitmq" && t.targetPerReplica !== 1) {
+        out.push(
+          `${at(j)}.targetPerReplica: ${t.targetPerReplica} in job mode: KEDA counts ready messages only and starts one Job per ${t.targetPerReplica}, which is right only if each Job takes ${t.targetPerReplica} messages as it starts (consumer prefetch ${t.targetPerReplica}); with one message per Job (prefetch 1) set targetPerReplica: 1`,
+        );
+      }
+    });
+  });
+  return out;
+}
+
+/** Triggers that measure the worker's own pods rather than a queue (cpu/memory utilisation, its GPUs' utilisation). */
+const OWN_POD_TRIGGERS = new Set(["cpu", "memory", "gpu"]);
 
 /** The pools of a cluster a worker/service may land on (stacks/placement.ts); `gpu` tells GPU from CPU placement. */
 function poolsOf(
