@@ -8,6 +8,9 @@ import { simClusters, poolCapacity } from "../simulator/from-config.ts";
 import { poolNodes } from "../stacks/schema/checks/fit.ts";
 import { nodeAllocatable } from "../stacks/allocatable.ts";
 import { machineShape } from "../stacks/machine-types.ts";
+import { SCALING_PROFILES } from "../stacks/schema/scaling.ts";
+import { withProfile } from "../tools/profile-figures.ts";
+import { readStackFile } from "../tools/stack-file.ts";
 import { loadStackConfig } from "../simulator/stack.ts";
 import type { SimWorker } from "../simulator/model/types.ts";
 import { withDefaults } from "../simulator/model/hpa.ts";
@@ -181,6 +184,29 @@ describe("simulator reads the numbers the plan writes (ScaledObject, ScaledJob, 
     cfg.workers[0].pollingInterval = 120;
     const w = simClusters(cfg)[0].workers.find((x) => x.name === cfg.workers[0].name) as SimWorker;
     assert.equal(w.pollingInterval, 120);
+  });
+});
+
+describe("tools/profile-figures: a worker's scaling keys replaced by one profile", () => {
+  const file = readStackFile("prod", projectDir);
+  const scaling = (cfg: ReturnType<typeof withProfile>, name: string) => cfg.workers.find((w) => w.name === name)!;
+  it("each profile's polling, cooldown and behaviour; none gives the platform's defaults", () => {
+    const p = SCALING_PROFILES.conservative;
+    const w = scaling(withProfile(file, "embedder", "conservative"), "embedder");
+    assert.deepEqual(
+      [w.pollingInterval, w.cooldownPeriod, w.scaleUp, w.scaleDown],
+      [p.pollingInterval, p.cooldownPeriod, p.scaleUp, p.scaleDown],
+    );
+    const none = scaling(withProfile(file, "embedder", undefined), "embedder");
+    assert.deepEqual([none.scalingProfile, none.pollingInterval, none.cooldownPeriod], [undefined, 15, 300]);
+    // the other workers keep their own keys
+    const before = scaling(loadStackConfig("prod", projectDir).config, "llm");
+    assert.deepEqual(scaling(withProfile(file, "embedder", "responsive"), "llm").scaleDown, before.scaleDown);
+  });
+
+  it("an unknown worker or profile is an error, not a silent run of the stack as it is", () => {
+    assert.throws(() => withProfile(file, "nope", "balanced"), /no worker nope/);
+    assert.throws(() => withProfile(file, "embedder", "fastest"), /scalingProfile/);
   });
 });
 
