@@ -1,14 +1,14 @@
 /**
  * The one mapping from the validated stack config to the simulator's own input (model/types.ts). Wherever the
  * program computes a number it renders into a ScaledObject/ScaledJob/HPA, this calls the same function
- * (`kedaScaling`, `triggerScaling`, `serviceBehavior`, `terminationGrace`, `choosePools`), and node capacity is the
- * fit check's (`poolNodes`: stacks/allocatable.ts less the DaemonSets on each node), so the simulator reads what the
- * plan writes (test/simulator-config.spec.ts checks it against the plan's objects).
+ * (`kedaScaling`, `triggerScaling`, `scaledObjectScaling`, `serviceBehavior`, `terminationGrace`, `choosePools`), and
+ * node capacity is the fit check's (`poolNodes`: stacks/allocatable.ts less the DaemonSets on each node), so the
+ * simulator reads what the plan writes (test/simulator-config.spec.ts checks it against the plan's objects).
  *
  * Not modelled: KEDA `fallback` (it acts only when a scaler cannot read its metric, and the simulated scalers never
- * fail), `scalingModifiers` (the formula is expr-lang; the simulator follows KEDA's default instead, each trigger its
- * own metric and the HPA the largest proposal: see docs/simulation.md), services' `customMetric` (a Prometheus
- * Adapter metric with no meaning in the model).
+ * fail); a `scalingModifiers` formula outside the subset simulator/formula.ts evaluates (the worker then scales as
+ * without one: each trigger its own metric, the HPA the largest proposal; docs/simulation.md); services'
+ * `customMetric` (a Prometheus Adapter metric with no meaning in the model).
  */
 import type { ClusterConfig, PoolConfig, ScalingRules, StackConfig, WorkerConfig } from "../stacks/schema/index.ts";
 import { durationSeconds } from "../stacks/schema/common.ts";

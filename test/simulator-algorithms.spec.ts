@@ -148,6 +148,11 @@ describe("simulator: KEDA", () => {
     assert.equal(scaledObjectRequestScale(st, 431, false, 3, 0, 300), 0);
     assert.equal(scaledObjectRequestScale({ lastActiveTime: 0 }, 1000, false, 3, 2, 300), undefined); // min > 0: never 0
     assert.equal(scaledObjectRequestScale({ lastActiveTime: 0 }, 10, true, 0, 3, 300), 3);
+    // never active: initialCooldownPeriod from the ScaledObject's creation, not cooldownPeriod
+    const fresh = () => ({ lastActiveTime: undefined });
+    assert.equal(scaledObjectRequestScale(fresh(), 500, false, 1, 0, 300, 600, 0), undefined);
+    assert.equal(scaledObjectRequestScale(fresh(), 601, false, 1, 0, 300, 600, 0), 0);
+    assert.equal(scaledObjectRequestScale(fresh(), 1, false, 1, 0, 300, 0, 0), 0);
   });
 
   it("ScaledJob strategies as GetEffectiveMaxScale computes them", () => {
