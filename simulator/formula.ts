@@ -7,7 +7,7 @@
  * else (expr-lang's `and`/`or`/`not` words, `??`, `**`, strings, member access, other builtins) is reported as not
  * modelled, and the simulator follows KEDA's default for that worker instead (each trigger its own metric).
  */
-import { parseExpression } from "vega";
+import { parseExpression } from "vega-expression";
 
 type Value = number | boolean;
 type Node = { type: string; [k: string]: unknown };

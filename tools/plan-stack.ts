@@ -11,7 +11,7 @@ import { evaluateStackPolicies } from "./plan-policies.ts";
 import { PolicyConfigError } from "./run-policies.ts";
 import type { StackFileConfig } from "./stack-file.ts";
 import { ConfigFileError, readStackFile } from "./stack-file.ts";
-import { checkSlos } from "../simulator/slo.ts";
+import { cachedSloCheck } from "../simulator/slo-cache.ts";
 import { loadStackConfig } from "../simulator/stack.ts";
 
 export interface Diagnostic {
@@ -129,8 +129,9 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
     }
     throw err;
   }
-  // Worker SLOs (workers[].slo): the scaling simulator on the same config, breaches reported as violations.
-  policies.push(...checkSlos(loadStackConfig(stack, dir).config));
+  // Worker SLOs (workers[].slo): the scaling simulator on the same config, breaches reported as violations (results
+  // kept per config and code digest: simulator/slo-cache.ts).
+  policies.push(...cachedSloCheck(loadStackConfig(stack, dir).config));
   diagnostics.push(
     ...policies.map((v) => ({
       severity: v.enforcementLevel === "mandatory" ? ("error" as const) : ("warning" as const),
