@@ -10,7 +10,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { StackConfig } from "../stacks/schema/index.ts";
 import type { SloBreach } from "./slo.ts";
-import { checkSlos } from "./slo.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SOURCE_DIRS = ["simulator", "stacks", "components", "policy/rules"];
@@ -30,14 +29,18 @@ export function sloCacheKey(cfg: StackConfig, root = ROOT): string {
   return hash.digest("hex");
 }
 
-/** checkSlos(cfg), from the cache when this config and code were simulated before. */
-export function cachedSloCheck(cfg: StackConfig, cacheDir = SLO_CACHE_DIR): SloBreach[] {
-  if (process.env.WORKER_PLATFORM_SLO_CACHE === "off") return checkSlos(cfg);
+/**
+ * checkSlos(cfg), from the cache when this config and code were simulated before. The simulator is imported only on a
+ * miss: a hit costs the digest, not the simulator's modules.
+ */
+export async function cachedSloCheck(cfg: StackConfig, cacheDir = SLO_CACHE_DIR): Promise<SloBreach[]> {
+  const simulate = async () => (await import("./slo.ts")).checkSlos(cfg);
+  if (process.env.WORKER_PLATFORM_SLO_CACHE === "off") return simulate();
   const file = path.join(cacheDir, `${sloCacheKey(cfg)}.json`);
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as SloBreach[];
   } catch {
-    const breaches = checkSlos(cfg);
+    const breaches = await simulate();
     fs.mkdirSync(cacheDir, { recursive: true });
     fs.writeFileSync(file, JSON.stringify(breaches));
     return breaches;

@@ -14,9 +14,9 @@ describe("SLO check cache (simulator/slo-cache.ts)", function () {
   beforeEach(() => (cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "slo-cache-"))));
   afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
-  it("a miss simulates and stores the result; a hit reads it back without simulating", () => {
+  it("a miss simulates and stores the result; a hit reads it back without simulating", async () => {
     const cfg = loadStackConfig("dev", projectDir).config;
-    assert.deepEqual(cachedSloCheck(cfg, cacheDir), checkSlos(cfg));
+    assert.deepEqual(await cachedSloCheck(cfg, cacheDir), checkSlos(cfg));
     const file = path.join(cacheDir, `${sloCacheKey(cfg)}.json`);
     assert.ok(fs.existsSync(file), "the result is stored under the key");
     // A stored result that no simulation would give proves the second call read it.
@@ -24,7 +24,7 @@ describe("SLO check cache (simulator/slo-cache.ts)", function () {
       { policy: "simulation-slo", enforcementLevel: "advisory", resourceName: "x/y", message: "m", remediation: "r" },
     ];
     fs.writeFileSync(file, JSON.stringify(marker));
-    assert.deepEqual(cachedSloCheck(cfg, cacheDir), marker);
+    assert.deepEqual(await cachedSloCheck(cfg, cacheDir), marker);
   });
 
   it("the key follows the config (any scaling change simulates again) and is stable for the same config", () => {
@@ -50,11 +50,11 @@ describe("SLO check cache (simulator/slo-cache.ts)", function () {
     }
   });
 
-  it("WORKER_PLATFORM_SLO_CACHE=off simulates every time and stores nothing", () => {
+  it("WORKER_PLATFORM_SLO_CACHE=off simulates every time and stores nothing", async () => {
     const cfg = loadStackConfig("dev", projectDir).config;
     process.env.WORKER_PLATFORM_SLO_CACHE = "off";
     try {
-      assert.deepEqual(cachedSloCheck(cfg, cacheDir), checkSlos(cfg));
+      assert.deepEqual(await cachedSloCheck(cfg, cacheDir), checkSlos(cfg));
       assert.deepEqual(fs.readdirSync(cacheDir), []);
     } finally {
       delete process.env.WORKER_PLATFORM_SLO_CACHE;

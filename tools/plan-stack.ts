@@ -131,7 +131,7 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
   }
   // Worker SLOs (workers[].slo): the scaling simulator on the same config, breaches reported as violations (results
   // kept per config and code digest: simulator/slo-cache.ts).
-  policies.push(...cachedSloCheck(loadStackConfig(stack, dir).config));
+  policies.push(...(await cachedSloCheck(loadStackConfig(stack, dir).config)));
   diagnostics.push(
     ...policies.map((v) => ({
       severity: v.enforcementLevel === "mandatory" ? ("error" as const) : ("warning" as const),
