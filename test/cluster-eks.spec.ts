@@ -303,6 +303,17 @@ describe("EksCluster", () => {
     for (const ng of two.all(T.nodeGroup)) assert.deepEqual(ng.inputs.updateConfig, { maxUnavailable: 2 }, ng.name);
   });
 
+  it("maxUnavailable is capped at each node group's maxSize (EKS rejects more), e.g. a per-zone group's smaller max", async () => {
+    const many = await run(eksStack({ aws: { nodeUpdates: { maxUnavailable: 50 } } }));
+    const groups = many.all(T.nodeGroup);
+    assert.ok(groups.length > 1);
+    for (const ng of groups) {
+      const max = (ng.inputs.scalingConfig as { maxSize: number }).maxSize;
+      assert.ok(max < 50, `${ng.name}: a fixture group below the configured value`);
+      assert.deepEqual(ng.inputs.updateConfig, { maxUnavailable: max }, ng.name);
+    }
+  });
+
   it("nodeGroupPerZone overrides the default both ways", async () => {
     const r = await run(
       eksStack({

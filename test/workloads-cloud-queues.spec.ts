@@ -8,6 +8,7 @@ import {
   KEDA_SQS_ACTIONS,
   SERVICE_BUS_ROLES,
   WORKER_SQS_ACTIONS,
+  CLOUD_IDENTITY_ANNOTATION,
 } from "../components/workloads/cloud-identity.ts";
 import {
   cloudQueuePorts,
@@ -163,6 +164,12 @@ describe("workloads: cloud queues (SQS on EKS, Service Bus on AKS) with pod iden
         [IRSA_ROLE_ANNOTATION]: `arn:aws:iam::${ACCOUNT}:role/eks-c-order-sync-sqs`,
         "eks.amazonaws.com/sts-regional-endpoints": "true",
       });
+      // The pods carry the role too: the webhook injects it only into new pods, so a new role must roll them.
+      const template = spec(run.object(T.deployment, "order-sync", "eks-c")).template;
+      assert.equal(
+        template.metadata.annotations[CLOUD_IDENTITY_ANNOTATION],
+        `arn:aws:iam::${ACCOUNT}:role/eks-c-order-sync-sqs`,
+      );
       // No API token in the pod: the webhook projects its own, for STS only.
       assert.equal(sa.plainInputs.automountServiceAccountToken, false);
       assert.equal(podSpecOf(run.object(T.deployment, "order-sync", "eks-c")).automountServiceAccountToken, false);
@@ -267,6 +274,8 @@ describe("workloads: cloud queues (SQS on EKS, Service Bus on AKS) with pod iden
         [sub.inputs.topicName, sub.inputs.subscriptionName, sub.inputs.maxDeliveryCount],
         ["events", "billing", 4],
       );
+      // The longest peek-lock the service allows, on both kinds of entity (the default is 1 minute).
+      assert.deepEqual([q.inputs.lockDuration, sub.inputs.lockDuration], ["PT5M", "PT5M"]);
       // The referenced topic creates nothing.
       assert.equal(run.ofType(T.sbTopic).length, 1);
       assert.equal(run.ofType(T.sbQueue).length, 1);
@@ -297,6 +306,10 @@ describe("workloads: cloud queues (SQS on EKS, Service Bus on AKS) with pod iden
       });
       const d = run.object(T.deployment, "invoicer", "aks-c");
       assert.equal(spec(d).template.metadata.labels[AZURE_USE_LABEL], "true");
+      assert.equal(
+        spec(d).template.metadata.annotations[CLOUD_IDENTITY_ANNOTATION],
+        mockUuid("aks-c-invoicer-servicebus/client"),
+      );
       // The selector stays the platform's: an extra template label does not change which pods it owns.
       assert.ok(!(AZURE_USE_LABEL in spec(d).selector.matchLabels));
       assert.ok(d.dependencies.includes(ra.urn), "pods wait for the role assignment");

@@ -219,8 +219,11 @@ export class EksCluster extends pulumi.ComponentResource {
             scalingConfig: { minSize: group.min, maxSize: group.max, desiredSize: group.min },
             // An update (new version or AMI) drains maxUnavailable nodes at a time and fails, rather than deleting
             // pods, when they have not left a node within 15 minutes (EKS docs, "Understand each phase of node
-            // updates"): forceUpdateVersion stays off, so a PodDisruptionBudget is never overridden.
-            updateConfig: { maxUnavailable: cfg.aws.nodeUpdates.maxUnavailable },
+            // updates"): forceUpdateVersion stays off, so a PodDisruptionBudget is never overridden. EKS rejects a
+            // maxUnavailable above the group's maxSize ("max-unavailable must be within the range 1 and max size of
+            // the node group": hashicorp/terraform-provider-aws#26535, eksctl-io/eksctl#3753), which a per-zone group's
+            // smaller max makes easy to hit: capped at it (all of a small group at once is the same intent).
+            updateConfig: { maxUnavailable: Math.min(cfg.aws.nodeUpdates.maxUnavailable, group.max) },
             forceUpdateVersion: false,
             tags: { ...autoDiscoveryTags(cfg.name), "worker-platform/pool": pool.name },
           },

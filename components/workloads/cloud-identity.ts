@@ -54,6 +54,14 @@ export const SERVICE_BUS_ROLES = {
   dataOwner: "090c5cfd-751d-490a-894a-3ce6f1109419",
 } as const;
 
+/** Pod template annotation carrying the worker's cloud identity (WorkerCloudIdentity.podAnnotations). */
+export const CLOUD_IDENTITY_ANNOTATION = "worker-platform/cloud-identity";
+
+/** The role ARN (EKS) or client ID (AKS) of a worker's ServiceAccount annotations. */
+function identityOf(annotations: Record<string, pulumi.Input<string>>): pulumi.Input<string> {
+  return annotations["eks.amazonaws.com/role-arn"] ?? annotations["azure.workload.identity/client-id"] ?? "";
+}
+
 /** Name of the TriggerAuthentication of a worker's cloud queue trigger (a pod identity, no secret). */
 export const cloudTriggerAuthName = (worker: string) => `${worker}-keda-identity`;
 
@@ -63,6 +71,13 @@ export interface WorkerCloudIdentity {
   serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
   /** Labels added to the pod template (Azure: the webhook's opt-in label). */
   podLabels: Record<string, string>;
+  /**
+   * Annotations added to the pod template: the identity the webhook injects, so that pods roll when it is replaced.
+   * Both webhooks set AWS_ROLE_ARN / AZURE_CLIENT_ID only when a pod is created (aws/amazon-eks-pod-identity-webhook
+   * deploy/mutatingwebhook.yaml and Azure/azure-workload-identity's webhook configuration: `operations: [CREATE]`), so
+   * pods started before a new role or identity would keep the old one.
+   */
+  podAnnotations: Record<string, pulumi.Input<string>>;
   /** Platform environment of the container (the queue's address; cloud-queues.ts cloudQueueEnv). */
   env: NamedEnvVar[];
   /** The TriggerAuthentication the cloud trigger references. */
@@ -130,6 +145,7 @@ export function workerCloudIdentity(
   return {
     serviceAccountAnnotations: identity.annotations,
     podLabels: identity.podLabels,
+    podAnnotations: { [CLOUD_IDENTITY_ANNOTATION]: identityOf(identity.annotations) },
     env: cloudQueueEnv(queue),
     authName,
     podDependencies: identity.pod,

@@ -237,8 +237,14 @@ function createdServiceBus(
   const component = new CloudQueueComponent(name, { parent });
   const o = { parent: component };
   const common = { resourceGroupName: id.resourceGroupName, namespaceName: namespace.name };
-  // Messages that expire or exhaust maxDeliveryCount go to the entity's dead-letter subqueue, not away.
-  const delivery = { maxDeliveryCount: q.maxDeliveryCount, deadLetteringOnMessageExpiration: true };
+  // Messages that expire or exhaust maxDeliveryCount go to the entity's dead-letter subqueue, not away. The lock is
+  // the service's longest, 5 minutes (the default is 1; Service Bus docs, "Message transfers, locks, and settlement"):
+  // a worker whose SDK does not renew it loses a message to redelivery only after 5 minutes of work.
+  const delivery = {
+    maxDeliveryCount: q.maxDeliveryCount,
+    deadLetteringOnMessageExpiration: true,
+    lockDuration: SERVICE_BUS_LOCK_DURATION,
+  };
   if (q.subscription) {
     const topic = new servicebus.Topic(name, { ...common, topicName: q.name }, o);
     const sub = new servicebus.Subscription(
@@ -267,6 +273,9 @@ function createdServiceBus(
     resources: [queue],
   };
 }
+
+/** Peek-lock duration of created Service Bus queues and subscriptions: the service's maximum (ISO 8601). */
+export const SERVICE_BUS_LOCK_DURATION = "PT5M";
 
 /**
  * The KEDA trigger of a cloud queue (keda.sh/docs/2.20/scalers), authenticated by `authName`, a TriggerAuthentication

@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, WorkerConfig } from "../../stacks/schema/index.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { priorityClassName } from "./common.ts";
@@ -79,7 +80,7 @@ export function scrapeAnnotations(w: WorkerConfig | ServiceConfig): Record<strin
 export function podTemplateMetadata(
   podLabels: Record<string, string>,
   w: WorkerConfig | ServiceConfig,
-  extra: Record<string, string> = {},
+  extra: Record<string, pulumi.Input<string>> = {},
 ) {
   const annotations = { ...extra, ...scrapeAnnotations(w) };
   return { labels: podLabels, ...(Object.keys(annotations).length ? { annotations } : {}) };

@@ -249,6 +249,7 @@ export class Worker extends pulumi.ComponentResource {
                 // safe-to-evict: the cluster autoscaler does not remove a node while a job runs on it (autoscaler FAQ).
                 metadata: podTemplateMetadata(templateLabels, w, {
                   "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
+                  ...cloud?.podAnnotations,
                 }),
                 spec,
               },
@@ -299,7 +300,7 @@ export class Worker extends pulumi.ComponentResource {
           // No replicas: the HPA that KEDA creates owns the count.
           selector: { matchLabels: podLabels },
           template: {
-            metadata: podTemplateMetadata(templateLabels, w),
+            metadata: podTemplateMetadata(templateLabels, w, cloud?.podAnnotations),
             spec: podSpec(env, w, {
               serviceAccountName: w.name,
               placement,
