@@ -54,6 +54,12 @@ describe("policy: scaling rules (several triggers, fallback, behaviour)", () => 
         [],
       );
     });
+    it("passes a min-0 ScaledObject that also scales on its GPUs' utilisation (a fallback would wake it on a Prometheus outage), not one with only a queue", async () => {
+      const withGpu = scaledObject("g", "w", { triggers: [redisTrigger(), gpuTrigger] });
+      assert.deepEqual(await check(minZeroHasFallback, [withGpu]), []);
+      const queueOnly = scaledObject("q", "w", { triggers: [redisTrigger()] });
+      assert.equal((await check(minZeroHasFallback, [queueOnly])).length, 1);
+    });
     it("reports min 0 (also by default) without a fallback or with fallback.replicas 0", async () => {
       const vs = await check(minZeroHasFallback, [
         scaledObject("a", "w"),

@@ -138,8 +138,17 @@ describe("workloads: the shipped stacks", function () {
       assert.match(spec.triggers[1].metadata.query, /DCGM_FI_DEV_GPU_UTIL/);
       assert.equal(spec.pollingInterval, 5, "responsive profile");
       assert.equal(spec.initialCooldownPeriod, 300);
-      assert.deepEqual(spec.fallback, { failureThreshold: 3, replicas: 1, behavior: "currentReplicasIfHigher" });
+      // No default fallback with a gpu trigger (a Prometheus outage would wake it from zero onto a GPU node).
+      assert.equal(spec.fallback, undefined);
     }
+    // The min-0 default fallback on a queue-only worker.
+    const orderSync = so("order-sync");
+    assert.equal(orderSync.length, 1);
+    assert.deepEqual((orderSync[0].plainInputs.spec as Obj).fallback, {
+      failureThreshold: 3,
+      replicas: 1,
+      behavior: "currentReplicasIfHigher",
+    });
     const llm = so("llm");
     assert.equal(llm.length, 2);
     for (const r of llm) {

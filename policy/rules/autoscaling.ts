@@ -121,6 +121,9 @@ export const minZeroHasFallback: ResourceValidationPolicy = {
     if (args.type !== T.ScaledObject || isWaived(args.props, "keda-scale-to-zero-has-fallback")) return;
     const spec: Obj = args.props.spec ?? {};
     if ((toNumber(spec.minReplicaCount) ?? KEDA_DEFAULT_MIN) !== 0) return;
+    // A fallback on a worker that also scales on its GPUs' utilisation would wake it on every Prometheus outage (KEDA
+    // counts failures per trigger, and a trigger in fallback is active: kedacore/keda v2.20.2 scale_handler.go).
+    if (!spec.fallback && (spec.triggers ?? []).some((t: Obj) => t.type === "prometheus" && measuresOwnPods(t))) return;
     const replicas = toNumber(spec.fallback?.replicas);
     if (!spec.fallback || !replicas)
       report(

@@ -141,7 +141,7 @@ export function resolveWorker<W extends RawWorker>(w: W, report: Report): Resolv
     ? undefined
     : w.fallback
       ? explicit
-      : w.replicas.min === 0
+      : w.replicas.min === 0 && !listed.some(({ t }) => t.type === "gpu")
         ? DEFAULT_MIN_ZERO_FALLBACK
         : undefined;
   // The short forms are gone from the result: `triggers` is the one list of triggers.

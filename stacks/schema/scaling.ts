@@ -147,10 +147,14 @@ export type FallbackConfig = Omit<FallbackInput, "enabled">;
 /**
  * The fallback a deployment-mode worker with `replicas.min: 0` gets when it sets none: without one, a worker whose
  * scaler cannot read its queue (credentials, network, the queue itself down) stays at zero with no sign but the
- * ScaledObject's status. After 3 failed polls (45 s at the default polling interval) one replica runs, so work
- * still drains if the worker can reach its queue where KEDA cannot, and the failure shows up as a running pod's logs;
+ * ScaledObject's status. After more than 3 failed reads in a row (the 4th: `> failureThreshold`, kedacore/keda v2.20.2
+ * pkg/fallback/fallback.go; 60 s at the default polling interval) one replica runs, so work still drains if the
+ * worker can reach its queue where KEDA cannot, and the failure shows up as a running pod's logs;
  * currentReplicasIfHigher never scales a busy fleet down because its metric broke. One replica, not max: an
  * unreadable metric says nothing about the backlog, and on a GPU pool each replica is a GPU node.
+ * Not for workers with a `gpu` trigger: KEDA counts failures per trigger and a trigger in fallback counts as active
+ * (pkg/scaling/scale_handler.go getScalerState), so any Prometheus outage (a restart of its single Recreate replica)
+ * would wake the worker from zero onto a GPU node with nothing to do. Such a worker may still set `fallback` itself.
  */
 export const DEFAULT_MIN_ZERO_FALLBACK: FallbackConfig = {
   failureThreshold: 3,

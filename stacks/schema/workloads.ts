@@ -421,7 +421,7 @@ export const worker = z
     /**
      * KEDA fallback: replicas to run while a trigger's metric cannot be read (`{enabled, failureThreshold, replicas,
      * behavior}`). Deployment mode only. Defaults to `{failureThreshold: 3, replicas: 1, behavior:
-     * currentReplicasIfHigher}` with replicas.min 0, else none.
+     * currentReplicasIfHigher}` with replicas.min 0 and no gpu trigger (a Prometheus outage would wake it), else none.
      */
     fallback: fallback.optional(),
     /**
