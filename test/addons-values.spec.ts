@@ -191,6 +191,8 @@ describe("add-ons: values that matter", () => {
     assert.ok(dcgm, "DCGM rule on EKS");
     assert.deepEqual(dcgm.resources.overrides, { namespace: { resource: "namespace" }, pod: { resource: "pod" } });
     assert.match(dcgm.seriesQuery, /pod!=""/);
+    // Idle GPUs' series carry the exporter's own pod (from the scrape target) but no container label: excluded.
+    assert.match(dcgm.seriesQuery, /container!=""/);
     assert.ok(!queries(bare).some((q: string) => q.includes("DCGM")), "no DCGM rule without GPU pools");
     assert.ok(queries(bare).some((q: string) => q.includes("^worker_")));
   });

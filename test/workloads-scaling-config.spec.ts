@@ -433,6 +433,22 @@ describe("scaling config: scalingModifiers", () => {
     assert.deepEqual(problems({ workers: [w({ scalingModifiers: { formula: "redis", target: 2 } })] }), []);
   });
 
+  it("a Value formula with a fallback at min 0 is refused (KEDA's Value fallback does nothing at zero ready pods)", () => {
+    const w = (over: Obj) =>
+      cpuWorker({
+        scalingModifiers: { formula: "redis", target: 2, metricType: "Value" },
+        replicas: { min: 0, max: 3 },
+        ...over,
+      });
+    assert.deepEqual(problems({ workers: [w({})] }), [
+      'workers[0].scalingModifiers.metricType: Value with a fallback (the min-0 default) and replicas.min 0: KEDA\'s fallback for a Value metric divides by the ready replicas and does nothing at zero, so the worker would stay there; use AverageValue, or fallback: {enabled: false}, got "Value"',
+    ]);
+    assert.deepEqual(problems({ workers: [w({ fallback: { enabled: false } })] }), []);
+    assert.deepEqual(problems({ workers: [w({ replicas: { min: 1, max: 3 } })] }), [], "min 1: ready pods exist");
+    const average = { scalingModifiers: { formula: "redis", target: 2, metricType: "AverageValue" } };
+    assert.deepEqual(problems({ workers: [w(average)] }), []);
+  });
+
   it("formulaVariables: called functions, members, strings, expr words and let-bound names are not variables", () => {
     assert.deepEqual(formulaVariables("max(redis, gpu / 85 * 4)"), ["redis", "gpu"]);
     assert.deepEqual(formulaVariables('let x = redis; x > 2 and not (lag in [1, 2]) ? x : "lag"'), ["redis", "lag"]);

@@ -12,8 +12,8 @@ import { gpuPlacement } from "./scheduling.ts";
  * Its own namespace (`addons.dcgmExporter.namespace`, default dcgm-exporter): it is the one pod that needs Pod
  * Security privileged, which a shared namespace would grant every other pod there. Prometheus still scrapes it: the
  * chart's kubernetes-pods job discovers annotated pods in every namespace and no NetworkPolicy selects the exporter.
- * The adapter's DCGM rule matches on the exporter's own `namespace`/`pod` labels (the GPU's user), not on the
- * exporter's namespace.
+ * The adapter's DCGM rule matches on the exporter's own `namespace`/`pod`/`container` labels (the GPU's user, set only
+ * while a pod holds the GPU), not on the scrape target's (the exporter's pod, for idle GPUs).
  */
 export const dcgmExporter: HelmAddon<"dcgmExporter"> = {
   key: "dcgmExporter",

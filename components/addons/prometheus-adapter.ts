@@ -13,7 +13,10 @@ const PER_POD = { overrides: { namespace: { resource: "namespace" }, pod: { reso
 
 /** DCGM exporter gauges per GPU, averaged over the GPUs of a pod; exposed under their own names (DCGM_FI_DEV_GPU_UTIL). */
 const DCGM_RULE = {
-  seriesQuery: '{__name__=~"^DCGM_FI_DEV_(GPU_UTIL|FB_USED|MEM_COPY_UTIL)$",namespace!="",pod!=""}',
+  // container!="": the exporter labels a GPU's series with namespace/pod/container only while a pod holds the GPU
+  // (NVIDIA/dcgm-exporter internal/pkg/transformation/kubernetes.go); an idle GPU's series get namespace/pod from the
+  // scrape target (the exporter's own pod, kubernetes-pods job relabelling) but no container, and stay out.
+  seriesQuery: '{__name__=~"^DCGM_FI_DEV_(GPU_UTIL|FB_USED|MEM_COPY_UTIL)$",namespace!="",pod!="",container!=""}',
   resources: PER_POD,
   name: { matches: "^(.*)$", as: "$1" },
   metricsQuery: "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",

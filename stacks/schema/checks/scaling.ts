@@ -152,6 +152,15 @@ function checkWorker(cfg: StackConfig, w: Worker, path: Path, ctx: Ctx): void {
       `with a fallback (${w.fallbackDefaulted ? "the min-0 default" : "fallback"}) KEDA needs a whole-number target, or it ignores the fallback; use e.g. ${Math.max(1, Math.round(w.scalingModifiers.target))}${w.fallbackDefaulted ? ", or fallback: {enabled: false}" : ""}`,
       w.scalingModifiers.target,
     );
+  // A Value composite metric's fallback divides by the ready replicas and gives up at 0 ("readyReplicas is zero, cannot
+  // do fallback": kedacore/keda v2.20.2 pkg/fallback/fallback.go doFallback), so it never wakes a min-0 worker.
+  if (w.scalingModifiers?.metricType === "Value" && w.fallback && w.replicas.min === 0)
+    issue(
+      ctx,
+      [...path, "scalingModifiers", "metricType"],
+      `Value with a fallback (${w.fallbackDefaulted ? "the min-0 default" : "fallback"}) and replicas.min 0: KEDA's fallback for a Value metric divides by the ready replicas and does nothing at zero, so the worker would stay there; use AverageValue${w.fallbackDefaulted ? ", or fallback: {enabled: false}" : ", or remove fallback"}`,
+      w.scalingModifiers.metricType,
+    );
   if (w.fallback && !w.fallbackDefaulted) {
     if (w.triggers.every((t) => RESOURCE_TRIGGERS.includes(t.type)))
       issue(
