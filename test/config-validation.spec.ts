@@ -72,6 +72,21 @@ function accepts(rows: [string, (s: Stack) => void][]): void {
   for (const [what, change] of rows) it(`accepts ${what}`, () => assert.deepEqual(problemsAfter(change), []));
 }
 
+/** An external RabbitMQ queue `r` whose password is in Secret `secret`, which the stack also declares; no workers. */
+function withExternalRabbit(s: Stack, secret: string): void {
+  s.queues = [
+    {
+      name: "r",
+      kind: "rabbitmq",
+      mode: "external",
+      host: "mq.example.com",
+      passwordSecret: { secret, key: "password" },
+    },
+  ];
+  s.secrets = [{ name: secret, data: { username: { generate: {} }, password: { generate: {} } } }];
+  s.workers = [];
+}
+
 describe("validation: the base stack of these tables is valid", () => {
   it("has no problem", () => assert.deepEqual(configProblems(base()), []));
 });
@@ -488,17 +503,7 @@ describe("validation: empty clusters lists, readable messages, real Secret colli
     [
       "a secret named like an external rabbitmq's KEDA Secret",
       (s) => {
-        s.queues = [
-          {
-            name: "r",
-            kind: "rabbitmq",
-            mode: "external",
-            host: "mq.example.com",
-            passwordSecret: { secret: "r-keda", key: "password" },
-          },
-        ];
-        s.secrets = [{ name: "r-keda", data: { username: { generate: {} }, password: { generate: {} } } }];
-        s.workers = [];
+        withExternalRabbit(s, "r-keda");
       },
       /^secrets\[0\]\.name: "r-keda" is the name of a Secret queue "r" creates/,
     ],
@@ -530,17 +535,7 @@ describe("validation: empty clusters lists, readable messages, real Secret colli
     [
       "a secret named <queue>-auth next to an external rabbitmq",
       (s) => {
-        s.queues = [
-          {
-            name: "r",
-            kind: "rabbitmq",
-            mode: "external",
-            host: "mq.example.com",
-            passwordSecret: { secret: "r-auth", key: "password" },
-          },
-        ];
-        s.secrets = [{ name: "r-auth", data: { username: { generate: {} }, password: { generate: {} } } }];
-        s.workers = [];
+        withExternalRabbit(s, "r-auth");
       },
     ],
   ]);
