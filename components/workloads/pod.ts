@@ -5,6 +5,7 @@ import type { WorkloadEnv } from "./common.ts";
 import { priorityClassName } from "./common.ts";
 import type { QueueEndpoint } from "./queues.ts";
 import type { WorkloadPlacement } from "./scheduling.ts";
+import { needsApiToken } from "./access.ts";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpVolume } from "./security.ts";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -129,8 +130,8 @@ export interface PodSpecOptions {
 }
 
 /**
- * The pod of a worker or service: restricted security context, read-only root with an emptyDir /tmp, no service
- * account token, the tier's PriorityClass, placement from scheduling.ts, a preStop pause before SIGTERM.
+ * The pod of a worker or service: restricted security context, read-only root with an emptyDir /tmp, the service
+ * account token only where RBAC rules need it (access.ts), the tier's PriorityClass, placement from scheduling.ts, a preStop pause before SIGTERM.
  */
 export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: PodSpecOptions): PodSpec {
   const tmp = tmpVolume();
@@ -151,7 +152,7 @@ export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: Po
   const spread = o.spread ?? true;
   return {
     serviceAccountName: o.serviceAccountName,
-    automountServiceAccountToken: false,
+    automountServiceAccountToken: needsApiToken(w),
     priorityClassName: priorityClassName(env.config, w.priority),
     securityContext: restrictedPodSecurityContext(),
     terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
