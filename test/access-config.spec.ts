@@ -23,7 +23,8 @@ const problems = (values: Record<string, unknown>) => configProblems(values);
 const ROLE = "arn:aws:iam::123456789012:role/reports";
 const CLIENT_ID = "6f1c3a52-9a77-4d1e-8f1b-2d1f7f0c9b11";
 const BLOB_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
-const SCOPE = "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acme";
+const SCOPE =
+  "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acme";
 
 describe("access config: serviceAccount.rules", () => {
   it("defaults to no rules, no cluster-wide grant and no cloud identity", () => {
@@ -50,10 +51,16 @@ describe("access config: serviceAccount.rules", () => {
 
   it("an unknown verb is refused at its key, listing the verbs", () => {
     const found = problems(
-      withQueue({ ...minimalStack(), services: [service({ serviceAccount: { rules: [{ ...jobsRule, verbs: ["get", "run"] }] } })] }),
+      withQueue({
+        ...minimalStack(),
+        services: [service({ serviceAccount: { rules: [{ ...jobsRule, verbs: ["get", "run"] }] } })],
+      }),
     );
     assert.equal(found.length, 1, found.join("\n"));
-    assert.match(found[0], /^services\[0\]\.serviceAccount\.rules\[0\]\.verbs\[1\]: unknown verb "run".*deletecollection/);
+    assert.match(
+      found[0],
+      /^services\[0\]\.serviceAccount\.rules\[0\]\.verbs\[1\]: unknown verb "run".*deletecollection/,
+    );
   });
 
   it("an unknown resource is refused at its key; one in another group names that group", () => {
@@ -73,24 +80,42 @@ describe("access config: serviceAccount.rules", () => {
       }),
     );
     assert.equal(found.length, 2, found.join("\n"));
-    assert.match(found[0], /^workers\[0\]\.serviceAccount\.rules\[0\]\.resources\[0\]: unknown resource "jobs" in API group ""; it is in "batch"/);
-    assert.match(found[1], /^workers\[0\]\.serviceAccount\.rules\[1\]\.resources\[0\]: unknown resource "jobz" in API group "batch"; check the plural name/);
+    assert.match(
+      found[0],
+      /^workers\[0\]\.serviceAccount\.rules\[0\]\.resources\[0\]: unknown resource "jobs" in API group ""; it is in "batch"/,
+    );
+    assert.match(
+      found[1],
+      /^workers\[0\]\.serviceAccount\.rules\[1\]\.resources\[0\]: unknown resource "jobz" in API group "batch"; check the plural name/,
+    );
   });
 
   it("an unknown API group is refused unless declared under customResources, whose resources are then checked", () => {
     const rule = { apiGroups: ["example.com"], resources: ["widgets"], verbs: ["get"] };
-    const undeclared = problems(withQueue({ ...minimalStack(), services: [service({ serviceAccount: { rules: [rule] } })] }));
+    const undeclared = problems(
+      withQueue({ ...minimalStack(), services: [service({ serviceAccount: { rules: [rule] } })] }),
+    );
     assert.equal(undeclared.length, 1);
-    assert.match(undeclared[0], /^services\[0\]\.serviceAccount\.rules\[0\]\.apiGroups\[0\]: unknown API group "example.com".*customResources/);
+    assert.match(
+      undeclared[0],
+      /^services\[0\]\.serviceAccount\.rules\[0\]\.apiGroups\[0\]: unknown API group "example.com".*customResources/,
+    );
     const declared = { apiGroup: "example.com", resources: ["widgets", "widgets/status"] };
     assert.deepEqual(
-      problems(withQueue({ ...minimalStack(), services: [service({ serviceAccount: { rules: [rule], customResources: [declared] } })] })),
+      problems(
+        withQueue({
+          ...minimalStack(),
+          services: [service({ serviceAccount: { rules: [rule], customResources: [declared] } })],
+        }),
+      ),
       [],
     );
     const wrong = problems(
       withQueue({
         ...minimalStack(),
-        services: [service({ serviceAccount: { rules: [{ ...rule, resources: ["gadgets"] }], customResources: [declared] } })],
+        services: [
+          service({ serviceAccount: { rules: [{ ...rule, resources: ["gadgets"] }], customResources: [declared] } }),
+        ],
       }),
     );
     assert.match(wrong.join("\n"), /rules\[0\]\.resources\[0\]: unknown resource "gadgets" in API group "example.com"/);
@@ -105,14 +130,24 @@ describe("access config: serviceAccount.rules", () => {
 
   it("cluster-wide rules need clusterWide: true; cluster-scoped resources need scope: cluster", () => {
     const nodes = { resources: ["nodes"], verbs: ["get", "list"] };
-    const at = (sa: Record<string, unknown>) => problems(withQueue({ ...minimalStack(), services: [service({ serviceAccount: sa })] }));
+    const at = (sa: Record<string, unknown>) =>
+      problems(withQueue({ ...minimalStack(), services: [service({ serviceAccount: sa })] }));
     const noFlag = at({ rules: [{ ...nodes, scope: "cluster" }] });
     assert.equal(noFlag.length, 1, noFlag.join("\n"));
-    assert.match(noFlag[0], /^services\[0\]\.serviceAccount\.rules\[0\]\.scope: a cluster-wide rule .* needs serviceAccount\.clusterWide: true/);
+    assert.match(
+      noFlag[0],
+      /^services\[0\]\.serviceAccount\.rules\[0\]\.scope: a cluster-wide rule .* needs serviceAccount\.clusterWide: true/,
+    );
     const namespaced = at({ rules: [nodes] });
-    assert.match(namespaced.join("\n"), /rules\[0\]\.resources\[0\]: nodes is cluster-scoped, which a Role cannot grant/);
+    assert.match(
+      namespaced.join("\n"),
+      /rules\[0\]\.resources\[0\]: nodes is cluster-scoped, which a Role cannot grant/,
+    );
     assert.deepEqual(at({ clusterWide: true, rules: [{ ...nodes, scope: "cluster" }] }), []);
-    assert.match(at({ clusterWide: true, rules: [jobsRule] }).join("\n"), /serviceAccount\.clusterWide: no rule has scope: cluster/);
+    assert.match(
+      at({ clusterWide: true, rules: [jobsRule] }).join("\n"),
+      /serviceAccount\.clusterWide: no rule has scope: cluster/,
+    );
   });
 
   it("wildcards are valid RBAC (the policy pack flags them)", () => {
@@ -153,7 +188,10 @@ describe("access config: the resource table agrees with kubernetes-models", () =
       for (const f of files.filter((x) => x.endsWith("List.js"))) {
         const kind = f.slice(0, -"List.js".length);
         if (!files.includes(`${kind}.js`)) continue;
-        assert.ok(BUILTIN_API_RESOURCES[group][plural(kind)], `${group || "core"}/${kind}: no ${plural(kind)} in the table`);
+        assert.ok(
+          BUILTIN_API_RESOURCES[group][plural(kind)],
+          `${group || "core"}/${kind}: no ${plural(kind)} in the table`,
+        );
         checked++;
       }
     }
@@ -169,7 +207,9 @@ describe("access config: the resource table agrees with kubernetes-models", () =
         kinds.add(`${group}/${plural(f.slice(0, -"List.js".length))}`);
     }
     const extra = Object.entries(BUILTIN_API_RESOURCES).flatMap(([g, rs]) =>
-      Object.keys(rs).filter((r) => !r.includes("/") && !kinds.has(`${g}/${r}`)).map((r) => `${g}/${r}`),
+      Object.keys(rs)
+        .filter((r) => !r.includes("/") && !kinds.has(`${g}/${r}`))
+        .map((r) => `${g}/${r}`),
     );
     assert.deepEqual(extra.sort(), [
       "/bindings",
@@ -193,31 +233,61 @@ describe("access config: serviceAccount.cloudIdentity", () => {
   const azure = { roleAssignments: [{ role: BLOB_READER, scope: SCOPE }] };
 
   it("an AWS identity (existing role or created) on EKS, an Azure one (existing or created) on AKS, pass", () => {
-    for (const id of [{ roleArn: ROLE }, aws, { managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"] }])
-      assert.deepEqual(problems(stackOf(["eks"], { services: [service({ serviceAccount: { cloudIdentity: { aws: id } } })] })), []);
+    for (const id of [
+      { roleArn: ROLE },
+      aws,
+      { managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"] },
+    ])
+      assert.deepEqual(
+        problems(stackOf(["eks"], { services: [service({ serviceAccount: { cloudIdentity: { aws: id } } })] })),
+        [],
+      );
     for (const id of [{ clientId: CLIENT_ID }, azure])
-      assert.deepEqual(problems(stackOf(["aks"], { services: [service({ serviceAccount: { cloudIdentity: { azure: id } } })] })), []);
+      assert.deepEqual(
+        problems(stackOf(["aks"], { services: [service({ serviceAccount: { cloudIdentity: { azure: id } } })] })),
+        [],
+      );
   });
 
   it("an identity on a cluster of another cloud, or on an existing cluster, is refused at its key", () => {
     const onAks = problems(stackOf(["aks"], { services: [service({ serviceAccount: { cloudIdentity: { aws } } })] }));
     assert.equal(onAks.length, 1, onAks.join("\n"));
-    assert.match(onAks[0], /^services\[0\]\.serviceAccount\.cloudIdentity\.aws: an aws identity cannot be used on aks-c \(clusters defaults to every cluster of the stack\).*aks-c is an azure cluster/);
-    const mixed = problems(stackOf(["aks", "eks"], { services: [service({ serviceAccount: { cloudIdentity: { azure } } })] }));
-    assert.match(mixed.join("\n"), /cloudIdentity\.azure: an azure identity cannot be used on eks-c .*set clusters: \[aks-c\]/);
+    assert.match(
+      onAks[0],
+      /^services\[0\]\.serviceAccount\.cloudIdentity\.aws: an aws identity cannot be used on aks-c \(clusters defaults to every cluster of the stack\).*aks-c is an azure cluster/,
+    );
+    const mixed = problems(
+      stackOf(["aks", "eks"], { services: [service({ serviceAccount: { cloudIdentity: { azure } } })] }),
+    );
+    assert.match(
+      mixed.join("\n"),
+      /cloudIdentity\.azure: an azure identity cannot be used on eks-c .*set clusters: \[aks-c\]/,
+    );
     assert.deepEqual(
-      problems(stackOf(["aks", "eks"], { services: [service({ clusters: ["aks-c"], serviceAccount: { cloudIdentity: { azure } } })] })),
+      problems(
+        stackOf(["aks", "eks"], {
+          services: [service({ clusters: ["aks-c"], serviceAccount: { cloudIdentity: { azure } } })],
+        }),
+      ),
       [],
     );
-    const existing = problems(stackOf(["existing"], { workers: [cpuWorker({ serviceAccount: { cloudIdentity: { aws } } })] }));
-    assert.match(existing.join("\n"), /^workers\[0\]\.serviceAccount\.cloudIdentity\.aws: .*existing cluster, whose OIDC issuer/);
+    const existing = problems(
+      stackOf(["existing"], { workers: [cpuWorker({ serviceAccount: { cloudIdentity: { aws } } })] }),
+    );
+    assert.match(
+      existing.join("\n"),
+      /^workers\[0\]\.serviceAccount\.cloudIdentity\.aws: .*existing cluster, whose OIDC issuer/,
+    );
   });
 
   it("one cloud, and either an existing identity or grants for a created one", () => {
     const at = (cloudIdentity: unknown) =>
       problems(stackOf(["eks"], { services: [service({ serviceAccount: { cloudIdentity } })] })).join("\n");
     assert.match(at({}), /cloudIdentity: set aws \(EKS\) or azure \(AKS\)/);
-    assert.match(at({ aws: { roleArn: ROLE }, azure: { clientId: CLIENT_ID } }), /cloudIdentity: set either aws or azure, not both/);
+    assert.match(
+      at({ aws: { roleArn: ROLE }, azure: { clientId: CLIENT_ID } }),
+      /cloudIdentity: set either aws or azure, not both/,
+    );
     assert.match(at({ aws: { roleArn: ROLE, ...aws } }), /cloudIdentity\.aws: roleArn names an existing role/);
     assert.match(at({ aws: {} }), /cloudIdentity\.aws: set roleArn/);
     assert.match(at({ aws: { roleArn: "arn:aws:iam::1:role/x" } }), /roleArn: must be an IAM role ARN/);
@@ -229,7 +299,10 @@ describe("access config: serviceAccount.cloudIdentity", () => {
       clusters: [fakeClusterConfig("eks")],
       queues: [{ name: "orders", kind: "sqs" }],
       workers: [
-        cpuWorker({ trigger: { type: "sqs", queue: "orders" }, serviceAccount: { cloudIdentity: { aws: { roleArn: ROLE } } } }),
+        cpuWorker({
+          trigger: { type: "sqs", queue: "orders" },
+          serviceAccount: { cloudIdentity: { aws: { roleArn: ROLE } } },
+        }),
       ],
     });
     assert.match(found.join("\n"), /^workers\[0\]\.serviceAccount\.cloudIdentity: w reads a cloud queue/);

@@ -36,7 +36,9 @@ const app = (name: string, extra: Obj = {}) => deployment(name, podSpec({ servic
 describe("policy: rbac-no-escalation (mandatory)", () => {
   it("passes named verbs on ordinary resources", async () => {
     assert.deepEqual(
-      await check(rbacNoEscalation, [role("jobs", [{ apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get"] }])]),
+      await check(rbacNoEscalation, [
+        role("jobs", [{ apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get"] }]),
+      ]),
       [],
     );
   });
@@ -54,7 +56,10 @@ describe("policy: rbac-no-escalation (mandatory)", () => {
       "ClusterRole c, rule 0: grants every verb (escalate, bind or impersonate among them) on roles, clusterroles, users, groups, serviceaccounts, uids, userextras.",
     ]);
     assert.equal(found[0].enforcementLevel, "mandatory");
-    assert.equal(escalationProblem({ apiGroups: [""], resources: ["users"], verbs: ["*"] }), "grants every verb (escalate, bind or impersonate among them) on users");
+    assert.equal(
+      escalationProblem({ apiGroups: [""], resources: ["users"], verbs: ["*"] }),
+      "grants every verb (escalate, bind or impersonate among them) on users",
+    );
   });
 });
 
@@ -73,7 +78,9 @@ describe("policy: rbac-no-wildcards (advisory)", () => {
 describe("policy: rbac-cluster-wide-grant (advisory)", () => {
   it("flags a ClusterRoleBinding to a service account, not a RoleBinding", async () => {
     const found = await check(rbacClusterWide, [binding("nodes", "watcher", true), binding("jobs", "api")]);
-    assert.deepEqual(text(found), [`ClusterRoleBinding nodes grants ClusterRole nodes in every namespace to ${NS}/watcher.`]);
+    assert.deepEqual(text(found), [
+      `ClusterRoleBinding nodes grants ClusterRole nodes in every namespace to ${NS}/watcher.`,
+    ]);
     assert.equal(found[0].enforcementLevel, "advisory");
   });
 });
@@ -88,10 +95,16 @@ describe("policy: service-account-token-only-when-needed (mandatory)", () => {
       [],
       "the ServiceAccount's false applies when the pod says nothing",
     );
-    assert.deepEqual(await run([serviceAccount("c"), binding("c", "c"), app("c", { automountServiceAccountToken: true })]), []);
+    assert.deepEqual(
+      await run([serviceAccount("c"), binding("c", "c"), app("c", { automountServiceAccountToken: true })]),
+      [],
+    );
     assert.deepEqual(await run([serviceAccount("d"), binding("d", "d", true), app("d")]), []);
     assert.deepEqual(
-      await run([serviceAccount("e", {}, { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/e" }), app("e")]),
+      await run([
+        serviceAccount("e", {}, { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/e" }),
+        app("e"),
+      ]),
       [],
     );
   });
@@ -101,8 +114,14 @@ describe("policy: service-account-token-only-when-needed (mandatory)", () => {
       `Deployment ${NS}/f mounts the API token of service account f, which has no RBAC binding and no cloud identity in this stack.`,
     ]);
     assert.deepEqual(
-      await run([serviceAccount("g", { automountServiceAccountToken: false }), binding("g", "other"), app("g", { automountServiceAccountToken: true })]),
-      [`Deployment ${NS}/g mounts the API token of service account g, which has no RBAC binding and no cloud identity in this stack.`],
+      await run([
+        serviceAccount("g", { automountServiceAccountToken: false }),
+        binding("g", "other"),
+        app("g", { automountServiceAccountToken: true }),
+      ]),
+      [
+        `Deployment ${NS}/g mounts the API token of service account g, which has no RBAC binding and no cloud identity in this stack.`,
+      ],
       "the pod's true wins; a binding of another account does not count",
     );
     assert.deepEqual(await run([scaledJob("h", podSpec())]), [
@@ -110,7 +129,9 @@ describe("policy: service-account-token-only-when-needed (mandatory)", () => {
     ]);
     assert.deepEqual(
       await run([binding("i", "i", false, "elsewhere"), app("i")]),
-      [`Deployment ${NS}/i mounts the API token of service account i, which has no RBAC binding and no cloud identity in this stack.`],
+      [
+        `Deployment ${NS}/i mounts the API token of service account i, which has no RBAC binding and no cloud identity in this stack.`,
+      ],
       "a RoleBinding in another namespace grants nothing here",
     );
   });

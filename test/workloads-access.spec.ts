@@ -37,7 +37,8 @@ const ACCOUNT = "123456789012";
 const EXISTING_ROLE = `arn:aws:iam::${ACCOUNT}:role/reports-existing`;
 const CLIENT_ID = "6f1c3a52-9a77-4d1e-8f1b-2d1f7f0c9b11";
 const BLOB_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
-const SCOPE = "/subscriptions/00000000-0000-4000-8000-000000000003/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acme";
+const SCOPE =
+  "/subscriptions/00000000-0000-4000-8000-000000000003/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acme";
 const resources = { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "256Mi" } };
 const service = (name: string, over: Obj = {}) => ({
   name,
@@ -89,7 +90,10 @@ describe("workloads: service account permissions and cloud identities", () => {
             },
           },
         }),
-        service("s3legacy", { clusters: ["eks-c"], serviceAccount: { cloudIdentity: { aws: { roleArn: EXISTING_ROLE } } } }),
+        service("s3legacy", {
+          clusters: ["eks-c"],
+          serviceAccount: { cloudIdentity: { aws: { roleArn: EXISTING_ROLE } } },
+        }),
         service("blobapp", {
           clusters: ["aks-c"],
           serviceAccount: {
@@ -97,12 +101,12 @@ describe("workloads: service account permissions and cloud identities", () => {
             cloudIdentity: { azure: { roleAssignments: [{ role: BLOB_READER, scope: SCOPE }] } },
           },
         }),
-        service("bloblegacy", { clusters: ["aks-c"], serviceAccount: { cloudIdentity: { azure: { clientId: CLIENT_ID } } } }),
+        service("bloblegacy", {
+          clusters: ["aks-c"],
+          serviceAccount: { cloudIdentity: { azure: { clientId: CLIENT_ID } } },
+        }),
       ],
-      workers: [
-        worker("fanout", { mode: "job", serviceAccount: { rules: [jobsRule] } }),
-        worker("quiet"),
-      ],
+      workers: [worker("fanout", { mode: "job", serviceAccount: { rules: [jobsRule] } }), worker("quiet")],
     });
   });
 
@@ -134,7 +138,9 @@ describe("workloads: service account permissions and cloud identities", () => {
 
   it("cluster rules go to a ClusterRole and ClusterRoleBinding <namespace>:<name>; its namespaced rules stay in a Role", () => {
     const cr = run.object(T.clusterRole, `${NS}:nodewatch`, "eks-c");
-    assert.deepEqual(cr.plainInputs.rules, [{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] }]);
+    assert.deepEqual(cr.plainInputs.rules, [
+      { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+    ]);
     const crb = run.object(T.clusterRoleBinding, `${NS}:nodewatch`, "eks-c");
     assert.deepEqual(crb.plainInputs.roleRef, {
       apiGroup: "rbac.authorization.k8s.io",
@@ -209,7 +215,9 @@ describe("workloads: service account permissions and cloud identities", () => {
       `/subscriptions/00000000-0000-4000-8000-000000000003/providers/Microsoft.Authorization/roleDefinitions/${BLOB_READER}`,
     );
     const clientId = mockUuid("aks-c-blobapp-identity/client");
-    assert.deepEqual(meta(run.object(T.sa, "blobapp", "aks-c")).annotations, { [AZURE_CLIENT_ID_ANNOTATION]: clientId });
+    assert.deepEqual(meta(run.object(T.sa, "blobapp", "aks-c")).annotations, {
+      [AZURE_CLIENT_ID_ANNOTATION]: clientId,
+    });
     const d = run.object(T.deployment, "blobapp", "aks-c");
     assert.equal(podOf(d).metadata.labels[AZURE_USE_LABEL], "true");
     assert.equal(podOf(d).metadata.annotations[CLOUD_IDENTITY_ANNOTATION], clientId);
@@ -227,7 +235,10 @@ describe("workloads: service account permissions and cloud identities", () => {
   });
 
   it("every object validates against the Kubernetes schemas", async () => {
-    assert.deepEqual((await validateManifests(toManifests(run.resources))).map((p) => p.message), []);
+    assert.deepEqual(
+      (await validateManifests(toManifests(run.resources))).map((p) => p.message),
+      [],
+    );
   });
 
   it("the pack: no escalation, wildcard or token violation; the cluster-wide grant is flagged (advisory)", async () => {

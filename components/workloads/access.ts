@@ -56,7 +56,12 @@ const NO_IDENTITY: WorkloadIdentity = {
  * Azure: the existing `clientId`, or a user-assigned identity federated with this service account holding the role
  * assignments. The schema has checked the cluster is of the identity's cloud (stacks/schema/checks/access.ts).
  */
-export function workloadIdentity(env: WorkloadEnv, w: Workload, name: string, parent: pulumi.Resource): WorkloadIdentity {
+export function workloadIdentity(
+  env: WorkloadEnv,
+  w: Workload,
+  name: string,
+  parent: pulumi.Resource,
+): WorkloadIdentity {
   const cfg = w.serviceAccount.cloudIdentity;
   if (!cfg) return NO_IDENTITY;
   const id = env.cluster.identity;
@@ -88,7 +93,11 @@ export function workloadIdentity(env: WorkloadEnv, w: Workload, name: string, pa
               role: role.id,
               policy: JSON.stringify({
                 Version: "2012-10-17",
-                Statement: cfg.aws.statements.map((s) => ({ Effect: "Allow", Action: s.actions, Resource: s.resources })),
+                Statement: cfg.aws.statements.map((s) => ({
+                  Effect: "Allow",
+                  Action: s.actions,
+                  Resource: s.resources,
+                })),
               }),
             },
             o,
@@ -208,7 +217,11 @@ export function workloadRbac(
   if (cluster.length) {
     const roleName = clusterRoleName(env.namespace, w.name);
     const o = { provider: env.cluster.provider, parent };
-    const role = new k8s.rbac.v1.ClusterRole(`${name}-cluster`, { metadata: { name: roleName, labels }, rules: cluster }, o);
+    const role = new k8s.rbac.v1.ClusterRole(
+      `${name}-cluster`,
+      { metadata: { name: roleName, labels }, rules: cluster },
+      o,
+    );
     out.push(
       new k8s.rbac.v1.ClusterRoleBinding(
         `${name}-cluster`,

@@ -216,7 +216,14 @@ export class Worker extends pulumi.ComponentResource {
       [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds),
       [GRACE_CAP_ANNOTATION]: String(env.cluster.autoscaler.maxGracefulTerminationSec),
     };
-    const podDeps = [sa, ...(args.dependsOn ?? []), ...queueResources, ...(cloud?.podDependencies ?? []), ...rbac, ...access.podDependencies];
+    const podDeps = [
+      sa,
+      ...(args.dependsOn ?? []),
+      ...queueResources,
+      ...(cloud?.podDependencies ?? []),
+      ...rbac,
+      ...access.podDependencies,
+    ];
     const scalerDeps = [...kedaDeps, ...authObjects, ...(cloud?.scalerDependencies ?? [])];
 
     if (w.mode === "job") {

@@ -39,14 +39,18 @@ export function escalationProblem(rule: Obj): string | undefined {
   const groups = asArray<string>(rule.apiGroups).map(String);
   const resources = asArray<string>(rule.resources).map(String);
   const hits = Object.entries(ESCALATION_TARGETS).flatMap(([g, rs]) =>
-    groups.includes("*") || groups.includes(g) ? rs.filter((r) => resources.includes("*") || resources.includes(r)) : [],
+    groups.includes("*") || groups.includes(g)
+      ? rs.filter((r) => resources.includes("*") || resources.includes(r))
+      : [],
   );
   return hits.length ? `grants every verb (escalate, bind or impersonate among them) on ${hits.join(", ")}` : undefined;
 }
 
 /** The wildcards of a PolicyRule (`*` in verbs, resources or apiGroups). */
 export function wildcardsOf(rule: Obj): string[] {
-  return (["verbs", "resources", "apiGroups"] as const).filter((k) => asArray<string>(rule[k]).map(String).includes("*"));
+  return (["verbs", "resources", "apiGroups"] as const).filter((k) =>
+    asArray<string>(rule[k]).map(String).includes("*"),
+  );
 }
 
 function roleRules(args: { type: string; props: Obj; urn: string; name: string }, policy: string): Obj[] | undefined {
@@ -63,7 +67,8 @@ function roleRules(args: { type: string; props: Obj; urn: string; name: string }
  */
 export const rbacNoEscalation: ResourceValidationPolicy = {
   name: "rbac-no-escalation",
-  description: "Roles and ClusterRoles do not grant bind, escalate or impersonate (nor * on roles, users, groups or service accounts).",
+  description:
+    "Roles and ClusterRoles do not grant bind, escalate or impersonate (nor * on roles, users, groups or service accounts).",
   enforcementLevel: "mandatory",
   severity: "critical",
   remediationSteps:
@@ -91,7 +96,10 @@ export const rbacNoWildcards: ResourceValidationPolicy = {
     const rules = roleRules(args, "rbac-no-wildcards");
     rules?.forEach((r, i) => {
       const wild = wildcardsOf(r);
-      if (wild.length) report(`${args.type.split(":").pop()} ${objectRef(args.props, args.name)}, rule ${i}: * in ${wild.join(", ")}.`);
+      if (wild.length)
+        report(
+          `${args.type.split(":").pop()} ${objectRef(args.props, args.name)}, rule ${i}: * in ${wild.join(", ")}.`,
+        );
     });
   },
 };
@@ -105,7 +113,11 @@ export const rbacClusterWide: ResourceValidationPolicy = {
   remediationSteps:
     "Grant the rules in the workload's namespace (a Role and RoleBinding: drop scope: cluster and serviceAccount.clusterWide) unless the workload needs other namespaces or cluster-scoped resources.",
   validateResource: (args, report) => {
-    if (args.type !== RBAC.ClusterRoleBinding || isWaived(args.props, "rbac-cluster-wide-grant") || isChartChild(args.urn))
+    if (
+      args.type !== RBAC.ClusterRoleBinding ||
+      isWaived(args.props, "rbac-cluster-wide-grant") ||
+      isChartChild(args.urn)
+    )
       return;
     const sas = asArray<Obj>(args.props.subjects).filter((s) => s.kind === "ServiceAccount");
     if (sas.length)

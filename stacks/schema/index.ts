@@ -16,7 +16,16 @@ import { checkAccess } from "./checks/access.ts";
  */
 export const stackConfig = stackShape.superRefine((cfg, ctx) =>
   runChecks(
-    [checkClusters, checkAddons, checkWorkloads, checkScaling, checkCloudQueues, checkAccess, checkFit, checkSimulation],
+    [
+      checkClusters,
+      checkAddons,
+      checkWorkloads,
+      checkScaling,
+      checkCloudQueues,
+      checkAccess,
+      checkFit,
+      checkSimulation,
+    ],
     cfg,
     ctx,
   ),

@@ -95,7 +95,9 @@ export const azureWorkloadIdentity = z.strictObject({
 
 /** A cloud identity of the workload's pods (IRSA on EKS, Entra workload identity on AKS): `aws` or `azure`. */
 export const workloadCloudIdentity = z.strictObject({
+  /** An IAM role (IRSA; EKS clusters only): `{ roleArn }` or `{ managedPolicyArns, statements }`. Defaults to none. */
   aws: awsWorkloadIdentity.optional(),
+  /** A user-assigned identity (workload identity; AKS clusters only): `{ clientId }` or `{ roleAssignments }`. Defaults to none. */
   azure: azureWorkloadIdentity.optional(),
 });
 export type WorkloadCloudIdentityConfig = z.infer<typeof workloadCloudIdentity>;
