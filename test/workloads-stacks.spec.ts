@@ -178,7 +178,7 @@ describe("workloads: the shipped stacks", function () {
     const pdbs = resources
       .filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget")
       .map((r) => (r.plainInputs.metadata as Obj).name);
-    assert.deepEqual([...new Set(pdbs)].sort(), ["api", "embedder", "invoicer", "llm", "order-sync", "transcriber"]);
+    assert.deepEqual([...new Set(pdbs)].sort(), ["api", "embedder", "invoicer", "llm", "order-sync", "reports", "transcriber"]);
   });
 
   it("every stack: llm (HF_TOKEN, model downloads) may reach HTTPS anywhere; the other workers only DNS and their queue", () => {
