@@ -4,6 +4,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js"
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RbacRuleConfig, ServiceConfig, WorkerConfig } from "../../stacks/schema/index.ts";
+export { needsApiToken } from "../../stacks/schema/index.ts";
 import { irsaTrustPolicy } from "../cluster/eks-autoscaling.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { k8sOpts } from "./common.ts";
@@ -20,17 +21,6 @@ import {
 
 type Workload = WorkerConfig | ServiceConfig;
 type PolicyRule = k8s.types.input.rbac.v1.PolicyRule;
-
-/**
- * Whether the workload's pods get the Kubernetes API token: only when its ServiceAccount has RBAC rules to use it. A
- * cloud identity does not need it: the EKS pod identity webhook and the Azure workload identity webhook each add
- * their own projected token volume with their audience (aws/amazon-eks-pod-identity-webhook README, volume
- * `aws-iam-token`, audience sts.amazonaws.com; Azure/azure-workload-identity pkg/webhook/webhook.go
- * addProjectedTokenVolume, audience api://AzureADTokenExchange), whatever automountServiceAccountToken says.
- */
-export function needsApiToken(w: Workload): boolean {
-  return w.serviceAccount.rules.length > 0;
-}
 
 /** What a workload's objects carry for the cloud identity it declares (`serviceAccount.cloudIdentity`). */
 export interface WorkloadIdentity {

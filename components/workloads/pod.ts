@@ -3,9 +3,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, WorkerConfig } from "../../stacks/schema/index.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { priorityClassName } from "./common.ts";
+import { needsApiToken } from "../../stacks/schema/index.ts";
 import type { QueueEndpoint } from "./queues.ts";
 import type { WorkloadPlacement } from "./scheduling.ts";
-import { needsApiToken } from "./access.ts";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpVolume } from "./security.ts";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;

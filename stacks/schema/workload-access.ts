@@ -117,3 +117,14 @@ export const workloadServiceAccount = z.strictObject({
   cloudIdentity: workloadCloudIdentity.optional(),
 });
 export type WorkloadServiceAccountConfig = z.infer<typeof workloadServiceAccount>;
+
+/**
+ * Whether a workload's pods get the Kubernetes API token: only when its ServiceAccount has RBAC rules to use it. A
+ * cloud identity does not need it: the EKS pod identity webhook and the Azure workload identity webhook each add
+ * their own projected token volume with their audience (aws/amazon-eks-pod-identity-webhook README, volume
+ * `aws-iam-token`, audience sts.amazonaws.com; Azure/azure-workload-identity pkg/webhook/webhook.go
+ * addProjectedTokenVolume, audience api://AzureADTokenExchange), whatever automountServiceAccountToken says.
+ */
+export function needsApiToken(w: { serviceAccount: WorkloadServiceAccountConfig }): boolean {
+  return w.serviceAccount.rules.length > 0;
+}
