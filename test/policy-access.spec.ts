@@ -33,7 +33,7 @@ const serviceAccount = (name: string, extra: Obj = {}, annotations?: Obj) =>
   });
 const app = (name: string, extra: Obj = {}) => deployment(name, podSpec({ serviceAccountName: name, ...extra }));
 
-describe("policy: rbac-no-escalation (mandatory)", () => {
+describe("policy rbac-no-escalation: mandatory", () => {
   it("passes named verbs on ordinary resources", async () => {
     assert.deepEqual(
       await check(rbacNoEscalation, [
@@ -63,7 +63,7 @@ describe("policy: rbac-no-escalation (mandatory)", () => {
   });
 });
 
-describe("policy: rbac-no-wildcards (advisory)", () => {
+describe("policy rbac-no-wildcards: advisory", () => {
   it("flags * in verbs, resources or apiGroups, and passes named ones", async () => {
     const found = await check(rbacNoWildcards, [
       role("a", [{ apiGroups: ["batch"], resources: ["jobs"], verbs: ["*"] }]),
@@ -75,7 +75,7 @@ describe("policy: rbac-no-wildcards (advisory)", () => {
   });
 });
 
-describe("policy: rbac-cluster-wide-grant (advisory)", () => {
+describe("policy rbac-cluster-wide-grant: advisory", () => {
   it("flags a ClusterRoleBinding to a service account, not a RoleBinding", async () => {
     const found = await check(rbacClusterWide, [binding("nodes", "watcher", true), binding("jobs", "api")]);
     assert.deepEqual(text(found), [
@@ -85,7 +85,7 @@ describe("policy: rbac-cluster-wide-grant (advisory)", () => {
   });
 });
 
-describe("policy: service-account-token-only-when-needed (mandatory)", () => {
+describe("policy service-account-token-only-when-needed: mandatory", () => {
   const run = (resources: RecordedResource[]) => check(tokenOnlyWhenNeeded, resources).then(text);
 
   it("passes a pod without the token, and one whose account is bound or has a cloud identity", async () => {
