@@ -131,7 +131,8 @@ export interface PodSpecOptions {
 
 /**
  * The pod of a worker or service: restricted security context, read-only root with an emptyDir /tmp, the service
- * account token only where RBAC rules need it (access.ts), the tier's PriorityClass, placement from scheduling.ts, a preStop pause before SIGTERM.
+ * account token only where RBAC rules need it (needsApiToken), the tier's PriorityClass, placement from
+ * scheduling.ts, a preStop pause before SIGTERM.
  */
 export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: PodSpecOptions): PodSpec {
   const tmp = tmpVolume();

@@ -82,7 +82,7 @@ export class Service extends pulumi.ComponentResource {
           labels,
           ...(Object.keys(saAnnotations).length ? { annotations: saAnnotations } : {}),
         },
-        // Only with RBAC rules; a cloud identity's webhook projects its own token volume into the pod (access.ts).
+        // Only with RBAC rules; a cloud identity's webhook projects its own token volume (needsApiToken).
         automountServiceAccountToken: needsApiToken(s),
       },
       k8sOpts(env, this),

@@ -175,7 +175,7 @@ export class Worker extends pulumi.ComponentResource {
           labels,
           ...(Object.keys(saAnnotations).length ? { annotations: saAnnotations } : {}),
         },
-        // Only with RBAC rules; a cloud identity's webhook projects its own token volume into the pod (access.ts).
+        // Only with RBAC rules; a cloud identity's webhook projects its own token volume (needsApiToken).
         automountServiceAccountToken: needsApiToken(w),
       },
       k8sOpts(env, this),

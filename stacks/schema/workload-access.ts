@@ -123,7 +123,8 @@ export type WorkloadServiceAccountConfig = z.infer<typeof workloadServiceAccount
  * cloud identity does not need it: the EKS pod identity webhook and the Azure workload identity webhook each add
  * their own projected token volume with their audience (aws/amazon-eks-pod-identity-webhook README, volume
  * `aws-iam-token`, audience sts.amazonaws.com; Azure/azure-workload-identity pkg/webhook/webhook.go
- * addProjectedTokenVolume, audience api://AzureADTokenExchange), whatever automountServiceAccountToken says.
+ * addProjectedVolume, a serviceAccountToken projection for api://AzureADTokenExchange), whatever
+ * automountServiceAccountToken says.
  */
 export function needsApiToken(w: { serviceAccount: WorkloadServiceAccountConfig }): boolean {
   return w.serviceAccount.rules.length > 0;
