@@ -150,6 +150,25 @@ describe("access config: serviceAccount.rules", () => {
     );
   });
 
+  it("resourceNames with create or deletecollection is refused (never matched by name); with get it passes", () => {
+    const at = (verbs: string[]) =>
+      problems(
+        withQueue({
+          ...minimalStack(),
+          services: [
+            service({ serviceAccount: { rules: [{ resources: ["configmaps"], verbs, resourceNames: ["x"] }] } }),
+          ],
+        }),
+      );
+    assert.deepEqual(at(["get", "update"]), []);
+    const found = at(["get", "create"]);
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(
+      found[0],
+      /^services\[0\]\.serviceAccount\.rules\[0\]\.resourceNames: create cannot be limited by resourceNames/,
+    );
+  });
+
   it("wildcards are valid RBAC (the policy pack flags them)", () => {
     assert.deepEqual(
       problems(

@@ -24,7 +24,11 @@ export const rbacRule = z.strictObject({
   resources: z.array(resourceName).min(1),
   /** Verbs: get, list, watch, create, update, patch, delete, deletecollection, and the special ones (bind, escalate, impersonate, ...). */
   verbs: z.array(verb).min(1),
-  /** Only these objects by name (get, update, patch, delete; list, watch and create cannot be limited so). Defaults to every object. */
+  /**
+   * Only these objects by name. create and deletecollection cannot be limited by name (a rule with them is refused),
+   * list and watch only for clients that select `metadata.name` (kubernetes.io, "Using RBAC Authorization",
+   * Referring to resources). Defaults to every object.
+   */
   resourceNames: z.array(z.string().min(1)).optional(),
   /**
    * namespace: a Role in the workload's namespace; cluster: a ClusterRole with a ClusterRoleBinding, every namespace

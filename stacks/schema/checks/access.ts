@@ -71,6 +71,16 @@ function checkRules(sa: WorkloadServiceAccountConfig, at: (...rest: Path) => Pat
         "a cluster-wide rule (a ClusterRole and ClusterRoleBinding: every namespace of the cluster) needs serviceAccount.clusterWide: true; or drop scope: cluster to grant it in the workload's namespace only",
         r.scope,
       );
+    // The authorizer never matches create or deletecollection by name: the object's name is not known (create) or
+    // there is none (deletecollection) at authorization time (kubernetes.io, "Using RBAC Authorization").
+    const unnamed = r.verbs.filter((v) => v === "create" || v === "deletecollection" || v === "*");
+    if (r.resourceNames?.length && unnamed.length)
+      issue(
+        ctx,
+        at("rules", ri, "resourceNames"),
+        `${unnamed.join(", ")} cannot be limited by resourceNames (Kubernetes authorizes them without an object name), so this rule would never grant ${unnamed.includes("*") ? "create or deletecollection" : unnamed.join(" or ")}; move ${unnamed.join(", ")} to a rule without resourceNames`,
+        r.resourceNames,
+      );
     const groups = r.apiGroups.includes("*") ? Object.keys(known) : r.apiGroups;
     r.apiGroups.forEach((g, gi) => {
       if (g !== "*" && !known[g])
