@@ -5,6 +5,7 @@ import type { Dashboard, PanelSpec } from "./model.ts";
 import { dashboard, expressionsOf, layout, validateDashboard } from "./model.ts";
 
 export { validateDashboard } from "./model.ts";
+export type { Dashboard } from "./model.ts";
 export { DATASOURCE_UID } from "./model.ts";
 
 /** What the dashboards are generated from (one cluster: its workers and pools). */
