@@ -34,7 +34,9 @@ function receiverOf(r: ReceiverConfig): Record<string, unknown> {
     case "slack":
       return {
         name: r.name,
-        slack_configs: [{ api_url_file: file(r, "apiUrl"), ...(r.channel ? { channel: r.channel } : {}), send_resolved }],
+        slack_configs: [
+          { api_url_file: file(r, "apiUrl"), ...(r.channel ? { channel: r.channel } : {}), send_resolved },
+        ],
       };
     case "pagerduty":
       return { name: r.name, pagerduty_configs: [{ routing_key_file: file(r, "routingKey"), send_resolved }] };

@@ -25,8 +25,14 @@ const receivers = [
     authPassword: { fromConfig: "smtpPassword" },
   },
 ];
-const SECRETS = { pdKey: "pd-secret-0001", slackUrl: "https://hooks.slack.com/services/T0/B0/secret0002", hookUrl: "https://hook.example.com/t/secret0003", smtpPassword: "smtp-secret-0004" };
-const amConfig = (over: Record<string, unknown> = {}) => alertmanagerSchema.parse({ enabled: true, receivers, ...over });
+const SECRETS = {
+  pdKey: "pd-secret-0001",
+  slackUrl: "https://hooks.slack.com/services/T0/B0/secret0002",
+  hookUrl: "https://hook.example.com/t/secret0003",
+  smtpPassword: "smtp-secret-0004",
+};
+const amConfig = (over: Record<string, unknown> = {}) =>
+  alertmanagerSchema.parse({ enabled: true, receivers, ...over });
 
 describe("observability: Alertmanager", () => {
   describe("config generation", () => {
@@ -72,11 +78,23 @@ describe("observability: Alertmanager", () => {
       const doc = alertmanagerConfig(amConfig());
       const keys = ["oncall-routingKey", "chat-apiUrl", "hook-url", "mail-authPassword"];
       assert.deepEqual(validateAlertmanagerFile(doc, keys), []);
-      const badRoute = { ...doc, route: { ...doc.route, routes: [{ receiver: "nobody", matchers: ['severity="critical"'] }] } };
-      assert.match(validateAlertmanagerFile(badRoute, keys).join("\n"), /route\.routes\[0\]\.receiver: "nobody" is not a receiver/);
-      const misspelt = { ...doc, receivers: [{ name: "x", slack_configs: [{ api_url: "https://x", send_resolved: true }] }] };
+      const badRoute = {
+        ...doc,
+        route: { ...doc.route, routes: [{ receiver: "nobody", matchers: ['severity="critical"'] }] },
+      };
+      assert.match(
+        validateAlertmanagerFile(badRoute, keys).join("\n"),
+        /route\.routes\[0\]\.receiver: "nobody" is not a receiver/,
+      );
+      const misspelt = {
+        ...doc,
+        receivers: [{ name: "x", slack_configs: [{ api_url: "https://x", send_resolved: true }] }],
+      };
       assert.match(validateAlertmanagerFile(misspelt, keys).join("\n"), /api_url/);
-      assert.match(validateAlertmanagerFile(doc, ["oncall-routingKey"]).join("\n"), /chat-apiUrl: referenced as a credential file/);
+      assert.match(
+        validateAlertmanagerFile(doc, ["oncall-routingKey"]).join("\n"),
+        /chat-apiUrl: referenced as a credential file/,
+      );
     });
   });
 
@@ -93,8 +111,14 @@ describe("observability: Alertmanager", () => {
       ]);
     });
     it("a receiver secret stored in plaintext is refused", () => {
-      const problems = configProblems({ ...stack({ receivers: [receivers[1]] }), slackUrl: "https://hooks.slack.com/x" });
-      assert.match(problems.join("\n"), /receivers\[0\]\.apiUrl\.fromConfig: config key "slackUrl" is stored in plaintext/);
+      const problems = configProblems({
+        ...stack({ receivers: [receivers[1]] }),
+        slackUrl: "https://hooks.slack.com/x",
+      });
+      assert.match(
+        problems.join("\n"),
+        /receivers\[0\]\.apiUrl\.fromConfig: config key "slackUrl" is stored in plaintext/,
+      );
     });
     it("accepts receivers whose secrets are set as secrets", () => {
       assert.deepEqual(configProblems({ ...stack({ receivers }), ...SECRETS }, Object.keys(SECRETS)), []);
@@ -109,9 +133,15 @@ describe("observability: Alertmanager", () => {
         Object.keys(SECRETS),
       );
       const text = problems.join("\n");
-      assert.match(text, /observability\.alertmanager\.enabled: Alertmanager runs as the in-cluster Prometheus chart's sub-chart/);
+      assert.match(
+        text,
+        /observability\.alertmanager\.enabled: Alertmanager runs as the in-cluster Prometheus chart's sub-chart/,
+      );
       assert.match(text, /observability\.alertmanager\.receivers\[1\]\.name: receiver "oncall" is declared twice/);
-      assert.match(text, /observability\.alertmanager\.receivers\[2\]\.authPassword: authUsername is set without authPassword/);
+      assert.match(
+        text,
+        /observability\.alertmanager\.receivers\[2\]\.authPassword: authUsername is set without authPassword/,
+      );
     });
     it("a receiver of an unknown type names the field", () => {
       const problems = configProblems(stack({ receivers: [{ name: "x", type: "teams" }] }));
@@ -121,14 +151,22 @@ describe("observability: Alertmanager", () => {
 
   describe("resources", () => {
     it("puts credentials only in the Secret, the config in a ConfigMap, and points the sub-chart at both", async () => {
-      const run = await runAddons("aks", {}, {
-        observability: {
-          alertmanager: amConfig(),
-          dashboards: { namespace: "wp-workloads", workers: [], fleet: true, capacity: true, cost: true },
+      const run = await runAddons(
+        "aks",
+        {},
+        {
+          observability: {
+            alertmanager: amConfig(),
+            dashboards: { namespace: "wp-workloads", workers: [], fleet: true, capacity: true, cost: true },
+          },
+          secrets: SECRETS,
         },
-        secrets: SECRETS,
-      });
-      const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.plainInputs.metadata as { name: string }).name === "alertmanager-receivers")!;
+      );
+      const secret = run.resources.find(
+        (r) =>
+          r.type === "kubernetes:core/v1:Secret" &&
+          (r.plainInputs.metadata as { name: string }).name === "alertmanager-receivers",
+      )!;
       assert.deepEqual(secret.plainInputs.stringData, {
         "oncall-routingKey": SECRETS.pdKey,
         "chat-apiUrl": SECRETS.slackUrl,
@@ -136,7 +174,11 @@ describe("observability: Alertmanager", () => {
         "mail-authPassword": SECRETS.smtpPassword,
       });
       assert.equal(secret.inputs.stringData, "[secret]");
-      const cm = run.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.plainInputs.metadata as { name: string }).name === "alertmanager-config")!;
+      const cm = run.resources.find(
+        (r) =>
+          r.type === "kubernetes:core/v1:ConfigMap" &&
+          (r.plainInputs.metadata as { name: string }).name === "alertmanager-config",
+      )!;
       assert.equal((cm.plainInputs.metadata as { namespace: string }).namespace, "monitoring");
       const am = run.values("prometheus").alertmanager;
       assert.equal(am.enabled, true);
@@ -149,8 +191,15 @@ describe("observability: Alertmanager", () => {
       assert.deepEqual(am.podSecurityContext.seccompProfile, { type: "RuntimeDefault" });
       const everything = JSON.stringify([cm.plainInputs, run.chart("prometheus").plainInputs]);
       for (const v of Object.values(SECRETS)) assert.ok(!everything.includes(v), `${v} leaked`);
-      const ns = run.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.plainInputs.metadata as { name: string }).name === "monitoring")!;
-      assert.equal((ns.plainInputs.metadata as { labels: Record<string, string> }).labels["pod-security.kubernetes.io/enforce"], "restricted");
+      const ns = run.resources.find(
+        (r) =>
+          r.type === "kubernetes:core/v1:Namespace" &&
+          (r.plainInputs.metadata as { name: string }).name === "monitoring",
+      )!;
+      assert.equal(
+        (ns.plainInputs.metadata as { labels: Record<string, string> }).labels["pod-security.kubernetes.io/enforce"],
+        "restricted",
+      );
       assert.ok(run.chart("prometheus").dependencies.includes(secret.urn));
     });
     it("leaves Alertmanager off, still restricted, when not enabled", async () => {
@@ -158,7 +207,11 @@ describe("observability: Alertmanager", () => {
       const am = run.values("prometheus").alertmanager;
       assert.equal(am.enabled, false);
       assert.deepEqual(am.securityContext.capabilities, { drop: ["ALL"] });
-      assert.ok(!run.resources.some((r) => (r.plainInputs.metadata as { name?: string } | undefined)?.name === "alertmanager-config"));
+      assert.ok(
+        !run.resources.some(
+          (r) => (r.plainInputs.metadata as { name?: string } | undefined)?.name === "alertmanager-config",
+        ),
+      );
     });
   });
 });

@@ -52,12 +52,18 @@ describe("observability: dashboards", () => {
     assert.ok(!titles(job).includes("GPU utilisation per pod"));
     assert.ok(titles(job).includes("Active jobs"));
     const exprs = JSON.stringify(gpu);
-    assert.match(exprs, /DCGM_FI_DEV_GPU_UTIL\{namespace=\\"wp-workloads\\", pod=~\\"transcriber-\[a-z0-9\]\+-\[a-z0-9\]\+\\"\}/);
+    assert.match(
+      exprs,
+      /DCGM_FI_DEV_GPU_UTIL\{namespace=\\"wp-workloads\\", pod=~\\"transcriber-\[a-z0-9\]\+-\[a-z0-9\]\+\\"\}/,
+    );
     assert.match(exprs, /keda_scaler_metrics_value\{namespace=\\"wp-workloads\\", scaledObject=\\"transcriber\\"\}/);
   });
   it("leaves out the dashboards config turns off", () => {
     const ds = generateDashboards(input({ fleet: false, cost: false, workers: [] }));
-    assert.deepEqual(ds.map((d) => d.uid), ["wp-capacity"]);
+    assert.deepEqual(
+      ds.map((d) => d.uid),
+      ["wp-capacity"],
+    );
   });
   it("lists every panel query with its source, the cost ones from the recording rules", () => {
     const exprs = dashboardExpressions(input());
@@ -65,7 +71,11 @@ describe("observability: dashboards", () => {
     assert.ok(exprs.every((e) => /^dashboard [a-z0-9-]+, panel ".+"$/.test(e.source) && e.expr.length > 0));
     const cost = exprs.filter((e) => e.source.startsWith("dashboard wp-cost"));
     assert.ok(cost.some((e) => e.expr.includes(RECORDS.workerCostPerJob)));
-    assert.ok(exprs.some((e) => e.source === 'dashboard wp-fleet, panel "GPU nodes per pool"' && e.expr.includes('pool=~"gpuspot|gpu"')));
+    assert.ok(
+      exprs.some(
+        (e) => e.source === 'dashboard wp-fleet, panel "GPU nodes per pool"' && e.expr.includes('pool=~"gpuspot|gpu"'),
+      ),
+    );
   });
   it("keeps uids within Grafana's 40 characters for long worker names", () => {
     const a = workerDashboardUid("a".repeat(40));
@@ -77,7 +87,10 @@ describe("observability: dashboards", () => {
     const dup = { ...d, panels: [d.panels[0], { ...d.panels[1], id: d.panels[0].id }] };
     assert.match(validateDashboard(dup).join("\n"), /dashboard wp-fleet: panel id 1 is used twice/);
     const wide = { ...d, panels: [{ ...d.panels[0], gridPos: { x: 20, y: 0, w: 12, h: 8 } }] };
-    assert.match(validateDashboard(wide).join("\n"), /dashboard wp-fleet: panels\.0\.gridPos: x \+ w must be at most 24/);
+    assert.match(
+      validateDashboard(wide).join("\n"),
+      /dashboard wp-fleet: panels\.0\.gridPos: x \+ w must be at most 24/,
+    );
     const otherDs = { ...d, panels: [{ ...d.panels[0], datasource: { type: "prometheus", uid: "other" } }] };
     assert.match(validateDashboard(otherDs).join("\n"), /panels\.0\.datasource\.uid/);
     const noVersion = { ...d, schemaVersion: undefined };
@@ -104,7 +117,10 @@ describe("observability: dashboards", () => {
         ...minimalStack(),
         addons: { grafana: { enabled: true }, prometheus: { enabled: false } },
       });
-      assert.match(problems.join("\n"), /addons\.grafana\.enabled: Grafana's data source is Prometheus, and there is none/);
+      assert.match(
+        problems.join("\n"),
+        /addons\.grafana\.enabled: Grafana's data source is Prometheus, and there is none/,
+      );
     });
   });
 });
@@ -112,12 +128,22 @@ describe("observability: dashboards", () => {
 describe("Grafana add-on", () => {
   const obs = {
     alertmanager: { enabled: false, receivers: [], groupBy: [], repeatInterval: "4h" },
-    dashboards: { namespace: "wp-workloads", workers: [{ name: "w", mode: "deployment" as const, gpu: true }], fleet: true, capacity: true, cost: true },
+    dashboards: {
+      namespace: "wp-workloads",
+      workers: [{ name: "w", mode: "deployment" as const, gpu: true }],
+      fleet: true,
+      capacity: true,
+      cost: true,
+    },
   };
   it("installs with a generated admin Secret, no anonymous admin, Prometheus as data source, dashboards from a ConfigMap", async () => {
     const run = await runAddons("aks", { grafana: { enabled: true } }, { observability: obs });
     const v = run.values("grafana");
-    assert.deepEqual(v.admin, { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+    assert.deepEqual(v.admin, {
+      existingSecret: "grafana-admin",
+      userKey: "admin-user",
+      passwordKey: "admin-password",
+    });
     assert.deepEqual(v["grafana.ini"]["auth.anonymous"], { enabled: false });
     const [ds] = v.datasources["datasources.yaml"].datasources;
     assert.equal(ds.url, "http://prometheus-server.monitoring.svc:80");
@@ -128,11 +154,15 @@ describe("Grafana add-on", () => {
     assert.equal(v.testFramework.enabled, false);
     assert.equal(v.persistence.enabled, false);
     assert.ok(!JSON.stringify(v).includes("adminPassword"));
-    const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.plainInputs.metadata as any).name === "grafana-admin")!;
+    const secret = run.resources.find(
+      (r) => r.type === "kubernetes:core/v1:Secret" && (r.plainInputs.metadata as any).name === "grafana-admin",
+    )!;
     assert.equal(secret.inputs.stringData, "[secret]");
     assert.deepEqual(Object.keys(secret.plainInputs.stringData as object).sort(), ["admin-password", "admin-user"]);
     assert.ok(run.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword"));
-    const cm = run.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.plainInputs.metadata as any).name === "grafana-dashboards")!;
+    const cm = run.resources.find(
+      (r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.plainInputs.metadata as any).name === "grafana-dashboards",
+    )!;
     const files = Object.keys(cm.plainInputs.data as object);
     assert.deepEqual(files.sort(), ["wp-capacity.json", "wp-cost.json", "wp-fleet.json", "wp-worker-w.json"]);
     for (const f of files) assert.deepEqual(validateDashboard(JSON.parse((cm.plainInputs.data as any)[f])), []);
@@ -140,7 +170,11 @@ describe("Grafana add-on", () => {
     assert.ok(run.outputs.installed.includes("grafana"));
   });
   it("gives anonymous visitors Viewer at most, and keeps the database when asked", async () => {
-    const run = await runAddons("aks", { grafana: { enabled: true, anonymousViewer: true, persistence: { enabled: true } } }, { observability: obs });
+    const run = await runAddons(
+      "aks",
+      { grafana: { enabled: true, anonymousViewer: true, persistence: { enabled: true } } },
+      { observability: obs },
+    );
     const v = run.values("grafana");
     assert.deepEqual(v["grafana.ini"]["auth.anonymous"], { enabled: true, org_role: "Viewer" });
     assert.deepEqual(v.persistence, { enabled: true, type: "pvc", size: "5Gi" });

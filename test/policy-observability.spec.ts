@@ -40,9 +40,15 @@ function stackWith(stack: string, alertmanager: string | undefined): RecordedRes
 
 describe("policy: observability", () => {
   describe("alertmanager-receiver-in-production", () => {
-    const pd = { name: "oncall", pagerduty_configs: [{ routing_key_file: "/etc/alertmanager-secrets/oncall-routingKey" }] };
+    const pd = {
+      name: "oncall",
+      pagerduty_configs: [{ routing_key_file: "/etc/alertmanager-secrets/oncall-routingKey" }],
+    };
     it("passes a production cluster whose Alertmanager has a receiver", async () => {
-      assert.deepEqual(await check(alertmanagerReceiverInProduction, stackWith("prod", amFile([pd])), { stack: "prod" }), []);
+      assert.deepEqual(
+        await check(alertmanagerReceiverInProduction, stackWith("prod", amFile([pd])), { stack: "prod" }),
+        [],
+      );
     });
     it("fails production without Alertmanager, or with only the null receiver", async () => {
       const none = await check(alertmanagerReceiverInProduction, stackWith("prod", undefined), { stack: "prod" });
@@ -71,14 +77,20 @@ describe("policy: observability", () => {
       return [component, provider, chart("c1-grafana", "grafana", { "grafana.ini": ini }, { provider })];
     };
     it("passes anonymous access off or Viewer (chart values, offline shape)", async () => {
-      assert.deepEqual(await check(grafanaNoAnonymousAdmin, grafanaStack({ "auth.anonymous": { enabled: false } })), []);
+      assert.deepEqual(
+        await check(grafanaNoAnonymousAdmin, grafanaStack({ "auth.anonymous": { enabled: false } })),
+        [],
+      );
       assert.deepEqual(
         await check(grafanaNoAnonymousAdmin, grafanaStack({ "auth.anonymous": { enabled: true, org_role: "Viewer" } })),
         [],
       );
     });
     it("fails anonymous Admin or Editor (chart values)", async () => {
-      const vs = await check(grafanaNoAnonymousAdmin, grafanaStack({ "auth.anonymous": { enabled: true, org_role: "Admin" } }));
+      const vs = await check(
+        grafanaNoAnonymousAdmin,
+        grafanaStack({ "auth.anonymous": { enabled: true, org_role: "Admin" } }),
+      );
       assert.equal(vs.length, 1);
       assert.match(vs[0].message, /Chart c1-grafana: anonymous visitors get the Admin role/);
     });
@@ -89,13 +101,21 @@ describe("policy: observability", () => {
         res(
           "kubernetes:core/v1:ConfigMap",
           "c1-grafana-cm",
-          { metadata: { name: "grafana" }, data: { "grafana.ini": `[analytics]\ncheck_for_updates = false\n[auth.anonymous]\nenabled = true\norg_role = ${role}\n` } },
+          {
+            metadata: { name: "grafana" },
+            data: {
+              "grafana.ini": `[analytics]\ncheck_for_updates = false\n[auth.anonymous]\nenabled = true\norg_role = ${role}\n`,
+            },
+          },
           { parent: g, provider },
         );
       assert.deepEqual(await check(grafanaNoAnonymousAdmin, [component, provider, g, ini("Viewer")]), []);
       const vs = await check(grafanaNoAnonymousAdmin, [component, provider, g, ini("Editor")]);
       assert.equal(vs.length, 1);
-      assert.match(vs[0].message, /ConfigMap c1-grafana-cm \(chart c1-grafana\): anonymous visitors get the Editor role/);
+      assert.match(
+        vs[0].message,
+        /ConfigMap c1-grafana-cm \(chart c1-grafana\): anonymous visitors get the Editor role/,
+      );
     });
     it("parses ini sections and judges roles", () => {
       assert.deepEqual(parseIni("; c\n[a.b]\nX = 1\n"), { "a.b": { x: "1" } });

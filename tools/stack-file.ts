@@ -2,7 +2,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
 import { PROJECT, suggest } from "../stacks/load.ts";
-import { observability as observabilitySchema, receiverSecrets, secret as secretSchema } from "../stacks/schema/index.ts";
+import {
+  observability as observabilitySchema,
+  receiverSecrets,
+  secret as secretSchema,
+} from "../stacks/schema/index.ts";
 
 export interface StackFileConfig {
   /** Full keys (`worker-platform:clusters`) to the string form the CLI passes a program (JSON for structures). */

@@ -81,7 +81,12 @@ function fleet(input: DashboardInput): Dashboard {
         : [{ expr: `sum by (pool) (${RECORDS.poolNodes})`, legend: "{{pool}}" }],
     },
   ];
-  return dashboard("wp-fleet", "Worker fleet", "Every worker's queue, replicas and throughput; GPU nodes per pool.", layout(specs));
+  return dashboard(
+    "wp-fleet",
+    "Worker fleet",
+    "Every worker's queue, replicas and throughput; GPU nodes per pool.",
+    layout(specs),
+  );
 }
 
 function worker(input: DashboardInput, w: DashboardInput["workers"][number]): Dashboard {
@@ -229,7 +234,12 @@ function capacity(): Dashboard {
       ],
     },
   ];
-  return dashboard("wp-capacity", "GPU capacity", "Allocatable vs requested GPUs per pool, pending demand, headroom.", layout(specs));
+  return dashboard(
+    "wp-capacity",
+    "GPU capacity",
+    "Allocatable vs requested GPUs per pool, pending demand, headroom.",
+    layout(specs),
+  );
 }
 
 function cost(): Dashboard {
@@ -261,7 +271,12 @@ function cost(): Dashboard {
       queries: [{ expr: `sum(${RECORDS.poolCostPerHour}) * 24` }],
     },
   ];
-  return dashboard("wp-cost", "Cost", "Node cost per pool and per worker, and cost per completed job (recording rules).", layout(specs));
+  return dashboard(
+    "wp-cost",
+    "Cost",
+    "Node cost per pool and per worker, and cost per completed job (recording rules).",
+    layout(specs),
+  );
 }
 
 /** The dashboards of one cluster, validated (throws naming the dashboard and field when one is malformed). */

@@ -56,7 +56,10 @@ export const alertmanagerReceiverInProduction = stackPolicy(
         if (text === UNKNOWN) continue;
         const receivers = typeof text === "string" ? notifyingReceivers(text) : undefined;
         if (receivers === undefined)
-          report(`ConfigMap ${cm.namespace}/${cm.name} on cluster ${c.name}: alertmanager.yml is not readable.`, cm.resource.urn);
+          report(
+            `ConfigMap ${cm.namespace}/${cm.name} on cluster ${c.name}: alertmanager.yml is not readable.`,
+            cm.resource.urn,
+          );
         else if (receivers.length === 0)
           report(
             `ConfigMap ${cm.namespace}/${cm.name} on cluster ${c.name}: Alertmanager has no receiver that notifies anyone.`,

@@ -40,22 +40,25 @@ export async function runAddons(
   const parsed = addonsSchema.parse(config);
   const warnings: string[] = [];
   const { resources, outputs } = await withCapturedWarnings(warnings, () =>
-    runUnderMocks(async () => {
-      const base = fakeCluster(kind);
-      const cluster = { ...base, ...(typeof opts.cluster === "function" ? opts.cluster(base) : opts.cluster) };
-      const addons = new Addons(cluster.name, {
-        cluster,
-        config: parsed,
-        production: opts.production ?? false,
-        ...(opts.observability ? { observability: opts.observability } : {}),
-      });
-      opts.extra?.(addons, cluster);
-      const kedaUrns = await Promise.all(
-        addons.outputs.keda.map((r) => new Promise<string>((res) => r.urn.apply((u) => res(u)))),
-      );
-      const url = addons.outputs.prometheusUrl;
-      return { ...(url ? { prometheusUrl: url } : {}), installed: addons.installed, kedaUrns };
-    }, secretsConfig(opts.secrets ?? {})),
+    runUnderMocks(
+      async () => {
+        const base = fakeCluster(kind);
+        const cluster = { ...base, ...(typeof opts.cluster === "function" ? opts.cluster(base) : opts.cluster) };
+        const addons = new Addons(cluster.name, {
+          cluster,
+          config: parsed,
+          production: opts.production ?? false,
+          ...(opts.observability ? { observability: opts.observability } : {}),
+        });
+        opts.extra?.(addons, cluster);
+        const kedaUrns = await Promise.all(
+          addons.outputs.keda.map((r) => new Promise<string>((res) => r.urn.apply((u) => res(u)))),
+        );
+        const url = addons.outputs.prometheusUrl;
+        return { ...(url ? { prometheusUrl: url } : {}), installed: addons.installed, kedaUrns };
+      },
+      secretsConfig(opts.secrets ?? {}),
+    ),
   );
   const prefix = `${kind}-c-`;
   const charts = new Map(resources.filter((r) => r.type === CHART_TYPE).map((r) => [r.name.slice(prefix.length), r]));
@@ -76,7 +79,10 @@ export async function runAddons(
 }
 
 /** runUnderMocks options making `secrets` Pulumi config secrets of the project. */
-export function secretsConfig(secrets: Record<string, string>): { config: Record<string, string>; secretKeys: string[] } {
+export function secretsConfig(secrets: Record<string, string>): {
+  config: Record<string, string>;
+  secretKeys: string[];
+} {
   return {
     config: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`worker-platform:${k}`, v])),
     secretKeys: Object.keys(secrets).map((k) => `worker-platform:${k}`),

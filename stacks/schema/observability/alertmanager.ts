@@ -20,8 +20,8 @@ const common = {
   /** Receiver name (Alertmanager's `receivers[].name`). */
   name: dnsLabel,
   /**
-   * Severities routed to this receiver. Defaults by type: pagerduty critical; slack and email critical and warning;
-   * webhook critical, warning and info.
+   * Severities routed to this receiver. Defaults to its type's: pagerduty critical; slack and email critical and
+   * warning; webhook critical, warning and info.
    */
   severities: severities.optional(),
   /** Also notify when the alert resolves. Defaults to true. */
@@ -62,7 +62,7 @@ export const receiver = z.discriminatedUnion(
       smarthost: z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, { error: "must be host:port, e.g. smtp.example.com:587" }),
       /** SMTP user. Defaults to none (no SMTP authentication). */
       authUsername: z.string().min(1).optional(),
-      /** SMTP password: a config secret (`auth_password_file`). Required with authUsername. */
+      /** SMTP password: a config secret (`auth_password_file`). Required with authUsername. Defaults to none. */
       authPassword: configSecretRef.optional(),
       /** Require STARTTLS. Defaults to true. */
       requireTls: z.boolean().default(true),
