@@ -215,7 +215,7 @@ export function validateAlertmanagerFile(doc: unknown, secretKeys: string[]): st
   walk(parsed.data.route, "route");
   const files = JSON.stringify(parsed.data.receivers).match(new RegExp(`"${SECRETS_DIR}/[^"]+"`, "g")) ?? [];
   for (const f of files) {
-    const key = JSON.parse(f).slice(SECRETS_DIR.length + 1) as string;
+    const key = (JSON.parse(f) as string).slice(SECRETS_DIR.length + 1);
     if (!secretKeys.includes(key)) problems.push(`${key}: referenced as a credential file, not a key of the Secret`);
   }
   return problems;

@@ -120,10 +120,11 @@ export const dashboardSchema = z.looseObject({
 
 /** Problems of a dashboard's JSON, each naming the dashboard and the field: shape, unique panel ids, no overlap. */
 export function validateDashboard(json: unknown): string[] {
-  const name = (json as { uid?: unknown })?.uid ?? "(no uid)";
+  const uid = (json as { uid?: unknown } | null)?.uid;
+  const name = typeof uid === "string" ? uid : "(no uid)";
   const parsed = dashboardSchema.safeParse(json);
   if (!parsed.success)
-    return parsed.error.issues.map((i) => `dashboard ${String(name)}: ${i.path.map(String).join(".")}: ${i.message}`);
+    return parsed.error.issues.map((i) => `dashboard ${name}: ${i.path.map(String).join(".")}: ${i.message}`);
   const problems: string[] = [];
   const ids = new Set<number>();
   const cells = new Map<string, string>();

@@ -92,8 +92,10 @@ export function parseIni(text: string): Record<string, Record<string, string>> {
 /** Why an `auth.anonymous` section grants more than viewing, or undefined. Grafana's default org_role is Viewer. */
 export function anonymousProblem(section: Record<string, unknown> | undefined): string | undefined {
   if (!section) return undefined;
-  const enabled = String(section.enabled ?? "false").toLowerCase() === "true";
-  const role = String(section.org_role ?? "Viewer");
+  const text = (v: unknown, fallback: string) =>
+    typeof v === "string" || typeof v === "boolean" || typeof v === "number" ? String(v) : fallback;
+  const enabled = text(section.enabled, "false").toLowerCase() === "true";
+  const role = text(section.org_role, "Viewer");
   if (enabled && role.toLowerCase() !== "viewer") return `anonymous visitors get the ${role} role`;
   return undefined;
 }
