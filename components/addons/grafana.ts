@@ -10,6 +10,8 @@ import { systemPlacement } from "./scheduling.ts";
 
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 export const GRAFANA_DASHBOARDS_CONFIG_MAP = "grafana-dashboards";
+/** Login of the generated admin (the chart's default `admin` is the first name anyone tries). */
+export const GRAFANA_ADMIN_USER = "platform-admin";
 /** Dashboard provider of the generated dashboards; the chart mounts its ConfigMap at /var/lib/grafana/dashboards/<name>. */
 const PROVIDER = "worker-platform";
 /** The chart's Service: the release name (it contains the chart's name, grafana _helpers.tpl fullname), port 80. */
@@ -128,7 +130,10 @@ export class GrafanaObjects extends pulumi.ComponentResource {
         metadata: { name: GRAFANA_ADMIN_SECRET, namespace, labels },
         type: "Opaque",
         stringData: pulumi.secret(
-          password.result.apply((p): Record<string, string> => ({ "admin-user": "admin", "admin-password": p })),
+          password.result.apply((p): Record<string, string> => ({
+            "admin-user": GRAFANA_ADMIN_USER,
+            "admin-password": p,
+          })),
         ),
       },
       { ...k8sOpts, additionalSecretOutputs: ["data", "stringData"] },

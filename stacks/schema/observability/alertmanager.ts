@@ -90,7 +90,11 @@ export const alertmanager = z
     /** Where alerts go, each with the severities routed to it. Defaults to none (alerts are only shown in its UI). */
     receivers: z.array(receiver).default([]),
     /** Labels alerts are grouped by into one notification. Defaults to [alertname, worker, pool]. */
-    groupBy: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/)).default(["alertname", "worker", "pool"]),
+    groupBy: z
+      .array(
+        z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: "must be a Prometheus label name such as alertname" }),
+      )
+      .default(["alertname", "worker", "pool"]),
     /** How long to wait before re-sending a notification for an alert still firing. Defaults to 4h. */
     repeatInterval: z
       .string()
