@@ -9,6 +9,7 @@ import { checkCloudQueues } from "./checks/cloud-queues.ts";
 import { checkFit } from "./checks/fit.ts";
 import { checkScaling } from "./checks/scaling.ts";
 import { checkAccess } from "./checks/access.ts";
+import { checkObservability } from "./checks/observability.ts";
 
 /**
  * The whole stack configuration, validated: the shape (`stack.ts`) and the cross-field checks (`checks/`).
@@ -25,6 +26,7 @@ export const stackConfig = stackShape.superRefine((cfg, ctx) =>
       checkAccess,
       checkFit,
       checkSimulation,
+      checkObservability,
     ],
     cfg,
     ctx,
@@ -63,3 +65,4 @@ export * from "./common.ts";
 export * from "./simulation.ts";
 export * from "./scaling.ts";
 export * from "./workload-access.ts";
+export * from "./observability/index.ts";
