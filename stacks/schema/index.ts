@@ -8,6 +8,9 @@ import { checkSimulation } from "./checks/simulation.ts";
 import { checkCloudQueues } from "./checks/cloud-queues.ts";
 import { checkFit } from "./checks/fit.ts";
 import { checkScaling } from "./checks/scaling.ts";
+import { checkWorkloadNetwork } from "./checks/workload-network.ts";
+import { checkWorkloadPdb } from "./checks/workload-pdb.ts";
+import { checkWorkloadJob } from "./checks/workload-job.ts";
 
 /**
  * The whole stack configuration, validated: the shape (`stack.ts`) and the cross-field checks (`checks/`).
@@ -15,7 +18,18 @@ import { checkScaling } from "./checks/scaling.ts";
  */
 export const stackConfig = stackShape.superRefine((cfg, ctx) =>
   runChecks(
-    [checkClusters, checkAddons, checkWorkloads, checkScaling, checkCloudQueues, checkFit, checkSimulation],
+    [
+      checkClusters,
+      checkAddons,
+      checkWorkloads,
+      checkScaling,
+      checkCloudQueues,
+      checkFit,
+      checkSimulation,
+      checkWorkloadNetwork,
+      checkWorkloadPdb,
+      checkWorkloadJob,
+    ],
     cfg,
     ctx,
   ),
@@ -52,3 +66,6 @@ export * from "./workloads.ts";
 export * from "./common.ts";
 export * from "./simulation.ts";
 export * from "./scaling.ts";
+export * from "./workload-network.ts";
+export * from "./workload-pdb.ts";
+export * from "./workload-job.ts";

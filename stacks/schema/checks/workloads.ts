@@ -3,6 +3,8 @@ import type { ClusterConfig, StackConfig } from "../stack.ts";
 import { duplicates, issue } from "./clusters.ts";
 import { choosePools } from "../../placement.ts";
 import { isCloudQueue } from "../workloads.ts";
+import { networkWarnings } from "./workload-network.ts";
+import { pdbWarnings } from "./workload-pdb.ts";
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
@@ -252,6 +254,7 @@ export function workloadWarnings(cfg: StackConfig): string[] {
   });
   out.push(...preemptionWarnings(cfg));
   out.push(...scalingSignalWarnings(cfg));
+  out.push(...networkWarnings(cfg), ...pdbWarnings(cfg));
   return out;
 }
 
