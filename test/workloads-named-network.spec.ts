@@ -59,7 +59,11 @@ describe("workloads: egress and ingress by name (NetworkPolicies at both ends)",
           port: 9443,
           resources,
           replicas: { max: 2 },
-          allowFrom: ["ingress", { worker: "scorer" }, { namespace: "batch", podSelector: { matchLabels: { a: "b" } } }],
+          allowFrom: [
+            "ingress",
+            { worker: "scorer" },
+            { namespace: "batch", podSelector: { matchLabels: { a: "b" } } },
+          ],
         },
       ],
     });
@@ -127,20 +131,35 @@ describe("workloads config: egress and ingress by name", () => {
     const problems = configProblems(
       base({ workers: [cpuWorker({ egress: [{ service: "nope" }, { worker: "ghost" }, { queue: "missing" }] })] }),
     );
-    assert.ok(problems.some((p) => /workers\[0\]\.egress\[0\]\.service.*no service named "nope".*have: api/.test(p)), problems.join("\n"));
-    assert.ok(problems.some((p) => /workers\[0\]\.egress\[1\]\.worker.*no worker named "ghost"/.test(p)), problems.join("\n"));
-    assert.ok(problems.some((p) => /workers\[0\]\.egress\[2\]\.queue.*no queue named "missing"/.test(p)), problems.join("\n"));
+    assert.ok(
+      problems.some((p) => /workers\[0\]\.egress\[0\]\.service.*no service named "nope".*have: api/.test(p)),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some((p) => /workers\[0\]\.egress\[1\]\.worker.*no worker named "ghost"/.test(p)),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some((p) => /workers\[0\]\.egress\[2\]\.queue.*no queue named "missing"/.test(p)),
+      problems.join("\n"),
+    );
   });
 
   it("allowFrom naming a missing workload is an error naming the key", () => {
     const problems = configProblems(base({ services: [{ ...api, allowFrom: [{ worker: "ghost" }] }] }));
-    assert.ok(problems.some((p) => /services\[0\]\.allowFrom\[0\]\.worker.*no worker named "ghost"/.test(p)), problems.join("\n"));
+    assert.ok(
+      problems.some((p) => /services\[0\]\.allowFrom\[0\]\.worker.*no worker named "ghost"/.test(p)),
+      problems.join("\n"),
+    );
   });
 
   it("a worker named without ports and without a metrics endpoint is an error on its ports", () => {
     const other = cpuWorker({ name: "other" });
     const problems = configProblems(base({ workers: [cpuWorker({ egress: [{ worker: "other" }] }), other] }));
-    assert.ok(problems.some((p) => /workers\[0\]\.egress\[0\]\.ports.*serves no port/.test(p)), problems.join("\n"));
+    assert.ok(
+      problems.some((p) => /workers\[0\]\.egress\[0\]\.ports.*serves no port/.test(p)),
+      problems.join("\n"),
+    );
     assert.deepEqual(
       configProblems(base({ workers: [cpuWorker({ egress: [{ worker: "other", ports: [7000] }] }), other] })),
       [],
@@ -156,15 +175,24 @@ describe("workloads config: egress and ingress by name", () => {
       services: [{ ...api, clusters: ["c1"] }],
       workers: [cpuWorker({ egress: [{ service: "api" }] })],
     });
-    assert.ok(problems.some((p) => /workers\[0\]\.egress\[0\]\.service.*not deployed on c2/.test(p)), problems.join("\n"));
+    assert.ok(
+      problems.some((p) => /workers\[0\]\.egress\[0\]\.service.*not deployed on c2/.test(p)),
+      problems.join("\n"),
+    );
   });
 
   it("malformed entries name the key: two kinds in one entry, a bad namespace", () => {
     const problems = configProblems(
       base({ workers: [cpuWorker({ egress: [{ service: "api", cidr: "10.0.0.0/8" }, { namespace: "Bad_NS" }] })] }),
     );
-    assert.ok(problems.some((p) => p.includes("workers[0].egress[0]")), problems.join("\n"));
-    assert.ok(problems.some((p) => p.includes("workers[0].egress[1]")), problems.join("\n"));
+    assert.ok(
+      problems.some((p) => p.includes("workers[0].egress[0]")),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some((p) => p.includes("workers[0].egress[1]")),
+      problems.join("\n"),
+    );
   });
 
   it("a worker with no declared destination gets a warning naming the key (its policy stays DNS-only)", () => {

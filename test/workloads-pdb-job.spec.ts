@@ -21,7 +21,11 @@ const svc = (over: Record<string, unknown> = {}) => ({
 });
 const jobWorker = (over: Record<string, unknown> = {}) =>
   cpuWorker({ name: "render", mode: "job", maxJobDurationSeconds: 600, ...over });
-const has = (problems: string[], re: RegExp) => assert.ok(problems.some((p) => re.test(p)), problems.join("\n"));
+const has = (problems: string[], re: RegExp) =>
+  assert.ok(
+    problems.some((p) => re.test(p)),
+    problems.join("\n"),
+  );
 
 describe("workloads: per-workload pdb and job-mode knobs (rendered)", () => {
   let run: WorkloadsRun;
@@ -74,10 +78,7 @@ describe("workloads: per-workload pdb and job-mode knobs (rendered)", () => {
     assert.equal(s.successfulJobsHistoryLimit, 1);
     assert.equal(s.failedJobsHistoryLimit, 20);
     const d = sj("defaults");
-    assert.deepEqual(
-      [d.jobTargetRef.backoffLimit, d.jobTargetRef.parallelism, d.jobTargetRef.completions],
-      [2, 1, 1],
-    );
+    assert.deepEqual([d.jobTargetRef.backoffLimit, d.jobTargetRef.parallelism, d.jobTargetRef.completions], [2, 1, 1]);
     assert.equal("ttlSecondsAfterFinished" in d.jobTargetRef, false);
     assert.deepEqual([d.successfulJobsHistoryLimit, d.failedJobsHistoryLimit], [5, 10]);
   });
@@ -115,7 +116,10 @@ describe("workloads config: pdb", () => {
       configProblems(stack({ workers: [cpuWorker({ pdb: { minAvailable: 3 }, replicas: { min: 0, max: 3 } })] })),
       /^workers\[0\]\.pdb\.minAvailable: minAvailable: 3 allows no eviction even at replicas\.max \(3\)/,
     );
-    has(configProblems(stack({ services: [svc({ pdb: { minAvailable: "100%" } })] })), /pdb\.minAvailable: .*blocked forever/);
+    has(
+      configProblems(stack({ services: [svc({ pdb: { minAvailable: "100%" } })] })),
+      /pdb\.minAvailable: .*blocked forever/,
+    );
   });
 
   it("a budget that allows none at the resting size is a warning naming the key and the fix", () => {
@@ -128,7 +132,10 @@ describe("workloads config: pdb", () => {
   });
 
   it("pdb on a job-mode worker is an error (Jobs have no scale subresource; running jobs are safe-to-evict false)", () => {
-    has(configProblems(stack({ workers: [jobWorker({ pdb: { minAvailable: 1 } })] })), /^workers\[0\]\.pdb: a job-mode worker's pods belong to Jobs/);
+    has(
+      configProblems(stack({ workers: [jobWorker({ pdb: { minAvailable: 1 } })] })),
+      /^workers\[0\]\.pdb: a job-mode worker's pods belong to Jobs/,
+    );
   });
 });
 

@@ -76,7 +76,10 @@ export function namedLinks(
   const ingress = new Map<WorkloadKey, Rule[]>();
   const queueSources = new Map<string, Rule[]>();
   const add = <K>(m: Map<K, Rule[]>, k: K, r: Rule) => m.set(k, [...(m.get(k) ?? []), r]);
-  const here = new Set<WorkloadKey>([...workers.map((w) => workerKey(w.name)), ...services.map((s) => serviceKey(s.name))]);
+  const here = new Set<WorkloadKey>([
+    ...workers.map((w) => workerKey(w.name)),
+    ...services.map((s) => serviceKey(s.name)),
+  ]);
   const podsOf = (k: WorkloadKey) => {
     const [kind, name] = k.split(":") as ["worker" | "service", string];
     return { podSelector: { matchLabels: selectorLabels(name, kind) } };
@@ -130,5 +133,9 @@ export function allowFromPeer(a: string | NamedSource): Rule {
   if (typeof a === "string")
     return isCidrEntry(a) ? { ipBlock: { cidr: a } } : { namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: a } } };
   if ("namespace" in a) return namespacePeer(a);
-  return { podSelector: { matchLabels: "worker" in a ? selectorLabels(a.worker, "worker") : selectorLabels(a.service, "service") } };
+  return {
+    podSelector: {
+      matchLabels: "worker" in a ? selectorLabels(a.worker, "worker") : selectorLabels(a.service, "service"),
+    },
+  };
 }

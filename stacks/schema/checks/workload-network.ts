@@ -63,7 +63,8 @@ export function checkWorkloadNetwork(cfg: StackConfig, ctx: Ctx): void {
           );
       } else if ("queue" in e) {
         const q = cfg.queues.find((x) => x.name === e.queue);
-        if (!q) issue(ctx, [...at, "queue"], `no queue named "${e.queue}" under queues (have: ${have("queue")})`, e.queue);
+        if (!q)
+          issue(ctx, [...at, "queue"], `no queue named "${e.queue}" under queues (have: ${have("queue")})`, e.queue);
         else if (isCloudQueue(q)) {
           const missing = missingOn(w, q);
           if (missing.length)
