@@ -35,11 +35,36 @@ const podSelector = z.strictObject({
  */
 export const egressEntry = z.union(
   [
-    z.strictObject({ cidr: networkCidr, ports: z.array(port).default([]) }),
-    z.strictObject({ service: dnsLabel, ports: z.array(port).optional() }),
-    z.strictObject({ worker: dnsLabel, ports: z.array(port).optional() }),
-    z.strictObject({ queue: dnsLabel }),
-    z.strictObject({ namespace: namespaceName, podSelector: podSelector.optional(), ports: z.array(port).default([]) }),
+    z.strictObject({
+      /** An IPv4 or IPv6 network (an `ipBlock`, no exceptions). */
+      cidr: networkCidr,
+      /** TCP ports. Defaults to every port. */
+      ports: z.array(port).default([]),
+    }),
+    z.strictObject({
+      /** A service under `services`, deployed on every cluster this workload runs on. */
+      service: dnsLabel,
+      /** TCP ports. Defaults to the service's `port`. */
+      ports: z.array(port).optional(),
+    }),
+    z.strictObject({
+      /** A worker under `workers`, deployed on every cluster this workload runs on. */
+      worker: dnsLabel,
+      /** TCP ports. Defaults to the worker's `metrics.port` (required when it has none). */
+      ports: z.array(port).optional(),
+    }),
+    z.strictObject({
+      /** A queue under `queues`: its pods and port in-cluster, its port anywhere when external or a cloud queue. */
+      queue: dnsLabel,
+    }),
+    z.strictObject({
+      /** Another namespace (namespaceSelector on kubernetes.io/metadata.name). */
+      namespace: namespaceName,
+      /** Pods of that namespace (`matchLabels`). Defaults to every pod in it. */
+      podSelector: podSelector.optional(),
+      /** TCP ports. Defaults to every port. */
+      ports: z.array(port).default([]),
+    }),
   ],
   {
     error:
@@ -51,9 +76,15 @@ export type EgressEntry = z.infer<typeof egressEntry>;
 /** An `allowFrom` entry that names a source of this stack or of another namespace (rather than a CIDR or namespace name). */
 export const namedSource = z.union(
   [
+    /** A worker under `workers`: its pods, which also get egress to this service's port. */
     z.strictObject({ worker: dnsLabel }),
+    /** A service under `services`: its pods, which also get egress to this service's port. */
     z.strictObject({ service: dnsLabel }),
-    z.strictObject({ namespace: namespaceName, podSelector: podSelector.optional() }),
+    z.strictObject({
+      namespace: namespaceName,
+      /** Pods of that namespace (`matchLabels`). Defaults to every pod in it. */
+      podSelector: podSelector.optional(),
+    }),
   ],
   { error: "must be a CIDR, a namespace name, or one of { worker }, { service }, { namespace, podSelector }" },
 );

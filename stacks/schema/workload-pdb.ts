@@ -15,9 +15,9 @@ const countOrPercent = z.union(
  * reclaims. Budgets that can never allow an eviction are refused (stacks/schema/checks/workload-pdb.ts).
  */
 export const pdb = z.strictObject({
-  /** Pods that must stay available during an eviction: a count, or a percentage (rounded up). */
+  /** Pods that must stay available during an eviction: a count, or a percentage (rounded up). Defaults to none. */
   minAvailable: countOrPercent.optional(),
-  /** Pods that may be unavailable during an eviction: a count, or a percentage (rounded up). */
+  /** Pods that may be unavailable during an eviction: a count, or a percentage (rounded up). Defaults to none. */
   maxUnavailable: countOrPercent.optional(),
 });
 export type PdbConfig = z.infer<typeof pdb>;

@@ -480,7 +480,14 @@ export const service = z
      * in it), or a source by name: `{ worker }`, `{ service }` (its egress admits this service too), `{ namespace,
      * podSelector }`. Defaults to any pod in the cluster (any source for a LoadBalancer).
      */
-    allowFrom: z.array(z.union([allowFromEntry, namedSource])).default([]),
+    allowFrom: z
+      .array(
+        z.union([allowFromEntry, namedSource], {
+          error:
+            "must be a CIDR, a namespace name, or one of { worker }, { service }, { namespace, podSelector } naming a source",
+        }),
+      )
+      .default([]),
   })
   .transform((s, ctx) => resolveService(s, (path, message, input) => ctx.issues.push(pushed(path, message, input))));
 export type ServiceConfig = z.infer<typeof service>;
