@@ -48,7 +48,11 @@ export function targetPorts(
   return w?.metrics ? [w.metrics.port] : undefined;
 }
 
-/** An egress rule of a CIDR entry (the ipBlock has no `except`: see network-policies.ts configEgress). */
+/**
+ * An egress rule of a CIDR entry, on its TCP ports or all. The ipBlock has no `except`: a wide range such as 0.0.0.0/0
+ * also covers the cluster's own node and service ranges on those ports (whether an ipBlock matches pod IPs is up to
+ * the network plugin). Narrow the CIDR (e.g. a proxy) where that matters.
+ */
 function cidrRule(e: { cidr: string; ports: number[] }): Rule {
   return { to: [{ ipBlock: { cidr: e.cidr } }], ...withPorts(e.ports) };
 }
