@@ -189,6 +189,23 @@ describe("workloads config: job-mode knobs", () => {
     );
   });
 
+  it("the job-mode RabbitMQ prefetch warning expects targetPerReplica = completions (one message per Job pod)", () => {
+    const rabbit = [{ name: "rq", kind: "rabbitmq" }];
+    const trigger = (targetPerReplica: number) => ({ type: "rabbitmq", queue: "rq", queueName: "r", targetPerReplica });
+    const prefetch = (worker: Record<string, unknown>) =>
+      loadConfig(sourceOf({ ...minimalStack(), queues: rabbit, workers: [worker] })).warnings.filter((w) =>
+        w.includes("trigger.targetPerReplica"),
+      );
+    const job = { parallelism: 3, completions: 3 };
+    assert.deepEqual(prefetch(jobWorker({ trigger: trigger(3), job })), []);
+    const ws = prefetch(jobWorker({ trigger: trigger(1), job }));
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(
+      ws[0],
+      /^workers\[0\]\.trigger\.targetPerReplica: 1 in job mode with job\.completions 3: .*set targetPerReplica: 3$/,
+    );
+  });
+
   it("job on a deployment-mode worker is an error naming the key", () => {
     has(
       configProblems(stack({ workers: [cpuWorker({ job: { backoffLimit: 1 } })] })),
