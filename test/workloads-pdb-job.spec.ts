@@ -206,6 +206,18 @@ describe("workloads config: job-mode knobs", () => {
     );
   });
 
+  it("parallelism below completions is a warning naming the key (later pods' messages are counted again)", () => {
+    const ws = (job: Record<string, unknown>) =>
+      loadConfig(sourceOf({ ...minimalStack(), queues, workers: [jobWorker({ job })] })).warnings.filter((w) =>
+        w.includes("job.parallelism"),
+      );
+    const one = ws({ parallelism: 2, completions: 4 });
+    assert.equal(one.length, 1, one.join("\n"));
+    assert.match(one[0], /^workers\[0\]\.job\.parallelism: 2 below completions \(4\).*set parallelism to 4$/);
+    assert.deepEqual(ws({ parallelism: 4, completions: 4 }), []);
+    assert.deepEqual(ws({ completions: 4 }), ws({ parallelism: 1, completions: 4 }));
+  });
+
   it("job on a deployment-mode worker is an error naming the key", () => {
     has(
       configProblems(stack({ workers: [cpuWorker({ job: { backoffLimit: 1 } })] })),

@@ -56,3 +56,21 @@ export function jobSettingsOf(w: Pick<StackConfig["workers"][number], "job">) {
     completions: j.completions ?? parallelism,
   };
 }
+
+/**
+ * A Job with fewer pods at once than completions leaves the messages for its later pods in the queue, where KEDA
+ * counts them as waiting and starts more Jobs for them (the accurate strategy deducts only pending Jobs, not the
+ * messages a running Job will still take: keda.sh/docs/2.20/reference/scaledjob-spec).
+ */
+export function jobWarnings(cfg: StackConfig): string[] {
+  const out: string[] = [];
+  cfg.workers.forEach((w, i) => {
+    if (w.mode !== "job" || !w.job) return;
+    const { parallelism, completions } = jobSettingsOf(w);
+    if (parallelism < completions)
+      out.push(
+        `workers[${i}].job.parallelism: ${parallelism} below completions (${completions}): the messages left for a Job's later pods stay in the queue, so KEDA counts them again and starts more Jobs for them; set parallelism to ${completions}`,
+      );
+  });
+  return out;
+}

@@ -5,7 +5,7 @@ import { choosePools } from "../../placement.ts";
 import { isCloudQueue } from "../workloads.ts";
 import { networkWarnings } from "./workload-network.ts";
 import { pdbWarnings } from "./workload-pdb.ts";
-import { jobSettingsOf } from "./workload-job.ts";
+import { jobSettingsOf, jobWarnings } from "./workload-job.ts";
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
@@ -255,7 +255,7 @@ export function workloadWarnings(cfg: StackConfig): string[] {
   });
   out.push(...preemptionWarnings(cfg));
   out.push(...scalingSignalWarnings(cfg));
-  out.push(...networkWarnings(cfg), ...pdbWarnings(cfg));
+  out.push(...networkWarnings(cfg), ...pdbWarnings(cfg), ...jobWarnings(cfg));
   return out;
 }
 
