@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { simulateCluster } from "../simulator/model/engine.ts";
 import type { SimCluster, SimPool, SimWorker, Trace } from "../simulator/model/types.ts";
 import { Rng } from "../simulator/model/rng.ts";
+import { oracleR } from "../simulator/oracles.ts";
 
 const c0 = { p50: 0, p95: 0 };
 const k = (s: number) => ({ p50: s, p95: s });
@@ -224,6 +225,19 @@ describe("simulator: engine, hand-computed runs (all loops in phase at 0, consta
     const one = run({ parallelism: 1, completions: 1 });
     assert.equal(one.workers[0].jobs.filter((j) => j.start === 90).length, 2);
     assert.ok(one.workers[0].jobs.every((j) => j.end !== undefined && !j.interrupted));
+  });
+
+  it("the oracles cap a ScaledJob at max × parallelism pods, as the engine runs it", () => {
+    const jobs = [
+      { arrival: 0, service: 50 },
+      { arrival: 0, service: 50 },
+    ];
+    const w = (jobPods: SimWorker["jobPods"]) => worker({ kind: "job", max: 1, jobPods });
+    const c = cluster({ pools: [pool({ max: 10 })] });
+    const two = oracleR(jobs, c, w({ parallelism: 2, completions: 2 }))!;
+    assert.equal(two.starts[0], two.starts[1]);
+    const one = oracleR(jobs, c, w({ parallelism: 1, completions: 1 }))!;
+    assert.equal(one.starts[1], one.ends[0]);
   });
 
   it("the priority expander takes the spot pool first; a capacity-limited pool backs off and the next one grows", () => {
