@@ -555,6 +555,8 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     const active = kedaActive(w);
     if (c.kind === "job") {
       const running = w.kjobs.size;
+      // Pending: no pod of the Job has every pendingPodCondition (kedacore/keda pkg/scaling/executor/scale_jobs.go
+      // areAllPendingPodConditionsFulfilled: "any pod has all required conditions fulfilled").
       const pendingJobs = [...w.kjobs].filter((k) => ![...k.pods].some((p) => p.state === "ready")).length;
       const combined = combineScaledJobScalers(metrics, c.multipleScalersCalculation ?? "max", c.min, c.max);
       if (active) w.so.lastActiveTime = now / 1000;
