@@ -75,6 +75,9 @@ describe("workloads: per-workload pdb and job-mode knobs (rendered)", () => {
     assert.equal(s.jobTargetRef.ttlSecondsAfterFinished, 3600);
     assert.equal(s.jobTargetRef.parallelism, 2);
     assert.equal(s.jobTargetRef.completions, 4);
+    // two waves of 2 pods, one message each: twice the max job duration, plus the start-up allowance (eks fake:
+    // maxNodeProvisionTime 15m, then the 10-minute margin)
+    assert.equal(s.jobTargetRef.activeDeadlineSeconds, 2 * 600 + 900 + 600);
     assert.equal(s.successfulJobsHistoryLimit, 1);
     assert.equal(s.failedJobsHistoryLimit, 20);
     const d = sj("defaults");

@@ -245,7 +245,11 @@ export class Worker extends pulumi.ComponentResource {
               parallelism: job.parallelism,
               completions: job.completions,
               // Counts from the Job's creation, Pending time included: the run time plus the node start-up allowance.
-              activeDeadlineSeconds: jobDeadlineSeconds(w.maxJobDurationSeconds, env.cluster.autoscaler),
+              // A Job of more completions than parallelism runs its pods in waves, one message each, back to back.
+              activeDeadlineSeconds: jobDeadlineSeconds(
+                w.maxJobDurationSeconds * Math.ceil(job.completions / job.parallelism),
+                env.cluster.autoscaler,
+              ),
               backoffLimit: job.backoffLimit,
               ...(job.ttlSecondsAfterFinished !== undefined
                 ? { ttlSecondsAfterFinished: job.ttlSecondsAfterFinished }
