@@ -10,6 +10,9 @@ import { checkFit } from "./checks/fit.ts";
 import { checkScaling } from "./checks/scaling.ts";
 import { checkAccess } from "./checks/access.ts";
 import { checkObservability } from "./checks/observability.ts";
+import { checkWorkloadNetwork } from "./checks/workload-network.ts";
+import { checkWorkloadPdb } from "./checks/workload-pdb.ts";
+import { checkWorkloadJob } from "./checks/workload-job.ts";
 
 /**
  * The whole stack configuration, validated: the shape (`stack.ts`) and the cross-field checks (`checks/`).
@@ -27,6 +30,9 @@ export const stackConfig = stackShape.superRefine((cfg, ctx) =>
       checkFit,
       checkSimulation,
       checkObservability,
+      checkWorkloadNetwork,
+      checkWorkloadPdb,
+      checkWorkloadJob,
     ],
     cfg,
     ctx,
@@ -66,3 +72,6 @@ export * from "./simulation.ts";
 export * from "./scaling.ts";
 export * from "./workload-access.ts";
 export * from "./observability/index.ts";
+export * from "./workload-network.ts";
+export * from "./workload-pdb.ts";
+export * from "./workload-job.ts";
