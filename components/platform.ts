@@ -3,6 +3,7 @@ import type { StackConfig } from "../stacks/schema/index.ts";
 import { Addons } from "./addons/index.ts";
 import { createCluster } from "./cluster/index.ts";
 import { Workloads } from "./workloads/index.ts";
+import { prometheusRuleFiles } from "../observability/rules/index.ts";
 
 export interface PlatformArgs {
   /** The validated stack configuration (stacks/load.ts). */
@@ -24,7 +25,12 @@ export class Platform extends pulumi.ComponentResource {
       const cluster = createCluster(clusterConfig, config, { parent: this });
       const addons = new Addons(
         clusterConfig.name,
-        { cluster, config: config.addons, production: config.platform.production },
+        {
+          cluster,
+          config: config.addons,
+          production: config.platform.production,
+          rules: prometheusRuleFiles(clusterConfig, config),
+        },
         { parent: this },
       );
       new Workloads(clusterConfig.name, { cluster, addons: addons.outputs, config }, { parent: this });

@@ -4,6 +4,7 @@ import type { AddonsConfig } from "../../stacks/schema/index.ts";
 import type { ChartName } from "../../stacks/versions.ts";
 import { CHARTS } from "../../stacks/versions.ts";
 import type { ClusterHandle } from "../cluster/handle.ts";
+import type { PrometheusRuleFiles } from "../../observability/rules/index.ts";
 
 export type Values = Record<string, unknown>;
 
@@ -14,6 +15,8 @@ export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
 export interface AddonEnv {
   /** platform.production: HA replicas and PDBs. */
   production: boolean;
+  /** The cluster's alert and recording rules (observability/rules), loaded by the in-cluster Prometheus. */
+  rules?: PrometheusRuleFiles;
 }
 
 /** One Helm add-on: a chart from stacks/versions.ts, where it applies, and its values computed from the handle. */

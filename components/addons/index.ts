@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AddonsConfig } from "../../stacks/schema/index.ts";
 import type { ClusterHandle } from "../cluster/handle.ts";
+import type { PrometheusRuleFiles } from "../../observability/rules/index.ts";
 import { clusterAutoscaler } from "./cluster-autoscaler.ts";
 import { dcgmExporter } from "./dcgm-exporter.ts";
 import type { HelmAddon } from "./helm-addon.ts";
@@ -35,6 +36,8 @@ export interface AddonsArgs {
   config: AddonsConfig;
   /** Production posture: HA replicas and PDBs. */
   production: boolean;
+  /** The cluster's alert and recording rules for the in-cluster Prometheus. Defaults to none. */
+  rules?: PrometheusRuleFiles;
 }
 
 /** The Helm add-ons of one cluster. */
@@ -44,8 +47,8 @@ export class Addons extends pulumi.ComponentResource {
   public readonly installed: string[];
   constructor(name: string, args: AddonsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("worker-platform:addons:Addons", name, {}, opts);
-    const { cluster, config, production } = args;
-    const installer = new AddonInstaller({ cluster, config, env: { production }, parent: this });
+    const { cluster, config, production, rules } = args;
+    const installer = new AddonInstaller({ cluster, config, env: { production, rules }, parent: this });
     const wanted = ADDONS.filter((a) => installer.wanted(a));
     if (config.prometheusAdapter.enabled && !wanted.includes(prometheusAdapter)) {
       void pulumi.log.warn(
