@@ -1,12 +1,9 @@
 import { z } from "zod";
-import { ALERTS, SEVERITIES } from "../../../observability/names.ts";
+import { SEVERITIES } from "../../../observability/names.ts";
 import { dnsLabel, durationOf } from "../common.ts";
 
 /** A Prometheus rule duration (`for`, range selectors): whole units d, h, m, s, largest first. */
 export const ruleDuration = durationOf(["d", "h", "m", "s"], "30s, 15m, 1h or 1d", 1);
-
-/** Names of the platform's alerts (observability/names.ts ALERTS), each switchable off. */
-export const ALERT_KEYS = Object.keys(ALERTS) as (keyof typeof ALERTS)[];
 
 const enabled = z.boolean().default(true);
 /** Backlog factor: queue depth per running replica over the trigger's target per replica. */
