@@ -82,7 +82,9 @@ export function checkObservability(cfg: StackConfig, ctx: z.RefinementCtx): void
     }),
   );
   const prometheus = inClusterPrometheus(cfg);
-  for (const cluster of cfg.clusters) {
+  // The generated rules derive from fields: with a field already wrong (reported by zod) they would repeat it.
+  const fieldIssues = (ctx as unknown as { issues?: unknown[] }).issues?.length ?? 0;
+  for (const cluster of fieldIssues ? [] : cfg.clusters) {
     if (prometheus) {
       const files = prometheusRuleFiles(cluster, cfg);
       for (const [file, content] of [
