@@ -220,20 +220,30 @@ function capacityRules(cluster: ClusterConfig, cfg: StackConfig, gpuPools: boole
   }
   const spot = cluster.pools.filter((p) => p.spot).map((p) => p.name);
   if (cluster.cloud !== "existing" && spot.length && a.spotInterruption.enabled) {
-    const nodes = `label_replace(kube_node_labels{${POOL_LABEL}=~${q(spot.join("|"))}}, "pool", "$1", ${q(POOL_LABEL)}, "(.+)")`;
-    // A spot node interrupted: not ready (the VM is gone: AKS deletes evicted spot VMs, scaleSetEvictionPolicy Delete)
-    // or cordoned by someone other than the cluster autoscaler (EKS drains a spot node on a rebalance recommendation
-    // or interruption notice; the autoscaler's own scale-down taints ToBeDeletedByClusterAutoscaler).
+    const nodes = (offset = "") =>
+      `label_replace(kube_node_labels{${POOL_LABEL}=~${q(spot.join("|"))}}${offset}, "pool", "$1", ${q(POOL_LABEL)}, "(.+)")`;
+    // A spot node interrupted: not ready (the VM is gone: AKS deletes evicted spot VMs, scaleSetEvictionPolicy
+    // Delete), cordoned by someone other than the cluster autoscaler (EKS drains a spot node on a rebalance
+    // recommendation or interruption notice), or gone within the last 2 minutes without the taint the autoscaler puts
+    // on the nodes it removes itself (ToBeDeletedByClusterAutoscaler, kubernetes/autoscaler
+    // cluster-autoscaler/utils/taints/taints.go): the node object can disappear before it is ever seen not ready.
     const interrupted =
       `max by (node) (kube_node_status_condition{condition="Ready",status="true"} == 0)` +
       ` or max by (node) (kube_node_spec_unschedulable == 1 unless on(node) kube_node_spec_taint{key="ToBeDeletedByClusterAutoscaler"})`;
+    const vanished =
+      `(${nodes(" offset 2m")} unless on(node) kube_node_labels)` +
+      ` unless on(node) max_over_time(kube_node_spec_taint{key="ToBeDeletedByClusterAutoscaler"}[15m])`;
     rules.push(
-      alert(ALERTS.spotInterruption, `count by (pool) (${nodes} * on(node) group_left() (${interrupted})) > 0`, {
-        for: "1m",
-        severity: "info",
-        summary: "Spot nodes of pool {{ $labels.pool }} interrupted ({{ $value }})",
-        description: `On cluster ${cluster.name}: the cloud is taking spot capacity back; work on those nodes restarts elsewhere. Frequent: move critical workers off spot.`,
-      }),
+      alert(
+        ALERTS.spotInterruption,
+        `count by (pool) (${nodes()} * on(node) group_left() (${interrupted})) > 0 or count by (pool) (${vanished}) > 0`,
+        {
+          for: "1m",
+          severity: "info",
+          summary: "Spot nodes of pool {{ $labels.pool }} interrupted ({{ $value }})",
+          description: `On cluster ${cluster.name}: the cloud is taking spot capacity back; work on those nodes restarts elsewhere. Frequent: move critical workers off spot.`,
+        },
+      ),
     );
   }
   return rules;
