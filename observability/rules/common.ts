@@ -16,7 +16,7 @@ export const q = (s: string) => JSON.stringify(s);
 /**
  * The pods of a worker: Deployment pods are `<name>-<template hash>-<suffix>`, a ScaledJob's `<name>-<job suffix>-
  * <suffix>`; Prometheus anchors regex matchers, so a worker named `<name>-x` is not matched (its pods have one more
- * segment). The same pattern as the gpu trigger's query (components/workloads/triggers.ts gpuUtilizationQuery).
+ * segment). The same pattern as the gpu trigger's query (observability/queries.ts gpuUtilizationQuery).
  */
 export const podPattern = (worker: string) => `${worker}-[a-z0-9]+-[a-z0-9]+`;
 

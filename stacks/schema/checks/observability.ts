@@ -6,7 +6,7 @@ import { metricCatalogue } from "../../../observability/metrics.ts";
 import { checkExpressions, formatExpressionProblem } from "../../../observability/promql.ts";
 import { prometheusRuleFiles, ruleExpressions, ruleFileProblems } from "../../../observability/rules/index.ts";
 import { adapterQueries, adapterRuleSet } from "../../../components/addons/prometheus-adapter.ts";
-import { gpuUtilizationQuery } from "../../../components/workloads/triggers.ts";
+import { gpuUtilizationQuery } from "../../../observability/queries.ts";
 import { workloadsNamespace } from "../../../components/workloads/common.ts";
 
 /** Whether the platform installs Prometheus on its clusters (and with it the rule files). */
