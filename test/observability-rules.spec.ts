@@ -168,6 +168,28 @@ describe("observability: alert rules from config", () => {
     assert.equal(named(files, ALERTS.spotInterruption).length, 0);
   });
 
+  it("each alert is on by default where it can work, and off with its enabled: false", () => {
+    const keys: [string, string[]][] = [
+      ["backlogHigh", [ALERTS.backlogHigh]],
+      ["backlogGrowing", [ALERTS.backlogGrowing]],
+      ["atMaxReplicas", [ALERTS.atMaxReplicas]],
+      ["scalerErrors", [ALERTS.scalerErrors]],
+      ["podsUnschedulable", [ALERTS.podsUnschedulable, ALERTS.gpuPodsUnschedulable]],
+      ["clusterAutoscaler", [ALERTS.scaleUpFailed, ALERTS.nodeGroupBackoff]],
+      ["spotInterruption", [ALERTS.spotInterruption]],
+      ["gpuIdle", [ALERTS.gpuIdle]],
+      ["componentDown", [ALERTS.componentDown]],
+    ];
+    const base = { clusters: [eksCluster()], workers: [cpuWorker(), gpuWorker()] };
+    const all = rulesOf(stack(base));
+    for (const [key, names] of keys) {
+      for (const name of names) assert.ok(named(all, name).length > 0, `${name} on by default`);
+      const off = rulesOf(stack({ ...base, observability: { alerts: { [key]: { enabled: false } } } }));
+      for (const name of names) assert.equal(named(off, name).length, 0, `${key}.enabled false removes ${name}`);
+      assert.ok(alerts(off).length > 0, "the others stay");
+    }
+  });
+
   it("alerts.enabled false leaves only the user's rules; no rules at all gives empty files", () => {
     const off = rulesOf(stack({ observability: { alerts: { enabled: false } } }));
     assert.deepEqual(off.alerting.groups, []);
