@@ -4,8 +4,8 @@ import { Addons } from "./addons/index.ts";
 import { createCluster } from "./cluster/index.ts";
 import { Workloads } from "./workloads/index.ts";
 import type { Reach } from "./addons/index.ts";
-import { targetClusters } from "../stacks/schema/checks/workloads.ts";
-import { workloadsNamespace } from "./workloads/common.ts";
+import { dashboardInput } from "../observability/dashboards/input.ts";
+import { prometheusRuleFiles } from "../observability/rules/index.ts";
 
 export interface PlatformArgs {
   /** The validated stack configuration (stacks/load.ts). */
@@ -31,8 +31,6 @@ export class Platform extends pulumi.ComponentResource {
     const { config } = args;
     for (const clusterConfig of config.clusters) {
       const cluster = createCluster(clusterConfig, config, { parent: this });
-      const dashboards = config.observability.grafana.dashboards;
-      const listed = dashboards.workers;
       const addons = new Addons(
         clusterConfig.name,
         {
@@ -41,17 +39,9 @@ export class Platform extends pulumi.ComponentResource {
           production: config.platform.production,
           observability: {
             alertmanager: config.observability.alertmanager,
-            dashboards: {
-              namespace: workloadsNamespace(config),
-              workers: config.workers
-                .filter((w) => targetClusters(config, w.clusters).some((c) => c.name === clusterConfig.name))
-                .filter((w) => !listed || listed.includes(w.name))
-                .map((w) => ({ name: w.name, mode: w.mode, gpu: w.gpu !== undefined })),
-              fleet: dashboards.fleet,
-              capacity: dashboards.capacity,
-              cost: dashboards.cost,
-            },
+            dashboards: dashboardInput(config, clusterConfig),
           },
+          rules: prometheusRuleFiles(clusterConfig, config),
         },
         { parent: this },
       );

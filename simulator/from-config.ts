@@ -38,8 +38,8 @@ import {
   SPOT_NOTICE_SECONDS,
 } from "./timings.ts";
 import type { CloudTimings } from "./timings.ts";
-import { poolPrice } from "./prices.ts";
 import { jobSettingsOf } from "../stacks/schema/checks/workload-job.ts";
+import { poolPrice } from "../stacks/prices.ts";
 
 /**
  * What a node of a pool leaves for the platform's pods: the fit check's figures (stacks/schema/checks/fit.ts
@@ -78,7 +78,11 @@ function simPool(cfg: StackConfig, cluster: ClusterConfig, pool: PoolConfig): Si
     // Defaults to 20 for a spot pool, 10 for an on-demand one (stacks/schema/cluster.ts).
     expanderPriority: pool.expanderPriority ?? (pool.spot ? 20 : 10),
     headroomGpus: pool.headroomGpus,
-    pricePerHour: poolPrice(pool.machineTypes[0], pool.spot, cfg.simulation.prices[`${cluster.name}/${pool.name}`]),
+    pricePerHour: poolPrice(
+      pool.machineTypes[0],
+      pool.spot,
+      cfg.simulation.prices[`${cluster.name}/${pool.name}`] ?? pool.pricePerHour,
+    ),
     provision: pool.gpu ? t.gpuNodeReady : t.cpuNodeReady,
     gpuReady: pool.gpu ? addDist(t.gpuAllocatable, t.gpuDriverInstall) : { p50: 0, p95: 0 },
   };

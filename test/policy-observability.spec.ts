@@ -1,126 +1,187 @@
 import * as assert from "node:assert/strict";
+import { stringify } from "yaml";
 import {
-  alertmanagerReceiverInProduction,
-  anonymousProblem,
-  grafanaNoAnonymousAdmin,
-  parseIni,
+  coverageOfGroups,
+  coverageOfYaml,
+  workerAlertsCovered,
+  workerAlertsExternal,
 } from "../policy/rules/observability.ts";
-import type { RecordedResource } from "../tools/harness.ts";
-import { chart, check, cliChart, res } from "./helpers/policy.ts";
+import { ALERTING_RULES_FILE, WORKER_ALERTS } from "../policy/rules/lib/platform.ts";
+import { ALERTS } from "../observability/names.ts";
+import { aks, chart, check, cliChart, res, scaledJob, scaledObject, NS } from "./helpers/policy.ts";
 
-/** An existing cluster as the stack model sees it: a cluster component and its Kubernetes provider. */
-function cluster(name: string, stack: string) {
-  const component = res("worker-platform:cluster:ExistingCluster", name, {}, { stack });
-  const provider = res("pulumi:providers:kubernetes", name, {}, { stack, parent: component });
-  return { component, provider };
-}
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Obj = Record<string, any>;
 
-const amFile = (receivers: unknown[]) =>
-  JSON.stringify({ route: { receiver: "none" }, receivers: [{ name: "none" }, ...receivers] });
-
-function stackWith(stack: string, alertmanager: string | undefined): RecordedResource[] {
-  const { component, provider } = cluster("c1", stack);
-  const prom = chart("c1-prometheus", "prometheus", {}, { stack, provider });
-  const cm =
-    alertmanager === undefined
-      ? []
-      : [
-          res(
-            "kubernetes:core/v1:ConfigMap",
-            "c1-alertmanager-config",
-            {
-              metadata: { name: "alertmanager-config", namespace: "monitoring" },
-              data: { "alertmanager.yml": alertmanager },
-            },
-            { stack, provider },
-          ),
-        ];
-  return [component, provider, prom, ...cm];
-}
+const rule = (alert: string, worker: string): Obj => ({
+  alert,
+  expr: "vector(1)",
+  for: "5m",
+  labels: { severity: "warning", worker },
+  annotations: { summary: `worker: not-a-label ${worker}`, description: "x" },
+});
+const file = (rules: Obj[]): Obj => ({ groups: [{ name: "worker-platform-workers", rules }] });
+const covering = (...workers: string[]) =>
+  file(workers.flatMap((w) => [rule(WORKER_ALERTS.backlogHigh, w), rule(WORKER_ALERTS.scalerErrors, w)]));
+const text = (vs: { message: string }[]) => vs.map((v) => v.message).join("\n");
 
 describe("policy: observability", () => {
-  describe("alertmanager-receiver-in-production", () => {
-    const pd = {
-      name: "oncall",
-      pagerduty_configs: [{ routing_key_file: "/etc/alertmanager-secrets/oncall-routingKey" }],
-    };
-    it("passes a production cluster whose Alertmanager has a receiver", async () => {
-      assert.deepEqual(
-        await check(alertmanagerReceiverInProduction, stackWith("prod", amFile([pd])), { stack: "prod" }),
-        [],
+  it("the pack's alert names are the program's (observability/names.ts)", () => {
+    assert.equal(WORKER_ALERTS.backlogHigh, ALERTS.backlogHigh);
+    assert.equal(WORKER_ALERTS.scalerErrors, ALERTS.scalerErrors);
+  });
+
+  describe("observability-alerts-cover-workers (offline: the chart's values)", () => {
+    const cluster = aks({ devicePlugin: false });
+    const p = { provider: cluster.provider };
+    const prometheus = (alerting: Obj) =>
+      chart("dev-aks-prometheus", "prometheus", { serverFiles: { [ALERTING_RULES_FILE]: alerting } }, p);
+
+    it("passes when every ScaledObject and ScaledJob has both alerts with its worker label", async () => {
+      const vs = await check(workerAlertsCovered, [
+        ...cluster.all,
+        prometheus(covering("w", "j")),
+        scaledObject("w", "w", {}, p),
+        scaledJob("j", undefined, {}, p),
+      ]);
+      assert.deepEqual(vs, []);
+    });
+
+    it("fails a worker without its backlog alert, and one without its scaler-errors alert, naming each", async () => {
+      const rules = file([rule(WORKER_ALERTS.scalerErrors, "w"), rule(WORKER_ALERTS.backlogHigh, "j")]);
+      const vs = await check(workerAlertsCovered, [
+        ...cluster.all,
+        prometheus(rules),
+        scaledObject("w", "w", {}, p),
+        scaledJob("j", undefined, {}, p),
+      ]);
+      assert.equal(vs.length, 2, text(vs));
+      assert.match(
+        text(vs),
+        new RegExp(`ScaledObject ${NS}/w on cluster dev-aks has no WorkerBacklogHigh alert \\(label worker="w"\\)`),
       );
+      assert.match(text(vs), new RegExp(`ScaledJob ${NS}/j on cluster dev-aks has no WorkerScalerFailing alert`));
     });
-    it("fails production without Alertmanager, or with only the null receiver", async () => {
-      const none = await check(alertmanagerReceiverInProduction, stackWith("prod", undefined), { stack: "prod" });
-      assert.equal(none.length, 1);
-      assert.match(none[0].message, /cluster c1 runs Prometheus without Alertmanager/);
-      assert.equal(none[0].enforcementLevel, "mandatory");
-      const empty = await check(alertmanagerReceiverInProduction, stackWith("prod", amFile([])), { stack: "prod" });
-      assert.match(empty[0].message, /Alertmanager has no receiver that notifies anyone/);
+
+    it("a worker scaling only on its own pods (cpu, GPU utilisation) needs no backlog alert", async () => {
+      const own = scaledObject(
+        "g",
+        "g",
+        { minReplicaCount: 1, triggers: [{ type: "cpu", metricType: "Utilization", metadata: { value: "70" } }] },
+        p,
+      );
+      const vs = await check(workerAlertsCovered, [
+        ...cluster.all,
+        prometheus(file([rule(WORKER_ALERTS.scalerErrors, "g")])),
+        own,
+      ]);
+      assert.deepEqual(vs, []);
     });
-    it("leaves non-production stacks alone, and follows the production setting", async () => {
-      assert.deepEqual(await check(alertmanagerReceiverInProduction, stackWith("dev", undefined)), []);
-      const forced = await check(alertmanagerReceiverInProduction, stackWith("dev", undefined), {
-        config: { "alertmanager-receiver-in-production": { production: true } },
-      });
-      assert.equal(forced.length, 1);
-    });
-    it("leaves a cluster with an external Prometheus (no chart) alone", async () => {
-      const { component, provider } = cluster("c1", "prod");
-      assert.deepEqual(await check(alertmanagerReceiverInProduction, [component, provider], { stack: "prod" }), []);
+
+    it("alerts switched off (empty rule file) fail every worker; a waiver exempts one", async () => {
+      const waived = scaledObject("w2", "w2", {}, p);
+      (waived.plainInputs as Obj).metadata.annotations = {
+        "policy.worker-platform/waive": "observability-alerts-cover-workers",
+      };
+      (waived.inputs as Obj).metadata.annotations = {
+        "policy.worker-platform/waive": "observability-alerts-cover-workers",
+      };
+      const vs = await check(workerAlertsCovered, [
+        ...cluster.all,
+        prometheus({}),
+        scaledObject("w", "w", {}, p),
+        waived,
+      ]);
+      assert.equal(vs.length, 1, text(vs));
+      assert.match(vs[0].message, /ScaledObject wp-workloads\/w .*WorkerBacklogHigh or WorkerScalerFailing/);
     });
   });
 
-  describe("grafana-no-anonymous-admin", () => {
-    const grafanaStack = (ini: Record<string, unknown>) => {
-      const { component, provider } = cluster("c1", "dev");
-      return [component, provider, chart("c1-grafana", "grafana", { "grafana.ini": ini }, { provider })];
-    };
-    it("passes anonymous access off or Viewer (chart values, offline shape)", async () => {
-      assert.deepEqual(
-        await check(grafanaNoAnonymousAdmin, grafanaStack({ "auth.anonymous": { enabled: false } })),
-        [],
+  describe("under the CLI: the ConfigMap the chart renders", () => {
+    const cluster = aks({ devicePlugin: false });
+    const p = { provider: cluster.provider };
+    const configMap = (parent: ReturnType<typeof cliChart>, alerting: string) =>
+      res(
+        "kubernetes:core/v1:ConfigMap",
+        "dev-aks-prometheus-server",
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "prometheus-server", namespace: "monitoring" },
+          data: { [ALERTING_RULES_FILE]: alerting, "prometheus.yml": "rule_files: []" },
+        },
+        { parent, provider: cluster.provider },
       );
-      assert.deepEqual(
-        await check(grafanaNoAnonymousAdmin, grafanaStack({ "auth.anonymous": { enabled: true, org_role: "Viewer" } })),
-        [],
-      );
+
+    it("reads the rule file's YAML, both ways", async () => {
+      const parent = cliChart("dev-aks-prometheus", p);
+      const good = await check(workerAlertsCovered, [
+        ...cluster.all,
+        parent,
+        configMap(parent, stringify(covering("w"))),
+        scaledObject("w", "w", {}, p),
+      ]);
+      assert.deepEqual(good, []);
+      const bad = await check(workerAlertsCovered, [
+        ...cluster.all,
+        parent,
+        configMap(parent, stringify(covering("other"))),
+        scaledObject("w", "w", {}, p),
+      ]);
+      assert.equal(bad.length, 1, text(bad));
     });
-    it("fails anonymous Admin or Editor (chart values)", async () => {
-      const vs = await check(
-        grafanaNoAnonymousAdmin,
-        grafanaStack({ "auth.anonymous": { enabled: true, org_role: "Admin" } }),
-      );
-      assert.equal(vs.length, 1);
-      assert.match(vs[0].message, /Chart c1-grafana: anonymous visitors get the Admin role/);
+
+    it("coverageOfYaml reads Helm's toYaml layout (unindented lists, wrapped strings) and only the labels map", () => {
+      const helm = [
+        "groups:",
+        "- name: worker-platform-workers",
+        "  rules:",
+        "  - alert: WorkerBacklogHigh",
+        "    annotations:",
+        "      description: long text",
+        "        worker: not-a-label",
+        "      summary: x",
+        "    expr: max(keda_scaler_metrics_value) > 6",
+        "    for: 15m",
+        "    labels:",
+        "      severity: warning",
+        "      trigger: redis",
+        '      worker: "transcriber"',
+        "  - alert: WorkerScalerFailing",
+        "    expr: vector(1)",
+        "    labels:",
+        "      severity: critical",
+        "      worker: llm",
+        "  - record: wp:x",
+        "    expr: up",
+        "    labels:",
+        "      worker: nobody",
+      ]
+        .map((l) => `    ${l}`)
+        .join("\n");
+      const c = coverageOfYaml(helm);
+      assert.deepEqual([...(c.get("WorkerBacklogHigh") ?? [])], ["transcriber"]);
+      assert.deepEqual([...(c.get("WorkerScalerFailing") ?? [])], ["llm"]);
+      assert.equal(c.size, 2);
+      assert.deepEqual(coverageOfYaml(stringify(covering("a"))), coverageOfGroups(covering("a")));
     });
-    it("reads the rendered grafana.ini under the CLI, both ways", async () => {
-      const { component, provider } = cluster("c1", "dev");
-      const g = cliChart("c1-grafana", { provider });
-      const ini = (role: string) =>
-        res(
-          "kubernetes:core/v1:ConfigMap",
-          "c1-grafana-cm",
-          {
-            metadata: { name: "grafana" },
-            data: {
-              "grafana.ini": `[analytics]\ncheck_for_updates = false\n[auth.anonymous]\nenabled = true\norg_role = ${role}\n`,
-            },
-          },
-          { parent: g, provider },
-        );
-      assert.deepEqual(await check(grafanaNoAnonymousAdmin, [component, provider, g, ini("Viewer")]), []);
-      const vs = await check(grafanaNoAnonymousAdmin, [component, provider, g, ini("Editor")]);
-      assert.equal(vs.length, 1);
-      assert.match(
-        vs[0].message,
-        /ConfigMap c1-grafana-cm \(chart c1-grafana\): anonymous visitors get the Editor role/,
-      );
-    });
-    it("parses ini sections and judges roles", () => {
-      assert.deepEqual(parseIni("; c\n[a.b]\nX = 1\n"), { "a.b": { x: "1" } });
-      assert.equal(anonymousProblem({ enabled: "true" }), undefined);
-      assert.equal(anonymousProblem({ enabled: true, org_role: "Admin" }), "anonymous visitors get the Admin role");
+  });
+
+  describe("observability-alerts-external-prometheus", () => {
+    it("advises where workers run without the prometheus chart, not where it is installed", async () => {
+      const cluster = aks({ devicePlugin: false });
+      const p = { provider: cluster.provider };
+      const without = await check(workerAlertsExternal, [...cluster.all, scaledObject("w", "w", {}, p)]);
+      assert.equal(without.length, 1);
+      assert.match(without[0].message, /Cluster dev-aks runs 1 KEDA worker\(s\) but no Prometheus chart/);
+      const covered = await check(workerAlertsCovered, [...cluster.all, scaledObject("w", "w", {}, p)]);
+      assert.deepEqual(covered, [], "the mandatory rule leaves an external Prometheus alone");
+      const withChart = await check(workerAlertsExternal, [
+        ...cluster.all,
+        chart("dev-aks-prometheus", "prometheus", {}, p),
+        scaledObject("w", "w", {}, p),
+      ]);
+      assert.deepEqual(withChart, []);
     });
   });
 });

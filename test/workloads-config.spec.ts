@@ -544,7 +544,12 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
   it("a prometheus trigger with no Prometheus: no serverAddress, addon disabled, no externalUrl; any one of them suffices", () => {
     const prom = { type: "prometheus", query: "sum(x)", threshold: 5 };
     const found = (trigger: Record<string, unknown>, prometheus: Record<string, unknown>) =>
-      problems({ ...minimalStack(), addons: { prometheus }, workers: [cpuWorker({ trigger })] });
+      problems({
+        ...minimalStack(),
+        addons: { prometheus },
+        workers: [cpuWorker({ trigger })],
+        observability: { externalMetrics: ["x"] },
+      });
     assert.deepEqual(found(prom, { enabled: false }), [
       "workers[0].trigger.serverAddress: no Prometheus: set serverAddress, addons.prometheus.externalUrl, or enable addons.prometheus",
     ]);

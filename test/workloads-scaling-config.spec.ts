@@ -20,7 +20,8 @@ const t4 = { count: 1, type: "nvidia-tesla-t4" };
 function stack(values: Obj = {}): Obj {
   const s = minimalStack() as { clusters: { pools: unknown[] }[] };
   s.clusters[0].pools.push({ name: "gpu", machineTypes: ["Standard_NC4as_T4_v3"], gpu: t4, min: 0, max: 4 });
-  return { ...s, queues, ...values };
+  // The metrics the prometheus triggers below query, exported by the workers (offline PromQL check).
+  return { ...s, queues, observability: { externalMetrics: ["backlog", "lag"] }, ...values };
 }
 const problems = (values: Obj) => configProblems(stack(values));
 const parsed = (values: Obj): StackConfig => loadConfig(sourceOf(stack(values))).config;

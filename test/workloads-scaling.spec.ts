@@ -85,6 +85,8 @@ describe("workloads: scaling (several triggers, behaviour, profiles, fallback, m
   before(async () => {
     run = await runWorkloads(["aks"], {
       queues,
+      // The prometheus triggers' metric, exported by the workers (the offline PromQL check knows it from here).
+      observability: { externalMetrics: ["consumer_lag", "lag"] },
       workers: [multi, formula, job],
       services: [
         svc({ name: "api" }),

@@ -78,6 +78,8 @@ describe("workloads: worker (deployment mode)", () => {
       ["eks"],
       {
         queues,
+        // The prometheus trigger's metric, exported by the workers (the offline PromQL check knows it from here).
+        observability: { externalMetrics: ["queue_depth"] },
         secrets: [{ name: "hf-token", data: { HF_TOKEN: { fromConfig: "huggingFaceToken" } } }],
         workers: [
           redisWorker({

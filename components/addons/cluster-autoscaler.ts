@@ -62,6 +62,10 @@ export const clusterAutoscaler: HelmAddon<"clusterAutoscaler"> = {
       },
       // Becomes ConfigMap cluster-autoscaler-priority-expander when the expander list contains "priority".
       expanderPriorities: spec.expanderPriorities,
+      // Scraped by the in-cluster Prometheus (kubernetes-service-endpoints job) for the autoscaler alerts: the chart's
+      // Service has no annotations by default and serves the metrics port 8085 (values.yaml service.annotations,
+      // service.servicePort; templates/service.yaml at cluster-autoscaler-chart-9.59.0).
+      service: { annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": "8085" } },
       nodeSelector,
       tolerations,
       priorityClassName: "system-cluster-critical",

@@ -4,6 +4,7 @@ import type { AddonsConfig } from "../../stacks/schema/index.ts";
 import type { ChartName } from "../../stacks/versions.ts";
 import { CHARTS } from "../../stacks/versions.ts";
 import type { ClusterHandle } from "../cluster/handle.ts";
+import type { PrometheusRuleFiles } from "../../observability/rules/index.ts";
 
 export type Values = Record<string, unknown>;
 
@@ -18,6 +19,8 @@ export interface AddonEnv {
   alertmanager?: Values;
   /** Objects Grafana's values name, created before its chart (components/addons/grafana.ts). */
   grafana?: { adminSecret: string; dashboardsConfigMap: string };
+  /** The cluster's alert and recording rules (observability/rules), loaded by the in-cluster Prometheus. */
+  rules?: PrometheusRuleFiles;
 }
 
 /** One Helm add-on: a chart from stacks/versions.ts, where it applies, and its values computed from the handle. */

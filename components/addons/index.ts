@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AddonsConfig } from "../../stacks/schema/index.ts";
 import type { ClusterHandle } from "../cluster/handle.ts";
+import type { PrometheusRuleFiles } from "../../observability/rules/index.ts";
 import { clusterAutoscaler } from "./cluster-autoscaler.ts";
 import { dcgmExporter } from "./dcgm-exporter.ts";
 import type { AddonEnv, HelmAddon } from "./helm-addon.ts";
@@ -56,11 +57,13 @@ export interface AddonsArgs {
   config: AddonsConfig;
   /** Production posture: HA replicas and PDBs. */
   production: boolean;
-  /** Alertmanager's config and what Grafana's dashboards show (the dashboards need this cluster's pools). */
+  /** Alertmanager's config and what Grafana's dashboards show (observability/dashboards/input.ts). */
   observability?: {
     alertmanager: AlertmanagerConfig;
-    dashboards: Omit<DashboardInput, "gpuPools">;
+    dashboards: Omit<DashboardInput, "gpuPools"> & { gpuPools?: string[] };
   };
+  /** The cluster's alert and recording rules for the in-cluster Prometheus. Defaults to none. */
+  rules?: PrometheusRuleFiles;
 }
 
 /** The Helm add-ons of one cluster. */
@@ -72,8 +75,8 @@ export class Addons extends pulumi.ComponentResource {
   public readonly reach: { grafana?: Reach; alertmanager?: Reach } = {};
   constructor(name: string, args: AddonsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("worker-platform:addons:Addons", name, {}, opts);
-    const { cluster, config, production } = args;
-    const env: AddonEnv = { production };
+    const { cluster, config, production, rules } = args;
+    const env: AddonEnv = { production, rules };
     const installer = new AddonInstaller({ cluster, config, env, parent: this });
     const wanted = ADDONS.filter((a) => installer.wanted(a));
     if (config.prometheusAdapter.enabled && !wanted.includes(prometheusAdapter)) {
@@ -108,7 +111,7 @@ export class Addons extends pulumi.ComponentResource {
         fleet: obs?.dashboards.fleet ?? true,
         capacity: obs?.dashboards.capacity ?? true,
         cost: obs?.dashboards.cost ?? true,
-        gpuPools: cluster.pools.filter((p) => p.gpu).map((p) => p.name),
+        gpuPools: obs?.dashboards.gpuPools ?? cluster.pools.filter((p) => p.gpu).map((p) => p.name),
       });
       const objects = new GrafanaObjects(
         `${cluster.name}-grafana`,

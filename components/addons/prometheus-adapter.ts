@@ -94,6 +94,30 @@ export const prometheusAdapter: HelmAddon<"prometheusAdapter"> = {
 
 /** Custom-metrics rules: DCGM GPU metrics where the cluster has GPU pools and the exporter, and worker metrics. */
 export function adapterRules(cluster: ClusterHandle, config: AddonsConfig): unknown[] {
-  const gpu = gpuPools(cluster).length > 0 && config.dcgmExporter.enabled;
+  return adapterRuleSet(gpuPools(cluster).length > 0, config);
+}
+
+/** The custom-metrics rules for a cluster with or without GPU pools (the config checks read them too). */
+export function adapterRuleSet(hasGpuPools: boolean, config: AddonsConfig): AdapterRule[] {
+  const gpu = hasGpuPools && config.dcgmExporter.enabled;
   return [...(gpu ? [DCGM_RULE] : []), ...workerRules(config.prometheusAdapter.workerMetricPrefix)];
+}
+
+/** The fields of an adapter rule the offline PromQL check reads (kubernetes-sigs/prometheus-adapter docs/config.md). */
+export interface AdapterRule {
+  seriesQuery: string;
+  metricsQuery: string;
+}
+
+/**
+ * The adapter's metricsQuery as PromQL: its Go-template placeholders (`<<.Series>>`, `<<.LabelMatchers>>`,
+ * `<<.GroupBy>>`; prometheus-adapter docs/config.md, "Querying") replaced by what the adapter puts there, with
+ * `series` standing for the matched series' name. The seriesQuery is a selector too.
+ */
+export function adapterQueries(rule: AdapterRule, series: string): string[] {
+  const metricsQuery = rule.metricsQuery
+    .replaceAll("<<.Series>>", series)
+    .replaceAll("<<.LabelMatchers>>", 'namespace="ns",pod=~"p"')
+    .replaceAll("<<.GroupBy>>", "pod");
+  return [rule.seriesQuery, metricsQuery];
 }

@@ -3,6 +3,7 @@ import type { AddonsConfig } from "../../stacks/schema/index.ts";
 import type { HelmAddon } from "./helm-addon.ts";
 import { systemPlacement } from "./scheduling.ts";
 import { ALERTMANAGER_RESTRICTED } from "./alertmanager.ts";
+import { LABELS } from "../cluster/labels.ts";
 
 /** Service of the server: `server.fullnameOverride` pins its name whatever the release is called; port servicePort. */
 const SERVER_NAME = "prometheus-server";
@@ -47,6 +48,12 @@ export const prometheus: HelmAddon<"prometheus"> = {
     const { nodeSelector, tolerations } = systemPlacement(cluster);
     const cfg = config.prometheus;
     return {
+      // The chart writes these two keys into its ConfigMap and its default prometheus.yml loads both
+      // (`rule_files: [/etc/config/recording_rules.yml, /etc/config/alerting_rules.yml]`, values.yaml serverFiles at
+      // prometheus-29.27.0); the config reloader picks up a change without a restart.
+      ...(env.rules
+        ? { serverFiles: { "alerting_rules.yml": env.rules.alerting, "recording_rules.yml": env.rules.recording } }
+        : {}),
       server: {
         fullnameOverride: SERVER_NAME,
         service: { servicePort: SERVER_PORT },
@@ -86,9 +93,10 @@ export const prometheus: HelmAddon<"prometheus"> = {
         // Sub-chart key (prometheus-community/kube-state-metrics values.yaml `priorityClassName`).
         priorityClassName: "system-cluster-critical",
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-        // kube_node_labels with the pool label (label_worker_platform_pool), which the dashboards join GPU series on;
-        // none is exported unless allow-listed (kube-state-metrics-8.4.0 values.yaml `metricLabelsAllowlist`).
-        metricLabelsAllowlist: ["nodes=[worker-platform/pool]"],
+        // kube_node_labels carries only allowed labels (`--metric-labels-allowlist`, kube-state-metrics-8.4.0
+        // values.yaml metricLabelsAllowlist): the pool label is what spot alerts, cost per pool and the dashboards'
+        // GPU joins group nodes by (exported as label_worker_platform_pool).
+        metricLabelsAllowlist: [`nodes=[${LABELS.pool},${LABELS.capacity}]`],
       },
     };
   },

@@ -47,10 +47,7 @@ export function priorityClassName(
   return `${config.platform.name}-${tier}`;
 }
 
-/** Default namespace when `platform.namespace` is not set (see the schema): `<platform.name>-workloads`. */
-export function workloadsNamespace(config: StackConfig): string {
-  return config.platform.namespace ?? `${config.platform.name}-workloads`;
-}
+export { workloadsNamespace } from "../../stacks/namespace.ts";
 
 /**
  * pulumi-kubernetes waits for a Deployment to become Ready (all replicas available) before it reports the create or

@@ -7,6 +7,7 @@ import { eksPolicies } from "./cloud-eks.ts";
 import { nodeFitPolicies } from "./node-fit.ts";
 import { nodePoolPolicies } from "./node-pools.ts";
 import { observabilityPolicies } from "./observability.ts";
+import { alertmanagerGrafanaPolicies } from "./alertmanager-grafana.ts";
 import { schedulingGpuPolicies } from "./scheduling-gpu.ts";
 import { secretPolicies } from "./secrets.ts";
 import { workloadSecurityPolicies } from "./workload-security.ts";
@@ -28,4 +29,5 @@ export const allPolicies: Policies = [
   ...nodePoolPolicies,
   ...accessPolicies,
   ...observabilityPolicies,
+  ...alertmanagerGrafanaPolicies,
 ];

@@ -50,6 +50,11 @@ export const pool = z.strictObject({
    * platform's volumes (system pools: Prometheus; on-demand CPU pools: the in-cluster queues), false for the others.
    */
   nodeGroupPerZone: z.boolean().optional(),
+  /**
+   * Price of one node per hour (USD), for cost per job (observability.cost) and the simulator. Defaults to the price
+   * table (stacks/prices.ts) for the first machine type, spot at its assumed fraction; 0 where the type is not there.
+   */
+  pricePerHour: z.number().min(0).max(1000).optional(),
 });
 export type PoolConfig = z.infer<typeof pool>;
 

@@ -10,6 +10,7 @@ import { checkFit } from "./checks/fit.ts";
 import { checkScaling } from "./checks/scaling.ts";
 import { checkAccess } from "./checks/access.ts";
 import { checkObservability } from "./checks/observability.ts";
+import { checkAlertmanagerGrafana } from "./checks/alertmanager-grafana.ts";
 import { checkWorkloadNetwork } from "./checks/workload-network.ts";
 import { checkWorkloadPdb } from "./checks/workload-pdb.ts";
 import { checkWorkloadJob } from "./checks/workload-job.ts";
@@ -30,6 +31,7 @@ export const stackConfig = stackShape.superRefine((cfg, ctx) =>
       checkFit,
       checkSimulation,
       checkObservability,
+      checkAlertmanagerGrafana,
       checkWorkloadNetwork,
       checkWorkloadPdb,
       checkWorkloadJob,

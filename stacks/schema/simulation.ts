@@ -50,7 +50,7 @@ export const simulation = z
     /** Per-worker timing overrides by worker name. Defaults to none. */
     workers: z.record(z.string(), workerTimings).default({}),
     /**
-     * Hourly price per node, by `<cluster>/<pool>`, over the built-in price table (simulator/prices.ts). Defaults to
+     * Hourly price per node, by `<cluster>/<pool>`, over pools[].pricePerHour and the price table (stacks/prices.ts). Defaults to
      * none.
      */
     prices: z.record(z.string(), z.number().min(0)).default({}),

@@ -163,3 +163,10 @@ export function knownGpuCount(machineType: string): number | undefined {
  * ALERTMANAGER_CONFIG_MAP): a ConfigMap of its own, next to the prometheus chart, whose `alertmanager.yml` is JSON.
  */
 export const ALERTMANAGER_CONFIG_MAP = "alertmanager-config";
+/**
+ * Alert names of the program's rules (copy of observability/names.ts ALERTS.backlogHigh and ALERTS.scalerErrors),
+ * each rule labelled `worker: <name>`: observability-alerts-cover-workers looks for them per worker.
+ */
+export const WORKER_ALERTS = { backlogHigh: "WorkerBacklogHigh", scalerErrors: "WorkerScalerFailing" } as const;
+/** The prometheus chart's rule file for alerts (values.yaml serverFiles, copy of components/addons/prometheus.ts). */
+export const ALERTING_RULES_FILE = "alerting_rules.yml";

@@ -3,7 +3,9 @@
  * prices of the US East regions as published on the vendors' price pages (aws.amazon.com/ec2/pricing/on-demand,
  * azure.microsoft.com/pricing/details/virtual-machines/linux) and noted on the date given; spot prices move hourly and
  * are an ASSUMED fraction of on-demand. Prices differ per region: set the real ones per pool with
- * `simulation.prices` (`<cluster>/<pool>: <USD per hour>`).
+ * `pools[].pricePerHour` (both the simulator and cost per job read it; `simulation.prices` overrides it for the
+ * simulator alone). The one price table of the program: the simulator and the cost recording rules
+ * (observability/rules/cost.ts) both read it.
  */
 export interface Price {
   onDemand: number;
