@@ -7,6 +7,7 @@ import type { HelmAddon } from "./helm-addon.ts";
 import { AddonInstaller } from "./helm-addon.ts";
 import { keda } from "./keda.ts";
 import { metricsServer } from "./metrics-server.ts";
+import { efsCsiDriver } from "./efs-csi-driver.ts";
 import { nvidiaDevicePlugin } from "./nvidia-device-plugin.ts";
 import { prometheus, prometheusUrl } from "./prometheus.ts";
 import { prometheusAdapter } from "./prometheus-adapter.ts";
@@ -20,6 +21,7 @@ export const ADDONS: HelmAddon[] = [
   nvidiaDevicePlugin,
   dcgmExporter,
   clusterAutoscaler,
+  efsCsiDriver,
 ];
 
 /** What workloads need from the add-ons of their cluster. */

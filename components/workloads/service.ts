@@ -10,6 +10,8 @@ import type { WorkloadPlacement } from "./scheduling.ts";
 import { workloadPlacement } from "./scheduling.ts";
 import { SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
 import { renderRules } from "../../stacks/schema/scaling.ts";
+import type { StorageObjects } from "./volumes.ts";
+import { workloadStorage } from "./volumes.ts";
 
 /** Grace of a service pod: the preStop pause (endpoints deregister) plus time to finish in-flight requests. */
 export const SERVICE_GRACE_SECONDS = PRESTOP_SECONDS + 25;
@@ -50,6 +52,8 @@ export interface ServiceArgs {
   env: WorkloadEnv;
   service: ServiceConfig;
   dependsOn?: pulumi.Resource[];
+  /** ConfigMaps, Secrets and shared claims of the cluster, for `volumes` and `envFrom` (volumes.ts). */
+  storage?: StorageObjects;
 }
 
 /**
@@ -76,6 +80,7 @@ export class Service extends pulumi.ComponentResource {
       k8sOpts(env, this),
     );
     const probe = { tcpSocket: { port: "http" } };
+    const storage = args.storage ? workloadStorage(env, s, name, labels, args.storage, this) : undefined;
     const deployment = new k8s.apps.v1.Deployment(
       `${name}`,
       {
@@ -93,15 +98,19 @@ export class Service extends pulumi.ComponentResource {
           // No replicas: the HPA owns the count (pulumi-kubernetes #2491/#2569).
           selector: { matchLabels: podLabels },
           // Never below the current count during a rollout: a service keeps serving.
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+          // A ReadWriteOnce(Pod) claim (replicas.max 1): the old pod lets go of the volume first (volumes.ts).
+          strategy: storage?.recreate
+            ? { type: "Recreate" }
+            : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
           template: {
-            metadata: podTemplateMetadata(podLabels, s),
+            metadata: podTemplateMetadata(podLabels, s, storage?.annotations),
             spec: podSpec(env, s, {
               serviceAccountName: s.name,
               placement,
               podLabels,
               env: containerEnv(s),
               terminationGracePeriodSeconds: SERVICE_GRACE_SECONDS,
+              storage,
               ports: [{ name: "http", containerPort: s.port, protocol: "TCP" }, ...metricsContainerPorts(s, s.port)],
               probes: {
                 readinessProbe: { ...probe, periodSeconds: 10 },
@@ -111,7 +120,7 @@ export class Service extends pulumi.ComponentResource {
           },
         },
       },
-      podOpts(env, this, [sa, ...(args.dependsOn ?? [])]),
+      podOpts(env, this, [sa, ...(args.dependsOn ?? []), ...(storage?.dependsOn ?? [])]),
     );
     new k8s.core.v1.Service(
       `${name}`,

@@ -15,6 +15,8 @@ import type { CloudQueue } from "./cloud-queues.ts";
 import { workerCloudIdentity } from "./cloud-identity.ts";
 import { renderRules } from "../../stacks/schema/scaling.ts";
 import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
+import type { StorageObjects } from "./volumes.ts";
+import { workloadStorage } from "./volumes.ts";
 
 /** Re-exported: the annotation used to live here. */
 export { MAX_JOB_DURATION_ANNOTATION } from "./annotations.ts";
@@ -41,6 +43,8 @@ export interface WorkerArgs {
   cloudQueue?: CloudQueue;
   /** Resources the pods need first (the Secrets their secretEnv names). */
   dependsOn?: pulumi.Resource[];
+  /** ConfigMaps, Secrets and shared claims of the cluster, for `volumes` and `envFrom` (volumes.ts). */
+  storage?: StorageObjects;
 }
 
 /**
@@ -210,7 +214,14 @@ export class Worker extends pulumi.ComponentResource {
       [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds),
       [GRACE_CAP_ANNOTATION]: String(env.cluster.autoscaler.maxGracefulTerminationSec),
     };
-    const podDeps = [sa, ...(args.dependsOn ?? []), ...queueResources, ...(cloud?.podDependencies ?? [])];
+    const storage = args.storage ? workloadStorage(env, w, name, labels, args.storage, this) : undefined;
+    const podDeps = [
+      sa,
+      ...(args.dependsOn ?? []),
+      ...queueResources,
+      ...(cloud?.podDependencies ?? []),
+      ...(storage?.dependsOn ?? []),
+    ];
     const scalerDeps = [...kedaDeps, ...authObjects, ...(cloud?.scalerDependencies ?? [])];
 
     if (w.mode === "job") {
@@ -227,6 +238,7 @@ export class Worker extends pulumi.ComponentResource {
         ),
         restartPolicy: "Never",
         spread: false,
+        storage,
       });
       new k8s.apiextensions.CustomResource(
         `${name}`,
@@ -250,6 +262,7 @@ export class Worker extends pulumi.ComponentResource {
                 metadata: podTemplateMetadata(templateLabels, w, {
                   "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
                   ...cloud?.podAnnotations,
+                  ...storage?.annotations,
                 }),
                 spec,
               },
@@ -299,8 +312,10 @@ export class Worker extends pulumi.ComponentResource {
         spec: {
           // No replicas: the HPA that KEDA creates owns the count.
           selector: { matchLabels: podLabels },
+          // A ReadWriteOnce(Pod) claim: the old pod lets go of the volume before the new one mounts it (volumes.ts).
+          ...(storage?.recreate ? { strategy: { type: "Recreate" } } : {}),
           template: {
-            metadata: podTemplateMetadata(templateLabels, w, cloud?.podAnnotations),
+            metadata: podTemplateMetadata(templateLabels, w, { ...cloud?.podAnnotations, ...storage?.annotations }),
             spec: podSpec(env, w, {
               serviceAccountName: w.name,
               placement,
@@ -308,6 +323,7 @@ export class Worker extends pulumi.ComponentResource {
               env: containerEnv(w, queueEnv, cloud?.env),
               terminationGracePeriodSeconds: grace.seconds,
               ports: metricsContainerPorts(w),
+              storage,
             }),
           },
         },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storageClassName } from "./workload-storage.ts";
 import { KUBERNETES_VERSIONS, newestKubernetesVersion } from "../kubernetes-versions.ts";
 import { cidr, dnsLabel, duration, labels, positiveDuration, quantity, taint } from "./common.ts";
 
@@ -390,6 +391,14 @@ export const existingCluster = z.strictObject({
     context: z.string().min(1),
     /** Whether metrics-server already runs (k3d, minikube with the addon). Defaults to false: the platform installs it. */
     hasMetricsServer: z.boolean().default(false),
+    /**
+     * StorageClasses of the cluster for workload claims (`volumes[].claim`, `claims`): `readWriteOnce` (Defaults to
+     * the cluster's default class) and `readWriteMany` (Defaults to none: ReadWriteMany claims are refused, since
+     * most default classes are block storage that cannot be shared across nodes).
+     */
+    storageClasses: z
+      .strictObject({ readWriteOnce: storageClassName.optional(), readWriteMany: storageClassName.optional() })
+      .prefault({}),
   }),
 });
 

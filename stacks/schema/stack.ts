@@ -4,6 +4,7 @@ import { cluster, kubeloginMode } from "./cluster.ts";
 import { dnsLabel } from "./common.ts";
 import { priorityClasses, queue, secret, service, worker } from "./workloads.ts";
 import { simulation } from "./simulation.ts";
+import { configMapConfig, sharedClaimConfig } from "./workload-storage.ts";
 
 /**
  * The shape of the stack configuration and its types, apart from the cross-field checks (`checks/`) so that the checks
@@ -44,6 +45,10 @@ export const stackShape = z.strictObject({
   addons,
   queues: z.array(queue).default([]),
   secrets: z.array(secret).default([]),
+  /** ConfigMaps from config (non-secret settings, literal values or files), for `envFrom` and volumes. Defaults to none. */
+  configMaps: z.array(configMapConfig).default([]),
+  /** Claims several workloads mount by name (`volumes[].sharedClaim`). Defaults to none. */
+  claims: z.array(sharedClaimConfig).default([]),
   priorityClasses,
   workers: z.array(worker).default([]),
   services: z.array(service).default([]),

@@ -15,6 +15,7 @@ import { IMAGES } from "../versions.ts";
 import { workerSlo } from "./simulation.ts";
 import { fallback, scalingModifiers, scalingProfile, scalingRules } from "./scaling.ts";
 import { pushed, resolveService, resolveWorker } from "./resolve.ts";
+import { storageShape } from "./workload-storage.ts";
 
 /** A reference to one key of a Secret declared under `secrets`. */
 export const secretKeyRef = z.strictObject({ secret: dnsLabel, key: z.string().min(1) });
@@ -363,6 +364,7 @@ const podShape = {
     .default([]),
   /** A Prometheus metrics endpoint to scrape (`{ port, path, allowFrom }`). Defaults to none: no scraping, no ingress. */
   metrics: metricsEndpoint.optional(),
+  ...storageShape,
 };
 
 /** Scaling keys workers and services share: a profile and the HPA behaviour, each direction field by field. */
