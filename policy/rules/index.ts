@@ -7,6 +7,7 @@ import { nodeFitPolicies } from "./node-fit.ts";
 import { nodePoolPolicies } from "./node-pools.ts";
 import { schedulingGpuPolicies } from "./scheduling-gpu.ts";
 import { secretPolicies } from "./secrets.ts";
+import { storagePolicies } from "./storage.ts";
 import { workloadSecurityPolicies } from "./workload-security.ts";
 
 export const PACK_NAME = "worker-platform";
@@ -24,4 +25,5 @@ export const allPolicies: Policies = [
   ...eksPolicies,
   ...cloudIdentityPolicies,
   ...nodePoolPolicies,
+  ...storagePolicies,
 ];

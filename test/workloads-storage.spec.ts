@@ -1,0 +1,169 @@
+import * as assert from "node:assert/strict";
+import type { WorkloadsRun } from "./helpers/clusters.ts";
+import { runWorkloads } from "./helpers/clusters.ts";
+import { cpuWorker } from "./helpers/config.ts";
+import { configHash, VOLUME_FS_GROUP } from "../components/workloads/volumes.ts";
+import { CONFIG_HASH_ANNOTATION } from "../components/workloads/annotations.ts";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Obj = Record<string, any>;
+const T = {
+  deployment: "kubernetes:apps/v1:Deployment",
+  scaledJob: "kubernetes:keda.sh/v1alpha1:ScaledJob",
+  pvc: "kubernetes:core/v1:PersistentVolumeClaim",
+  configMap: "kubernetes:core/v1:ConfigMap",
+};
+
+const settings = { name: "settings", data: { LOG_LEVEL: "info", "settings.yaml": "workers: 4\n" } };
+const raw = (over: Record<string, unknown> = {}) => ({
+  queues: [{ name: "q", kind: "redis" }],
+  secrets: [{ name: "tls", data: { "tls.key": { generate: {} } } }],
+  configMaps: [settings],
+  claims: [{ name: "scratch", size: "100Gi" }],
+  workers: [
+    cpuWorker({
+      name: "transcriber",
+      replicas: { min: 0, max: 1 },
+      envFrom: [{ configMap: "settings" }],
+      volumes: [
+        { name: "video", claim: { size: "50Gi" }, mounts: [{ path: "/data" }] },
+        { name: "cfg", configMap: "settings", mounts: [{ path: "/etc/app" }] },
+      ],
+    }),
+    cpuWorker({
+      name: "shard",
+      mode: "job",
+      replicas: { min: 0, max: 5 },
+      envFrom: [{ secret: "tls", prefix: "TLS_" }],
+      volumes: [
+        { name: "scratch", sharedClaim: "scratch", mounts: [{ path: "/scratch", subPath: "shards" }] },
+        { name: "work", ephemeral: { size: "20Gi" }, mounts: [{ path: "/work" }] },
+        { name: "tmp2", emptyDir: { sizeLimit: "2Gi" }, mounts: [{ path: "/tmp" }] },
+      ],
+    }),
+    cpuWorker({ name: "plain" }),
+  ],
+  services: [
+    {
+      name: "renderer",
+      image: "ghcr.io/acme/renderer:1.0.0",
+      port: 8080,
+      resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } },
+      replicas: { min: 2, max: 4 },
+      volumes: [
+        { name: "scratch", sharedClaim: "scratch", mounts: [{ path: "/scratch" }] },
+        { name: "prom", emptyDir: { sizeLimit: "64Mi", medium: "Memory" }, mounts: [{ path: "/prom" }] },
+      ],
+    },
+  ],
+  ...over,
+});
+
+const podOf = (r: { plainInputs: Obj }, kind: "deployment" | "job") =>
+  kind === "deployment" ? r.plainInputs.spec.template : r.plainInputs.spec.jobTargetRef.template;
+
+describe("workloads: volumes, claims and ConfigMaps", () => {
+  let aks: WorkloadsRun;
+  let eks: WorkloadsRun;
+  before(async () => {
+    aks = await runWorkloads(["aks"], raw());
+    eks = await runWorkloads(["eks"], raw());
+  });
+
+  it("ConfigMaps from config, in the workloads namespace", () => {
+    const cm = aks.object(T.configMap, "settings");
+    assert.deepEqual(cm.plainInputs.data, settings.data);
+    assert.equal(cm.plainInputs.metadata.namespace, "wp-workloads");
+  });
+
+  it("an own claim: <workload>-<volume>, ReadWriteOnce, the cloud's block class, not awaited; Recreate rollout", () => {
+    const pvc = aks.object(T.pvc, "transcriber-video");
+    assert.deepEqual(pvc.plainInputs.spec, {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: "50Gi" } },
+      storageClassName: "managed-csi",
+    });
+    assert.equal(pvc.plainInputs.metadata.annotations["pulumi.com/skipAwait"], "true");
+    assert.equal(eks.object(T.pvc, "transcriber-video").plainInputs.spec.storageClassName, "gp3");
+    const d = aks.object(T.deployment, "transcriber");
+    assert.deepEqual(d.plainInputs.spec.strategy, { type: "Recreate" });
+    assert.ok(d.dependencies.includes(pvc.urn));
+  });
+
+  it("a shared claim: one ReadWriteMany PVC per cluster, Azure Files on AKS, EFS on EKS", () => {
+    assert.equal(aks.ofType(T.pvc).filter((p) => p.plainInputs.metadata.name === "scratch").length, 1);
+    assert.equal(aks.object(T.pvc, "scratch").plainInputs.spec.storageClassName, "azurefile-csi");
+    assert.deepEqual(eks.object(T.pvc, "scratch").plainInputs.spec.accessModes, ["ReadWriteMany"]);
+    assert.equal(eks.object(T.pvc, "scratch").plainInputs.spec.storageClassName, "efs");
+    // A ReadWriteMany claim keeps the service's rolling update.
+    assert.equal(aks.object(T.deployment, "renderer").plainInputs.spec.strategy.type, "RollingUpdate");
+  });
+
+  it("pod volumes and mounts: claims, ephemeral, emptyDir, ConfigMap read-only; fsGroup with claims", () => {
+    const pod = podOf(aks.object(T.deployment, "transcriber"), "deployment");
+    assert.deepEqual(pod.spec.volumes, [
+      { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+      { name: "video", persistentVolumeClaim: { claimName: "transcriber-video" } },
+      { name: "cfg", configMap: { name: "settings" } },
+    ]);
+    assert.deepEqual(pod.spec.containers[0].volumeMounts, [
+      { name: "tmp", mountPath: "/tmp" },
+      { name: "video", mountPath: "/data", readOnly: false },
+      { name: "cfg", mountPath: "/etc/app", readOnly: true },
+    ]);
+    assert.equal(pod.spec.securityContext.fsGroup, VOLUME_FS_GROUP);
+    assert.equal(pod.spec.securityContext.fsGroupChangePolicy, "OnRootMismatch");
+    assert.deepEqual(pod.spec.containers[0].envFrom, [{ configMapRef: { name: "settings" } }]);
+
+    const job = podOf(aks.object(T.scaledJob, "shard"), "job");
+    // A volume at /tmp replaces the platform's.
+    assert.ok(!job.spec.volumes.some((v: Obj) => v.name === "tmp"));
+    assert.deepEqual(
+      job.spec.volumes.find((v: Obj) => v.name === "work").ephemeral.volumeClaimTemplate.spec,
+      { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } } },
+    );
+    assert.deepEqual(
+      job.spec.containers[0].volumeMounts.find((m: Obj) => m.name === "scratch"),
+      { name: "scratch", mountPath: "/scratch", subPath: "shards", readOnly: false },
+    );
+    assert.deepEqual(job.spec.containers[0].envFrom, [{ secretRef: { name: "tls" }, prefix: "TLS_" }]);
+
+    const svc = podOf(aks.object(T.deployment, "renderer"), "deployment");
+    assert.deepEqual(svc.spec.volumes.find((v: Obj) => v.name === "prom"), {
+      name: "prom",
+      emptyDir: { sizeLimit: "64Mi", medium: "Memory" },
+    });
+  });
+
+  it("a workload without volumes keeps exactly the platform's /tmp, no fsGroup, no hash", () => {
+    const pod = podOf(aks.object(T.deployment, "plain"), "deployment");
+    assert.deepEqual(pod.spec.volumes, [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }]);
+    assert.equal(pod.spec.securityContext.fsGroup, undefined);
+    assert.equal(pod.spec.containers[0].envFrom, undefined);
+    assert.equal(pod.metadata.annotations?.[CONFIG_HASH_ANNOTATION], undefined);
+    assert.equal(aks.object(T.deployment, "plain").plainInputs.spec.strategy, undefined);
+  });
+
+  it("the pod template carries a hash of the ConfigMaps it reads: a changed ConfigMap rolls the pods", async () => {
+    const hash = (r: WorkloadsRun) => podOf(r.object(T.deployment, "transcriber"), "deployment").metadata.annotations[CONFIG_HASH_ANNOTATION];
+    assert.match(hash(aks), /^[0-9a-f]{64}$/);
+    const changed = await runWorkloads(["aks"], raw({ configMaps: [{ ...settings, data: { ...settings.data, LOG_LEVEL: "debug" } }] }));
+    assert.notEqual(hash(changed), hash(aks));
+    const same = await runWorkloads(["aks"], raw({ configMaps: [{ name: "settings", data: { "settings.yaml": "workers: 4\n", LOG_LEVEL: "info" } }] }));
+    assert.equal(hash(same), hash(aks), "key order does not matter");
+  });
+
+  it("a Secret read through envFrom or a volume is hashed too, and the hash stays a secret", async () => {
+    const job = aks.object(T.scaledJob, "shard");
+    assert.ok(job.secretPaths.some((p) => p.startsWith("spec")), job.secretPaths.join(","));
+    const a = await pulumiValue(configHash([], [{ name: "s", values: { k: "one" } }]));
+    const b = await pulumiValue(configHash([], [{ name: "s", values: { k: "two" } }]));
+    assert.notEqual(a, b);
+    assert.equal(configHash([], []), undefined);
+  });
+});
+
+async function pulumiValue(v: unknown): Promise<unknown> {
+  const pulumi = await import("@pulumi/pulumi");
+  return new Promise((resolve) => pulumi.output(v).apply((x) => resolve(x)));
+}
