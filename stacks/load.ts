@@ -110,7 +110,9 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource): LoadedCon
   problems.push(...namespaceTypos(source.allKeys?.() ?? []));
   if (!("platform" in raw)) problems.sort(); // keep output stable when several keys are missing
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return { config: parsed.data, warnings: [...clusterWarnings(parsed.data), ...workloadWarnings(parsed.data), ...storageWarnings(parsed.data)],
+  return {
+    config: parsed.data,
+    warnings: [...clusterWarnings(parsed.data), ...workloadWarnings(parsed.data), ...storageWarnings(parsed.data)],
   };
 }
 

@@ -43,8 +43,7 @@ export interface ClaimRequest {
 
 export type ClassChoice =
   /** `name` undefined: the cluster's default class (an existing cluster without `storageClasses.readWriteOnce`). */
-  | { ok: true; name: string | undefined; maxBytes?: number }
-  | { ok: false; reason: string };
+  { ok: true; name: string | undefined; maxBytes?: number } | { ok: false; reason: string };
 
 /** The StorageClass of a claim on a cluster: its own, else the cluster's for the access mode. */
 export function claimClass(

@@ -23,7 +23,10 @@ describe("policy: job-claims-bounded", () => {
   it("fails a claim (or a generic ephemeral volume) without activeDeadlineSeconds", async () => {
     const vs = await check(jobClaimsBounded, [job([claim, ephemeral])]);
     assert.equal(vs.length, 1);
-    assert.match(vs[0].message, /ScaledJob wp-workloads\/render: mounts claim volumes scratch, work but its Jobs have no activeDeadlineSeconds/);
+    assert.match(
+      vs[0].message,
+      /ScaledJob wp-workloads\/render: mounts claim volumes scratch, work but its Jobs have no activeDeadlineSeconds/,
+    );
   });
 
   it("fails a deadline above maxDeadlineSeconds (default one day, configurable)", async () => {
@@ -35,7 +38,7 @@ describe("policy: job-claims-bounded", () => {
     );
   });
 
-  it("passes safe-to-evict \"true\": the autoscaler may evict the pod and the Job runs again", async () => {
+  it('passes safe-to-evict "true": the autoscaler may evict the pod and the Job runs again', async () => {
     const evictable = job([claim], {}, { "cluster-autoscaler.kubernetes.io/safe-to-evict": "true" });
     assert.deepStrictEqual(await check(jobClaimsBounded, [evictable]), []);
     const pinned = job([claim], {}, { "cluster-autoscaler.kubernetes.io/safe-to-evict": "false" });

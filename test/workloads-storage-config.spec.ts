@@ -55,7 +55,9 @@ describe("config: volumes, claims and ConfigMaps", () => {
   it("a volume has exactly one source", () => {
     const none = problems({ workers: [one({ name: "v", mounts: [{ path: "/v" }] })] });
     assert.match(at(none, "workers[0].volumes[0]")[0], /needs one source: claim, sharedClaim/);
-    const two = problems({ workers: [one({ name: "v", emptyDir: {}, claim: { size: "1Gi" }, mounts: [{ path: "/v" }] })] });
+    const two = problems({
+      workers: [one({ name: "v", emptyDir: {}, claim: { size: "1Gi" }, mounts: [{ path: "/v" }] })],
+    });
     assert.match(at(two, "workers[0].volumes[0]")[0], /has claim and emptyDir/);
   });
 
@@ -94,7 +96,10 @@ describe("config: volumes, claims and ConfigMaps", () => {
         }),
       ],
     });
-    assert.match(at(ps, "workers[0].volumes[0].configMap")[0], /no ConfigMap named "other" under configMaps \(have: settings\)/);
+    assert.match(
+      at(ps, "workers[0].volumes[0].configMap")[0],
+      /no ConfigMap named "other" under configMaps \(have: settings\)/,
+    );
     assert.match(at(ps, "workers[0].volumes[1].secret")[0], /no secret named "missing" under secrets/);
     assert.match(at(ps, "workers[0].volumes[2].sharedClaim")[0], /no claim named "absent" under claims \(have: none\)/);
     assert.match(at(ps, "workers[0].envFrom[0].configMap")[0], /no ConfigMap named "nope"/);
@@ -106,7 +111,12 @@ describe("config: volumes, claims and ConfigMaps", () => {
       configMaps: [
         {
           name: "settings",
-          data: { DB_PASSWORD: "hunter2", NOTE: "ghp_" + "a".repeat(36), TOKEN_PATH: "/var/run/token", LOG_LEVEL: "debug" },
+          data: {
+            DB_PASSWORD: "hunter2",
+            NOTE: "ghp_" + "a".repeat(36),
+            TOKEN_PATH: "/var/run/token",
+            LOG_LEVEL: "debug",
+          },
         },
       ],
     });
@@ -127,16 +137,23 @@ describe("config: volumes, claims and ConfigMaps", () => {
   });
 
   it("a ConfigMap over 1 MiB is refused", () => {
-    const ps = problems({ configMaps: [{ name: "big", data: { "blob.txt": "x".repeat(2 ** 20 + 1), "b.txt": "ab\n".repeat(1000) } }] });
+    const ps = problems({
+      configMaps: [{ name: "big", data: { "blob.txt": "x".repeat(2 ** 20 + 1), "b.txt": "ab\n".repeat(1000) } }],
+    });
     assert.match(at(ps, "configMaps[0].data")[0], /above the 1 MiB/);
   });
 
   it("ReadWriteOnce/ReadWriteOncePod own claims need replicas.max 1; ReadWriteMany and ephemeral scale", () => {
-    const rwo = problems({ workers: [one({ name: "v", claim: { size: "1Gi" }, mounts: [{ path: "/v" }] }, { replicas: { min: 0, max: 3 } })] });
+    const rwo = problems({
+      workers: [one({ name: "v", claim: { size: "1Gi" }, mounts: [{ path: "/v" }] }, { replicas: { min: 0, max: 3 } })],
+    });
     assert.match(at(rwo, "workers[0].volumes[0].claim.accessMode")[0], /ReadWriteOnce with replicas.max 3.*ephemeral/);
     const rwop = problems({
       workers: [
-        one({ name: "v", claim: { size: "1Gi", accessMode: "ReadWriteOncePod" }, mounts: [{ path: "/v" }] }, { replicas: { min: 0, max: 2 } }),
+        one(
+          { name: "v", claim: { size: "1Gi", accessMode: "ReadWriteOncePod" }, mounts: [{ path: "/v" }] },
+          { replicas: { min: 0, max: 2 } },
+        ),
       ],
     });
     assert.match(at(rwop, "workers[0].volumes[0].claim.accessMode")[0], /one pod/);
@@ -167,25 +184,52 @@ describe("config: volumes, claims and ConfigMaps", () => {
 
   it("a claim larger than the cloud's class allows: Azure Disk 32767Gi, Azure Files 5Ti, EBS gp3 16Ti; EFS none", () => {
     const aks = problems({ workers: [one({ name: "v", claim: { size: "33Ti" }, mounts: [{ path: "/v" }] })] });
-    assert.match(at(aks, "workers[0].volumes[0].claim.size")[0], /33Ti is more than class managed-csi on c1 \(azure\) allows \(32767Gi\)/);
-    const files = problems({ claims: [{ name: "s", size: "6Ti" }], workers: [one({ name: "s", sharedClaim: "s", mounts: [{ path: "/s" }] })] });
+    assert.match(
+      at(aks, "workers[0].volumes[0].claim.size")[0],
+      /33Ti is more than class managed-csi on c1 \(azure\) allows \(32767Gi\)/,
+    );
+    const files = problems({
+      claims: [{ name: "s", size: "6Ti" }],
+      workers: [one({ name: "s", sharedClaim: "s", mounts: [{ path: "/s" }] })],
+    });
     assert.match(at(files, "claims[0].size")[0], /azurefile-csi .* \(5120Gi\); azurefile-csi-premium allows 100Ti/);
-    const eks = configProblems(eksStack({ workers: [one({ name: "v", ephemeral: { size: "17Ti" }, mounts: [{ path: "/v" }] })] }));
+    const eks = configProblems(
+      eksStack({ workers: [one({ name: "v", ephemeral: { size: "17Ti" }, mounts: [{ path: "/v" }] })] }),
+    );
     assert.match(at(eks, "workers[0].volumes[0].ephemeral.size")[0], /class gp3 .* \(16384Gi\)/);
     assert.deepEqual(
       configProblems(
-        eksStack({ workers: [one({ name: "v", claim: { size: "16Ti" }, mounts: [{ path: "/v" }] }), one({ name: "r", claim: { size: "500Ti", accessMode: "ReadWriteMany" }, mounts: [{ path: "/r" }] }, { name: "w2" })] }),
+        eksStack({
+          workers: [
+            one({ name: "v", claim: { size: "16Ti" }, mounts: [{ path: "/v" }] }),
+            one(
+              { name: "r", claim: { size: "500Ti", accessMode: "ReadWriteMany" }, mounts: [{ path: "/r" }] },
+              { name: "w2" },
+            ),
+          ],
+        }),
       ),
       [],
     );
     // A class of the stack's own: its limits are not known, nothing is refused.
-    assert.deepEqual(problems({ workers: [one({ name: "v", claim: { size: "40Ti", storageClass: "ultra" }, mounts: [{ path: "/v" }] })] }), []);
+    assert.deepEqual(
+      problems({
+        workers: [one({ name: "v", claim: { size: "40Ti", storageClass: "ultra" }, mounts: [{ path: "/v" }] })],
+      }),
+      [],
+    );
   });
 
   it("ReadWriteMany on an existing cluster needs existing.storageClasses.readWriteMany (or the claim's storageClass)", () => {
-    const rwx = { claims: [{ name: "s", size: "10Gi" }], workers: [one({ name: "s", sharedClaim: "s", mounts: [{ path: "/s" }] })] };
+    const rwx = {
+      claims: [{ name: "s", size: "10Gi" }],
+      workers: [one({ name: "s", sharedClaim: "s", mounts: [{ path: "/s" }] })],
+    };
     const ps = configProblems({ ...existingStack(), ...rwx });
-    assert.match(at(ps, "claims[0].accessMode")[0], /ReadWriteMany on cluster existing-c: .*clusters\[0\]\.existing\.storageClasses\.readWriteMany/);
+    assert.match(
+      at(ps, "claims[0].accessMode")[0],
+      /ReadWriteMany on cluster existing-c: .*clusters\[0\]\.existing\.storageClasses\.readWriteMany/,
+    );
     assert.deepEqual(configProblems({ ...existingStack({ readWriteMany: "nfs-client" }), ...rwx }), []);
     assert.deepEqual(
       configProblems({ ...existingStack(), ...rwx, claims: [{ name: "s", size: "10Gi", storageClass: "nfs" }] }),
@@ -204,10 +248,17 @@ describe("config: volumes, claims and ConfigMaps", () => {
   });
 
   it("emptyDir in memory: sizeLimit required and below limits.memory; a warning when it and the requests exceed the limit", () => {
-    const noSize = problems({ workers: [one({ name: "m", emptyDir: { medium: "Memory" }, mounts: [{ path: "/m" }] })] });
+    const noSize = problems({
+      workers: [one({ name: "m", emptyDir: { medium: "Memory" }, mounts: [{ path: "/m" }] })],
+    });
     assert.match(at(noSize, "workers[0].volumes[0].emptyDir.sizeLimit")[0], /required with medium Memory/);
-    const tooBig = problems({ workers: [one({ name: "m", emptyDir: { medium: "Memory", sizeLimit: "128Mi" }, mounts: [{ path: "/m" }] })] });
-    assert.match(at(tooBig, "workers[0].volumes[0].emptyDir.sizeLimit")[0], /not below resources.limits.memory \(128Mi\)/);
+    const tooBig = problems({
+      workers: [one({ name: "m", emptyDir: { medium: "Memory", sizeLimit: "128Mi" }, mounts: [{ path: "/m" }] })],
+    });
+    assert.match(
+      at(tooBig, "workers[0].volumes[0].emptyDir.sizeLimit")[0],
+      /not below resources.limits.memory \(128Mi\)/,
+    );
     const tight = {
       workers: [
         one(
@@ -219,7 +270,10 @@ describe("config: volumes, claims and ConfigMaps", () => {
     assert.deepEqual(problems(tight), []);
     assert.ok(warnings(tight).some((w) => w.startsWith("workers[0].volumes[0].emptyDir.sizeLimit: 512Mi in memory")));
     // On disk: no memory rule.
-    assert.deepEqual(problems({ workers: [one({ name: "d", emptyDir: { sizeLimit: "10Gi" }, mounts: [{ path: "/d" }] })] }), []);
+    assert.deepEqual(
+      problems({ workers: [one({ name: "d", emptyDir: { sizeLimit: "10Gi" }, mounts: [{ path: "/d" }] })] }),
+      [],
+    );
   });
 
   it("volume names: unique per workload, not tmp, and an own claim's name not a shared claim's", () => {
@@ -248,7 +302,11 @@ describe("config: volumes, claims and ConfigMaps", () => {
       maxBytes: 5 * 2 ** 40,
     });
     assert.equal((claimClass({ cloud: "aws" }, { accessMode: "ReadWriteOnce" }) as { name: string }).name, "gp3");
-    assert.deepEqual(claimClass({ cloud: "existing" }, { accessMode: "ReadWriteOnce" }), { ok: true, name: undefined, maxBytes: undefined });
+    assert.deepEqual(claimClass({ cloud: "existing" }, { accessMode: "ReadWriteOnce" }), {
+      ok: true,
+      name: undefined,
+      maxBytes: undefined,
+    });
     const cfg = stackConfig.parse(
       eksStack({
         claims: [{ name: "s", size: "1Gi" }],
@@ -265,7 +323,9 @@ describe("config: volumes, claims and ConfigMaps", () => {
     const gpuspot = pools.find((p) => p.name === "gpuspot")!;
     assert.equal(nodeGroupPerZone(gpuspot, pools), false);
     assert.equal(nodeGroupPerZone(gpuspot, pools, requests), true);
-    const none = stackConfig.parse(eksStack({ workers: [one({ name: "e", ephemeral: { size: "1Gi" }, mounts: [{ path: "/e" }] })] }));
+    const none = stackConfig.parse(
+      eksStack({ workers: [one({ name: "e", ephemeral: { size: "1Gi" }, mounts: [{ path: "/e" }] })] }),
+    );
     assert.equal(needsEfs(none, "eks-c"), false);
     assert.deepEqual(zonalClaimRequests(none, "eks-c"), []);
   });

@@ -59,6 +59,7 @@ const raw = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+const pi = (r: { plainInputs: unknown }) => r.plainInputs as Obj;
 const podOf = (r: { plainInputs: Obj }, kind: "deployment" | "job") =>
   kind === "deployment" ? r.plainInputs.spec.template : r.plainInputs.spec.jobTargetRef.template;
 
@@ -72,31 +73,31 @@ describe("workloads: volumes, claims and ConfigMaps", () => {
 
   it("ConfigMaps from config, in the workloads namespace", () => {
     const cm = aks.object(T.configMap, "settings");
-    assert.deepEqual(cm.plainInputs.data, settings.data);
-    assert.equal(cm.plainInputs.metadata.namespace, "wp-workloads");
+    assert.deepEqual(pi(cm).data, settings.data);
+    assert.equal(pi(cm).metadata.namespace, "wp-workloads");
   });
 
   it("an own claim: <workload>-<volume>, ReadWriteOnce, the cloud's block class, not awaited; Recreate rollout", () => {
     const pvc = aks.object(T.pvc, "transcriber-video");
-    assert.deepEqual(pvc.plainInputs.spec, {
+    assert.deepEqual(pi(pvc).spec, {
       accessModes: ["ReadWriteOnce"],
       resources: { requests: { storage: "50Gi" } },
       storageClassName: "managed-csi",
     });
-    assert.equal(pvc.plainInputs.metadata.annotations["pulumi.com/skipAwait"], "true");
-    assert.equal(eks.object(T.pvc, "transcriber-video").plainInputs.spec.storageClassName, "gp3");
+    assert.equal(pi(pvc).metadata.annotations["pulumi.com/skipAwait"], "true");
+    assert.equal(pi(eks.object(T.pvc, "transcriber-video")).spec.storageClassName, "gp3");
     const d = aks.object(T.deployment, "transcriber");
-    assert.deepEqual(d.plainInputs.spec.strategy, { type: "Recreate" });
+    assert.deepEqual(pi(d).spec.strategy, { type: "Recreate" });
     assert.ok(d.dependencies.includes(pvc.urn));
   });
 
   it("a shared claim: one ReadWriteMany PVC per cluster, Azure Files on AKS, EFS on EKS", () => {
-    assert.equal(aks.ofType(T.pvc).filter((p) => p.plainInputs.metadata.name === "scratch").length, 1);
-    assert.equal(aks.object(T.pvc, "scratch").plainInputs.spec.storageClassName, "azurefile-csi");
-    assert.deepEqual(eks.object(T.pvc, "scratch").plainInputs.spec.accessModes, ["ReadWriteMany"]);
-    assert.equal(eks.object(T.pvc, "scratch").plainInputs.spec.storageClassName, "efs");
+    assert.equal(aks.ofType(T.pvc).filter((p) => pi(p).metadata.name === "scratch").length, 1);
+    assert.equal(pi(aks.object(T.pvc, "scratch")).spec.storageClassName, "azurefile-csi");
+    assert.deepEqual(pi(eks.object(T.pvc, "scratch")).spec.accessModes, ["ReadWriteMany"]);
+    assert.equal(pi(eks.object(T.pvc, "scratch")).spec.storageClassName, "efs");
     // A ReadWriteMany claim keeps the service's rolling update.
-    assert.equal(aks.object(T.deployment, "renderer").plainInputs.spec.strategy.type, "RollingUpdate");
+    assert.equal(pi(aks.object(T.deployment, "renderer")).spec.strategy.type, "RollingUpdate");
   });
 
   it("pod volumes and mounts: claims, ephemeral, emptyDir, ConfigMap read-only; fsGroup with claims", () => {
@@ -118,10 +119,11 @@ describe("workloads: volumes, claims and ConfigMaps", () => {
     const job = podOf(aks.object(T.scaledJob, "shard"), "job");
     // A volume at /tmp replaces the platform's.
     assert.ok(!job.spec.volumes.some((v: Obj) => v.name === "tmp"));
-    assert.deepEqual(
-      job.spec.volumes.find((v: Obj) => v.name === "work").ephemeral.volumeClaimTemplate.spec,
-      { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } } },
-    );
+    assert.deepEqual(job.spec.volumes.find((v: Obj) => v.name === "work").ephemeral.volumeClaimTemplate.spec, {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: "20Gi" } },
+      storageClassName: "managed-csi",
+    });
     assert.deepEqual(
       job.spec.containers[0].volumeMounts.find((m: Obj) => m.name === "scratch"),
       { name: "scratch", mountPath: "/scratch", subPath: "shards", readOnly: false },
@@ -129,10 +131,13 @@ describe("workloads: volumes, claims and ConfigMaps", () => {
     assert.deepEqual(job.spec.containers[0].envFrom, [{ secretRef: { name: "tls" }, prefix: "TLS_" }]);
 
     const svc = podOf(aks.object(T.deployment, "renderer"), "deployment");
-    assert.deepEqual(svc.spec.volumes.find((v: Obj) => v.name === "prom"), {
-      name: "prom",
-      emptyDir: { sizeLimit: "64Mi", medium: "Memory" },
-    });
+    assert.deepEqual(
+      svc.spec.volumes.find((v: Obj) => v.name === "prom"),
+      {
+        name: "prom",
+        emptyDir: { sizeLimit: "64Mi", medium: "Memory" },
+      },
+    );
   });
 
   it("a workload without volumes keeps exactly the platform's /tmp, no fsGroup, no hash", () => {
@@ -141,21 +146,31 @@ describe("workloads: volumes, claims and ConfigMaps", () => {
     assert.equal(pod.spec.securityContext.fsGroup, undefined);
     assert.equal(pod.spec.containers[0].envFrom, undefined);
     assert.equal(pod.metadata.annotations?.[CONFIG_HASH_ANNOTATION], undefined);
-    assert.equal(aks.object(T.deployment, "plain").plainInputs.spec.strategy, undefined);
+    assert.equal(pi(aks.object(T.deployment, "plain")).spec.strategy, undefined);
   });
 
   it("the pod template carries a hash of the ConfigMaps it reads: a changed ConfigMap rolls the pods", async () => {
-    const hash = (r: WorkloadsRun) => podOf(r.object(T.deployment, "transcriber"), "deployment").metadata.annotations[CONFIG_HASH_ANNOTATION];
+    const hash = (r: WorkloadsRun) =>
+      podOf(r.object(T.deployment, "transcriber"), "deployment").metadata.annotations[CONFIG_HASH_ANNOTATION];
     assert.match(hash(aks), /^[0-9a-f]{64}$/);
-    const changed = await runWorkloads(["aks"], raw({ configMaps: [{ ...settings, data: { ...settings.data, LOG_LEVEL: "debug" } }] }));
+    const changed = await runWorkloads(
+      ["aks"],
+      raw({ configMaps: [{ ...settings, data: { ...settings.data, LOG_LEVEL: "debug" } }] }),
+    );
     assert.notEqual(hash(changed), hash(aks));
-    const same = await runWorkloads(["aks"], raw({ configMaps: [{ name: "settings", data: { "settings.yaml": "workers: 4\n", LOG_LEVEL: "info" } }] }));
+    const same = await runWorkloads(
+      ["aks"],
+      raw({ configMaps: [{ name: "settings", data: { "settings.yaml": "workers: 4\n", LOG_LEVEL: "info" } }] }),
+    );
     assert.equal(hash(same), hash(aks), "key order does not matter");
   });
 
   it("a Secret read through envFrom or a volume is hashed too, and the hash stays a secret", async () => {
     const job = aks.object(T.scaledJob, "shard");
-    assert.ok(job.secretPaths.some((p) => p.startsWith("spec")), job.secretPaths.join(","));
+    assert.ok(
+      job.secretPaths.some((p) => p.startsWith("spec")),
+      job.secretPaths.join(","),
+    );
     const a = await pulumiValue(configHash([], [{ name: "s", values: { k: "one" } }]));
     const b = await pulumiValue(configHash([], [{ name: "s", values: { k: "two" } }]));
     assert.notEqual(a, b);
@@ -165,5 +180,5 @@ describe("workloads: volumes, claims and ConfigMaps", () => {
 
 async function pulumiValue(v: unknown): Promise<unknown> {
   const pulumi = await import("@pulumi/pulumi");
-  return new Promise((resolve) => pulumi.output(v).apply((x) => resolve(x)));
+  return new Promise((resolve) => pulumi.output(v as pulumi.Input<string>).apply((x) => resolve(x)));
 }

@@ -174,7 +174,9 @@ export function workloadStorage(
   const sharedConfig = new Map(env.config.claims.map((c) => [c.name, c]));
 
   for (const v of w.volumes) {
-    volumes.push(volumeOf(v, w.name));
+    volumes.push(
+      volumeOf(v, w.name, v.ephemeral ? claimSpec(env, { ...v.ephemeral, accessMode: "ReadWriteOnce" }) : undefined),
+    );
     const fixedReadOnly = v.configMap !== undefined || v.secret !== undefined;
     for (const m of v.mounts)
       mounts.push({
@@ -186,9 +188,7 @@ export function workloadStorage(
     if (v.claim) {
       claims = true;
       recreate ||= v.claim.accessMode !== "ReadWriteMany";
-      dependsOn.push(
-        persistentClaim(env, `${resourceName}-${v.name}`, `${w.name}-${v.name}`, v.claim, labels, parent),
-      );
+      dependsOn.push(persistentClaim(env, `${resourceName}-${v.name}`, `${w.name}-${v.name}`, v.claim, labels, parent));
     }
     if (v.sharedClaim) {
       claims = true;
@@ -233,8 +233,8 @@ export function workloadStorage(
   };
 }
 
-/** The pod volume of one `volumes` entry. */
-export function volumeOf(v: VolumeConfig, workload: string): Volume {
+/** The pod volume of one `volumes` entry; `ephemeralSpec`: the claim spec of an ephemeral one (claimSpec). */
+export function volumeOf(v: VolumeConfig, workload: string, ephemeralSpec?: ClaimSpec): Volume {
   if (v.claim) return { name: v.name, persistentVolumeClaim: { claimName: `${workload}-${v.name}` } };
   if (v.sharedClaim) return { name: v.name, persistentVolumeClaim: { claimName: v.sharedClaim } };
   if (v.ephemeral)
@@ -245,7 +245,7 @@ export function volumeOf(v: VolumeConfig, workload: string): Volume {
       ephemeral: {
         volumeClaimTemplate: {
           metadata: { labels: { "app.kubernetes.io/managed-by": "worker-platform" } },
-          spec: {
+          spec: ephemeralSpec ?? {
             accessModes: ["ReadWriteOnce"],
             resources: { requests: { storage: v.ephemeral.size } },
             ...(v.ephemeral.storageClass ? { storageClassName: v.ephemeral.storageClass } : {}),
@@ -275,7 +275,8 @@ export function configHash(
   secrets: { name: string; values: Record<string, pulumi.Input<string>> }[],
 ): pulumi.Input<string> | undefined {
   if (configMaps.length === 0 && secrets.length === 0) return undefined;
-  const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const sorted = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
   const digest = (secretValues: Record<string, string>[]) =>
     createHash("sha256")
       .update(

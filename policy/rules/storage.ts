@@ -53,7 +53,8 @@ export const jobClaimsBounded: ResourceValidationPolicy = {
     const claims = claimVolumes(template.spec ?? {});
     if (claims.length === 0) return;
     if (annotationOf(template, SAFE_TO_EVICT) === "true") return;
-    const max = args.getConfig<{ maxDeadlineSeconds?: number }>().maxDeadlineSeconds ?? DEFAULT_MAX_CLAIM_JOB_DEADLINE_SECONDS;
+    const max =
+      args.getConfig<{ maxDeadlineSeconds?: number }>().maxDeadlineSeconds ?? DEFAULT_MAX_CLAIM_JOB_DEADLINE_SECONDS;
     const deadline = toNumber(jobSpec.activeDeadlineSeconds);
     const ref = `ScaledJob ${objectRef(args.props, args.name)}`;
     const what = `mounts claim volume${claims.length > 1 ? "s" : ""} ${claims.join(", ")}`;

@@ -397,7 +397,12 @@ export const existingCluster = z.strictObject({
      * most default classes are block storage that cannot be shared across nodes).
      */
     storageClasses: z
-      .strictObject({ readWriteOnce: storageClassName.optional(), readWriteMany: storageClassName.optional() })
+      .strictObject({
+        /** Class of ReadWriteOnce(Pod) claims and ephemeral volumes. Defaults to the cluster's default class. */
+        readWriteOnce: storageClassName.optional(),
+        /** Class of ReadWriteMany claims (NFS, a file share). Defaults to none: such claims are refused. */
+        readWriteMany: storageClassName.optional(),
+      })
       .prefault({}),
   }),
 });

@@ -16,7 +16,16 @@ import { checkStorage } from "./checks/storage.ts";
  */
 export const stackConfig = stackShape.superRefine((cfg, ctx) =>
   runChecks(
-    [checkClusters, checkAddons, checkWorkloads, checkStorage, checkScaling, checkCloudQueues, checkFit, checkSimulation],
+    [
+      checkClusters,
+      checkAddons,
+      checkWorkloads,
+      checkStorage,
+      checkScaling,
+      checkCloudQueues,
+      checkFit,
+      checkSimulation,
+    ],
     cfg,
     ctx,
   ),

@@ -26,9 +26,10 @@ const claimFields = {
   /** Requested size, e.g. 50Gi. At most what the cloud's class allows (checks/storage.ts). */
   size: byteQuantity,
   /**
-   * StorageClass. Defaults to the cluster's class for the access mode: AKS `managed-csi` (Azure Disk) and
-   * `azurefile-csi` (Azure Files) for ReadWriteMany; EKS `gp3` (EBS) and `efs` (Amazon EFS, created when used) for
-   * ReadWriteMany; an existing cluster its default class, or `existing.storageClasses`.
+   * StorageClass. Defaults to the cluster's class for the access mode: AKS `managed-csi` (Azure Disk), or
+   * `azurefile-csi` (Azure Files) for ReadWriteMany; EKS `gp3` (EBS), or `efs` (Amazon EFS, created when used) for
+   * ReadWriteMany; an existing cluster `existing.storageClasses`, else its default class (ephemeral volumes: the
+   * ReadWriteOnce class).
    */
   storageClass: storageClassName.optional(),
 };
@@ -86,29 +87,31 @@ export const volumeConfig = z
   .strictObject({
     /** Volume name, unique in the workload (`tmp` is the platform's /tmp). */
     name: dnsLabel,
-    /** A claim of this workload (`{ size, accessMode, storageClass }`). */
+    /** A claim of this workload (`{ size, accessMode, storageClass }`). Defaults to none. */
     claim: ownClaim.optional(),
-    /** A claim declared under the top-level `claims`, by name. */
+    /** A claim declared under the top-level `claims`, by name. Defaults to none. */
     sharedClaim: dnsLabel.optional(),
     /**
      * A generic ephemeral volume (kubernetes.io, "Ephemeral Volumes"): a ReadWriteOnce claim per pod, created with
-     * the pod and deleted with it; scratch space for each replica or Job (`{ size, storageClass }`).
+     * the pod and deleted with it; scratch space for each replica or Job (`{ size, storageClass }`). Defaults to none.
      */
     ephemeral: z.strictObject(claimFields).optional(),
     /**
      * An emptyDir (`{ sizeLimit, medium }`). medium Memory is a tmpfs whose contents count against the container's
      * memory limit (kubernetes.io, "Volumes", emptyDir): sizeLimit is then required and must be below
-     * limits.memory. Defaults: sizeLimit 1Gi on disk, medium Disk.
+     * limits.memory. Defaults to none.
      */
     emptyDir: z
       .strictObject({
+        /** Size cap (the pod is evicted above it). Defaults to 1Gi on disk; required with medium Memory. */
         sizeLimit: byteQuantity.optional(),
+        /** Disk: the node's ephemeral storage; Memory: a tmpfs. Defaults to Disk. */
         medium: z.enum(["Disk", "Memory"]).default("Disk"),
       })
       .optional(),
-    /** A ConfigMap under the top-level `configMaps`, by name: each key a file. */
+    /** A ConfigMap under the top-level `configMaps`, by name: each key a file. Defaults to none. */
     configMap: dnsLabel.optional(),
-    /** A Secret under the top-level `secrets`, by name: each key a file. */
+    /** A Secret under the top-level `secrets`, by name: each key a file. Defaults to none. */
     secret: dnsLabel.optional(),
     /** Where it is mounted (at least one). */
     mounts: z.array(volumeMountConfig).min(1),
@@ -135,8 +138,20 @@ export function volumeSource(v: VolumeConfig): VolumeSourceKey {
 /** envFrom: every key of a ConfigMap or Secret as an environment variable, with an optional prefix. */
 export const envFromConfig = z.union(
   [
-    z.strictObject({ configMap: dnsLabel, prefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional() }),
-    z.strictObject({ secret: dnsLabel, prefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional() }),
+    z.strictObject({
+      configMap: dnsLabel,
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .optional(),
+    }),
+    z.strictObject({
+      secret: dnsLabel,
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .optional(),
+    }),
   ],
   { error: "must be { configMap: <name> } or { secret: <name> }, with an optional prefix such as APP_" },
 );

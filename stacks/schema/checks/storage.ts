@@ -122,7 +122,13 @@ export function checkStorage(cfg: StackConfig, ctx: Ctx): void {
         checkClaimOnClusters(ctx, cfg, [...at, "claim"], v.claim, w.clusters);
       }
       if (v.ephemeral)
-        checkClaimOnClusters(ctx, cfg, [...at, "ephemeral"], { ...v.ephemeral, accessMode: "ReadWriteOnce" }, w.clusters);
+        checkClaimOnClusters(
+          ctx,
+          cfg,
+          [...at, "ephemeral"],
+          { ...v.ephemeral, accessMode: "ReadWriteOnce" },
+          w.clusters,
+        );
       if (v.emptyDir?.medium === "Memory") checkMemoryEmptyDir(ctx, at, v, w.resources.limits.memory);
     });
     w.envFrom.forEach((e, ei) => {
