@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadsRun } from "./helpers/clusters.ts";
 import { runWorkloads } from "./helpers/clusters.ts";
 import { cpuWorker } from "./helpers/config.ts";
@@ -178,7 +179,6 @@ describe("workloads: volumes, claims and ConfigMaps", () => {
   });
 });
 
-async function pulumiValue(v: unknown): Promise<unknown> {
-  const pulumi = await import("@pulumi/pulumi");
-  return new Promise((resolve) => pulumi.output(v as pulumi.Input<string>).apply((x) => resolve(x)));
+function pulumiValue(v: pulumi.Input<string> | undefined): Promise<unknown> {
+  return new Promise((resolve) => pulumi.output(v).apply((x) => resolve(x)));
 }
