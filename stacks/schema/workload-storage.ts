@@ -136,22 +136,13 @@ export function volumeSource(v: VolumeConfig): VolumeSourceKey {
 }
 
 /** envFrom: every key of a ConfigMap or Secret as an environment variable, with an optional prefix. */
+const envPrefix = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  error: "must be the start of an environment variable name: letters, digits and '_' (e.g. APP_)",
+});
 export const envFromConfig = z.union(
   [
-    z.strictObject({
-      configMap: dnsLabel,
-      prefix: z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-        .optional(),
-    }),
-    z.strictObject({
-      secret: dnsLabel,
-      prefix: z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-        .optional(),
-    }),
+    z.strictObject({ configMap: dnsLabel, prefix: envPrefix.optional() }),
+    z.strictObject({ secret: dnsLabel, prefix: envPrefix.optional() }),
   ],
   { error: "must be { configMap: <name> } or { secret: <name> }, with an optional prefix such as APP_" },
 );
