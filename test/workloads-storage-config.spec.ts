@@ -132,6 +132,8 @@ describe("config: volumes, claims and ConfigMaps", () => {
       ["URL", "https://u:p@h/"],
       ["REDIS_AUTH", "disabled"],
       ["PLAIN", "value"],
+      ["BLOB", "a".repeat(200_000)],
+      ["KEY", "x\n-----BEGIN RSA PRIVATE KEY-----\n"],
     ])
       assert.equal(secretLooking(k, v), packSecretLooking(k, v), `${k}=${v}`);
   });

@@ -26,7 +26,8 @@ type ClaimSpec = k8s.types.input.core.v1.PersistentVolumeClaimSpec;
  * it to every container's supplementary groups (kubernetes.io, "Configure a Security Context for a Pod or
  * Container"), so a non-root image (any uid) can write a fresh EBS or Azure Disk volume, whose root is root's 0755
  * otherwise. OnRootMismatch: the recursive chown runs only when the root does not match yet (not on every start of
- * a large volume). EFS access points and Azure Files (SMB, file_mode 0777 in the built-in class) ignore it.
+ * a large volume). EFS access points (their own uid/gid) and Azure Files (SMB, dirMode/fileMode 0777 by default: AKS
+ * docs, aks/create-volume-azure-files.md) ignore it.
  */
 export const VOLUME_FS_GROUP = 65532;
 
