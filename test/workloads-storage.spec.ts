@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadsRun } from "./helpers/clusters.ts";
-import { runWorkloads } from "./helpers/clusters.ts";
+import { fakeClusterConfig, runWorkloads } from "./helpers/clusters.ts";
 import { cpuWorker } from "./helpers/config.ts";
 import { configHash, VOLUME_FS_GROUP } from "../components/workloads/volumes.ts";
 import { CONFIG_HASH_ANNOTATION } from "../components/workloads/annotations.ts";
@@ -176,6 +176,42 @@ describe("workloads: volumes, claims and ConfigMaps", () => {
     const b = await pulumiValue(configHash([], [{ name: "s", values: { k: "two" } }]));
     assert.notEqual(a, b);
     assert.equal(configHash([], []), undefined);
+  });
+});
+
+describe("workloads: claims on an existing cluster, and a service with a ReadWriteOnce claim", () => {
+  it("no class for ReadWriteOnce (the cluster's default), existing.storageClasses.readWriteMany for ReadWriteMany; Recreate", async () => {
+    const run = await runWorkloads(["existing"], {
+      clusters: [
+        {
+          ...fakeClusterConfig("existing"),
+          existing: { context: "kind-test", storageClasses: { readWriteMany: "nfs" } },
+        },
+      ],
+      claims: [{ name: "shared", size: "5Gi" }],
+      services: [
+        {
+          name: "admin",
+          image: "ghcr.io/acme/admin:1.0.0",
+          port: 8080,
+          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "128Mi" } },
+          replicas: { min: 1, max: 1 },
+          volumes: [
+            { name: "db", claim: { size: "1Gi" }, mounts: [{ path: "/db" }] },
+            { name: "shared", sharedClaim: "shared", mounts: [{ path: "/shared", readOnly: true }] },
+          ],
+        },
+      ],
+    });
+    assert.equal(pi(run.object(T.pvc, "admin-db")).spec.storageClassName, undefined);
+    assert.equal(pi(run.object(T.pvc, "shared")).spec.storageClassName, "nfs");
+    const d = pi(run.object(T.deployment, "admin"));
+    assert.deepEqual(d.spec.strategy, { type: "Recreate" });
+    assert.deepEqual(d.spec.template.spec.containers[0].volumeMounts.at(-1), {
+      name: "shared",
+      mountPath: "/shared",
+      readOnly: true,
+    });
   });
 });
 
