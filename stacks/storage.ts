@@ -110,11 +110,13 @@ export function claimsOn(cfg: StackConfig, cluster: string): { claim: ClaimReque
 
 /**
  * Whether an EKS cluster needs the platform's EFS file system, driver and class: a workload on it mounts a
- * ReadWriteMany claim of the default class.
+ * ReadWriteMany claim of the default class (unnamed, or named `efs`).
  */
 export function needsEfs(cfg: StackConfig, cluster: string): boolean {
   return claimsOn(cfg, cluster).some(
-    ({ claim }) => claim.accessMode === "ReadWriteMany" && claim.storageClass === undefined,
+    ({ claim }) =>
+      claim.accessMode === "ReadWriteMany" &&
+      (claim.storageClass ?? EKS_STORAGE_CLASSES.readWriteMany) === EKS_STORAGE_CLASSES.readWriteMany,
   );
 }
 

@@ -338,7 +338,14 @@ export class EksCluster extends pulumi.ComponentResource {
       pools,
       kubeconfig,
       // Pods need nodes, DNS and, for their volumes, the EBS driver and the default StorageClass.
-      ready: [...nodeGroups, ...networking, coredns, storage.addon, storage.storageClass],
+      ready: [
+        ...nodeGroups,
+        ...networking,
+        coredns,
+        storage.addon,
+        storage.storageClass,
+        ...(rwx ? [rwx.storageClass] : []),
+      ],
       // EKS ships no metrics-server: the platform installs it.
       hasMetricsServer: false,
       autoscalerChart,
