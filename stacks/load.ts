@@ -4,6 +4,7 @@ import type { StackConfig } from "./schema/index.ts";
 import { receiverSecrets, STACK_CONFIG_KEYS, stackConfig } from "./schema/index.ts";
 import { workloadWarnings } from "./schema/checks/workloads.ts";
 import { clusterWarnings } from "./schema/checks/clusters.ts";
+import { storageWarnings } from "./schema/checks/storage.ts";
 
 export const PROJECT = "worker-platform";
 
@@ -111,7 +112,10 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource): LoadedCon
   problems.push(...namespaceTypos(source.allKeys?.() ?? []));
   if (!("platform" in raw)) problems.sort(); // keep output stable when several keys are missing
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return { config: parsed.data, warnings: [...clusterWarnings(parsed.data), ...workloadWarnings(parsed.data)] };
+  return {
+    config: parsed.data,
+    warnings: [...clusterWarnings(parsed.data), ...workloadWarnings(parsed.data), ...storageWarnings(parsed.data)],
+  };
 }
 
 /**

@@ -55,12 +55,13 @@ export function queuePools<P extends PlaceablePool>(pools: P[]): P[] {
 }
 
 /**
- * Pools whose nodes may have to attach a zonal volume: the queues' pools and the system pools (the Prometheus
- * server's volume; components/addons/scheduling.ts systemPlacement).
+ * Pools whose nodes may have to attach a zonal volume: the queues' pools, the system pools (the Prometheus
+ * server's volume; components/addons/scheduling.ts systemPlacement), and the pools of workloads that mount a zonal
+ * claim (`claimRequests`: their placement requests, stacks/storage.ts zonalClaimRequests).
  */
-export function volumePools<P extends PlaceablePool>(pools: P[]): P[] {
-  const queues = new Set(queuePools(pools));
-  return pools.filter((p) => p.role === "system" || queues.has(p));
+export function volumePools<P extends PlaceablePool>(pools: P[], claimRequests: PlacementRequest[] = []): P[] {
+  const zonal = new Set([...queuePools(pools), ...claimRequests.flatMap((r) => choosePools(pools, r).pools)]);
+  return pools.filter((p) => p.role === "system" || zonal.has(p));
 }
 
 /**
@@ -70,6 +71,7 @@ export function volumePools<P extends PlaceablePool>(pools: P[]): P[] {
 export function nodeGroupPerZone<P extends PlaceablePool & { nodeGroupPerZone?: boolean }>(
   pool: P,
   pools: P[],
+  claimRequests: PlacementRequest[] = [],
 ): boolean {
-  return pool.nodeGroupPerZone ?? volumePools(pools).includes(pool);
+  return pool.nodeGroupPerZone ?? volumePools(pools, claimRequests).includes(pool);
 }

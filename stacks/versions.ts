@@ -41,6 +41,12 @@ export const CHARTS = {
     version: "9.59.0",
   },
   grafana: { chart: "grafana", repo: "https://grafana-community.github.io/helm-charts", version: "12.11.1" },
+  // kubernetes-sigs/aws-efs-csi-driver helm-chart-aws-efs-csi-driver-4.4.1 (app 3.4.1), docs/install.md's repo.
+  efsCsiDriver: {
+    chart: "aws-efs-csi-driver",
+    repo: "https://kubernetes-sigs.github.io/aws-efs-csi-driver/",
+    version: "4.4.1",
+  },
 } as const;
 
 export type ChartName = keyof typeof CHARTS;

@@ -8,6 +8,7 @@ import type { AddonEnv, HelmAddon } from "./helm-addon.ts";
 import { AddonInstaller } from "./helm-addon.ts";
 import { keda } from "./keda.ts";
 import { metricsServer } from "./metrics-server.ts";
+import { efsCsiDriver } from "./efs-csi-driver.ts";
 import { nvidiaDevicePlugin } from "./nvidia-device-plugin.ts";
 import { prometheus, prometheusUrl } from "./prometheus.ts";
 import { prometheusAdapter } from "./prometheus-adapter.ts";
@@ -27,6 +28,7 @@ export const ADDONS: HelmAddon[] = [
   dcgmExporter,
   clusterAutoscaler,
   grafana,
+  efsCsiDriver,
 ];
 
 /** What workloads need from the add-ons of their cluster. */

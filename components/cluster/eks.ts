@@ -9,6 +9,8 @@ import type { AwsClusterConfig, PoolConfig } from "../../stacks/schema/index.ts"
 import { autoDiscoveryTags, autoscalerRole, irsaTrustPolicy, tagNodeTemplate } from "./eks-autoscaling.ts";
 import { eksNetwork } from "./eks-network.ts";
 import { ebsStorage } from "./eks-storage.ts";
+import { efsStorage } from "./eks-efs.ts";
+import type { PlacementRequest } from "../../stacks/placement.ts";
 import type { ClusterHandle } from "./handle.ts";
 import { eksKubeconfig } from "./kubeconfig.ts";
 import { expanderPriorities, nodeLabels, platformTaints, poolHandle } from "./pools.ts";
@@ -31,6 +33,13 @@ export interface EksClusterArgs {
    * (components/workloads/cloud-identity.ts). Undefined otherwise: no role.
    */
   keda?: { namespace: string; serviceAccount: string };
+  /**
+   * Placement of the workloads that mount ReadWriteOnce claims (stacks/storage.ts zonalClaimRequests): their pools
+   * get a node group per zone, like the queues'. Defaults to none.
+   */
+  zonalClaims?: PlacementRequest[];
+  /** A workload mounts a ReadWriteMany claim of the default class: EFS and its StorageClass (eks-efs.ts). */
+  efs?: boolean;
 }
 
 /** The chart's service account (components/addons/cluster-autoscaler.ts creates it under this name). */
@@ -186,7 +195,7 @@ export class EksCluster extends pulumi.ComponentResource {
     // lands in a or c (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md, "Common Notes and
     // Gotchas": "an ASG-per-AZ while enabling --balance-similar-node-groups"). docs/clusters.md, "Zonal volumes".
     const nodeGroups = cfg.pools.flatMap((pool, i) => {
-      const groups = nodeGroupPerZone(pool, cfg.pools)
+      const groups = nodeGroupPerZone(pool, cfg.pools, args.zonalClaims)
         ? perZoneSizes(pool, network.privateSubnetIds.length).map((size, z) => ({
             name: `${pool.name}-${z}`,
             subnetIds: [network.privateSubnetIds[z]],
@@ -270,6 +279,22 @@ export class EksCluster extends pulumi.ComponentResource {
       o,
     );
 
+    const rwx = args.efs
+      ? efsStorage(
+          cfg.name,
+          {
+            vpcId: network.vpcId,
+            subnetIds: network.privateSubnetIds,
+            clusterSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+            oidcArn: oidc.arn,
+            issuerUrl,
+            partition,
+            provider,
+          },
+          o,
+        )
+      : undefined;
+
     let autoscalerChart: ClusterHandle["autoscalerChart"];
     if (args.autoscaler) {
       const { roleArn } = autoscalerRole(
@@ -313,7 +338,14 @@ export class EksCluster extends pulumi.ComponentResource {
       pools,
       kubeconfig,
       // Pods need nodes, DNS and, for their volumes, the EBS driver and the default StorageClass.
-      ready: [...nodeGroups, ...networking, coredns, storage.addon, storage.storageClass],
+      ready: [
+        ...nodeGroups,
+        ...networking,
+        coredns,
+        storage.addon,
+        storage.storageClass,
+        ...(rwx ? [rwx.storageClass] : []),
+      ],
       // EKS ships no metrics-server: the platform installs it.
       hasMetricsServer: false,
       autoscalerChart,
@@ -327,6 +359,7 @@ export class EksCluster extends pulumi.ComponentResource {
         provider: aws,
         ...(kedaOperatorRoleArn ? { kedaOperatorRoleArn } : {}),
       },
+      ...(rwx ? { efs: { controllerRoleArn: rwx.roleArn, storageClass: rwx.storageClass } } : {}),
     };
     this.registerOutputs({
       kubeconfig,

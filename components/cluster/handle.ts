@@ -86,6 +86,11 @@ export interface ClusterHandle {
   autoscaler: AutoscalerProfile;
   /** Cloud clusters: their workload identity (OIDC issuer) and where cloud resources go; undefined for existing ones. */
   identity?: CloudIdentityHandle;
+  /**
+   * EKS clusters with ReadWriteMany claims: the EFS CSI controller's IRSA role, for the driver's chart
+   * (components/addons/efs-csi-driver.ts), and the `efs` StorageClass (components/cluster/eks-efs.ts).
+   */
+  efs?: { controllerRoleArn: pulumi.Output<string>; storageClass: pulumi.Resource };
 }
 
 export const systemPools = (c: ClusterHandle) => c.pools.filter((p) => p.role === "system");

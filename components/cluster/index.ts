@@ -6,6 +6,7 @@ import { AksCluster } from "./aks.ts";
 import { EksCluster } from "./eks.ts";
 import { ExistingCluster } from "./existing.ts";
 import type { ClusterHandle } from "./handle.ts";
+import { needsEfs, zonalClaimRequests } from "../../stacks/storage.ts";
 
 export type { ClusterHandle, PoolHandle } from "./handle.ts";
 
@@ -36,7 +37,10 @@ export function createCluster(
       const keda = cloudQueues
         ? { namespace: stack.addons.keda.namespace, serviceAccount: KEDA_OPERATOR_SERVICE_ACCOUNT }
         : undefined;
-      return new EksCluster(cluster.name, { config: cluster, protect, autoscaler, keda }, opts).handle;
+      const zonalClaims = zonalClaimRequests(stack, cluster.name);
+      const efs = needsEfs(stack, cluster.name) && stack.addons.efsCsiDriver.enabled;
+      return new EksCluster(cluster.name, { config: cluster, protect, autoscaler, keda, zonalClaims, efs }, opts)
+        .handle;
     }
     case "existing":
       return new ExistingCluster(cluster.name, { config: cluster }, opts).handle;

@@ -20,3 +20,9 @@ export const SCALED_BY = { keda: "keda", hpa: "hpa" } as const;
  * job duration; the chart's values are not visible to a stack rule under the CLI.
  */
 export const GRACE_CAP_ANNOTATION = "worker-platform/autoscaler-max-graceful-termination-seconds";
+
+/**
+ * On a worker's or service's pod template: a hash of the ConfigMaps and Secrets its pods read as files or envFrom
+ * (components/workloads/volumes.ts configHash), so that a change of their data rolls the pods.
+ */
+export const CONFIG_HASH_ANNOTATION = "worker-platform/config-hash";

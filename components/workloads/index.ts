@@ -13,6 +13,7 @@ import { createPriorityClasses } from "./priority-classes.ts";
 import { createQueues } from "./queues.ts";
 import { createCloudQueues } from "./cloud-queues.ts";
 import { createConfigSecrets } from "./secrets.ts";
+import { createConfigMaps, createSharedClaims } from "./volumes.ts";
 import { Service } from "./service.ts";
 import { Worker } from "./worker.ts";
 
@@ -71,6 +72,17 @@ export class Workloads extends pulumi.ComponentResource {
     const cloudQueues = createCloudQueues(env, config, this);
     const onThisCluster = (names: string[] | undefined) =>
       targetClusters(config, names).some((c) => c.name === cluster.name);
+    const storageUsers = [...config.workers, ...config.services].filter((w) => onThisCluster(w.clusters));
+    const storage = {
+      configMaps: createConfigMaps(env, config.configMaps, this),
+      secrets,
+      claims: createSharedClaims(
+        env,
+        config.claims,
+        new Set(storageUsers.flatMap((w) => w.volumes.flatMap((v) => v.sharedClaim ?? []))),
+        this,
+      ),
+    };
     const secretDeps = (secretEnv: Record<string, { secret: string }>) =>
       Object.values(secretEnv).flatMap((r) => secrets.get(r.secret)?.resource ?? []);
 
@@ -86,7 +98,7 @@ export class Workloads extends pulumi.ComponentResource {
       this.workers.push(
         new Worker(
           `${cluster.name}-${worker.name}`,
-          { env, worker, queues, cloudQueue, dependsOn: secretDeps(worker.secretEnv) },
+          { env, worker, queues, cloudQueue, dependsOn: secretDeps(worker.secretEnv), storage },
           { parent: this },
         ),
       );
@@ -96,7 +108,7 @@ export class Workloads extends pulumi.ComponentResource {
       this.services.push(
         new Service(
           `${cluster.name}-${service.name}`,
-          { env, service, dependsOn: secretDeps(service.secretEnv) },
+          { env, service, dependsOn: secretDeps(service.secretEnv), storage },
           { parent: this },
         ),
       );

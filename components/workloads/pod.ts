@@ -7,6 +7,7 @@ import { needsApiToken } from "../../stacks/schema/index.ts";
 import type { QueueEndpoint } from "./queues.ts";
 import type { WorkloadPlacement } from "./scheduling.ts";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpVolume } from "./security.ts";
+import type { WorkloadStorage } from "./volumes.ts";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Container = k8s.types.input.core.v1.Container;
@@ -127,6 +128,8 @@ export interface PodSpecOptions {
   restartPolicy?: "Always" | "Never";
   /** Spread replicas over zones and nodes (Deployments); not for one-pod Jobs. Defaults to true. */
   spread?: boolean;
+  /** Volumes, mounts and envFrom from the config (volumes.ts workloadStorage). Defaults to none. */
+  storage?: WorkloadStorage;
 }
 
 /**
@@ -136,15 +139,19 @@ export interface PodSpecOptions {
  */
 export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: PodSpecOptions): PodSpec {
   const tmp = tmpVolume();
+  // A volume of the config mounted at /tmp replaces the platform's (the root filesystem stays read-only).
+  const own = o.storage;
+  const tmpVolumes = own?.replacesTmp ? [] : [tmp];
   const container: Container = {
     name: w.name,
     image: w.image,
     ...(w.command ? { command: w.command } : {}),
     ...(w.args ? { args: w.args } : {}),
     env: o.env,
+    ...(own?.envFrom.length ? { envFrom: own.envFrom } : {}),
     resources: containerResources(w, o.placement.gpus),
     securityContext: restrictedContainerSecurityContext(),
-    volumeMounts: [tmp.mount],
+    volumeMounts: [...tmpVolumes.map((t) => t.mount), ...(own?.mounts ?? [])],
     ...(o.ports?.length ? { ports: o.ports } : {}),
     ...(o.probes ?? {}),
     // The built-in sleep action needs no shell in the image (PodLifecycleSleepAction, Kubernetes 1.30+).
@@ -155,7 +162,10 @@ export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: Po
     serviceAccountName: o.serviceAccountName,
     automountServiceAccountToken: needsApiToken(w),
     priorityClassName: priorityClassName(env.config, w.priority),
-    securityContext: restrictedPodSecurityContext(),
+    securityContext: {
+      ...restrictedPodSecurityContext(),
+      ...(own?.fsGroup !== undefined ? { fsGroup: own.fsGroup, fsGroupChangePolicy: "OnRootMismatch" } : {}),
+    },
     terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
     ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
     tolerations: o.placement.tolerations,
@@ -172,6 +182,6 @@ export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: Po
         }
       : {}),
     containers: [container],
-    volumes: [tmp.volume],
+    volumes: [...tmpVolumes.map((t) => t.volume), ...(own?.volumes ?? [])],
   };
 }

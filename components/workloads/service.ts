@@ -11,6 +11,8 @@ import { workloadPlacement } from "./scheduling.ts";
 import { SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
 import { renderRules } from "../../stacks/schema/scaling.ts";
 import { needsApiToken, workloadIdentity, workloadRbac } from "./access.ts";
+import type { StorageObjects } from "./volumes.ts";
+import { workloadStorage } from "./volumes.ts";
 
 /** Grace of a service pod: the preStop pause (endpoints deregister) plus time to finish in-flight requests. */
 export const SERVICE_GRACE_SECONDS = PRESTOP_SECONDS + 25;
@@ -51,6 +53,8 @@ export interface ServiceArgs {
   env: WorkloadEnv;
   service: ServiceConfig;
   dependsOn?: pulumi.Resource[];
+  /** ConfigMaps, Secrets and shared claims of the cluster, for `volumes` and `envFrom` (volumes.ts). */
+  storage?: StorageObjects;
 }
 
 /**
@@ -89,6 +93,7 @@ export class Service extends pulumi.ComponentResource {
     );
     const rbac = workloadRbac(env, s, name, labels, sa, this);
     const probe = { tcpSocket: { port: "http" } };
+    const storage = args.storage ? workloadStorage(env, s, name, labels, args.storage, this) : undefined;
     const deployment = new k8s.apps.v1.Deployment(
       `${name}`,
       {
@@ -106,15 +111,22 @@ export class Service extends pulumi.ComponentResource {
           // No replicas: the HPA owns the count (pulumi-kubernetes #2491/#2569).
           selector: { matchLabels: podLabels },
           // Never below the current count during a rollout: a service keeps serving.
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+          // A ReadWriteOnce(Pod) claim (replicas.max 1): the old pod lets go of the volume first (volumes.ts).
+          strategy: storage?.recreate
+            ? { type: "Recreate" }
+            : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
           template: {
-            metadata: podTemplateMetadata({ ...podLabels, ...access.podLabels }, s, access.podAnnotations),
+            metadata: podTemplateMetadata({ ...podLabels, ...access.podLabels }, s, {
+              ...access.podAnnotations,
+              ...storage?.annotations,
+            }),
             spec: podSpec(env, s, {
               serviceAccountName: s.name,
               placement,
               podLabels,
               env: containerEnv(s),
               terminationGracePeriodSeconds: SERVICE_GRACE_SECONDS,
+              storage,
               ports: [{ name: "http", containerPort: s.port, protocol: "TCP" }, ...metricsContainerPorts(s, s.port)],
               probes: {
                 readinessProbe: { ...probe, periodSeconds: 10 },
@@ -124,7 +136,13 @@ export class Service extends pulumi.ComponentResource {
           },
         },
       },
-      podOpts(env, this, [sa, ...(args.dependsOn ?? []), ...rbac, ...access.podDependencies]),
+      podOpts(env, this, [
+        sa,
+        ...(args.dependsOn ?? []),
+        ...rbac,
+        ...access.podDependencies,
+        ...(storage?.dependsOn ?? []),
+      ]),
     );
     new k8s.core.v1.Service(
       `${name}`,

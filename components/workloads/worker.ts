@@ -17,6 +17,8 @@ import { workerCloudIdentity } from "./cloud-identity.ts";
 import { needsApiToken, workloadIdentity, workloadRbac } from "./access.ts";
 import { renderRules } from "../../stacks/schema/scaling.ts";
 import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
+import type { StorageObjects } from "./volumes.ts";
+import { workloadStorage } from "./volumes.ts";
 
 /** Re-exported: the annotation used to live here. */
 export { MAX_JOB_DURATION_ANNOTATION } from "./annotations.ts";
@@ -46,6 +48,8 @@ export interface WorkerArgs {
   cloudQueue?: CloudQueue;
   /** Resources the pods need first (the Secrets their secretEnv names). */
   dependsOn?: pulumi.Resource[];
+  /** ConfigMaps, Secrets and shared claims of the cluster, for `volumes` and `envFrom` (volumes.ts). */
+  storage?: StorageObjects;
 }
 
 /**
@@ -221,6 +225,7 @@ export class Worker extends pulumi.ComponentResource {
       [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds),
       [GRACE_CAP_ANNOTATION]: String(env.cluster.autoscaler.maxGracefulTerminationSec),
     };
+    const storage = args.storage ? workloadStorage(env, w, name, labels, args.storage, this) : undefined;
     const podDeps = [
       sa,
       ...(args.dependsOn ?? []),
@@ -228,6 +233,7 @@ export class Worker extends pulumi.ComponentResource {
       ...(cloud?.podDependencies ?? []),
       ...rbac,
       ...access.podDependencies,
+      ...(storage?.dependsOn ?? []),
     ];
     const scalerDeps = [...kedaDeps, ...authObjects, ...(cloud?.scalerDependencies ?? [])];
 
@@ -246,6 +252,7 @@ export class Worker extends pulumi.ComponentResource {
         ),
         restartPolicy: "Never",
         spread: false,
+        storage,
       });
       new k8s.apiextensions.CustomResource(
         `${name}`,
@@ -276,6 +283,7 @@ export class Worker extends pulumi.ComponentResource {
                 metadata: podTemplateMetadata(templateLabels, w, {
                   "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
                   ...identityAnnotations,
+                  ...storage?.annotations,
                 }),
                 spec,
               },
@@ -325,8 +333,10 @@ export class Worker extends pulumi.ComponentResource {
         spec: {
           // No replicas: the HPA that KEDA creates owns the count.
           selector: { matchLabels: podLabels },
+          // A ReadWriteOnce(Pod) claim: the old pod lets go of the volume before the new one mounts it (volumes.ts).
+          ...(storage?.recreate ? { strategy: { type: "Recreate" } } : {}),
           template: {
-            metadata: podTemplateMetadata(templateLabels, w, identityAnnotations),
+            metadata: podTemplateMetadata(templateLabels, w, { ...identityAnnotations, ...storage?.annotations }),
             spec: podSpec(env, w, {
               serviceAccountName: w.name,
               placement,
@@ -334,6 +344,7 @@ export class Worker extends pulumi.ComponentResource {
               env: containerEnv(w, queueEnv, cloud?.env),
               terminationGracePeriodSeconds: grace.seconds,
               ports: metricsContainerPorts(w),
+              storage,
             }),
           },
         },

@@ -10,6 +10,7 @@ import { observabilityPolicies } from "./observability.ts";
 import { alertmanagerGrafanaPolicies } from "./alertmanager-grafana.ts";
 import { schedulingGpuPolicies } from "./scheduling-gpu.ts";
 import { secretPolicies } from "./secrets.ts";
+import { storagePolicies } from "./storage.ts";
 import { workloadSecurityPolicies } from "./workload-security.ts";
 
 export const PACK_NAME = "worker-platform";
@@ -30,4 +31,5 @@ export const allPolicies: Policies = [
   ...accessPolicies,
   ...observabilityPolicies,
   ...alertmanagerGrafanaPolicies,
+  ...storagePolicies,
 ];

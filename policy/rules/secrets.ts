@@ -39,10 +39,18 @@ const SECRET_VALUE: [RegExp, string][] = [
 const PLACEHOLDER =
   /^(<[^<>]*>|changeme|\$\{[^{}]*\}|\$\([^()]*\)|\/\S*|-?[0-9]+(\.[0-9]+)*|true|false|yes|no|on|off|none|null|nil|unset|disabled|enabled|required|optional)$/i;
 
+/**
+ * Lines longer than this are not scanned for token formats: the URL pattern backtracks quadratically on a long run of
+ * letters, and a ConfigMap may hold up to 1 MiB (a minified one-line file would take minutes). The program's schema
+ * applies the same rule (stacks/schema/secret-looking.ts).
+ */
+const MAX_SCANNED_LINE = 4096;
+
 /** Why a literal `value` under `name` looks like a secret, or undefined. */
 export function secretLooking(name: string, value: unknown): string | undefined {
   if (typeof value !== "string" || value.trim() === "") return undefined;
-  for (const [re, what] of SECRET_VALUE) if (re.test(value)) return `its value looks like ${what}`;
+  const lines = value.split("\n").filter((l) => l.length <= MAX_SCANNED_LINE);
+  for (const [re, what] of SECRET_VALUE) if (lines.some((l) => re.test(l))) return `its value looks like ${what}`;
   if (SECRET_NAME.test(name) && !POINTER_NAME.test(name) && !PLACEHOLDER.test(value.trim()))
     return `its name '${name}' says it is a credential`;
   return undefined;

@@ -59,6 +59,8 @@ export const addons = z
     // Its own namespace: it needs Pod Security privileged (root, SYS_ADMIN, hostPath), which would otherwise apply to
     // every pod of a namespace it shared (Prometheus, the adapter).
     dcgmExporter: addon("dcgmExporter", "dcgm-exporter", {}),
+    // EKS only, and only where a workload mounts a ReadWriteMany claim of the default class (docs/workloads.md).
+    efsCsiDriver: addon("efsCsiDriver", "kube-system", {}),
     clusterAutoscaler: addon("clusterAutoscaler", "kube-system", {
       /** Image tag. Defaults to the tag matching the cluster's Kubernetes minor (stacks/versions.ts). */
       imageTag: z

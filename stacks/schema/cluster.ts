@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storageClassName } from "./workload-storage.ts";
 import { KUBERNETES_VERSIONS, newestKubernetesVersion } from "../kubernetes-versions.ts";
 import { cidr, dnsLabel, duration, labels, positiveDuration, quantity, taint } from "./common.ts";
 
@@ -395,6 +396,19 @@ export const existingCluster = z.strictObject({
     context: z.string().min(1),
     /** Whether metrics-server already runs (k3d, minikube with the addon). Defaults to false: the platform installs it. */
     hasMetricsServer: z.boolean().default(false),
+    /**
+     * StorageClasses of the cluster for workload claims (`volumes[].claim`, `claims`): `readWriteOnce` (Defaults to
+     * the cluster's default class) and `readWriteMany` (Defaults to none: ReadWriteMany claims are refused, since
+     * most default classes are block storage that cannot be shared across nodes).
+     */
+    storageClasses: z
+      .strictObject({
+        /** Class of ReadWriteOnce(Pod) claims and ephemeral volumes. Defaults to the cluster's default class. */
+        readWriteOnce: storageClassName.optional(),
+        /** Class of ReadWriteMany claims (NFS, a file share). Defaults to none: such claims are refused. */
+        readWriteMany: storageClassName.optional(),
+      })
+      .prefault({}),
   }),
 });
 

@@ -14,6 +14,7 @@ import { checkAlertmanagerGrafana } from "./checks/alertmanager-grafana.ts";
 import { checkWorkloadNetwork } from "./checks/workload-network.ts";
 import { checkWorkloadPdb } from "./checks/workload-pdb.ts";
 import { checkWorkloadJob } from "./checks/workload-job.ts";
+import { checkStorage } from "./checks/storage.ts";
 
 /**
  * The whole stack configuration, validated: the shape (`stack.ts`) and the cross-field checks (`checks/`).
@@ -35,6 +36,7 @@ export const stackConfig = stackShape.superRefine((cfg, ctx) =>
       checkWorkloadNetwork,
       checkWorkloadPdb,
       checkWorkloadJob,
+      checkStorage,
     ],
     cfg,
     ctx,
@@ -77,3 +79,4 @@ export * from "./observability/index.ts";
 export * from "./workload-network.ts";
 export * from "./workload-pdb.ts";
 export * from "./workload-job.ts";
+export * from "./workload-storage.ts";

@@ -5,6 +5,7 @@ import { dnsLabel } from "./common.ts";
 import { priorityClasses, queue, secret, service, worker } from "./workloads.ts";
 import { simulation } from "./simulation.ts";
 import { observability } from "./observability/index.ts";
+import { configMapConfig, sharedClaimConfig } from "./workload-storage.ts";
 
 /**
  * The shape of the stack configuration and its types, apart from the cross-field checks (`checks/`) so that the checks
@@ -45,6 +46,10 @@ export const stackShape = z.strictObject({
   addons,
   queues: z.array(queue).default([]),
   secrets: z.array(secret).default([]),
+  /** ConfigMaps from config (non-secret settings, literal values or files), for `envFrom` and volumes. Defaults to none. */
+  configMaps: z.array(configMapConfig).default([]),
+  /** Claims several workloads mount by name (`volumes[].sharedClaim`). Defaults to none. */
+  claims: z.array(sharedClaimConfig).default([]),
   priorityClasses,
   workers: z.array(worker).default([]),
   services: z.array(service).default([]),

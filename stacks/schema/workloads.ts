@@ -18,6 +18,7 @@ import { workloadServiceAccount } from "./workload-access.ts";
 import { egressEntry, namedSource } from "./workload-network.ts";
 import { pdb } from "./workload-pdb.ts";
 import { jobSettings } from "./workload-job.ts";
+import { storageShape } from "./workload-storage.ts";
 
 /** A reference to one key of a Secret declared under `secrets`. */
 export const secretKeyRef = z.strictObject({ secret: dnsLabel, key: z.string().min(1) });
@@ -373,6 +374,7 @@ const podShape = {
   metrics: metricsEndpoint.optional(),
   /** Permissions of the workload's ServiceAccount (`{ rules, clusterWide, customResources, cloudIdentity }`). Defaults to none. */
   serviceAccount: workloadServiceAccount.prefault({}),
+  ...storageShape,
 };
 
 /** Scaling keys workers and services share: a profile and the HPA behaviour, each direction field by field. */
