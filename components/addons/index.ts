@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AddonsConfig } from "../../stacks/schema/index.ts";
 import type { ClusterHandle } from "../cluster/handle.ts";
+import { amdDevicePlugin } from "./amd-device-plugin.ts";
+import { amdMetricsExporter } from "./amd-metrics-exporter.ts";
 import { clusterAutoscaler } from "./cluster-autoscaler.ts";
 import { dcgmExporter } from "./dcgm-exporter.ts";
 import type { HelmAddon } from "./helm-addon.ts";
@@ -19,6 +21,8 @@ export const ADDONS: HelmAddon[] = [
   prometheusAdapter,
   nvidiaDevicePlugin,
   dcgmExporter,
+  amdDevicePlugin,
+  amdMetricsExporter,
   clusterAutoscaler,
 ];
 

@@ -1,5 +1,5 @@
 import type { ClusterHandle } from "../cluster/handle.ts";
-import { gpuPools } from "../cluster/handle.ts";
+import { vendorGpuPools } from "../cluster/handle.ts";
 import type { AddonsConfig } from "../../stacks/schema/index.ts";
 import type { HelmAddon } from "./helm-addon.ts";
 import { prometheusUrl } from "./prometheus.ts";
@@ -94,6 +94,6 @@ export const prometheusAdapter: HelmAddon<"prometheusAdapter"> = {
 
 /** Custom-metrics rules: DCGM GPU metrics where the cluster has GPU pools and the exporter, and worker metrics. */
 export function adapterRules(cluster: ClusterHandle, config: AddonsConfig): unknown[] {
-  const gpu = gpuPools(cluster).length > 0 && config.dcgmExporter.enabled;
+  const gpu = vendorGpuPools(cluster, "nvidia").length > 0 && config.dcgmExporter.enabled;
   return [...(gpu ? [DCGM_RULE] : []), ...workerRules(config.prometheusAdapter.workerMetricPrefix)];
 }

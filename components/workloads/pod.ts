@@ -103,8 +103,9 @@ export function metricsContainerPorts(
 export function containerResources(
   w: WorkerConfig | ServiceConfig,
   gpus: number,
+  gpuResource: string = GPU_RESOURCE,
 ): k8s.types.input.core.v1.ResourceRequirements {
-  const gpu: Record<string, string> = gpus > 0 ? { [GPU_RESOURCE]: String(gpus) } : {};
+  const gpu: Record<string, string> = gpus > 0 ? { [gpuResource]: String(gpus) } : {};
   return {
     requests: { cpu: w.resources.requests.cpu, memory: w.resources.requests.memory, ...gpu },
     limits: {
@@ -140,7 +141,7 @@ export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: Po
     ...(w.command ? { command: w.command } : {}),
     ...(w.args ? { args: w.args } : {}),
     env: o.env,
-    resources: containerResources(w, o.placement.gpus),
+    resources: containerResources(w, o.placement.gpus, o.placement.gpuResource),
     securityContext: restrictedContainerSecurityContext(),
     volumeMounts: [tmp.mount],
     ...(o.ports?.length ? { ports: o.ports } : {}),

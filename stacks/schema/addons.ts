@@ -12,7 +12,8 @@ function addon<T extends z.ZodRawShape>(chart: ChartName, namespace: string, ext
       /** Chart version. Defaults to the pin in stacks/versions.ts. */
       version: z
         .string()
-        .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { error: "must be an exact chart version such as 1.2.3" })
+        // A leading v where the chart's versions have one (device-metrics-exporter-charts v1.5.2).
+        .regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: "must be an exact chart version such as 1.2.3" })
         .default(CHARTS[chart].version),
       /** Namespace. */
       namespace: dnsLabel.default(namespace),
@@ -59,6 +60,10 @@ export const addons = z
     // Its own namespace: it needs Pod Security privileged (root, SYS_ADMIN, hostPath), which would otherwise apply to
     // every pod of a namespace it shared (Prometheus, the adapter).
     dcgmExporter: addon("dcgmExporter", "dcgm-exporter", {}),
+    // AMD GPU pools only (components/addons/amd-*.ts); each in its own namespace, like the DCGM exporter: both need
+    // Pod Security privileged (hostPath volumes; the exporter runs privileged).
+    amdDevicePlugin: addon("amdDevicePlugin", "amd-device-plugin", {}),
+    amdMetricsExporter: addon("amdMetricsExporter", "amd-metrics-exporter", {}),
     clusterAutoscaler: addon("clusterAutoscaler", "kube-system", {
       /** Image tag. Defaults to the tag matching the cluster's Kubernetes minor (stacks/versions.ts). */
       imageTag: z

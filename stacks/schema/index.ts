@@ -8,6 +8,7 @@ import { checkSimulation } from "./checks/simulation.ts";
 import { checkCloudQueues } from "./checks/cloud-queues.ts";
 import { checkFit } from "./checks/fit.ts";
 import { checkScaling } from "./checks/scaling.ts";
+import { checkAccelerators } from "./checks/accelerators.ts";
 
 /**
  * The whole stack configuration, validated: the shape (`stack.ts`) and the cross-field checks (`checks/`).
@@ -15,7 +16,7 @@ import { checkScaling } from "./checks/scaling.ts";
  */
 export const stackConfig = stackShape.superRefine((cfg, ctx) =>
   runChecks(
-    [checkClusters, checkAddons, checkWorkloads, checkScaling, checkCloudQueues, checkFit, checkSimulation],
+    [checkClusters, checkAccelerators, checkAddons, checkWorkloads, checkScaling, checkCloudQueues, checkFit, checkSimulation],
     cfg,
     ctx,
   ),
@@ -52,3 +53,4 @@ export * from "./workloads.ts";
 export * from "./common.ts";
 export * from "./simulation.ts";
 export * from "./scaling.ts";
+export * from "./accelerators.ts";
