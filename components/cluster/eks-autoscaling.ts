@@ -2,7 +2,7 @@ import * as autoscaling from "@pulumi/aws/autoscaling/index.js";
 import type * as eks from "@pulumi/aws/eks/index.js";
 import * as iam from "@pulumi/aws/iam/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_RESOURCES, gpuDevicesPerNode } from "../../stacks/accelerators.ts";
+import { GPU_RESOURCES, gpuDevicesPerNode, poolGpuVendor } from "../../stacks/accelerators.ts";
 import type { PoolHandle } from "./handle.ts";
 
 const TEMPLATE = "k8s.io/cluster-autoscaler/node-template";
@@ -21,7 +21,7 @@ export function nodeTemplateTags(pool: PoolHandle): Record<string, string> {
   for (const t of pool.taints) tags[`${TEMPLATE}/taint/${t.key}`] = `${t.value}:${t.effect}`;
   // The devices a node advertises under its vendor's resource (GPUs × time-slicing replicas), so a pod asking for
   // amd.com/gpu, or for more than the physical GPUs of a time-sliced node, matches the empty group's template node.
-  if (pool.gpu) tags[`${TEMPLATE}/resources/${GPU_RESOURCES[pool.gpu.vendor]}`] = String(gpuDevicesPerNode(pool));
+  if (pool.gpu) tags[`${TEMPLATE}/resources/${GPU_RESOURCES[poolGpuVendor(pool)!]}`] = String(gpuDevicesPerNode(pool));
   return tags;
 }
 

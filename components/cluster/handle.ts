@@ -95,4 +95,5 @@ export interface ClusterHandle {
 export const systemPools = (c: ClusterHandle) => c.pools.filter((p) => p.role === "system");
 export const gpuPools = (c: ClusterHandle) => c.pools.filter((p) => p.gpu);
 /** The GPU pools of one vendor: where that vendor's device plugin and exporter run. */
-export const vendorGpuPools = (c: ClusterHandle, vendor: GpuVendor) => c.pools.filter((p) => p.gpu?.vendor === vendor);
+export const vendorGpuPools = (c: ClusterHandle, vendor: GpuVendor) =>
+  c.pools.filter((p) => p.gpu && (p.gpu.vendor ?? "nvidia") === vendor);

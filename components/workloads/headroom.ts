@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { GPU_RESOURCES, gpuDevicesPerNode } from "../../stacks/accelerators.ts";
+import { GPU_RESOURCES, gpuDevicesPerNode, poolGpuVendor } from "../../stacks/accelerators.ts";
 import { HEADROOM_RESOURCES, headroomShape } from "../../stacks/platform-pods.ts";
 import { IMAGES } from "../../stacks/versions.ts";
 import type { PoolHandle } from "../cluster/handle.ts";
@@ -30,7 +30,7 @@ export function createHeadroom(env: WorkloadEnv, parent: pulumi.Resource): k8s.a
     // In the devices the pool advertises (GPUs × time-slicing replicas or MIG instances), under its vendor's resource.
     const { replicas, gpusPerPod } = headroomShape(pool.headroomGpus, gpuDevicesPerNode(pool));
     const placement = placementOn([pool]);
-    const gpus = { [GPU_RESOURCES[pool.gpu.vendor]]: String(gpusPerPod) };
+    const gpus = { [GPU_RESOURCES[poolGpuVendor(pool)!]]: String(gpusPerPod) };
     return new k8s.apps.v1.Deployment(
       `${env.cluster.name}-${name}`,
       {
