@@ -235,7 +235,7 @@ export class AksCluster extends pulumi.ComponentResource {
 }
 
 /** The AgentPool properties shared by the inline system pool and the separate pools. */
-function agentPoolSpec(pool: PoolConfig, cfg: AzureClusterConfig) {
+export function agentPoolSpec(pool: PoolConfig, cfg: AzureClusterConfig) {
   return {
     mode: pool.role === "system" ? "System" : "User",
     type: "VirtualMachineScaleSets",
