@@ -39,8 +39,7 @@ export function choosePools<P extends PlaceablePool>(pools: P[], req: PlacementR
     // Only the vendor's pools (another vendor's GPUs neither run the image nor advertise its resource), with enough
     // devices per node; a time-sliced pool gives a pod one replica only (failRequestsGreaterThanOne).
     const gpuPools = allowed(workload).filter(
-      (p) =>
-        poolGpuVendor(p) === vendor && gpuDevicesPerNode(p) >= count && (count === 1 || !timeSliced(p)),
+      (p) => poolGpuVendor(p) === vendor && gpuDevicesPerNode(p) >= count && (count === 1 || !timeSliced(p)),
     );
     if (gpuPools.length > 0 || !req.gpu.fallbackToCpu) return { kind: "gpu", pools: gpuPools };
   }

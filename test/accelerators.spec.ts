@@ -45,7 +45,13 @@ function mixedAks(pools: Obj[] = []): Obj {
         min: 0,
         max: 1,
       },
-      { name: "amd", machineTypes: ["Standard_ND96isr_MI300X_v5"], gpu: { count: 8, type: "amd-mi300x" }, min: 0, max: 1 },
+      {
+        name: "amd",
+        machineTypes: ["Standard_ND96isr_MI300X_v5"],
+        gpu: { count: 8, type: "amd-mi300x" },
+        min: 0,
+        max: 1,
+      },
       { name: "cpu", machineTypes: ["Standard_D8s_v5"], min: 1, max: 3 },
       ...pools,
     ],
@@ -91,13 +97,13 @@ function handles(cfg: StackConfig): Promise<ClusterHandle[]> {
 describe("accelerators: vendors, placement and capacity", () => {
   it("pools take their vendor from the machine type; a declared vendor that disagrees is refused", () => {
     const cfg = parse(stack([mixedAks(), mixedEks()]));
-    const vendors = cfg.clusters.map((c) => c.pools.map((p) => `${p.name}:${p.gpu ? p.gpu.vendor ?? "-" : ""}`));
+    const vendors = cfg.clusters.map((c) => c.pools.map((p) => `${p.name}:${p.gpu ? (p.gpu.vendor ?? "-") : ""}`));
     assert.deepEqual(vendors[0], ["system:", "nvshared:-", "nvmig:-", "amd:-", "cpu:"], "vendor stays optional");
     const problems = configProblems(
       stack([mixedEks({ gpu: { count: 1, type: "nvidia-a10g", vendor: "amd" } })]) as Record<string, unknown>,
     );
     assert.deepEqual(problems, [
-      "clusters[0].pools[2].gpu.vendor: g5.2xlarge has nvidia GPUs (stacks/machine-types.ts); set vendor: nvidia or remove it, got \"amd\"",
+      'clusters[0].pools[2].gpu.vendor: g5.2xlarge has nvidia GPUs (stacks/machine-types.ts); set vendor: nvidia or remove it, got "amd"',
     ]);
   });
 
@@ -150,7 +156,9 @@ describe("accelerators: vendors, placement and capacity", () => {
     const res = (dep.plainInputs as Obj).spec.template.spec.containers[0].resources;
     assert.equal(res.limits["amd.com/gpu"], undefined);
     assert.equal(res.limits["nvidia.com/gpu"], undefined);
-    assert.ok(run.warnings.some((w) => /no usable amd GPU pool: runs on CPU without the amd\.com\/gpu request/.test(w)));
+    assert.ok(
+      run.warnings.some((w) => /no usable amd GPU pool: runs on CPU without the amd\.com\/gpu request/.test(w)),
+    );
   });
 
   it("capacity per vendor: time-slicing ×4, MIG 7 per A100, the vendor's DaemonSets on its pools only", () => {
@@ -163,11 +171,15 @@ describe("accelerators: vendors, placement and capacity", () => {
     const nodes = (name: string) => poolNodes(cluster, pool(name), cfg.addons)![0];
     assert.equal(nodes("nvshared").allocatable.gpus, 4);
     assert.deepEqual(
-      nodes("amd").daemonSets.filter((d) => /amd|nvidia|dcgm/.test(d.name)).map((d) => d.name),
+      nodes("amd")
+        .daemonSets.filter((d) => /amd|nvidia|dcgm/.test(d.name))
+        .map((d) => d.name),
       ["amd-device-plugin", "amd-metrics-exporter"],
     );
     assert.deepEqual(
-      nodes("nvshared").daemonSets.filter((d) => /amd|nvidia|dcgm/.test(d.name)).map((d) => d.name),
+      nodes("nvshared")
+        .daemonSets.filter((d) => /amd|nvidia|dcgm/.test(d.name))
+        .map((d) => d.name),
       ["nvidia-device-plugin", "dcgm-exporter"],
     );
     assert.equal(poolCapacity(cfg, cluster, pool("nvshared")).gpus, 4, "the simulator's figure");
@@ -195,7 +207,11 @@ describe("accelerators: vendors, placement and capacity", () => {
   it("AKS: MIG is the pool's gpuInstanceProfile; AMD pools skip AKS's NVIDIA driver install", () => {
     const cfg = parse(stack([mixedAks()]));
     const cluster = cfg.clusters[0] as Extract<ClusterConfig, { cloud: "azure" }>;
-    const spec = (name: string) => agentPoolSpec(cluster.pools.find((p) => p.name === name)!, cluster) as Obj;
+    const spec = (name: string) =>
+      agentPoolSpec(
+        cluster.pools.find((p) => p.name === name)!,
+        cluster,
+      ) as Obj;
     assert.equal(spec("nvmig").gpuInstanceProfile, "MIG1g");
     assert.deepEqual(spec("nvmig").gpuProfile, { driver: "Install" });
     assert.deepEqual(spec("amd").gpuProfile, { driver: "None" });
@@ -223,6 +239,7 @@ describe("accelerators: vendors, placement and capacity", () => {
       "worker-platform/capacity": "on-demand",
       "worker-platform/gpu": "true",
       "worker-platform/gpu-count": "8",
+      "worker-platform/gpu-devices": "8",
       "worker-platform/gpu-vendor": "amd",
       "worker-platform/pool": "amd",
       "worker-platform/role": "workload",
@@ -236,8 +253,11 @@ describe("accelerators: vendors, placement and capacity", () => {
     assert.ok(terms.includes('"amd"') && !terms.includes('"nvshared"'));
     assert.equal(exporter.podAnnotations["prometheus.io/port"], "5000");
     const nsLevel = (name: string) =>
-      (run.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.plainInputs as Obj).metadata.name === name)
-        ?.plainInputs as Obj | undefined)?.metadata.labels["pod-security.kubernetes.io/enforce"];
+      (
+        run.resources.find(
+          (r) => r.type === "kubernetes:core/v1:Namespace" && (r.plainInputs as Obj).metadata.name === name,
+        )?.plainInputs as Obj | undefined
+      )?.metadata.labels["pod-security.kubernetes.io/enforce"];
     assert.equal(nsLevel("amd-device-plugin"), "privileged");
     assert.equal(nsLevel("amd-metrics-exporter"), "privileged");
     // Time-slicing and MIG: one plugin config per kind, picked per node by its label.
@@ -265,7 +285,7 @@ describe("accelerators: bad input is a config error naming the key", () => {
     const nvidiaOnly = mixedEks();
     nvidiaOnly.pools = nvidiaOnly.pools.filter((p: Obj) => p.name !== "amd");
     assert.deepEqual(problems(stack([nvidiaOnly], [gpuWorker({ count: 1, vendor: "amd" })])), [
-      "workers[0].gpu.vendor: cluster e1 has no amd GPU pool (its GPU pools are nvidia): the pod could never schedule; add a amd GPU pool, set gpu.vendor to nvidia if the image runs there, set gpu.fallbackToCpu: true, or list other clusters in clusters, got \"amd\"",
+      'workers[0].gpu.vendor: cluster e1 has no amd GPU pool (its GPU pools are nvidia): the pod could never schedule; add a amd GPU pool, set gpu.vendor to nvidia if the image runs there, set gpu.fallbackToCpu: true, or list other clusters in clusters, got "amd"',
     ]);
     assert.deepEqual(
       problems(stack([nvidiaOnly], [gpuWorker({ count: 1, vendor: "amd", fallbackToCpu: true })])),
@@ -284,7 +304,10 @@ describe("accelerators: bad input is a config error naming the key", () => {
     const found = problems(stack([aks, mixedEks(t4mig)]));
     const at = (key: string) => found.find((p) => p.startsWith(`${key}:`));
     assert.match(at("clusters[0].pools[1].gpuSharing.mig")!, /Standard_NC8as_T4_v3 \(T4\) has no MIG/);
-    assert.match(at("clusters[0].pools[2].gpuSharing.mig.profile")!, /not a MIG profile of the A100 80GB; use one of 1g\.10gb/);
+    assert.match(
+      at("clusters[0].pools[2].gpuSharing.mig.profile")!,
+      /not a MIG profile of the A100 80GB; use one of 1g\.10gb/,
+    );
     assert.match(at("clusters[0].pools[3].gpuSharing")!, /NVIDIA device plugin features; pool amd has amd GPUs/);
     assert.match(at("clusters[0].pools[4].gpuSharing")!, /GPU sharing needs a GPU pool/);
     assert.match(at("clusters[1].pools[2].gpuSharing.mig")!, /MIG on EKS needs .* MIG manager/);
@@ -294,7 +317,10 @@ describe("accelerators: bad input is a config error naming the key", () => {
   it("a gpu trigger on an AMD worker; a 2-GPU pod where the vendor's only pool is time-sliced", () => {
     const amdTrigger = gpuWorker(
       { count: 1, vendor: "amd" },
-      { triggers: [{ type: "gpu", targetUtilization: 80, serverAddress: "http://prom:9090" }], replicas: { min: 1, max: 2 } },
+      {
+        triggers: [{ type: "gpu", targetUtilization: 80, serverAddress: "http://prom:9090" }],
+        replicas: { min: 1, max: 2 },
+      },
     );
     assert.deepEqual(
       problems(stack([mixedEks()], [amdTrigger])).map((p) => p.split(": ")[0]),
@@ -313,7 +339,13 @@ describe("accelerators: bad input is a config error naming the key", () => {
       existing: { context: "kind" },
       pools: [{ name: "default", min: 1, max: 1 }, ...pools],
     });
-    const amd = (name: string, labels: Obj) => ({ name, min: 0, max: 1, gpu: { count: 1, type: "mi210", vendor: "amd" }, labels });
+    const amd = (name: string, labels: Obj) => ({
+      name,
+      min: 0,
+      max: 1,
+      gpu: { count: 1, type: "mi210", vendor: "amd" },
+      labels,
+    });
     const found = problems(stack([existing([amd("a1", { "amd/a": "1" }), amd("a2", { "amd/b": "1" })])]));
     assert.equal(found.length, 1, found.join("\n"));
     assert.match(found[0], /^clusters\[0\]\.pools\[1\]\.labels: the AMD GPU pools \(a1, a2\) share no label/);

@@ -41,7 +41,7 @@ describe("policy: conventions shared with the program", () => {
     assert.deepStrictEqual(
       set({ name: "cpu", role: "worker", spot: false }),
       Object.values(program)
-        .filter((v) => v !== LABELS.gpuCount && v !== LABELS.gpuVendor)
+        .filter((v) => v !== LABELS.gpuCount && v !== LABELS.gpuVendor && v !== LABELS.gpuDevices)
         .sort(),
     );
     // No rule reads a program-only label by its value.
@@ -103,7 +103,10 @@ describe("policy: conventions shared with the program", () => {
       "device-metrics-exporter-charts": { ...GPU_NODE_DAEMONSET_RESOURCES.amdMetricsExporter.requests },
     });
     // Each chart on its vendor's pools, as the program's add-ons (stacks/platform-pods.ts by vendor, versions.ts).
-    const chartOf = { nvidiaDevicePlugin: "nvidia-device-plugin", dcgmExporter: "dcgm-exporter" } as Record<string, string>;
+    const chartOf = { nvidiaDevicePlugin: "nvidia-device-plugin", dcgmExporter: "dcgm-exporter" } as Record<
+      string,
+      string
+    >;
     chartOf.amdDevicePlugin = CHARTS.amdDevicePlugin.chart;
     chartOf.amdMetricsExporter = CHARTS.amdMetricsExporter.chart;
     const vendors: Record<string, string> = {};

@@ -26,6 +26,7 @@ const asPolicyPool = (p: PoolHandle): Pool => ({
   labels: p.selector,
   taints: p.taints,
   gpu: !!p.gpu,
+  gpuVendor: p.gpu?.vendor ?? "nvidia",
   gpusPerNode: p.gpu?.count ?? 0,
   spot: p.spot,
   maxNodes: p.max,

@@ -366,7 +366,10 @@ export function perZoneSizes(pool: Pick<PoolConfig, "min" | "max">, zones: numbe
  * processors/customresources/gpu_processor.go), which an AMD node never does.
  */
 export function eksNodeLabels(pool: PoolConfig): Record<string, string> {
-  return { ...nodeLabels(pool), ...(pool.gpu && poolGpuVendor(pool) === "nvidia" ? { [EKS_GPU_LABEL]: pool.gpu.type } : {}) };
+  return {
+    ...nodeLabels(pool),
+    ...(pool.gpu && poolGpuVendor(pool) === "nvidia" ? { [EKS_GPU_LABEL]: pool.gpu.type } : {}),
+  };
 }
 
 /** What pods see of an EKS pool: the node group's labels plus EKS's capacity-type label; the taints it sets. */

@@ -3,6 +3,7 @@ import {
   GPU_TAINTS,
   GPU_VENDOR_LABEL,
   NVIDIA_PLUGIN_CONFIG_LABEL,
+  gpuDevicesPerNode,
   nvidiaPluginConfigName,
   poolGpuVendor,
 } from "../../stacks/accelerators.ts";
@@ -20,6 +21,8 @@ export const LABELS = {
   capacity: "worker-platform/capacity",
   /** "nvidia" | "amd" (GPU pools only) */
   gpuVendor: GPU_VENDOR_LABEL,
+  /** GPU devices per node under the vendor's resource: GPUs × time-slicing replicas or MIG instances (GPU pools only) */
+  gpuDevices: "worker-platform/gpu-devices",
 } as const;
 
 /**
@@ -56,7 +59,7 @@ export function platformPoolLabels(
     [LABELS.role]: pool.role,
     [LABELS.gpu]: pool.gpu ? "true" : "false",
     ...(pool.gpu ? { [LABELS.gpuCount]: String(pool.gpu.count) } : {}),
-    ...(vendor ? { [LABELS.gpuVendor]: vendor } : {}),
+    ...(vendor ? { [LABELS.gpuVendor]: vendor, [LABELS.gpuDevices]: String(gpuDevicesPerNode(pool)) } : {}),
     // The NVIDIA device plugin's config for this pool's nodes (time-slicing or MIG): addons/nvidia-device-plugin.ts.
     ...(pluginConfig ? { [NVIDIA_PLUGIN_CONFIG_LABEL]: pluginConfig } : {}),
     [LABELS.capacity]: pool.spot ? "spot" : "on-demand",

@@ -16,7 +16,16 @@ import { checkAccelerators } from "./checks/accelerators.ts";
  */
 export const stackConfig = stackShape.superRefine((cfg, ctx) =>
   runChecks(
-    [checkClusters, checkAccelerators, checkAddons, checkWorkloads, checkScaling, checkCloudQueues, checkFit, checkSimulation],
+    [
+      checkClusters,
+      checkAccelerators,
+      checkAddons,
+      checkWorkloads,
+      checkScaling,
+      checkCloudQueues,
+      checkFit,
+      checkSimulation,
+    ],
     cfg,
     ctx,
   ),

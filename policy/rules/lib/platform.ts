@@ -16,12 +16,14 @@ export const LABELS = {
   gpuCount: "worker-platform/gpu-count",
   capacity: "worker-platform/capacity",
   gpuVendor: "worker-platform/gpu-vendor",
+  gpuDevices: "worker-platform/gpu-devices",
 } as const;
 
 export const GPU_RESOURCE = "nvidia.com/gpu";
 export const GPU_TAINT: Taint = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
 /** Per GPU vendor: the extended resource and the taint (copy of stacks/accelerators.ts GPU_RESOURCES, GPU_TAINTS). */
 export const GPU_RESOURCES = { nvidia: "nvidia.com/gpu", amd: "amd.com/gpu" } as const;
+export type GpuVendor = keyof typeof GPU_RESOURCES;
 export const GPU_TAINTS: Record<keyof typeof GPU_RESOURCES, Taint> = {
   nvidia: GPU_TAINT,
   amd: { key: "amd.com/gpu", value: "present", effect: "NoSchedule" },

@@ -1,11 +1,5 @@
 import type { z } from "zod";
-import {
-  GPU_TAINTS,
-  MIG_PROFILES,
-  machineGpuVendor,
-  poolGpuModel,
-  poolGpuVendor,
-} from "../../accelerators.ts";
+import { GPU_TAINTS, MIG_PROFILES, machineGpuVendor, poolGpuModel, poolGpuVendor } from "../../accelerators.ts";
 import type { StackConfig } from "../stack.ts";
 import { issue } from "./clusters.ts";
 

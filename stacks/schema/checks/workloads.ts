@@ -233,7 +233,8 @@ function checkPlacement(
   const usable = gpuPools.filter((p) => w.gpu!.count === 1 || !timeSliced(p));
   const largest = Math.max(0, ...usable.map(gpuDevicesPerNode));
   if (w.gpu.count > largest) {
-    const sliced = gpuPools.length > usable.length ? "; time-sliced pools (gpuSharing.timeSlicing) take pods of 1 GPU only" : "";
+    const sliced =
+      gpuPools.length > usable.length ? "; time-sliced pools (gpuSharing.timeSlicing) take pods of 1 GPU only" : "";
     issue(
       ctx,
       [...path, "gpu", "count"],
