@@ -202,6 +202,7 @@ describe("AksCluster", () => {
       "worker-platform/role": "workload",
       "worker-platform/gpu": "true",
       "worker-platform/gpu-count": "1",
+      "worker-platform/gpu-devices": "1",
       "worker-platform/gpu-vendor": "nvidia",
       "worker-platform/capacity": "spot",
     });
