@@ -352,3 +352,30 @@ describe("accelerators: bad input is a config error naming the key", () => {
     assert.deepEqual(problems(stack([existing([amd("a1", { gpu: "amd" }), amd("a2", { gpu: "amd", z: "2" })])])), []);
   });
 });
+
+describe("accelerators: warm headroom on shared and AMD pools", () => {
+  it("placeholders ask for one replica each on a time-sliced pool, and for amd.com/gpu on an AMD pool", async () => {
+    const { runWorkloads } = await import("./helpers/clusters.ts");
+    const run = await runWorkloads(
+      ["aks"],
+      {},
+      {
+        cluster: (c) => ({
+          pools: c.pools.map((p) =>
+            p.name === "gpu"
+              ? { ...p, headroomGpus: 3, gpuSharing: { timeSlicing: { replicas: 4 } } }
+              : p.name === "gpuspot"
+                ? { ...p, headroomGpus: 1, gpu: { ...p.gpu!, vendor: "amd" as const } }
+                : p,
+          ),
+        }),
+      },
+    );
+    const spec = (pool: string) =>
+      (run.object("kubernetes:apps/v1:Deployment", `gpu-headroom-${pool}`).plainInputs as Obj).spec;
+    assert.equal(spec("gpu").replicas, 3);
+    assert.equal(spec("gpu").template.spec.containers[0].resources.limits["nvidia.com/gpu"], "1");
+    assert.equal(spec("gpuspot").template.spec.containers[0].resources.limits["amd.com/gpu"], "1");
+    assert.equal(spec("gpuspot").template.spec.containers[0].resources.limits["nvidia.com/gpu"], undefined);
+  });
+});

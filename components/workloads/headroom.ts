@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { GPU_RESOURCES, gpuDevicesPerNode, poolGpuVendor } from "../../stacks/accelerators.ts";
+import { GPU_RESOURCES, gpuDevicesPerNode, poolGpuVendor, timeSliced } from "../../stacks/accelerators.ts";
 import { HEADROOM_RESOURCES, headroomShape } from "../../stacks/platform-pods.ts";
 import { IMAGES } from "../../stacks/versions.ts";
 import type { PoolHandle } from "../cluster/handle.ts";
@@ -27,8 +27,9 @@ export function createHeadroom(env: WorkloadEnv, parent: pulumi.Resource): k8s.a
     const name = `gpu-headroom-${pool.name}`;
     const labels = objectLabels(env, name, "headroom");
     const podLabels = selectorLabels(name, "headroom");
-    // In the devices the pool advertises (GPUs × time-slicing replicas or MIG instances), under its vendor's resource.
-    const { replicas, gpusPerPod } = headroomShape(pool.headroomGpus, gpuDevicesPerNode(pool));
+    // In the devices the pool advertises (GPUs × time-slicing replicas or MIG instances), under its vendor's resource;
+    // one per placeholder on a time-sliced pool, whose plugin refuses a request above 1 (failRequestsGreaterThanOne).
+    const { replicas, gpusPerPod } = headroomShape(pool.headroomGpus, timeSliced(pool) ? 1 : gpuDevicesPerNode(pool));
     const placement = placementOn([pool]);
     const gpus = { [GPU_RESOURCES[poolGpuVendor(pool)!]]: String(gpusPerPod) };
     return new k8s.apps.v1.Deployment(

@@ -9,7 +9,7 @@ import {
   nodeAllocatable,
   shortfall,
 } from "../../allocatable.ts";
-import { gpuDevicesPerNode, poolGpuVendor } from "../../accelerators.ts";
+import { gpuDevicesPerNode, poolGpuVendor, timeSliced } from "../../accelerators.ts";
 import { machineShape } from "../../machine-types.ts";
 import { queuePools, choosePools } from "../../placement.ts";
 import type { ContainerResources } from "../../platform-pods.ts";
@@ -171,7 +171,7 @@ function plannedPods(cfg: StackConfig, cluster: ClusterConfig, ci: number): Plan
   });
   cluster.pools.forEach((pool, pi) => {
     if (!pool.gpu || pool.headroomGpus <= 0) return;
-    const { gpusPerPod } = headroomShape(pool.headroomGpus, gpuDevicesPerNode(pool));
+    const { gpusPerPod } = headroomShape(pool.headroomGpus, timeSliced(pool) ? 1 : gpuDevicesPerNode(pool));
     out.push({
       what: `warm GPU headroom placeholder of pool ${pool.name}`,
       path: ["clusters", ci, "pools", pi, "headroomGpus"],
