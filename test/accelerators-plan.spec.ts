@@ -62,8 +62,7 @@ describe("offline plan of a mixed AMD/NVIDIA cluster", function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const inputs = (type: string, name: string): Obj =>
-    r.resources.find((x) => x.type === type && (x.plainInputs.metadata as Obj | undefined)?.name === name)!
-      .plainInputs as Obj;
+    r.resources.find((x) => x.type === type && (x.plainInputs.metadata as Obj | undefined)?.name === name)!.plainInputs;
   const chartValues = (release: string): Obj =>
     (
       r.resources.find((x) => x.type === "kubernetes:helm.sh/v4:Chart" && x.plainInputs.name === release)!

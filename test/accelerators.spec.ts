@@ -99,9 +99,7 @@ describe("accelerators: vendors, placement and capacity", () => {
     const cfg = parse(stack([mixedAks(), mixedEks()]));
     const vendors = cfg.clusters.map((c) => c.pools.map((p) => `${p.name}:${p.gpu ? (p.gpu.vendor ?? "-") : ""}`));
     assert.deepEqual(vendors[0], ["system:", "nvshared:-", "nvmig:-", "amd:-", "cpu:"], "vendor stays optional");
-    const problems = configProblems(
-      stack([mixedEks({ gpu: { count: 1, type: "nvidia-a10g", vendor: "amd" } })]) as Record<string, unknown>,
-    );
+    const problems = configProblems(stack([mixedEks({ gpu: { count: 1, type: "nvidia-a10g", vendor: "amd" } })]));
     assert.deepEqual(problems, [
       'clusters[0].pools[2].gpu.vendor: g5.2xlarge has nvidia GPUs (stacks/machine-types.ts); set vendor: nvidia or remove it, got "amd"',
     ]);
@@ -253,11 +251,9 @@ describe("accelerators: vendors, placement and capacity", () => {
     assert.ok(terms.includes('"amd"') && !terms.includes('"nvshared"'));
     assert.equal(exporter.podAnnotations["prometheus.io/port"], "5000");
     const nsLevel = (name: string) =>
-      (
-        run.resources.find(
-          (r) => r.type === "kubernetes:core/v1:Namespace" && (r.plainInputs as Obj).metadata.name === name,
-        )?.plainInputs as Obj | undefined
-      )?.metadata.labels["pod-security.kubernetes.io/enforce"];
+      run.resources.find(
+        (r) => r.type === "kubernetes:core/v1:Namespace" && (r.plainInputs as Obj).metadata.name === name,
+      )?.plainInputs?.metadata.labels["pod-security.kubernetes.io/enforce"];
     assert.equal(nsLevel("amd-device-plugin"), "privileged");
     assert.equal(nsLevel("amd-metrics-exporter"), "privileged");
     // Time-slicing and MIG: one plugin config per kind, picked per node by its label.
@@ -279,7 +275,7 @@ describe("accelerators: vendors, placement and capacity", () => {
 });
 
 describe("accelerators: bad input is a config error naming the key", () => {
-  const problems = (raw: Obj) => configProblems(raw as Record<string, unknown>);
+  const problems = (raw: Obj) => configProblems(raw);
 
   it("a vendor no pool of the cluster offers", () => {
     const nvidiaOnly = mixedEks();
