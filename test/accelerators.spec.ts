@@ -250,10 +250,12 @@ describe("accelerators: vendors, placement and capacity", () => {
     const terms = JSON.stringify(exporter.affinity);
     assert.ok(terms.includes('"amd"') && !terms.includes('"nvshared"'));
     assert.equal(exporter.podAnnotations["prometheus.io/port"], "5000");
-    const nsLevel = (name: string) =>
-      run.resources.find(
+    const nsLevel = (name: string): unknown => {
+      const ns: Obj | undefined = run.resources.find(
         (r) => r.type === "kubernetes:core/v1:Namespace" && (r.plainInputs as Obj).metadata.name === name,
-      )?.plainInputs?.metadata.labels["pod-security.kubernetes.io/enforce"];
+      )?.plainInputs;
+      return ns?.metadata.labels["pod-security.kubernetes.io/enforce"];
+    };
     assert.equal(nsLevel("amd-device-plugin"), "privileged");
     assert.equal(nsLevel("amd-metrics-exporter"), "privileged");
     // Time-slicing and MIG: one plugin config per kind, picked per node by its label.

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { Workloads } from "../components/workloads/index.ts";
+import { accessPolicies } from "../policy/rules/access.ts";
 import { autoscalingPolicies } from "../policy/rules/autoscaling.ts";
 import { schedulingGpuPolicies } from "../policy/rules/scheduling-gpu.ts";
 import { secretPolicies } from "../policy/rules/secrets.ts";
@@ -46,7 +47,13 @@ async function buildStack(stack: string) {
 }
 
 // The pack's rules about what Workloads creates (cloud and node-pool rules need the cluster components).
-const RULES = [...workloadSecurityPolicies, ...secretPolicies, ...schedulingGpuPolicies, ...autoscalingPolicies];
+const RULES = [
+  ...workloadSecurityPolicies,
+  ...secretPolicies,
+  ...schedulingGpuPolicies,
+  ...autoscalingPolicies,
+  ...accessPolicies,
+];
 
 describe("workloads: the shipped stacks", function () {
   this.timeout(120_000);
@@ -178,7 +185,15 @@ describe("workloads: the shipped stacks", function () {
     const pdbs = resources
       .filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget")
       .map((r) => (r.plainInputs.metadata as Obj).name);
-    assert.deepEqual([...new Set(pdbs)].sort(), ["api", "embedder", "invoicer", "llm", "order-sync", "transcriber"]);
+    assert.deepEqual([...new Set(pdbs)].sort(), [
+      "api",
+      "embedder",
+      "invoicer",
+      "llm",
+      "order-sync",
+      "reports",
+      "transcriber",
+    ]);
   });
 
   it("every stack: llm (HF_TOKEN, model downloads) may reach HTTPS anywhere; the other workers only DNS and their queue", () => {
@@ -204,5 +219,41 @@ describe("workloads: the shipped stacks", function () {
     assert.ok(!resources.some((r) => JSON.stringify(r.plainInputs).includes("nvidia.com/gpu")));
     for (const w of ["transcriber", "llm"])
       assert.equal(warnings.filter((x) => x.includes(`worker ${w}:`) && x.includes("runs on CPU")).length, 1, w);
+  });
+
+  it("local: the api service may manage Jobs (a Role bound to its ServiceAccount) and mounts the API token; nothing else does", () => {
+    const { resources } = built.local;
+    const of = (type: string) => resources.filter((r) => r.type === type);
+    const roles = of("kubernetes:rbac.authorization.k8s.io/v1:Role");
+    assert.deepEqual(
+      roles.map((r) => [(r.plainInputs.metadata as Obj).name, r.plainInputs.rules]),
+      [["api", [{ apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "delete"] }]]],
+    );
+    const binding = of("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+    assert.deepEqual(
+      binding.map((b) => b.plainInputs.subjects),
+      [[{ kind: "ServiceAccount", name: "api", namespace: "wp-workloads" }]],
+    );
+    const tokens = of("kubernetes:core/v1:ServiceAccount")
+      .filter((sa) => sa.plainInputs.automountServiceAccountToken !== false)
+      .map((sa) => (sa.plainInputs.metadata as Obj).name);
+    assert.deepEqual(tokens, ["api"]);
+  });
+
+  it("prod: reports has a Role and an IRSA role trusting its ServiceAccount, on EKS only", () => {
+    const { resources } = built.prod;
+    const names = (type: string) =>
+      resources
+        .filter((r) => r.type === type)
+        .map((r) => `${r.provider?.split("::")[3]}/${(r.plainInputs.metadata as Obj).name}`);
+    assert.deepEqual(names("kubernetes:rbac.authorization.k8s.io/v1:Role"), ["prod-eks/reports"]);
+    const sa = resources.find(
+      (r) => r.type === "kubernetes:core/v1:ServiceAccount" && (r.plainInputs.metadata as Obj).name === "reports",
+    )!;
+    assert.match(
+      String((sa.plainInputs.metadata as Obj).annotations["eks.amazonaws.com/role-arn"]),
+      /reports-identity/,
+    );
+    assert.equal(sa.plainInputs.automountServiceAccountToken, true);
   });
 });

@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, WorkerConfig } from "../../stacks/schema/index.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { priorityClassName } from "./common.ts";
+import { needsApiToken } from "../../stacks/schema/index.ts";
 import type { QueueEndpoint } from "./queues.ts";
 import type { WorkloadPlacement } from "./scheduling.ts";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpVolume } from "./security.ts";
@@ -130,8 +131,9 @@ export interface PodSpecOptions {
 }
 
 /**
- * The pod of a worker or service: restricted security context, read-only root with an emptyDir /tmp, no service
- * account token, the tier's PriorityClass, placement from scheduling.ts, a preStop pause before SIGTERM.
+ * The pod of a worker or service: restricted security context, read-only root with an emptyDir /tmp, the service
+ * account token only where RBAC rules need it (needsApiToken), the tier's PriorityClass, placement from
+ * scheduling.ts, a preStop pause before SIGTERM.
  */
 export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: PodSpecOptions): PodSpec {
   const tmp = tmpVolume();
@@ -152,7 +154,7 @@ export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: Po
   const spread = o.spread ?? true;
   return {
     serviceAccountName: o.serviceAccountName,
-    automountServiceAccountToken: false,
+    automountServiceAccountToken: needsApiToken(w),
     priorityClassName: priorityClassName(env.config, w.priority),
     securityContext: restrictedPodSecurityContext(),
     terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,

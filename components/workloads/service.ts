@@ -10,6 +10,7 @@ import type { WorkloadPlacement } from "./scheduling.ts";
 import { workloadPlacement } from "./scheduling.ts";
 import { SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
 import { renderRules } from "../../stacks/schema/scaling.ts";
+import { needsApiToken, workloadIdentity, workloadRbac } from "./access.ts";
 
 /** Grace of a service pod: the preStop pause (endpoints deregister) plus time to finish in-flight requests. */
 export const SERVICE_GRACE_SECONDS = PRESTOP_SECONDS + 25;
@@ -70,11 +71,23 @@ export class Service extends pulumi.ComponentResource {
     this.placement = placement;
     for (const warning of placement.warnings) void pulumi.log.warn(`service ${s.name}: ${warning}`, this);
 
+    const access = workloadIdentity(env, s, name, this);
+    const saAnnotations = access.serviceAccountAnnotations;
     const sa = new k8s.core.v1.ServiceAccount(
       `${name}`,
-      { metadata: { name: s.name, namespace: ns, labels }, automountServiceAccountToken: false },
+      {
+        metadata: {
+          name: s.name,
+          namespace: ns,
+          labels,
+          ...(Object.keys(saAnnotations).length ? { annotations: saAnnotations } : {}),
+        },
+        // Only with RBAC rules; a cloud identity's webhook projects its own token volume (needsApiToken).
+        automountServiceAccountToken: needsApiToken(s),
+      },
       k8sOpts(env, this),
     );
+    const rbac = workloadRbac(env, s, name, labels, sa, this);
     const probe = { tcpSocket: { port: "http" } };
     const deployment = new k8s.apps.v1.Deployment(
       `${name}`,
@@ -95,7 +108,7 @@ export class Service extends pulumi.ComponentResource {
           // Never below the current count during a rollout: a service keeps serving.
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
           template: {
-            metadata: podTemplateMetadata(podLabels, s),
+            metadata: podTemplateMetadata({ ...podLabels, ...access.podLabels }, s, access.podAnnotations),
             spec: podSpec(env, s, {
               serviceAccountName: s.name,
               placement,
@@ -111,7 +124,7 @@ export class Service extends pulumi.ComponentResource {
           },
         },
       },
-      podOpts(env, this, [sa, ...(args.dependsOn ?? [])]),
+      podOpts(env, this, [sa, ...(args.dependsOn ?? []), ...rbac, ...access.podDependencies]),
     );
     new k8s.core.v1.Service(
       `${name}`,

@@ -13,6 +13,7 @@ import { workloadPlacement } from "./scheduling.ts";
 import { workerTriggers } from "./triggers.ts";
 import type { CloudQueue } from "./cloud-queues.ts";
 import { workerCloudIdentity } from "./cloud-identity.ts";
+import { needsApiToken, workloadIdentity, workloadRbac } from "./access.ts";
 import { renderRules } from "../../stacks/schema/scaling.ts";
 import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY, SCALED_BY_ANNOTATION } from "./annotations.ts";
 
@@ -162,6 +163,9 @@ export class Worker extends pulumi.ComponentResource {
 
     // A cloud queue: the pods' and KEDA's identities, and the TriggerAuthentication naming KEDA's (no keys).
     const cloud = args.cloudQueue ? workerCloudIdentity(env, w, args.cloudQueue, name, this) : undefined;
+    // serviceAccount.cloudIdentity (access.ts): never together with a cloud queue's (the schema's rule).
+    const access = workloadIdentity(env, w, name, this);
+    const saAnnotations = { ...cloud?.serviceAccountAnnotations, ...access.serviceAccountAnnotations };
     const sa = new k8s.core.v1.ServiceAccount(
       `${name}`,
       {
@@ -169,15 +173,17 @@ export class Worker extends pulumi.ComponentResource {
           name: w.name,
           namespace: ns,
           labels,
-          ...(cloud ? { annotations: cloud.serviceAccountAnnotations } : {}),
+          ...(Object.keys(saAnnotations).length ? { annotations: saAnnotations } : {}),
         },
-        // Also with a cloud identity: its webhook projects its own token volume into the pod.
-        automountServiceAccountToken: false,
+        // Only with RBAC rules; a cloud identity's webhook projects its own token volume (needsApiToken).
+        automountServiceAccountToken: needsApiToken(w),
       },
       k8sOpts(env, this),
     );
+    const rbac = workloadRbac(env, w, name, labels, sa, this);
     // The pod template's labels: the selector's, plus the workload identity webhook's opt-in label.
-    const templateLabels = { ...podLabels, ...(cloud?.podLabels ?? {}) };
+    const templateLabels = { ...podLabels, ...(cloud?.podLabels ?? {}), ...access.podLabels };
+    const identityAnnotations = { ...cloud?.podAnnotations, ...access.podAnnotations };
 
     const { triggers, auths, queues } = workerTriggers({
       worker: w,
@@ -210,7 +216,14 @@ export class Worker extends pulumi.ComponentResource {
       [MAX_JOB_DURATION_ANNOTATION]: String(w.maxJobDurationSeconds),
       [GRACE_CAP_ANNOTATION]: String(env.cluster.autoscaler.maxGracefulTerminationSec),
     };
-    const podDeps = [sa, ...(args.dependsOn ?? []), ...queueResources, ...(cloud?.podDependencies ?? [])];
+    const podDeps = [
+      sa,
+      ...(args.dependsOn ?? []),
+      ...queueResources,
+      ...(cloud?.podDependencies ?? []),
+      ...rbac,
+      ...access.podDependencies,
+    ];
     const scalerDeps = [...kedaDeps, ...authObjects, ...(cloud?.scalerDependencies ?? [])];
 
     if (w.mode === "job") {
@@ -249,7 +262,7 @@ export class Worker extends pulumi.ComponentResource {
                 // safe-to-evict: the cluster autoscaler does not remove a node while a job runs on it (autoscaler FAQ).
                 metadata: podTemplateMetadata(templateLabels, w, {
                   "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
-                  ...cloud?.podAnnotations,
+                  ...identityAnnotations,
                 }),
                 spec,
               },
@@ -300,7 +313,7 @@ export class Worker extends pulumi.ComponentResource {
           // No replicas: the HPA that KEDA creates owns the count.
           selector: { matchLabels: podLabels },
           template: {
-            metadata: podTemplateMetadata(templateLabels, w, cloud?.podAnnotations),
+            metadata: podTemplateMetadata(templateLabels, w, identityAnnotations),
             spec: podSpec(env, w, {
               serviceAccountName: w.name,
               placement,

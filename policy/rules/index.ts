@@ -1,4 +1,5 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import { accessPolicies } from "./access.ts";
 import { autoscalingPolicies } from "./autoscaling.ts";
 import { aksPolicies } from "./cloud-aks.ts";
 import { cloudIdentityPolicies } from "./cloud-identity.ts";
@@ -24,4 +25,5 @@ export const allPolicies: Policies = [
   ...eksPolicies,
   ...cloudIdentityPolicies,
   ...nodePoolPolicies,
+  ...accessPolicies,
 ];

@@ -9,6 +9,7 @@ import { checkCloudQueues } from "./checks/cloud-queues.ts";
 import { checkFit } from "./checks/fit.ts";
 import { checkScaling } from "./checks/scaling.ts";
 import { checkAccelerators } from "./checks/accelerators.ts";
+import { checkAccess } from "./checks/access.ts";
 
 /**
  * The whole stack configuration, validated: the shape (`stack.ts`) and the cross-field checks (`checks/`).
@@ -23,6 +24,7 @@ export const stackConfig = stackShape.superRefine((cfg, ctx) =>
       checkWorkloads,
       checkScaling,
       checkCloudQueues,
+      checkAccess,
       checkFit,
       checkSimulation,
     ],
@@ -63,3 +65,4 @@ export * from "./common.ts";
 export * from "./simulation.ts";
 export * from "./scaling.ts";
 export * from "./accelerators.ts";
+export * from "./workload-access.ts";

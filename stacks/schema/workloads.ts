@@ -16,6 +16,7 @@ import { IMAGES } from "../versions.ts";
 import { workerSlo } from "./simulation.ts";
 import { fallback, scalingModifiers, scalingProfile, scalingRules } from "./scaling.ts";
 import { pushed, resolveService, resolveWorker } from "./resolve.ts";
+import { workloadServiceAccount } from "./workload-access.ts";
 
 /** A reference to one key of a Secret declared under `secrets`. */
 export const secretKeyRef = z.strictObject({ secret: dnsLabel, key: z.string().min(1) });
@@ -365,6 +366,8 @@ const podShape = {
     .default([]),
   /** A Prometheus metrics endpoint to scrape (`{ port, path, allowFrom }`). Defaults to none: no scraping, no ingress. */
   metrics: metricsEndpoint.optional(),
+  /** Permissions of the workload's ServiceAccount (`{ rules, clusterWide, customResources, cloudIdentity }`). Defaults to none. */
+  serviceAccount: workloadServiceAccount.prefault({}),
 };
 
 /** Scaling keys workers and services share: a profile and the HPA behaviour, each direction field by field. */
