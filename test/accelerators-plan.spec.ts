@@ -73,6 +73,11 @@ describe("offline plan of a mixed AMD/NVIDIA cluster", function () {
     assert.equal(r.configError, undefined);
     assert.deepEqual(r.manifestProblems, []);
     assert.equal(r.exitCode, 0, JSON.stringify(r.policies, null, 2));
+    // Not even advisory ones: the GPU capacity and placement rules count each vendor's devices on its own pools.
+    assert.deepEqual(
+      r.policies.map((p) => `${p.policy}: ${p.message}`),
+      [],
+    );
   });
 
   it("the AMD worker asks for amd.com/gpu on the AMD pool; the NVIDIA one for nvidia.com/gpu on the NVIDIA pool", () => {

@@ -12,6 +12,9 @@ import { poolCapacity } from "../simulator/from-config.ts";
 import { runUnderMocks } from "../tools/harness.ts";
 import { runAddons } from "./helpers/addons.ts";
 import { handleFromConfig } from "./helpers/clusters.ts";
+import { aks, chart, check, deployment, podSpec, scaledObject, securedContainer } from "./helpers/policy.ts";
+import { gpuCapacity, gpuPlacement } from "../policy/rules/scheduling-gpu.ts";
+import { gpuPoolsBounded } from "../policy/rules/node-pools.ts";
 import { configProblems } from "./helpers/config.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -375,5 +378,57 @@ describe("accelerators: warm headroom on shared and AMD pools", () => {
     assert.equal(spec("gpu").template.spec.containers[0].resources.limits["nvidia.com/gpu"], "1");
     assert.equal(spec("gpuspot").template.spec.containers[0].resources.limits["amd.com/gpu"], "1");
     assert.equal(spec("gpuspot").template.spec.containers[0].resources.limits["nvidia.com/gpu"], undefined);
+  });
+});
+
+describe("accelerators: the policy pack tells the vendors apart", () => {
+  const amdPod = (): Obj =>
+    podSpec(
+      { tolerations: [{ key: "amd.com/gpu", operator: "Exists", effect: "NoSchedule" }] },
+      securedContainer("worker", {
+        resources: { requests: { cpu: "2", memory: "8Gi" }, limits: { memory: "8Gi", "amd.com/gpu": 1 } },
+      }),
+    );
+  const pools = [
+    { name: "nv", vmSize: "Standard_NC4as_T4_v3", gpu: true, max: 3 },
+    {
+      name: "amd",
+      vmSize: "Standard_ND96isr_MI300X_v5",
+      gpu: true,
+      max: 1,
+      labels: { "worker-platform/gpu-vendor": "amd", "worker-platform/gpu-devices": "8" },
+      taints: ["amd.com/gpu=present:NoSchedule"],
+    },
+  ];
+
+  it("an AMD pod needs an AMD pool and the AMD device plugin; the NVIDIA plugin does not count", async () => {
+    const c = aks({ pools });
+    const vs = await check(gpuPlacement, [...c.all, deployment("rocm", amdPod(), { provider: c.provider })]);
+    assert.equal(vs.length, 1, vs.map((v) => v.message).join("\n"));
+    assert.match(vs[0].message, /\(1 amd\.com\/gpu per pod\) .*installs no AMD device plugin \(amd-gpu chart\)/);
+    const amdChart = chart("dev-aks-amd-gpu", "amd-gpu", {}, { parent: c.addons, provider: c.provider });
+    assert.deepEqual(
+      await check(gpuPlacement, [...c.all, amdChart, deployment("rocm", amdPod(), { provider: c.provider })]),
+      [],
+    );
+    const nvOnly = aks({ pools: [pools[0]] });
+    const none = await check(gpuPlacement, [
+      ...nvOnly.all,
+      deployment("rocm", amdPod(), { provider: nvOnly.provider }),
+    ]);
+    assert.match(none[0].message, /which has no amd GPU pool: .*"Insufficient amd\.com\/gpu"/);
+  });
+
+  it("gpu-capacity counts an AMD worker against AMD pools only; an AMD pool needs the amd.com/gpu taint", async () => {
+    const c = aks({ pools });
+    const worker = deployment("rocm", amdPod(), { provider: c.provider });
+    const so = scaledObject("rocm", "rocm", { maxReplicaCount: 9 }, { provider: c.provider });
+    const vs = await check(gpuCapacity, [...c.all, worker, so]);
+    assert.equal(vs.length, 1, vs.map((v) => v.message).join("\n"));
+    assert.match(vs[0].message, /can demand 9 GPUs, but its GPU pools amd \(1 nodes × 8 GPU = 8\) hold 8/);
+    assert.match(vs[0].message, /Insufficient amd\.com\/gpu/);
+    const untainted = aks({ pools: [{ ...pools[1], taints: ["nvidia.com/gpu=present:NoSchedule"] }] });
+    const bounded = await check(gpuPoolsBounded, untainted.all);
+    assert.match(bounded[0].message, /lacks the amd\.com\/gpu NoSchedule taint/);
   });
 });
