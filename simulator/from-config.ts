@@ -40,6 +40,7 @@ import {
 } from "./timings.ts";
 import type { CloudTimings } from "./timings.ts";
 import { poolPrice } from "./prices.ts";
+import { jobSettingsOf } from "../stacks/schema/checks/workload-job.ts";
 
 /**
  * What a node of a pool leaves for the platform's pods: the fit check's figures (stacks/schema/checks/fit.ts
@@ -165,6 +166,7 @@ function simWorker(cfg: StackConfig, cluster: ClusterConfig, w: WorkerConfig): S
     ...(job
       ? {
           scaledJob: { strategy: SCALED_JOB_STRATEGY.strategy },
+          jobPods: { parallelism: jobSettingsOf(w).parallelism, completions: jobSettingsOf(w).completions },
           multipleScalersCalculation: scaling.multipleScalersCalculation,
         }
       : {}),

@@ -1,7 +1,7 @@
 /**
  * Honest baselines for one worker (docs/simulation.md, "Baselines"), on the worker's preferred pool shape with the
  * same physical delays (node ready, GPU allocatable, image pull, container start; their medians) and the same caps
- * (max replicas, the node max of its pools, pods per node):
+ * (max replicas, times a ScaledJob's parallelism; the node max of its pools, pods per node):
  *  - Oracle-R (reactive ideal): at each arrival it starts the job on a free pod, or on the earliest of a busy pod
  *    freeing up and a node requested this instant; no loop delays, no rate limits; a node goes the moment it has no
  *    work.
@@ -72,7 +72,9 @@ function run(jobs: JobTimes[], w: SimWorker, s: Shape, clairvoyant: boolean): Or
   const live: ONode[] = [];
   const closed: ONode[] = [];
   const cold = s.coldNode + s.coldPod;
-  const slotCap = Math.min(w.max, s.podsPerNode * s.maxNodes);
+  // A ScaledJob runs up to max Jobs of `parallelism` pods each, one message per pod (model/types.ts jobPods).
+  const maxPods = w.max * (w.kind === "job" ? (w.jobPods?.parallelism ?? 1) : 1);
+  const slotCap = Math.min(maxPods, s.podsPerNode * s.maxNodes);
   for (const i of order) {
     const { arrival: a, service } = jobs[i];
     if (!clairvoyant)

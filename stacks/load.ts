@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { StackConfig } from "./schema/index.ts";
-import { STACK_CONFIG_KEYS, stackConfig } from "./schema/index.ts";
+import { receiverSecrets, STACK_CONFIG_KEYS, stackConfig } from "./schema/index.ts";
 import { workloadWarnings } from "./schema/checks/workloads.ts";
 import { clusterWarnings } from "./schema/checks/clusters.ts";
 
@@ -76,34 +76,36 @@ export function loadConfig(source: ConfigSource = pulumiConfigSource): LoadedCon
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => formatIssue(i, raw, redact)));
 
   const secretKeys = new Set<string>();
+  const checkSecretKey = (at: string, key: string) => {
+    secretKeys.add(key);
+    const value = source.get(key);
+    if (value === undefined) {
+      problems.push(`${at}: config key "${key}" is not set; run \`pulumi config set --secret ${key} <value>\``);
+    } else if (value === "") {
+      problems.push(`${at}: config key "${key}" is empty; set it with \`pulumi config set --secret ${key} <value>\``);
+    } else if (!source.isSecret(key)) {
+      problems.push(
+        `${at}: config key "${key}" is stored in plaintext; set it again with \`pulumi config set --secret ${key} <value>\``,
+      );
+    }
+  };
   if (parsed.success) {
     parsed.data.secrets.forEach((s, si) =>
       Object.entries(s.data).forEach(([dataKey, v]) => {
-        if (!("fromConfig" in v)) return;
-        secretKeys.add(v.fromConfig);
-        const at = `secrets[${si}].data.${dataKey}.fromConfig`;
-        const value = source.get(v.fromConfig);
-        if (value === undefined) {
-          problems.push(
-            `${at}: config key "${v.fromConfig}" is not set; run \`pulumi config set --secret ${v.fromConfig} <value>\``,
-          );
-        } else if (value === "") {
-          problems.push(
-            `${at}: config key "${v.fromConfig}" is empty; set it with \`pulumi config set --secret ${v.fromConfig} <value>\``,
-          );
-        } else if (!source.isSecret(v.fromConfig)) {
-          problems.push(
-            `${at}: config key "${v.fromConfig}" is stored in plaintext; set it again with \`pulumi config set --secret ${v.fromConfig} <value>\``,
-          );
-        }
+        if ("fromConfig" in v) checkSecretKey(`secrets[${si}].data.${dataKey}.fromConfig`, v.fromConfig);
       }),
+    );
+    parsed.data.observability.alertmanager.receivers.forEach((r, ri) =>
+      receiverSecrets(r).forEach(({ field, fromConfig }) =>
+        checkSecretKey(`observability.alertmanager.receivers[${ri}].${field}.fromConfig`, fromConfig),
+      ),
     );
   }
   for (const key of source.keys()) {
     if ((STACK_CONFIG_KEYS as string[]).includes(key) || secretKeys.has(key)) continue;
     if (source.isSecret(key) && !parsed.success) continue; // may be referenced by a secret we could not parse
     problems.push(
-      `${key}: unknown config key${suggest(key, STACK_CONFIG_KEYS)}; top-level keys are ${STACK_CONFIG_KEYS.join(", ")} and the secrets' fromConfig keys`,
+      `${key}: unknown config key${suggest(key, STACK_CONFIG_KEYS)}; top-level keys are ${STACK_CONFIG_KEYS.join(", ")} and the secrets' and receivers' fromConfig keys`,
     );
   }
   problems.push(...namespaceTypos(source.allKeys?.() ?? []));

@@ -9,7 +9,9 @@
 // (kedacore/charts v2.20.2; kubernetes-sigs/metrics-server metrics-server-helm-chart-3.13.1 (app 0.8.1);
 // prometheus-community/helm-charts prometheus-29.27.0 (app v3.14.0), prometheus-adapter-5.3.0 (app v0.12.0);
 // NVIDIA/k8s-device-plugin v0.20.0; NVIDIA/dcgm-exporter 4.5.3-4.8.2; kubernetes/autoscaler
-// cluster-autoscaler-chart-9.59.0 (app 1.35.0)), Aug 2026.
+// cluster-autoscaler-chart-9.59.0 (app 1.35.0)), Aug 2026. Grafana: the chart moved from grafana/helm-charts to
+// grafana-community/helm-charts (grafana/helm-charts charts/grafana/README.md, "Chart Migration", Jan 2026);
+// grafana-12.11.1 (app 13.2.0), 2026-08-19.
 export const CHARTS = {
   keda: { chart: "keda", repo: "https://kedacore.github.io/charts", version: "2.20.2" },
   metricsServer: {
@@ -48,6 +50,7 @@ export const CHARTS = {
     repo: "https://kubernetes.github.io/autoscaler",
     version: "9.59.0",
   },
+  grafana: { chart: "grafana", repo: "https://grafana-community.github.io/helm-charts", version: "12.11.1" },
 } as const;
 
 export type ChartName = keyof typeof CHARTS;

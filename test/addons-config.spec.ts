@@ -9,10 +9,10 @@ function problems(addons: unknown): string[] {
 }
 
 describe("add-ons config schema", () => {
-  it("defaults every add-on to enabled, its pinned version and namespace", () => {
+  it("defaults every add-on to enabled (Grafana opt-in), its pinned version and namespace", () => {
     const { config } = loadConfig(sourceOf(minimalStack()));
     for (const key of Object.keys(CHARTS) as (keyof typeof CHARTS)[]) {
-      assert.equal(config.addons[key].enabled, true, key);
+      assert.equal(config.addons[key].enabled, key !== "grafana", key);
       assert.equal(config.addons[key].version, CHARTS[key].version, key);
       assert.deepEqual(config.addons[key].values, {}, key);
     }

@@ -124,7 +124,8 @@ describe("add-ons: what is installed where", () => {
   it("Prometheus sub-charts enabled through values lower monitoring's level to what their pods need", async () => {
     const withValues = async (values: Record<string, unknown>) =>
       level(await runAddons("existing", { prometheus: { values } }), "monitoring");
-    assert.equal(await withValues({ alertmanager: { enabled: true } }), "baseline");
+    // Alertmanager keeps the restricted contexts the platform sets (components/addons/alertmanager.ts).
+    assert.equal(await withValues({ alertmanager: { enabled: true } }), "restricted");
     assert.equal(await withValues({ "prometheus-pushgateway": { enabled: true } }), "baseline");
     assert.equal(await withValues({ "prometheus-node-exporter": { enabled: true } }), "privileged");
     assert.equal(

@@ -353,6 +353,6 @@ describe("add-ons: helpers and the registry", () => {
   it("lists each add-on once, with a distinct release name and a CHARTS key", () => {
     assert.equal(new Set(ADDONS.map((a) => a.key)).size, ADDONS.length);
     assert.equal(new Set(ADDONS.map((a) => a.release)).size, ADDONS.length);
-    assert.equal(ADDONS.length, 9);
+    assert.equal(ADDONS.length, 10);
   });
 });

@@ -13,6 +13,7 @@ import * as annotations from "../components/workloads/annotations.ts";
 import { SERVICE_BUS_ROLES } from "../components/workloads/cloud-identity.ts";
 import * as pack from "../policy/rules/lib/platform.ts";
 import { GPU_UTIL_METRIC, gpuUtilizationQuery } from "../components/workloads/triggers.ts";
+import { ALERTMANAGER_CONFIG_MAP } from "../components/addons/alertmanager.ts";
 
 /**
  * The policy pack is its own package and cannot import the program, so it keeps copies of the program's conventions
@@ -63,6 +64,9 @@ describe("policy: conventions shared with the program", () => {
   it("the DCGM GPU utilisation metric the program's gpu triggers query", () => {
     assert.equal(pack.GPU_UTIL_METRIC, GPU_UTIL_METRIC);
     assert.ok(gpuUtilizationQuery("ns", "w").includes(pack.GPU_UTIL_METRIC));
+  });
+  it("the ConfigMap of Alertmanager's config (alertmanager-receiver-in-production)", () => {
+    assert.strictEqual(pack.ALERTMANAGER_CONFIG_MAP, ALERTMANAGER_CONFIG_MAP);
   });
   it("GPU and spot taints", () => {
     assert.deepStrictEqual(pack.GPU_TAINT, GPU_TAINT);

@@ -107,6 +107,11 @@ describe("simulator reads the numbers the plan writes (ScaledObject, ScaledJob, 
             assert.equal(w.scaledJob?.strategy, spec.scalingStrategy.strategy);
             assert.equal(w.multipleScalersCalculation, spec.scalingStrategy.multipleScalersCalculation);
             assert.equal(w.graceSeconds, spec.jobTargetRef.template.spec.terminationGracePeriodSeconds);
+            // Pods per Job: the simulator starts what the Job runs (parallelism) until completions succeed.
+            assert.deepEqual(w.jobPods, {
+              parallelism: spec.jobTargetRef.parallelism,
+              completions: spec.jobTargetRef.completions,
+            });
           } else {
             assert.equal(w.cooldownPeriod, spec.cooldownPeriod);
             const behavior = spec.advanced.horizontalPodAutoscalerConfig.behavior;

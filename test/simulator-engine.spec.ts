@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { simulateCluster } from "../simulator/model/engine.ts";
 import type { SimCluster, SimPool, SimWorker, Trace } from "../simulator/model/types.ts";
 import { Rng } from "../simulator/model/rng.ts";
+import { oracleR } from "../simulator/oracles.ts";
 
 const c0 = { p50: 0, p95: 0 };
 const k = (s: number) => ({ p50: s, p95: s });
@@ -192,6 +193,51 @@ describe("simulator: engine, hand-computed runs (all loops in phase at 0, consta
       Array(10).fill(90),
     );
     assert.equal(out.pools[0].scaleUps, 10);
+  });
+
+  it("ScaledJob parallelism: each Job runs `parallelism` pods, each taking a message, so max Jobs need max × parallelism pods", () => {
+    const run = (jobPods: SimWorker["jobPods"]) =>
+      simulateCluster(
+        cluster({
+          pools: [pool({ max: 10 })],
+          workers: [
+            worker({
+              kind: "job",
+              max: 2,
+              scaledJob: { strategy: "accurate" },
+              safeToEvict: false,
+              triggers: [{ kind: "queue", type: "redis", countsInFlight: false, target: 2, activation: 0 }],
+              jobPods,
+            }),
+          ],
+        }),
+        trace(Array.from({ length: 4 }, () => ({ at: 0, worker: "w", serviceSeconds: 50 }))),
+        { seed: 1, phase: "zero" },
+      );
+    // 4 waiting, 2 per Job: the poll at 30 creates 2 Jobs of 2 pods: 4 pods, 4 one-GPU nodes, every message at 90.
+    const two = run({ parallelism: 2, completions: 2 });
+    assert.deepEqual(
+      two.workers[0].jobs.map((j) => j.start),
+      Array(4).fill(90),
+    );
+    assert.equal(two.pools[0].scaleUps, 4);
+    // One pod per Job: the same 2 Jobs take a message each at 90; the other two wait for the next Jobs.
+    const one = run({ parallelism: 1, completions: 1 });
+    assert.equal(one.workers[0].jobs.filter((j) => j.start === 90).length, 2);
+    assert.ok(one.workers[0].jobs.every((j) => j.end !== undefined && !j.interrupted));
+  });
+
+  it("the oracles cap a ScaledJob at max × parallelism pods, as the engine runs it", () => {
+    const jobs = [
+      { arrival: 0, service: 50 },
+      { arrival: 0, service: 50 },
+    ];
+    const w = (jobPods: SimWorker["jobPods"]) => worker({ kind: "job", max: 1, jobPods });
+    const c = cluster({ pools: [pool({ max: 10 })] });
+    const two = oracleR(jobs, c, w({ parallelism: 2, completions: 2 }))!;
+    assert.equal(two.starts[0], two.starts[1]);
+    const one = oracleR(jobs, c, w({ parallelism: 1, completions: 1 }))!;
+    assert.equal(one.starts[1], one.ends[0]);
   });
 
   it("the priority expander takes the spot pool first; a capacity-limited pool backs off and the next one grows", () => {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { isDeepStrictEqual } from "node:util";
 import { Workloads } from "../components/workloads/index.ts";
 import { accessPolicies } from "../policy/rules/access.ts";
 import { autoscalingPolicies } from "../policy/rules/autoscaling.ts";
@@ -196,21 +197,69 @@ describe("workloads: the shipped stacks", function () {
     ]);
   });
 
-  it("every stack: llm (HF_TOKEN, model downloads) may reach HTTPS anywhere; the other workers only DNS and their queue", () => {
+  it("every stack: llm (HF_TOKEN, model downloads) may reach HTTPS anywhere; transcriber no CIDR at all", () => {
+    const https = { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] };
     for (const stack of ["dev", "prod", "local"]) {
       const policies = built[stack].resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
       const llm = policies.filter((r) => (r.plainInputs.metadata as Obj).name === "worker-llm");
       assert.equal(llm.length, built[stack].config.clusters.length, stack);
       for (const p of llm) {
         const egress = (p.plainInputs.spec as Obj).egress as Obj[];
-        assert.deepEqual(
-          egress[egress.length - 1],
-          { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },
-          `${stack} ${p.name}`,
+        assert.ok(
+          egress.some((r) => isDeepStrictEqual(r, https)),
+          `${stack} ${p.name}: ${JSON.stringify(egress)}`,
         );
       }
       const transcriber = policies.find((r) => (r.plainInputs.metadata as Obj).name === "worker-transcriber")!;
       assert.ok(!JSON.stringify(transcriber.plainInputs).includes("ipBlock"), stack);
+    }
+  });
+
+  it("local and prod: transcriber reaches api by name, and api's policy admits it (both ends)", () => {
+    const api = { "app.kubernetes.io/name": "api", "app.kubernetes.io/component": "service" };
+    const transcriber = { "app.kubernetes.io/name": "transcriber", "app.kubernetes.io/component": "worker" };
+    for (const stack of ["local", "prod"]) {
+      const policies = built[stack].resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+      const named = (name: string) => policies.filter((r) => (r.plainInputs.metadata as Obj).name === name);
+      for (const p of named("worker-transcriber"))
+        assert.ok(
+          ((p.plainInputs.spec as Obj).egress as Obj[]).some((r) =>
+            isDeepStrictEqual(r, {
+              to: [{ podSelector: { matchLabels: api } }],
+              ports: [{ protocol: "TCP", port: 8080 }],
+            }),
+          ),
+          `${stack} ${p.name}`,
+        );
+      for (const p of named("service-api"))
+        assert.ok(
+          ((p.plainInputs.spec as Obj).ingress as Obj[]).some((r) =>
+            isDeepStrictEqual(r, {
+              from: [{ podSelector: { matchLabels: transcriber } }],
+              ports: [{ protocol: "TCP", port: 8080 }],
+            }),
+          ),
+          `${stack} ${p.name}`,
+        );
+    }
+  });
+
+  it("prod: api's own pdb, and the renderer's job knobs in its ScaledJob", () => {
+    const { resources } = built.prod;
+    const pdbs = resources.filter(
+      (r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget" && (r.plainInputs.metadata as Obj).name === "api",
+    );
+    assert.equal(pdbs.length, 2);
+    for (const p of pdbs) assert.equal((p.plainInputs.spec as Obj).maxUnavailable, "25%");
+    const jobs = resources.filter(
+      (r) => r.type === "kubernetes:keda.sh/v1alpha1:ScaledJob" && (r.plainInputs.metadata as Obj).name === "renderer",
+    );
+    assert.ok(jobs.length > 0);
+    for (const j of jobs) {
+      const spec = j.plainInputs.spec as Obj;
+      assert.equal(spec.jobTargetRef.backoffLimit, 1);
+      assert.equal(spec.jobTargetRef.ttlSecondsAfterFinished, 86400);
+      assert.deepEqual([spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit], [3, 20]);
     }
   });
 

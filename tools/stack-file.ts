@@ -2,7 +2,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
 import { PROJECT, suggest } from "../stacks/load.ts";
-import { secret as secretSchema } from "../stacks/schema/index.ts";
+import {
+  observability as observabilitySchema,
+  receiverSecrets,
+  secret as secretSchema,
+} from "../stacks/schema/index.ts";
 
 export interface StackFileConfig {
   /** Full keys (`worker-platform:clusters`) to the string form the CLI passes a program (JSON for structures). */
@@ -67,6 +71,19 @@ export function readStackFile(stack: string, dir = process.cwd()): StackFileConf
       secretKeys.push(fullKey);
       notes.push(
         `${fullKey}: not in Pulumi.${stack}.yaml (set it with \`pulumi config set --secret ${source.fromConfig} <value>\`); planned with a placeholder secret`,
+      );
+    }
+  }
+  // The same for the credentials of Alertmanager's receivers (`observability.alertmanager.receivers[].*.fromConfig`).
+  const observability = observabilitySchema.safeParse(safeJson(config[`${PROJECT}:observability`]) ?? {});
+  for (const r of observability.success ? observability.data.alertmanager.receivers : []) {
+    for (const { fromConfig } of receiverSecrets(r)) {
+      const fullKey = `${PROJECT}:${fromConfig}`;
+      if (fullKey in config) continue;
+      config[fullKey] = PLACEHOLDER_SECRET;
+      secretKeys.push(fullKey);
+      notes.push(
+        `${fullKey}: not in Pulumi.${stack}.yaml (set it with \`pulumi config set --secret ${fromConfig} <value>\`); planned with a placeholder secret`,
       );
     }
   }

@@ -14,6 +14,10 @@ export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
 export interface AddonEnv {
   /** platform.production: HA replicas and PDBs. */
   production: boolean;
+  /** The prometheus chart's `alertmanager` values when the platform runs Alertmanager (components/addons/alertmanager.ts). */
+  alertmanager?: Values;
+  /** Objects Grafana's values name, created before its chart (components/addons/grafana.ts). */
+  grafana?: { adminSecret: string; dashboardsConfigMap: string };
 }
 
 /** One Helm add-on: a chart from stacks/versions.ts, where it applies, and its values computed from the handle. */
@@ -95,7 +99,12 @@ export class AddonInstaller {
     }
   }
 
-  install(addon: HelmAddon): k8s.helm.v4.Chart {
+  /** The Namespace resource the installer created for `name`, if it created one. */
+  namespaceResource(name: string): k8s.core.v1.Namespace | undefined {
+    return this.namespaces.get(name);
+  }
+
+  install(addon: HelmAddon, dependsOn: pulumi.Resource[] = []): k8s.helm.v4.Chart {
     const { cluster, config, env, parent } = this.args;
     const own = config[addon.key];
     const chart = CHARTS[addon.key];
@@ -111,7 +120,11 @@ export class AddonInstaller {
         values: deepMerge(addon.values(cluster, config, env), own.values),
       },
       // The cluster's explicit provider (there is no default one); wait for node pools so pods can schedule.
-      { parent, provider: cluster.provider, dependsOn: [...cluster.ready, ...(namespace ? [namespace] : [])] },
+      {
+        parent,
+        provider: cluster.provider,
+        dependsOn: [...cluster.ready, ...(namespace ? [namespace] : []), ...dependsOn],
+      },
     );
   }
 }

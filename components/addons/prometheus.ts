@@ -2,6 +2,7 @@ import { prometheusScrapeTimeout } from "../../stacks/schema/checks/addons.ts";
 import type { AddonsConfig } from "../../stacks/schema/index.ts";
 import type { HelmAddon } from "./helm-addon.ts";
 import { systemPlacement } from "./scheduling.ts";
+import { ALERTMANAGER_RESTRICTED } from "./alertmanager.ts";
 
 /** Service of the server: `server.fullnameOverride` pins its name whatever the release is called; port servicePort. */
 const SERVER_NAME = "prometheus-server";
@@ -31,17 +32,18 @@ export const prometheus: HelmAddon<"prometheus"> = {
   // container: no privilege escalation, drop ALL: prometheus-community/helm-charts kube-state-metrics-8.4.0
   // values.yaml). The server pod does not (no seccomp, no drop ALL on its two containers), so the values below add
   // what is missing (RESTRICTED_CONTAINER, seccompProfile); its volumes (configMap, PVC) are allowed there.
-  // The sub-charts this add-on turns off need more once `values` enables them: Alertmanager and Pushgateway set no
-  // seccomp and drop no capabilities (alertmanager-1.42.0, prometheus-pushgateway-3.8.0 values.yaml: baseline);
-  // node-exporter uses hostNetwork, hostPID and a hostPath root mount (prometheus-node-exporter-4.56.1: privileged).
+  // Alertmanager gets the contexts "restricted" needs whether on or off (ALERTMANAGER_RESTRICTED). The sub-charts this
+  // add-on turns off need more once `values` enables them: Pushgateway sets no seccomp and drops no capabilities
+  // (prometheus-pushgateway-3.8.0 values.yaml: baseline); node-exporter uses hostNetwork, hostPID and a hostPath root
+  // mount (prometheus-node-exporter-4.56.1: privileged).
   podSecurity: (config) => {
     const on = (subchart: string) =>
       (config.prometheus.values[subchart] as { enabled?: unknown } | null)?.enabled === true;
     if (on("prometheus-node-exporter")) return "privileged";
-    return on("alertmanager") || on("prometheus-pushgateway") ? "baseline" : "restricted";
+    return on("prometheus-pushgateway") ? "baseline" : "restricted";
   },
   applies: (_cluster, config) => !config.prometheus.externalUrl,
-  values(cluster, config) {
+  values(cluster, config, env) {
     const { nodeSelector, tolerations } = systemPlacement(cluster);
     const cfg = config.prometheus;
     return {
@@ -71,8 +73,8 @@ export const prometheus: HelmAddon<"prometheus"> = {
           containerSecurityContext: RESTRICTED_CONTAINER,
         },
       },
-      // Not part of the scaling path: alerting is out of scope and nothing pushes metrics. Enable through values.
-      alertmanager: { enabled: false },
+      // Alertmanager from observability.alertmanager (components/addons/alertmanager.ts); nothing pushes metrics.
+      alertmanager: env.alertmanager ?? { enabled: false, ...ALERTMANAGER_RESTRICTED },
       "prometheus-pushgateway": { enabled: false },
       // Host metrics are not needed for scaling, and a DaemonSet on every (GPU, spot) node slows their start-up.
       "prometheus-node-exporter": { enabled: false },
@@ -84,6 +86,9 @@ export const prometheus: HelmAddon<"prometheus"> = {
         // Sub-chart key (prometheus-community/kube-state-metrics values.yaml `priorityClassName`).
         priorityClassName: "system-cluster-critical",
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+        // kube_node_labels with the pool label (label_worker_platform_pool), which the dashboards join GPU series on;
+        // none is exported unless allow-listed (kube-state-metrics-8.4.0 values.yaml `metricLabelsAllowlist`).
+        metricLabelsAllowlist: ["nodes=[worker-platform/pool]"],
       },
     };
   },

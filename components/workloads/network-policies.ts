@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { MetricsEndpoint, ServiceConfig, StackConfig, WorkerConfig } from "../../stacks/schema/index.ts";
 import { inClusterPrometheusNamespace } from "../../stacks/schema/checks/workloads.ts";
 import { isCidrEntry } from "../../stacks/schema/workloads.ts";
+import { allowFromPeer, namedLinks, serviceKey, workerKey } from "./network-links.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { APP_LABELS, k8sOpts, selectorLabels } from "./common.ts";
 import type { QueueEndpoint } from "./queues.ts";
@@ -31,18 +32,6 @@ function queueEgress(q: QueueEndpoint): Rule {
   return q.inCluster
     ? { to: [{ podSelector: { matchLabels: q.podLabels } }], ports: tcp([q.port]) }
     : { ports: tcp([q.port]) };
-}
-
-/**
- * Egress the config allows (`egress[]`): a CIDR, on the given TCP ports or all. The ipBlock has no `except`: a wide
- * range such as 0.0.0.0/0 also covers the cluster's own node and service ranges on those ports (whether an ipBlock
- * matches pod IPs is up to the network plugin). Narrow the CIDR (e.g. a proxy) where that matters.
- */
-function configEgress(egress: WorkerConfig["egress"]): Rule[] {
-  return egress.map((e) => ({
-    to: [{ ipBlock: { cidr: e.cidr } }],
-    ...(e.ports.length ? { ports: tcp(e.ports) } : {}),
-  }));
 }
 
 /** NetworkPolicy peers of `allowFrom` entries: an `ipBlock` per CIDR, a namespaceSelector per namespace name. */
@@ -76,10 +65,11 @@ export interface NetworkPolicyInputs {
  * Network policies of the workloads namespace: deny everything by default, then allow per object.
  *  - workers: no ingress but their `metrics` port from the scrapers (metricsIngress); egress to DNS, the queue of
  *    each of their triggers (a cloud queue: its service's ports, and the token endpoint of the pod's cloud identity,
- *    on any address: cloud-queues.ts cloudQueuePorts), and `egress` CIDRs.
+ *    on any address: cloud-queues.ts cloudQueuePorts), and `egress` (CIDRs and destinations by name: network-links.ts,
+ *    whose targets' ingress admits them).
  *  - services: ingress on their port from `allowFrom` (CIDRs or namespace names; default any pod in the cluster, or
  *    anywhere for a LoadBalancer) and on their `metrics` port from the scrapers; egress to DNS, the namespace's
- *    queues (services are usually the producers) and `egress` CIDRs.
+ *    queues (services are usually the producers) and `egress`; ingress also from the workloads that name them.
  *  - in-cluster queues: ingress on their ports from the workers that use them, the services, and KEDA's operator
  *    (it reads the queue length); egress to DNS.
  *  Prometheus trigger queries are made by KEDA's operator, not by the worker, so workers get no Prometheus egress.
@@ -101,25 +91,32 @@ export function createNetworkPolicies(
       k8sOpts(env, parent),
     );
   const out = [make("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] })];
+  // `egress` entries (CIDRs and names) and `allowFrom` by name, both ends of each link (network-links.ts).
+  const links = namedLinks(
+    env.config,
+    inputs.workers.map((x) => x.worker),
+    inputs.services,
+    new Map(inputs.queues.map((q) => [q.name, q])),
+  );
 
   for (const { worker: w, queues, cloudQueue } of inputs.workers) {
     out.push(
       make(`worker-${w.name}`, {
         podSelector: { matchLabels: selectorLabels(w.name, "worker") },
         policyTypes: ["Ingress", "Egress"],
-        ingress: metricsIngress(env.config, w.metrics),
+        ingress: [...metricsIngress(env.config, w.metrics), ...(links.ingress.get(workerKey(w.name)) ?? [])],
         egress: [
           DNS_EGRESS,
           ...queues.map(queueEgress),
           ...(cloudQueue ? [{ ports: tcp(cloudQueuePorts(cloudQueue)) }] : []),
-          ...configEgress(w.egress),
+          ...(links.egress.get(workerKey(w.name)) ?? []),
         ],
       }),
     );
   }
 
   for (const s of inputs.services) {
-    const from = peersOf(s.allowFrom);
+    const from = s.allowFrom.map(allowFromPeer);
     const ingressRule: Rule =
       from.length > 0
         ? { from, ports: tcp([s.port]) }
@@ -131,8 +128,12 @@ export function createNetworkPolicies(
         podSelector: { matchLabels: selectorLabels(s.name, "service") },
         policyTypes: ["Ingress", "Egress"],
         // A separate rule for metrics, also when on the service's port: `allowFrom` may not include the scrapers.
-        ingress: [ingressRule, ...metricsIngress(env.config, s.metrics)],
-        egress: [DNS_EGRESS, ...inputs.queues.map(queueEgress), ...configEgress(s.egress)],
+        ingress: [
+          ingressRule,
+          ...metricsIngress(env.config, s.metrics),
+          ...(links.ingress.get(serviceKey(s.name)) ?? []),
+        ],
+        egress: [DNS_EGRESS, ...inputs.queues.map(queueEgress), ...(links.egress.get(serviceKey(s.name)) ?? [])],
       }),
     );
   }
@@ -151,7 +152,7 @@ export function createNetworkPolicies(
         policyTypes: ["Ingress", "Egress"],
         ingress: [
           {
-            from: [...users, ...services, keda],
+            from: [...users, ...(links.queueSources.get(q.name) ?? []), ...services, keda],
             ports: tcp([q.port, ...(q.managementPort ? [q.managementPort] : [])]),
           },
         ],

@@ -57,7 +57,7 @@ export interface ServiceArgs {
  * A web/API or inference service on one cluster: ServiceAccount, Deployment with NO spec.replicas (the HPA owns
  * it), Service (ClusterIP, or an internal LoadBalancer), HPA autoscaling/v2 on cpu, optional memory and an optional
  * per-pod custom metric from the Prometheus Adapter, with `behavior` from scaleUp/scaleDown (or the scalingProfile),
- * and a PodDisruptionBudget when min >= 2 or in production.
+ * and a PodDisruptionBudget (`pdb`, else one when min >= 2 or in production).
  */
 export class Service extends pulumi.ComponentResource {
   public readonly placement: WorkloadPlacement;
@@ -186,8 +186,8 @@ export class Service extends pulumi.ComponentResource {
       },
       k8sOpts(env, this, [deployment]),
     );
-    if (s.replicas.min >= 2 || env.config.platform.production)
-      podDisruptionBudget(env, name, s.name, labels, podLabels, this);
+    if (s.pdb || s.replicas.min >= 2 || env.config.platform.production)
+      podDisruptionBudget(env, name, s.name, labels, podLabels, this, s.pdb);
     this.registerOutputs({ port: s.port });
   }
 }

@@ -7,6 +7,7 @@ import { k8sOpts, objectLabels, podOpts, selectorLabels, SKIP_AWAIT } from "./co
 import type { QueueEnv } from "./pod.ts";
 import { containerEnv, metricsContainerPorts, podSpec, podTemplateMetadata, PRESTOP_SECONDS } from "./pod.ts";
 import { podDisruptionBudget } from "./pdb.ts";
+import { JOB_DEFAULTS, jobSettingsOf } from "../../stacks/schema/checks/workload-job.ts";
 import type { QueueEndpoint } from "./queues.ts";
 import type { WorkloadPlacement } from "./scheduling.ts";
 import { workloadPlacement } from "./scheduling.ts";
@@ -21,9 +22,12 @@ import { GRACE_CAP_ANNOTATION, MAX_JOB_DURATION_ANNOTATION, SCALED_BY, SCALED_BY
 export { MAX_JOB_DURATION_ANNOTATION } from "./annotations.ts";
 /** Seconds added to the max job duration for the grace period: the preStop pause plus time to ack and exit. */
 export const GRACE_MARGIN_SECONDS = 10;
-/** Retries of a failed job (not counting disruptions, see podFailurePolicy). */
-export const JOB_BACKOFF_LIMIT = 2;
-export const JOB_HISTORY = { successful: 5, failed: 10 } as const;
+/** Retries of a failed job (not counting disruptions, see podFailurePolicy); `job.backoffLimit` overrides it. */
+export const JOB_BACKOFF_LIMIT = JOB_DEFAULTS.backoffLimit;
+export const JOB_HISTORY = {
+  successful: JOB_DEFAULTS.successfulJobsHistoryLimit,
+  failed: JOB_DEFAULTS.failedJobsHistoryLimit,
+} as const;
 /**
  * Start-up margin of a Job, on top of the cluster autoscaler's max-node-provision-time: that flag bounds only the
  * wait for the node to *register*. A new GPU node then still has to start the NVIDIA device plugin before it
@@ -145,7 +149,8 @@ export const SCALED_JOB_STRATEGY = { strategy: "accurate", pendingPodConditions:
 /**
  * One queue worker on one cluster. mode deployment: ServiceAccount, Deployment with NO spec.replicas (KEDA owns the
  * count; a set value is reset on every `pulumi up`, pulumi-kubernetes #2491/#2569; not awaited by Pulumi, see
- * SKIP_AWAIT), TriggerAuthentication, ScaledObject, and a PodDisruptionBudget when min >= 2 or in production.
+ * SKIP_AWAIT), TriggerAuthentication, ScaledObject, and a PodDisruptionBudget (`pdb`, else one when min >= 2 or in
+ * production).
  * mode job: ServiceAccount, TriggerAuthentication and a ScaledJob (one Job per message; scale-in never kills a running job; its deadline
  * allows for the node start-up, jobDeadlineSeconds). With `metrics`, the pods are annotated for scraping (pod.ts).
  */
@@ -227,6 +232,7 @@ export class Worker extends pulumi.ComponentResource {
     const scalerDeps = [...kedaDeps, ...authObjects, ...(cloud?.scalerDependencies ?? [])];
 
     if (w.mode === "job") {
+      const job = jobSettingsOf(w);
       const spec = podSpec(env, w, {
         serviceAccountName: w.name,
         placement,
@@ -249,11 +255,18 @@ export class Worker extends pulumi.ComponentResource {
           metadata: { name: w.name, namespace: ns, labels, annotations },
           spec: {
             jobTargetRef: {
-              parallelism: 1,
-              completions: 1,
+              parallelism: job.parallelism,
+              completions: job.completions,
               // Counts from the Job's creation, Pending time included: the run time plus the node start-up allowance.
-              activeDeadlineSeconds: jobDeadlineSeconds(w.maxJobDurationSeconds, env.cluster.autoscaler),
-              backoffLimit: JOB_BACKOFF_LIMIT,
+              // A Job of more completions than parallelism runs its pods in waves, one message each, back to back.
+              activeDeadlineSeconds: jobDeadlineSeconds(
+                w.maxJobDurationSeconds * Math.ceil(job.completions / job.parallelism),
+                env.cluster.autoscaler,
+              ),
+              backoffLimit: job.backoffLimit,
+              ...(job.ttlSecondsAfterFinished !== undefined
+                ? { ttlSecondsAfterFinished: job.ttlSecondsAfterFinished }
+                : {}),
               // A pod lost to a spot eviction, drain or preemption is retried without counting against backoffLimit.
               podFailurePolicy: {
                 rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }],
@@ -270,8 +283,8 @@ export class Worker extends pulumi.ComponentResource {
             pollingInterval: scaling.pollingInterval,
             minReplicaCount: scaling.minReplicaCount,
             maxReplicaCount: scaling.maxReplicaCount,
-            successfulJobsHistoryLimit: JOB_HISTORY.successful,
-            failedJobsHistoryLimit: JOB_HISTORY.failed,
+            successfulJobsHistoryLimit: job.successfulJobsHistoryLimit,
+            failedJobsHistoryLimit: job.failedJobsHistoryLimit,
             // multipleScalersCalculation: how several triggers' lengths combine (KEDA default max).
             scalingStrategy: {
               ...SCALED_JOB_STRATEGY,
@@ -345,8 +358,8 @@ export class Worker extends pulumi.ComponentResource {
       },
       k8sOpts(env, this, [deployment, ...scalerDeps]),
     );
-    if (w.replicas.min >= 2 || env.config.platform.production)
-      podDisruptionBudget(env, name, w.name, labels, podLabels, this);
+    if (w.pdb || w.replicas.min >= 2 || env.config.platform.production)
+      podDisruptionBudget(env, name, w.name, labels, podLabels, this, w.pdb);
     this.registerOutputs({ mode: w.mode });
   }
 }

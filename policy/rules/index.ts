@@ -6,6 +6,7 @@ import { cloudIdentityPolicies } from "./cloud-identity.ts";
 import { eksPolicies } from "./cloud-eks.ts";
 import { nodeFitPolicies } from "./node-fit.ts";
 import { nodePoolPolicies } from "./node-pools.ts";
+import { observabilityPolicies } from "./observability.ts";
 import { schedulingGpuPolicies } from "./scheduling-gpu.ts";
 import { secretPolicies } from "./secrets.ts";
 import { workloadSecurityPolicies } from "./workload-security.ts";
@@ -26,4 +27,5 @@ export const allPolicies: Policies = [
   ...cloudIdentityPolicies,
   ...nodePoolPolicies,
   ...accessPolicies,
+  ...observabilityPolicies,
 ];

@@ -79,8 +79,10 @@ interface Pod {
   readyAt?: number;
 }
 
+/** A ScaledJob's Job: up to `parallelism` pods at once until `completions` of them have succeeded (types.ts jobPods). */
 interface KJob {
-  pod?: Pod;
+  pods: Set<Pod>;
+  succeeded: number;
   finished: boolean;
 }
 
@@ -385,8 +387,8 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
       if (pod.kJob && !pod.kJob.finished) {
         // podFailurePolicy Ignore on DisruptionTarget: the Job makes a new pod (worker.ts).
         const kj = pod.kJob;
-        kj.pod = newPod(w);
-        kj.pod.kJob = kj;
+        kj.pods.delete(pod);
+        jobPod(w, kj);
       } else if (w.cfg.kind !== "job" && lost) replenish(w);
     } else if (pod.placeholder) {
       pod.placeholder.placeholders.delete(pod);
@@ -454,10 +456,26 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     });
   }
 
+  /** A Job pod succeeded (its message done, or none left): the Job completes at `completions`, else tops up. */
   function finishKJob(pod: Pod) {
-    pod.kJob!.finished = true;
-    pod.w!.kjobs.delete(pod.kJob!);
+    const kj = pod.kJob!;
+    const w = pod.w!;
+    const { completions } = w.cfg.jobPods ?? { completions: 1 };
+    kj.pods.delete(pod);
+    kj.succeeded++;
+    pod.kJob = undefined;
     podGone(pod);
+    if (kj.succeeded >= completions) {
+      kj.finished = true;
+      w.kjobs.delete(kj);
+    } else if (kj.succeeded + kj.pods.size < completions) jobPod(w, kj);
+  }
+
+  /** A new pod of a Job. */
+  function jobPod(w: WorkerState, kj: KJob) {
+    const pod = newPod(w);
+    pod.kJob = kj;
+    kj.pods.add(pod);
   }
 
   // ---------- deployment replicas (the ReplicaSet) ----------
@@ -537,7 +555,9 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
     const active = kedaActive(w);
     if (c.kind === "job") {
       const running = w.kjobs.size;
-      const pendingJobs = [...w.kjobs].filter((k) => !k.pod || k.pod.state !== "ready").length;
+      // Pending: no pod of the Job has every pendingPodCondition (kedacore/keda pkg/scaling/executor/scale_jobs.go
+      // areAllPendingPodConditionsFulfilled: "any pod has all required conditions fulfilled").
+      const pendingJobs = [...w.kjobs].filter((k) => ![...k.pods].some((p) => p.state === "ready")).length;
       const combined = combineScaledJobScalers(metrics, c.multipleScalersCalculation ?? "max", c.min, c.max);
       if (active) w.so.lastActiveTime = now / 1000;
       const n = scaledJobCreatesCombined(
@@ -548,11 +568,11 @@ export function simulateCluster(cluster: SimCluster, trace: Trace, opts: SimOpti
         c.min,
         c.max,
       );
+      const { parallelism, completions } = c.jobPods ?? { parallelism: 1, completions: 1 };
       for (let i = 0; i < n; i++) {
-        const kj: KJob = { finished: false };
+        const kj: KJob = { pods: new Set(), succeeded: 0, finished: false };
         w.kjobs.add(kj);
-        kj.pod = newPod(w);
-        kj.pod.kJob = kj;
+        for (let p = 0; p < Math.min(parallelism, completions); p++) jobPod(w, kj);
       }
     } else {
       const set = scaledObjectRequestScale(

@@ -89,6 +89,11 @@ export interface SimWorker {
   tolerance: number;
   scaledJob?: ScaledJobStrategy;
   /**
+   * ScaledJob: pods of one Job (JobSpec parallelism, completions): each pod takes one message, up to `parallelism`
+   * run at once, and the Job ends when `completions` have succeeded. Defaults to 1 and 1.
+   */
+  jobPods?: { parallelism: number; completions: number };
+  /**
    * KEDA scalingModifiers (deployment mode): the external triggers' metrics (queue, gpu) by name combined into one
    * composite metric; the worker is active iff it is above `activationTarget`; cpu/memory stay metrics of their own.
    */

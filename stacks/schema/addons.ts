@@ -73,6 +73,24 @@ export const addons = z
         .regex(/^v[0-9]+\.[0-9]+\.[0-9]+$/, { error: "must be an image tag such as v1.34.5" })
         .optional(),
     }),
+    // In `monitoring` with Prometheus: it meets Pod Security "restricted" (components/addons/grafana.ts).
+    grafana: addon("grafana", "monitoring", {
+      /** Install Grafana, with Prometheus as its data source and the dashboards of observability.grafana. Defaults to false. */
+      enabled: z.boolean().default(false),
+      /**
+       * Keep Grafana's database (users, preferences, dashboards saved in the UI) on a persistent volume. Provisioned
+       * dashboards, the data source and the admin password come from config either way. Defaults to false.
+       */
+      persistence: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          /** Defaults to 5Gi. */
+          size: byteQuantity.default("5Gi"),
+        })
+        .prefault({}),
+      /** Let visitors who are not logged in view dashboards (Viewer role, never Editor or Admin). Defaults to false. */
+      anonymousViewer: z.boolean().default(false),
+    }),
   })
   .prefault({});
 export type AddonsConfig = z.infer<typeof addons>;

@@ -10,6 +10,10 @@ import { checkFit } from "./checks/fit.ts";
 import { checkScaling } from "./checks/scaling.ts";
 import { checkAccelerators } from "./checks/accelerators.ts";
 import { checkAccess } from "./checks/access.ts";
+import { checkObservability } from "./checks/observability.ts";
+import { checkWorkloadNetwork } from "./checks/workload-network.ts";
+import { checkWorkloadPdb } from "./checks/workload-pdb.ts";
+import { checkWorkloadJob } from "./checks/workload-job.ts";
 
 /**
  * The whole stack configuration, validated: the shape (`stack.ts`) and the cross-field checks (`checks/`).
@@ -27,6 +31,10 @@ export const stackConfig = stackShape.superRefine((cfg, ctx) =>
       checkAccess,
       checkFit,
       checkSimulation,
+      checkObservability,
+      checkWorkloadNetwork,
+      checkWorkloadPdb,
+      checkWorkloadJob,
     ],
     cfg,
     ctx,
@@ -66,3 +74,7 @@ export * from "./simulation.ts";
 export * from "./scaling.ts";
 export * from "./accelerators.ts";
 export * from "./workload-access.ts";
+export * from "./observability/index.ts";
+export * from "./workload-network.ts";
+export * from "./workload-pdb.ts";
+export * from "./workload-job.ts";

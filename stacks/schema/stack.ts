@@ -4,6 +4,7 @@ import { cluster, kubeloginMode } from "./cluster.ts";
 import { dnsLabel } from "./common.ts";
 import { priorityClasses, queue, secret, service, worker } from "./workloads.ts";
 import { simulation } from "./simulation.ts";
+import { observability } from "./observability/index.ts";
 
 /**
  * The shape of the stack configuration and its types, apart from the cross-field checks (`checks/`) so that the checks
@@ -49,6 +50,8 @@ export const stackShape = z.strictObject({
   services: z.array(service).default([]),
   simulation,
   deployer: deployer.prefault({}),
+  /** Alertmanager's receivers and routing, Grafana's dashboards. */
+  observability,
 });
 
 export type StackConfig = z.infer<typeof stackShape>;

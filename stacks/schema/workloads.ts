@@ -7,7 +7,6 @@ import {
   hostName,
   httpUrl,
   int32,
-  networkCidr,
   pinnedImage,
   quantity,
   resources,
@@ -17,6 +16,9 @@ import { workerSlo } from "./simulation.ts";
 import { fallback, scalingModifiers, scalingProfile, scalingRules } from "./scaling.ts";
 import { pushed, resolveService, resolveWorker } from "./resolve.ts";
 import { workloadServiceAccount } from "./workload-access.ts";
+import { egressEntry, namedSource } from "./workload-network.ts";
+import { pdb } from "./workload-pdb.ts";
+import { jobSettings } from "./workload-job.ts";
 
 /** A reference to one key of a Secret declared under `secrets`. */
 export const secretKeyRef = z.strictObject({ secret: dnsLabel, key: z.string().min(1) });
@@ -359,11 +361,16 @@ const podShape = {
     .optional(),
   /**
    * Extra egress allowed by the NetworkPolicy, beyond DNS and the worker's queue: a `cidr` (an `ipBlock`, no
-   * exceptions) on TCP `ports` (default: every port). Defaults to none.
+   * exceptions) on TCP `ports` (default: every port), or a destination by name: `{ service }`, `{ worker }` (on
+   * their port unless `ports` is given; their ingress admits this workload), `{ queue }`, `{ namespace, podSelector,
+   * ports }` (docs/workloads.md, Network). Defaults to none.
    */
-  egress: z
-    .array(z.strictObject({ cidr: networkCidr, ports: z.array(z.number().int().min(1).max(65535)).default([]) }))
-    .default([]),
+  egress: z.array(egressEntry).default([]),
+  /**
+   * A PodDisruptionBudget of this workload's pods: `{ minAvailable }` or `{ maxUnavailable }` (a count or a
+   * percentage). Defaults to maxUnavailable 1 when replicas.min >= 2 or platform.production, else none.
+   */
+  pdb: pdb.optional(),
   /** A Prometheus metrics endpoint to scrape (`{ port, path, allowFrom }`). Defaults to none: no scraping, no ingress. */
   metrics: metricsEndpoint.optional(),
   /** Permissions of the workload's ServiceAccount (`{ rules, clusterWide, customResources, cloudIdentity }`). Defaults to none. */
@@ -446,6 +453,12 @@ export const worker = z
      */
     maxJobDurationSeconds: int32().min(1).default(300),
     /**
+     * Job mode: the Jobs' backoffLimit, ttlSecondsAfterFinished, parallelism and completions, and the ScaledJob's
+     * history limits (docs/workloads.md, Job mode). Defaults to backoffLimit 2, history 5 successful and 10 failed,
+     * one pod per Job.
+     */
+    job: jobSettings.optional(),
+    /**
      * Service-level objective checked by `npm run plan` with the scaling simulator (docs/simulation.md): `trace`,
      * `waitP95Seconds`, `firstJobSeconds`. Defaults to none.
      */
@@ -468,10 +481,18 @@ export const service = z
     /** Service type. LoadBalancer is flagged by the policy pack unless allowed. Defaults to ClusterIP. */
     expose: z.enum(["ClusterIP", "LoadBalancer"]).default("ClusterIP"),
     /**
-     * Ingress allowed by the NetworkPolicy, each entry an IPv4 CIDR (an `ipBlock`) or the name of a namespace (any pod
-     * in it). Defaults to any pod in the cluster (any source for a LoadBalancer).
+     * Ingress allowed by the NetworkPolicy, each entry an IPv4 CIDR (an `ipBlock`), the name of a namespace (any pod
+     * in it), or a source by name: `{ worker }`, `{ service }` (its egress admits this service too), `{ namespace,
+     * podSelector }`. Defaults to any pod in the cluster (any source for a LoadBalancer).
      */
-    allowFrom: z.array(allowFromEntry).default([]),
+    allowFrom: z
+      .array(
+        z.union([allowFromEntry, namedSource], {
+          error:
+            "must be a CIDR, a namespace name, or one of { worker }, { service }, { namespace, podSelector } naming a source",
+        }),
+      )
+      .default([]),
   })
   .transform((s, ctx) => resolveService(s, (path, message, input) => ctx.issues.push(pushed(path, message, input))));
 export type ServiceConfig = z.infer<typeof service>;

@@ -1,3 +1,4 @@
+import type { AddonsArgs } from "../../components/addons/index.ts";
 import { Addons } from "../../components/addons/index.ts";
 import type { ClusterHandle } from "../../components/cluster/handle.ts";
 import { addons as addonsSchema } from "../../stacks/schema/index.ts";
@@ -30,22 +31,34 @@ export async function runAddons(
     production?: boolean;
     cluster?: Partial<ClusterHandle> | ((c: ClusterHandle) => Partial<ClusterHandle>);
     extra?: (a: Addons, c: ClusterHandle) => void;
+    /** Addons' `observability` argument (Alertmanager's config, the dashboards' workers). */
+    observability?: AddonsArgs["observability"];
+    /** Pulumi config secrets (receivers' fromConfig keys), by key. */
+    secrets?: Record<string, string>;
   } = {},
 ): Promise<AddonsRun> {
   const parsed = addonsSchema.parse(config);
   const warnings: string[] = [];
   const { resources, outputs } = await withCapturedWarnings(warnings, () =>
-    runUnderMocks(async () => {
-      const base = fakeCluster(kind);
-      const cluster = { ...base, ...(typeof opts.cluster === "function" ? opts.cluster(base) : opts.cluster) };
-      const addons = new Addons(cluster.name, { cluster, config: parsed, production: opts.production ?? false });
-      opts.extra?.(addons, cluster);
-      const kedaUrns = await Promise.all(
-        addons.outputs.keda.map((r) => new Promise<string>((res) => r.urn.apply((u) => res(u)))),
-      );
-      const url = addons.outputs.prometheusUrl;
-      return { ...(url ? { prometheusUrl: url } : {}), installed: addons.installed, kedaUrns };
-    }),
+    runUnderMocks(
+      async () => {
+        const base = fakeCluster(kind);
+        const cluster = { ...base, ...(typeof opts.cluster === "function" ? opts.cluster(base) : opts.cluster) };
+        const addons = new Addons(cluster.name, {
+          cluster,
+          config: parsed,
+          production: opts.production ?? false,
+          ...(opts.observability ? { observability: opts.observability } : {}),
+        });
+        opts.extra?.(addons, cluster);
+        const kedaUrns = await Promise.all(
+          addons.outputs.keda.map((r) => new Promise<string>((res) => r.urn.apply((u) => res(u)))),
+        );
+        const url = addons.outputs.prometheusUrl;
+        return { ...(url ? { prometheusUrl: url } : {}), installed: addons.installed, kedaUrns };
+      },
+      secretsConfig(opts.secrets ?? {}),
+    ),
   );
   const prefix = `${kind}-c-`;
   const charts = new Map(resources.filter((r) => r.type === CHART_TYPE).map((r) => [r.name.slice(prefix.length), r]));
@@ -62,5 +75,16 @@ export async function runAddons(
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- chart values are free-form YAML
     values: (release) => chart(release).inputs.values as Record<string, any>,
     warnings,
+  };
+}
+
+/** runUnderMocks options making `secrets` Pulumi config secrets of the project. */
+export function secretsConfig(secrets: Record<string, string>): {
+  config: Record<string, string>;
+  secretKeys: string[];
+} {
+  return {
+    config: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`worker-platform:${k}`, v])),
+    secretKeys: Object.keys(secrets).map((k) => `worker-platform:${k}`),
   };
 }

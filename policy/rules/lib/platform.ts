@@ -177,3 +177,9 @@ export function knownGpuCount(machineType: string): number | undefined {
   if (CPU_ONLY_FAMILIES.some((re) => re.test(machineType))) return 0;
   return undefined;
 }
+
+/**
+ * Alertmanager's configuration as the program writes it (copy of components/addons/alertmanager.ts
+ * ALERTMANAGER_CONFIG_MAP): a ConfigMap of its own, next to the prometheus chart, whose `alertmanager.yml` is JSON.
+ */
+export const ALERTMANAGER_CONFIG_MAP = "alertmanager-config";

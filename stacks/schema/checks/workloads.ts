@@ -4,6 +4,9 @@ import type { ClusterConfig, StackConfig } from "../stack.ts";
 import { duplicates, issue } from "./clusters.ts";
 import { choosePools } from "../../placement.ts";
 import { isCloudQueue } from "../workloads.ts";
+import { networkWarnings } from "./workload-network.ts";
+import { pdbWarnings } from "./workload-pdb.ts";
+import { jobSettingsOf, jobWarnings } from "./workload-job.ts";
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
@@ -269,6 +272,7 @@ export function workloadWarnings(cfg: StackConfig): string[] {
   });
   out.push(...preemptionWarnings(cfg));
   out.push(...scalingSignalWarnings(cfg));
+  out.push(...networkWarnings(cfg), ...pdbWarnings(cfg), ...jobWarnings(cfg));
   return out;
 }
 
@@ -297,9 +301,13 @@ function scalingSignalWarnings(cfg: StackConfig): string[] {
           `${at(j)}: ${w.name}'s memory per pod does not fall when replicas are added, so once it passes ${t.targetUtilization}% of requests.memory the HPA keeps adding replicas (the largest metric wins) and holds it at replicas.max (${w.replicas.max}) while anything is queued; remove ${w.triggerPaths[j][0] === "safetyNet" ? "memoryUtilization" : "this memory trigger"}, scale on the queue and cpu, and size requests.memory for the peak`,
         );
       }
-      if (w.mode === "job" && t.type === "rabbitmq" && t.targetPerReplica !== 1) {
+      // A Job of `completions` pods takes that many messages, one per pod (job.completions, checks/workload-job.ts).
+      const perJob = jobSettingsOf(w).completions;
+      if (w.mode === "job" && t.type === "rabbitmq" && t.targetPerReplica !== perJob) {
         out.push(
-          `${at(j)}.targetPerReplica: ${t.targetPerReplica} in job mode: KEDA counts ready messages only and starts one Job per ${t.targetPerReplica}, which is right only if each Job takes ${t.targetPerReplica} messages as it starts (consumer prefetch ${t.targetPerReplica}); with one message per Job (prefetch 1) set targetPerReplica: 1`,
+          perJob === 1
+            ? `${at(j)}.targetPerReplica: ${t.targetPerReplica} in job mode: KEDA counts ready messages only and starts one Job per ${t.targetPerReplica}, which is right only if each Job takes ${t.targetPerReplica} messages as it starts (consumer prefetch ${t.targetPerReplica}); with one message per Job (prefetch 1) set targetPerReplica: 1`
+            : `${at(j)}.targetPerReplica: ${t.targetPerReplica} in job mode with job.completions ${perJob}: KEDA counts ready messages only and starts one Job per ${t.targetPerReplica}, while each Job's ${perJob} pods take one message each (prefetch 1); set targetPerReplica: ${perJob}`,
         );
       }
     });
