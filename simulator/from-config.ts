@@ -13,6 +13,7 @@
 import type { ClusterConfig, PoolConfig, ScalingRules, StackConfig, WorkerConfig } from "../stacks/schema/index.ts";
 import { durationSeconds } from "../stacks/schema/common.ts";
 import { poolNodes } from "../stacks/schema/checks/fit.ts";
+import { gpuDevicesPerNode } from "../stacks/accelerators.ts";
 import { choosePools } from "../stacks/placement.ts";
 import {
   kedaScaling,
@@ -46,7 +47,7 @@ import { poolPrice } from "../stacks/prices.ts";
  * `poolNodes`: the kubelet's allocatable from stacks/allocatable.ts, less the cloud's node agents and the platform's
  * GPU DaemonSets), for the pool's first machine type (the one the simulator adds). An existing cluster's pool that
  * declares no `allocatable` has no known capacity: the simulator then assumes 4 vCPU / 16 GiB and the pool's
- * declared GPUs, as stated in docs/simulation.md.
+ * declared GPU devices (GPUs × time-slicing replicas or MIG instances), as stated in docs/simulation.md.
  */
 export function poolCapacity(
   cfg: StackConfig,
@@ -55,7 +56,7 @@ export function poolCapacity(
 ): { cpuMilli: number; memoryMiB: number; gpus: number } {
   const node = poolNodes(cluster, pool, cfg.addons)?.[0];
   if (node) return { ...node.free };
-  return { cpuMilli: 4000, memoryMiB: 16384, gpus: pool.gpu?.count ?? 0 };
+  return { cpuMilli: 4000, memoryMiB: 16384, gpus: gpuDevicesPerNode(pool) };
 }
 
 function cloudTimings(cfg: StackConfig, cluster: ClusterConfig): CloudTimings {

@@ -7,13 +7,16 @@
  *
  * Sources:
  * - Azure: vCPUs, memory (GiB) and GPUs from the size pages on learn.microsoft.com (Dsv5; NCasT4_v3; NC A100 v4;
- *   NVadsA10 v5; NC H100 v5; ND A100 v4; ND H100 v5). Max pods is not a property of a VM size on AKS but of the
+ *   NVadsA10 v5; NC H100 v5; ND A100 v4; ND H100 v5; ND MI300X v5: 8× AMD Instinct MI300X). NVv4 (partial AMD
+ *   Radeon Instinct MI25) is left out: AKS does not support it ("Use GPUs on AKS": "The NVv4 series (based on AMD
+ *   GPUs) aren't supported on AKS"). Max pods is not a property of a VM size on AKS but of the
  *   pool (maxPods, set at creation; default by network plugin): see AKS_DEFAULT_MAX_PODS in stacks/allocatable.ts.
  * - AWS: vCPUs, memory and GPUs from the EC2 instance type pages (general purpose, compute optimized, memory
  *   optimized, accelerated computing). Max pods is what the AL2023 node bootstrap (nodeadm) gives the kubelet with the
  *   VPC CNI in its default mode (no prefix delegation, as this program configures it): `ENIs × (IPv4 addresses per
  *   ENI − 1) + 2` over the ENI limits of the default network card (awslabs/amazon-eks-ami nodeadm/internal/kubelet
- *   eni_max_pods.go calculateStandardMaxPods, instance-info.jsonl).
+ *   eni_max_pods.go calculateStandardMaxPods, instance-info.jsonl; templates/shared/runtime/eni-max-pods.txt for g4ad).
+ *   g4ad: AMD Radeon Pro V520 (EC2 accelerated computing, G4ad: 1, 1, 1, 2, 4 GPUs).
  */
 export interface MachineShape {
   cloud: "azure" | "aws";
@@ -23,6 +26,8 @@ export interface MachineShape {
   /** GPUs per node (0 for CPU-only types). */
   gpus: number;
   gpuModel?: string;
+  /** Vendor of the GPUs; absent for CPU types and NVIDIA ones (stacks/accelerators.ts reads absent as nvidia). */
+  gpuVendor?: "amd";
   /** AWS: pods per node the kubelet allows (see above). Absent on Azure, where it is a pool setting. */
   maxPods?: number;
 }
@@ -61,6 +66,7 @@ export const MACHINE_TYPES: Record<string, MachineShape> = {
   Standard_NC80adis_H100_v5: azure(80, 640, 2, "H100 NVL"),
   Standard_ND96asr_v4: azure(96, 900, 8, "A100 40GB"),
   Standard_ND96isr_H100_v5: azure(96, 1900, 8, "H100"),
+  Standard_ND96isr_MI300X_v5: { ...azure(96, 1850, 8, "MI300X"), gpuVendor: "amd" },
   // AWS general purpose, compute and memory optimized (max pods: ENIs × (IPs per ENI − 1) + 2)
   "m6i.xlarge": aws(4, 16, 58),
   "m6i.2xlarge": aws(8, 32, 58),
@@ -88,6 +94,9 @@ export const MACHINE_TYPES: Record<string, MachineShape> = {
   "g6e.12xlarge": aws(48, 384, 292, 4, "L40S"),
   "p4d.24xlarge": aws(96, 1152, 737, 8, "A100 40GB"),
   "p5.48xlarge": aws(192, 2048, 100, 8, "H100"),
+  "g4ad.xlarge": { ...aws(4, 16, 8, 1, "Radeon Pro V520"), gpuVendor: "amd" },
+  "g4ad.2xlarge": { ...aws(8, 32, 8, 1, "Radeon Pro V520"), gpuVendor: "amd" },
+  "g4ad.4xlarge": { ...aws(16, 64, 29, 1, "Radeon Pro V520"), gpuVendor: "amd" },
 };
 
 /** The shape of a machine type, or undefined when it is not in the table. */

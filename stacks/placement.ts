@@ -4,23 +4,25 @@
  * placement (stacks/schema/checks/workloads.ts, fit.ts, on the configured pools). Workers and services never land on
  * a system pool.
  */
+import type { GpuPoolLike, GpuVendor } from "./accelerators.ts";
+import { gpuDevicesPerNode, poolGpuVendor, timeSliced } from "./accelerators.ts";
 
 /** What the rule needs of a pool; both PoolConfig and the cluster handle's PoolHandle have it. */
-export interface PlaceablePool {
+export interface PlaceablePool extends GpuPoolLike {
   name: string;
   role: "system" | "workload";
   spot: boolean;
-  gpu?: { count: number };
 }
 
 export interface PlacementRequest {
-  gpu?: { count: number; fallbackToCpu: boolean };
+  /** `vendor` absent: nvidia (the schema's default). */
+  gpu?: { count: number; vendor?: GpuVendor; fallbackToCpu: boolean };
   /** May use spot pools. */
   spot: boolean;
 }
 
 export type PoolChoice<P> =
-  /** GPU pools with enough GPUs per node (spot ones only when allowed); empty: none, and no CPU fallback. */
+  /** The vendor's GPU pools with enough GPUs per node (spot ones only when allowed); empty: none, and no CPU fallback. */
   | { kind: "gpu"; pools: P[] }
   /**
    * CPU workload pools (spot ones only when allowed). `fellBackToCpu`: a GPU pod without a usable GPU pool
@@ -33,7 +35,12 @@ export function choosePools<P extends PlaceablePool>(pools: P[], req: PlacementR
   const workload = pools.filter((p) => p.role === "workload");
   const allowed = (ps: P[]) => ps.filter((p) => req.spot || !p.spot);
   if (req.gpu) {
-    const gpuPools = allowed(workload).filter((p) => p.gpu && p.gpu.count >= req.gpu!.count);
+    const { count, vendor = "nvidia" } = req.gpu;
+    // Only the vendor's pools (another vendor's GPUs neither run the image nor advertise its resource), with enough
+    // devices per node; a time-sliced pool gives a pod one replica only (failRequestsGreaterThanOne).
+    const gpuPools = allowed(workload).filter(
+      (p) => poolGpuVendor(p) === vendor && gpuDevicesPerNode(p) >= count && (count === 1 || !timeSliced(p)),
+    );
     if (gpuPools.length > 0 || !req.gpu.fallbackToCpu) return { kind: "gpu", pools: gpuPools };
   }
   const cpuPools = workload.filter((p) => !p.gpu);

@@ -37,4 +37,20 @@ export const GPU_NODE_DAEMONSET_RESOURCES = {
   /** Small: it only registers the GPUs with the kubelet and watches their health. */
   nvidiaDevicePlugin: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
   dcgmExporter: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+  /** As small as NVIDIA's: it registers the GPUs and serves Allocate calls. */
+  amdDevicePlugin: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+  /**
+   * The chart's own defaults (ROCm/device-metrics-exporter helm-charts/values.yaml v1.5.2: requests 500m / 512M,
+   * limits 2 CPU / 4Gi), memory in Mi: no measurement here to size it down by.
+   */
+  amdMetricsExporter: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "4Gi" } },
 } as const satisfies Record<string, ContainerResources>;
+
+/** Which GPU-node DaemonSets run on a vendor's pools (components/addons: each on its vendor's pools only). */
+export const GPU_NODE_DAEMONSETS_BY_VENDOR = {
+  nvidia: ["nvidiaDevicePlugin", "dcgmExporter"],
+  amd: ["amdDevicePlugin", "amdMetricsExporter"],
+} as const satisfies Record<string, readonly (keyof typeof GPU_NODE_DAEMONSET_RESOURCES)[]>;
+
+/** Port of the AMD metrics exporter (the chart's default, service.ClusterIP.port 5000). */
+export const AMD_METRICS_EXPORTER_PORT = 5000;

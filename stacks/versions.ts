@@ -35,6 +35,16 @@ export const CHARTS = {
     repo: "https://nvidia.github.io/dcgm-exporter/helm-charts",
     version: "4.8.2",
   },
+  // ROCm/k8s-device-plugin helm/amd-gpu/Chart.yaml 0.21.0 (app 1.31.0.9; commit e7b9edac, Dec 2025), published to
+  // the chart repo by its helm-chart-release workflow.
+  amdDevicePlugin: { chart: "amd-gpu", repo: "https://rocm.github.io/k8s-device-plugin/", version: "0.21.0" },
+  // ROCm/device-metrics-exporter helm-charts/Chart.yaml v1.5.2 (app v1.5.2); docs/installation/kubernetes-helm.md
+  // installs it as `exporter/device-metrics-exporter-charts --version v1.5.2`: this chart's versions carry a `v`.
+  amdMetricsExporter: {
+    chart: "device-metrics-exporter-charts",
+    repo: "https://rocm.github.io/device-metrics-exporter",
+    version: "v1.5.2",
+  },
   clusterAutoscaler: {
     chart: "cluster-autoscaler",
     repo: "https://kubernetes.github.io/autoscaler",

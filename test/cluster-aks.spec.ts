@@ -202,6 +202,8 @@ describe("AksCluster", () => {
       "worker-platform/role": "workload",
       "worker-platform/gpu": "true",
       "worker-platform/gpu-count": "1",
+      "worker-platform/gpu-devices": "1",
+      "worker-platform/gpu-vendor": "nvidia",
       "worker-platform/capacity": "spot",
     });
     const gpu = dev.one(T.pool, "c1-gpu").inputs as Obj;
@@ -231,7 +233,7 @@ describe("AksCluster", () => {
     assert.equal(byName.gpu.gpuCapacity, 8);
     assert.equal(byName.gpuspot.gpuCapacity, 10);
     assert.equal(byName.cpuspot.gpuCapacity, 0);
-    assert.deepEqual(byName.gpu.gpu, { count: 4, type: "nvidia-tesla-t4" });
+    assert.deepEqual(byName.gpu.gpu, { count: 4, type: "nvidia-tesla-t4", vendor: "nvidia" });
   });
 
   it("has metrics-server and no autoscaler chart (AKS runs its own autoscaler), and installs no chart itself", () => {

@@ -218,7 +218,7 @@ describe("cluster pool config: invalid combinations are rejected, naming the key
     ]);
     assert.equal(found.length, 1, found.join("\n"));
     assert.match(found[0], /^clusters\[0\]\.pools\[1\]\.machineTypes\[0\]: not a known EC2 instance type: /);
-    assert.match(found[0], /known: c6i\.xlarge, g4dn\.12xlarge, .*x2idn\.16xlarge\)/);
+    assert.match(found[0], /known: c6i\.xlarge, g4ad\.2xlarge, .*x2idn\.16xlarge\)/);
     assert.doesNotMatch(found[0], /Standard_D4s_v5/, "lists only the cluster's cloud");
     assert.match(
       found[0],
@@ -304,7 +304,7 @@ describe("cluster config: names, GPU headroom and the autoscaler image (exact ke
     });
     const sys = system({ machineTypes: ["m6i.xlarge"] });
     assert.deepEqual(problems("aws", [sys, gpu(13)]), [
-      "clusters[0].pools[1].headroomGpus: must be <= max × gpu.count (12), got 13",
+      "clusters[0].pools[1].headroomGpus: must be <= max × GPU devices per node (12), got 13",
     ]);
     assert.deepEqual(problems("aws", [sys, gpu(12)]), []);
   });
@@ -379,7 +379,7 @@ describe("cluster config: upgrades, zones, GPU pools of existing clusters, the d
         existing([{ name: "cpu", min: 1, max: 1, labels: { team: "ml", pool: "x" } }, gpu({ team: "ml" })]),
       ),
       "clusters[0].pools[1].labels:",
-      /pool cpu \(no GPU\) carries every label of GPU pool gpu/,
+      /pool cpu \(no GPU\) carries every label of nvidia GPU pool gpu/,
     );
     // A CPU pool selecting any node is fine: it does not carry the GPU label (its pods may still land on GPU nodes
     // unless those are tainted, which is the user's call).

@@ -213,6 +213,8 @@ describe("EksCluster", () => {
       "worker-platform/role": "workload",
       "worker-platform/gpu": "true",
       "worker-platform/gpu-count": "1",
+      "worker-platform/gpu-devices": "1",
+      "worker-platform/gpu-vendor": "nvidia",
       "worker-platform/capacity": "spot",
       "k8s.amazonaws.com/accelerator": "nvidia-a10g",
     });
@@ -424,6 +426,8 @@ describe("EksCluster", () => {
       [`${tpl}/label/worker-platform/role`]: "workload",
       [`${tpl}/label/worker-platform/gpu`]: "true",
       [`${tpl}/label/worker-platform/gpu-count`]: "1",
+      [`${tpl}/label/worker-platform/gpu-vendor`]: "nvidia",
+      [`${tpl}/label/worker-platform/gpu-devices`]: "1",
       [`${tpl}/label/worker-platform/capacity`]: "spot",
       [`${tpl}/label/k8s.amazonaws.com/accelerator`]: "nvidia-a10g",
       [`${tpl}/label/eks.amazonaws.com/capacityType`]: "SPOT",

@@ -100,7 +100,7 @@ describe("observability: alert rules from config", () => {
       }),
     );
     const [gpuPending] = named(files, ALERTS.gpuPodsUnschedulable);
-    assert.match(gpuPending.expr, /resource="nvidia_com_gpu"/);
+    assert.match(gpuPending.expr, /resource=~"nvidia_com_gpu\|amd_com_gpu"/);
     assert.equal(gpuPending.for, "20m", "pending time follows the cluster's autoscaler.maxNodeProvisionTime");
     assert.match(named(files, ALERTS.podsUnschedulable)[0].expr, /unless on\(namespace, pod\)/);
     const idle = named(files, ALERTS.gpuIdle);
@@ -117,6 +117,23 @@ describe("observability: alert rules from config", () => {
     assert.equal(named(files, ALERTS.nodeGroupBackoff).length, 1);
     assert.match(named(files, ALERTS.spotInterruption)[0].expr, /label_worker_platform_pool=~"gpuspot"/);
     assert.ok(named(files, ALERTS.componentDown).some((r) => r.labels?.component === "dcgm-exporter"));
+  });
+
+  it("an AMD-only GPU pool: GPU pending pods still alert, but no DCGM idle or exporter alerts; cost counts amd.com/gpu", () => {
+    const amdPool = { name: "amd", machineTypes: ["g4ad.2xlarge"], gpu: { count: 1, type: "v520" }, min: 0, max: 2 };
+    const files = rulesOf(
+      stack({
+        clusters: [eksCluster({ pools: [eksCluster().pools[0], amdPool] })],
+        workers: [cpuWorker(), gpuWorker({ spot: false, gpu: { count: 1, vendor: "amd" } })],
+      }),
+    );
+    assert.equal(named(files, ALERTS.gpuPodsUnschedulable).length, 1);
+    assert.equal(named(files, ALERTS.gpuIdle).length, 0, "DCGM reads NVIDIA GPUs only");
+    assert.ok(!named(files, ALERTS.componentDown).some((r) => r.labels?.component === "dcgm-exporter"));
+    const cost = files.recording.groups
+      .flatMap((g) => g.rules)
+      .find((r) => r.record === RECORDS.workerCostPerHour && r.expr.includes('"gw-'));
+    assert.match(cost?.expr ?? "", /resource="amd_com_gpu"/);
   });
 
   it("AKS with GPU and spot pools: no cluster-autoscaler alerts (managed autoscaler), the pending-pod alerts stand in", () => {

@@ -4,7 +4,9 @@ import * as path from "path";
 import { AKS_SPOT_TAINT, EKS_SPOT_TAINT, GPU_TAINT, LABELS, platformPoolLabels } from "../components/cluster/labels.ts";
 import * as allocatable from "../stacks/allocatable.ts";
 import { CPU_ONLY_FAMILIES, GPU_MACHINE_TYPES, MACHINE_TYPES } from "../stacks/machine-types.ts";
-import { GPU_NODE_DAEMONSET_RESOURCES } from "../stacks/platform-pods.ts";
+import { GPU_NODE_DAEMONSET_RESOURCES, GPU_NODE_DAEMONSETS_BY_VENDOR } from "../stacks/platform-pods.ts";
+import { GPU_RESOURCES, GPU_TAINTS } from "../stacks/accelerators.ts";
+import { CHARTS } from "../stacks/versions.ts";
 import * as packAllocatable from "../policy/rules/lib/allocatable.ts";
 import { parseQuantity } from "../policy/rules/lib/k8s.ts";
 import * as annotations from "../components/workloads/annotations.ts";
@@ -40,7 +42,7 @@ describe("policy: conventions shared with the program", () => {
     assert.deepStrictEqual(
       set({ name: "cpu", role: "worker", spot: false }),
       Object.values(program)
-        .filter((v) => v !== LABELS.gpuCount)
+        .filter((v) => v !== LABELS.gpuCount && v !== LABELS.gpuVendor && v !== LABELS.gpuDevices)
         .sort(),
     );
     // No rule reads a program-only label by its value.
@@ -68,6 +70,8 @@ describe("policy: conventions shared with the program", () => {
   });
   it("GPU and spot taints", () => {
     assert.deepStrictEqual(pack.GPU_TAINT, GPU_TAINT);
+    assert.deepStrictEqual(pack.GPU_TAINTS, GPU_TAINTS);
+    assert.deepStrictEqual(pack.GPU_RESOURCES, GPU_RESOURCES);
     assert.deepStrictEqual(pack.AKS_SPOT_TAINT, AKS_SPOT_TAINT);
     assert.deepStrictEqual(pack.EKS_SPOT_TAINT, EKS_SPOT_TAINT);
   });
@@ -99,7 +103,20 @@ describe("policy: conventions shared with the program", () => {
     assert.deepStrictEqual(packAllocatable.GPU_NODE_DAEMONSET_CHARTS, {
       "nvidia-device-plugin": { ...GPU_NODE_DAEMONSET_RESOURCES.nvidiaDevicePlugin.requests },
       "dcgm-exporter": { ...GPU_NODE_DAEMONSET_RESOURCES.dcgmExporter.requests },
+      "amd-gpu": { ...GPU_NODE_DAEMONSET_RESOURCES.amdDevicePlugin.requests },
+      "device-metrics-exporter-charts": { ...GPU_NODE_DAEMONSET_RESOURCES.amdMetricsExporter.requests },
     });
+    // Each chart on its vendor's pools, as the program's add-ons (stacks/platform-pods.ts by vendor, versions.ts).
+    const chartOf = { nvidiaDevicePlugin: "nvidia-device-plugin", dcgmExporter: "dcgm-exporter" } as Record<
+      string,
+      string
+    >;
+    chartOf.amdDevicePlugin = CHARTS.amdDevicePlugin.chart;
+    chartOf.amdMetricsExporter = CHARTS.amdMetricsExporter.chart;
+    const vendors: Record<string, string> = {};
+    for (const [vendor, keys] of Object.entries(GPU_NODE_DAEMONSETS_BY_VENDOR))
+      for (const key of keys) vendors[chartOf[key]] = vendor;
+    assert.deepStrictEqual(packAllocatable.GPU_NODE_DAEMONSET_CHART_VENDORS, vendors);
     for (const q of ["500m", "2", "0.5", "4Gi", "1G", "512Mi", "1.5Gi", "100k", "3Ti", "2x", "-1", "1e3", ""])
       assert.equal(parseQuantity(q), allocatable.quantityValue(q), q);
   });

@@ -104,7 +104,7 @@ describe("policy: scheduling and GPUs", () => {
       ]);
       assert.match(
         vs[0].message,
-        /Deployment wp-workloads\/transcriber \(1 nvidia.com\/gpu per pod\) runs on cluster dev-aks, which has no GPU pool/,
+        /Deployment wp-workloads\/transcriber \(1 nvidia.com\/gpu per pod\) runs on cluster dev-aks, which has no nvidia GPU pool/,
       );
       assert.match(vs[0].remediation!, /GPU pool/);
       assert.strictEqual(vs[0].resourceName, "transcriber");

@@ -584,11 +584,11 @@ describe("workloads config: cross-field rules (exact key and message)", () => {
     const found = (gpu: Record<string, unknown>, spot: boolean) =>
       problems(withQueue({ ...stack, workers: [cpuWorker({ gpu, spot })] }));
     assert.deepEqual(found({ count: 1 }, false), [
-      'workers[0].gpu: cluster c1 has only spot GPU pools and spot is false: the pod could never schedule; set spot: true, add an on-demand GPU pool, set gpu.fallbackToCpu: true, or list other clusters in clusters, got {"count":1,"fallbackToCpu":false}',
+      'workers[0].gpu: cluster c1 has only spot nvidia GPU pools and spot is false: the pod could never schedule; set spot: true, add an on-demand GPU pool, set gpu.fallbackToCpu: true, or list other clusters in clusters, got {"count":1,"vendor":"nvidia","fallbackToCpu":false}',
     ]);
     assert.deepEqual(found({ count: 1 }, true), []);
     assert.deepEqual(found({ count: 2 }, true), [
-      "workers[0].gpu.count: no GPU pool of cluster c1 has 2 GPUs per node (largest: 1), got 2",
+      "workers[0].gpu.count: no nvidia GPU pool of cluster c1 has 2 GPUs per node (largest: 1), got 2",
     ]);
   });
 });

@@ -47,6 +47,7 @@ describe("workloads: warm GPU headroom", () => {
       },
       taints: [GPU_TAINT],
       gpu: true,
+      gpuVendor: "nvidia",
       gpusPerNode: 1,
       spot: false,
       maxNodes: 3,

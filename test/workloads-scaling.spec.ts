@@ -157,7 +157,7 @@ describe("workloads: scaling (several triggers, behaviour, profiles, fallback, m
     });
     assert.equal(gpuUtilizationQuery(NS, "multi"), gpu.metadata.query);
     // 2 GPUs per pod: the summed utilisation is compared with 75 % x 2 per pod; its own serverAddress wins.
-    const worker = { ...run.config.workers[0], gpu: { count: 2, fallbackToCpu: false } };
+    const worker = { ...run.config.workers[0], gpu: { count: 2, vendor: "nvidia" as const, fallbackToCpu: false } };
     const two = renderTrigger(
       { type: "gpu", name: "gpu", targetUtilization: 75, serverAddress: "https://prom.example.com" },
       { worker, namespace: NS, queues: new Map(), prometheusUrl: FAKE_PROMETHEUS_URL },

@@ -26,6 +26,7 @@ const asPolicyPool = (p: PoolHandle): Pool => ({
   labels: p.selector,
   taints: p.taints,
   gpu: !!p.gpu,
+  gpuVendor: p.gpu?.vendor ?? "nvidia",
   gpusPerNode: p.gpu?.count ?? 0,
   spot: p.spot,
   maxNodes: p.max,
@@ -105,7 +106,7 @@ describe("workloads: scheduling", () => {
     assert.equal(pl.affinity, undefined, "an existing cluster's pool selects any node");
     assert.throws(
       () => workloadPlacement(c.existing, { gpu: { count: 1, fallbackToCpu: false }, spot: false }),
-      /no on-demand GPU pool/,
+      /no on-demand nvidia GPU pool/,
     );
     // more GPUs per pod than any pool's nodes have counts as no usable pool
     assert.throws(

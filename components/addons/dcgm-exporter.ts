@@ -1,6 +1,6 @@
 import { GPU_NODE_DAEMONSET_RESOURCES } from "../../stacks/platform-pods.ts";
 import { dcgmExporterPort } from "../../stacks/schema/checks/addons.ts";
-import { gpuPools } from "../cluster/handle.ts";
+import { vendorGpuPools } from "../cluster/handle.ts";
 import type { HelmAddon } from "./helm-addon.ts";
 import { gpuPlacement } from "./scheduling.ts";
 
@@ -20,9 +20,9 @@ export const dcgmExporter: HelmAddon<"dcgmExporter"> = {
   release: "dcgm-exporter",
   // Runs as root with SYS_ADMIN (profiling metrics) and reads the kubelet pod-resources socket (hostPath).
   podSecurity: "privileged",
-  applies: (cluster) => gpuPools(cluster).length > 0,
+  applies: (cluster) => vendorGpuPools(cluster, "nvidia").length > 0,
   values(cluster, config) {
-    const placement = gpuPlacement(cluster);
+    const placement = gpuPlacement(cluster, "nvidia");
     const port = dcgmExporterPort(config.dcgmExporter);
     return {
       // The chart defaults serviceMonitor.enabled to true, which needs the Prometheus Operator CRDs (absent here).

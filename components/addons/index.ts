@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AddonsConfig } from "../../stacks/schema/index.ts";
 import type { ClusterHandle } from "../cluster/handle.ts";
 import type { PrometheusRuleFiles } from "../../observability/rules/index.ts";
+import { amdDevicePlugin } from "./amd-device-plugin.ts";
+import { amdMetricsExporter } from "./amd-metrics-exporter.ts";
 import { clusterAutoscaler } from "./cluster-autoscaler.ts";
 import { dcgmExporter } from "./dcgm-exporter.ts";
 import type { AddonEnv, HelmAddon } from "./helm-addon.ts";
@@ -26,6 +28,8 @@ export const ADDONS: HelmAddon[] = [
   prometheusAdapter,
   nvidiaDevicePlugin,
   dcgmExporter,
+  amdDevicePlugin,
+  amdMetricsExporter,
   clusterAutoscaler,
   grafana,
   efsCsiDriver,

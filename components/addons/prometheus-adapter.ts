@@ -1,5 +1,5 @@
 import type { ClusterHandle } from "../cluster/handle.ts";
-import { gpuPools } from "../cluster/handle.ts";
+import { vendorGpuPools } from "../cluster/handle.ts";
 import type { AddonsConfig } from "../../stacks/schema/index.ts";
 import type { HelmAddon } from "./helm-addon.ts";
 import { prometheusUrl } from "./prometheus.ts";
@@ -94,7 +94,7 @@ export const prometheusAdapter: HelmAddon<"prometheusAdapter"> = {
 
 /** Custom-metrics rules: DCGM GPU metrics where the cluster has GPU pools and the exporter, and worker metrics. */
 export function adapterRules(cluster: ClusterHandle, config: AddonsConfig): unknown[] {
-  return adapterRuleSet(gpuPools(cluster).length > 0, config);
+  return adapterRuleSet(vendorGpuPools(cluster, "nvidia").length > 0, config);
 }
 
 /** The custom-metrics rules for a cluster with or without GPU pools (the config checks read them too). */

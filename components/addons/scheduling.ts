@@ -1,6 +1,7 @@
 import type { Taint } from "../../stacks/schema/index.ts";
 import type { ClusterHandle, PoolHandle } from "../cluster/handle.ts";
-import { gpuPools, systemPools } from "../cluster/handle.ts";
+import type { GpuVendor } from "../../stacks/accelerators.ts";
+import { systemPools, vendorGpuPools } from "../cluster/handle.ts";
 
 /** A pod toleration as the charts take it (core/v1 Toleration). */
 export interface Toleration {
@@ -48,13 +49,13 @@ export function systemPlacement(cluster: ClusterHandle): Placement {
 }
 
 /**
- * Per-GPU-node DaemonSets (device plugin, DCGM exporter) go to the GPU pools only: a required node affinity with one
+ * Per-GPU-node DaemonSets (device plugin, metrics exporter) go to the GPU pools of their vendor only: a required node affinity with one
  * term per GPU pool (terms are ORed, expressions within a term ANDed), tolerating the GPU pools' taints (the GPU
  * taint, the spot taint of spot pools, any extra taint). undefined when the cluster has no GPU pool; no affinity when
  * a GPU pool has no selector (it then is every node: an empty term would match no node at all).
  */
-export function gpuPlacement(cluster: ClusterHandle): Placement | undefined {
-  const pools = gpuPools(cluster);
+export function gpuPlacement(cluster: ClusterHandle, vendor: GpuVendor = "nvidia"): Placement | undefined {
+  const pools = vendorGpuPools(cluster, vendor);
   if (pools.length === 0) return undefined;
   const tolerations = tolerate(pools.flatMap((p) => p.taints));
   if (pools.some((p) => Object.keys(p.selector).length === 0)) return { nodeSelector: {}, tolerations };
@@ -72,4 +73,15 @@ export function gpuPlacement(cluster: ClusterHandle): Placement | undefined {
       nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [...terms.values()] } },
     },
   };
+}
+
+/**
+ * The one nodeSelector that picks a vendor's GPU nodes, for charts that take no affinity (the AMD device plugin): the
+ * labels all its pools share (the platform's worker-platform/gpu-vendor on cloud pools; on existing clusters
+ * stacks/schema/checks/accelerators.ts makes sure they share one no other pool has), and their taints.
+ */
+export function gpuNodeSelector(cluster: ClusterHandle, vendor: GpuVendor): Placement | undefined {
+  const pools = vendorGpuPools(cluster, vendor);
+  if (pools.length === 0) return undefined;
+  return { nodeSelector: commonLabels(pools), tolerations: tolerate(pools.flatMap((p) => p.taints)) };
 }

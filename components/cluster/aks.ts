@@ -10,6 +10,7 @@ import { durationSeconds } from "../../stacks/schema/common.ts";
 import type { ClusterHandle } from "./handle.ts";
 import type { KubeloginMode } from "./kubeconfig.ts";
 import { decodeAksKubeconfig } from "./kubeconfig.ts";
+import { aksGpuInstanceProfile, poolGpuVendor } from "../../stacks/accelerators.ts";
 import { AKS_SPOT_TAINT } from "./labels.ts";
 import { expanderPriorities, nodeLabels, platformTaints, poolHandle, prioritiesYaml, taintString } from "./pools.ts";
 
@@ -234,7 +235,7 @@ export class AksCluster extends pulumi.ComponentResource {
 }
 
 /** The AgentPool properties shared by the inline system pool and the separate pools. */
-function agentPoolSpec(pool: PoolConfig, cfg: AzureClusterConfig) {
+export function agentPoolSpec(pool: PoolConfig, cfg: AzureClusterConfig) {
   return {
     mode: pool.role === "system" ? "System" : "User",
     type: "VirtualMachineScaleSets",
@@ -251,8 +252,14 @@ function agentPoolSpec(pool: PoolConfig, cfg: AzureClusterConfig) {
     nodeLabels: nodeLabels(pool),
     nodeTaints: platformTaints(pool, "azure").map(taintString),
     ...(pool.spot ? { scaleSetPriority: "Spot", scaleSetEvictionPolicy: "Delete", spotMaxPrice: -1 } : {}),
-    // Driver only; the device plugin is an add-on (field notes, "AKS GPU").
-    ...(pool.gpu ? { gpuProfile: { driver: "Install" } } : {}),
+    // Driver only; the device plugin is an add-on (field notes, "AKS GPU"). AKS installs NVIDIA drivers only
+    // (gpuProfile.driver: GPUDriver Install | None): an AMD pool skips it and needs the amdgpu driver from elsewhere.
+    ...(pool.gpu ? { gpuProfile: { driver: poolGpuVendor(pool) === "nvidia" ? "Install" : "None" } } : {}),
+    // MIG: AKS partitions the pool's GPUs itself (AgentPool gpuInstanceProfile MIG1g … MIG7g); the device plugin
+    // advertises each instance as nvidia.com/gpu (migStrategy single, addons/nvidia-device-plugin.ts).
+    ...(pool.gpuSharing && "mig" in pool.gpuSharing
+      ? { gpuInstanceProfile: aksGpuInstanceProfile(pool.gpuSharing.mig.profile) }
+      : {}),
     ...(pool.spot ? {} : { upgradeSettings: upgradeSettings(cfg) }),
   };
 }

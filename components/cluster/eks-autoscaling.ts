@@ -2,6 +2,7 @@ import * as autoscaling from "@pulumi/aws/autoscaling/index.js";
 import type * as eks from "@pulumi/aws/eks/index.js";
 import * as iam from "@pulumi/aws/iam/index.js";
 import * as pulumi from "@pulumi/pulumi";
+import { GPU_RESOURCES, gpuDevicesPerNode, poolGpuVendor } from "../../stacks/accelerators.ts";
 import type { PoolHandle } from "./handle.ts";
 
 const TEMPLATE = "k8s.io/cluster-autoscaler/node-template";
@@ -18,7 +19,9 @@ export function nodeTemplateTags(pool: PoolHandle): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(pool.selector)) tags[`${TEMPLATE}/label/${k}`] = v;
   for (const t of pool.taints) tags[`${TEMPLATE}/taint/${t.key}`] = `${t.value}:${t.effect}`;
-  if (pool.gpu) tags[`${TEMPLATE}/resources/${GPU_RESOURCE}`] = String(pool.gpu.count);
+  // The devices a node advertises under its vendor's resource (GPUs × time-slicing replicas), so a pod asking for
+  // amd.com/gpu, or for more than the physical GPUs of a time-sliced node, matches the empty group's template node.
+  if (pool.gpu) tags[`${TEMPLATE}/resources/${GPU_RESOURCES[poolGpuVendor(pool)!]}`] = String(gpuDevicesPerNode(pool));
   return tags;
 }
 

@@ -13,6 +13,7 @@ import { efsStorage } from "./eks-efs.ts";
 import type { PlacementRequest } from "../../stacks/placement.ts";
 import type { ClusterHandle } from "./handle.ts";
 import { eksKubeconfig } from "./kubeconfig.ts";
+import { poolGpuVendor } from "../../stacks/accelerators.ts";
 import { expanderPriorities, nodeLabels, platformTaints, poolHandle } from "./pools.ts";
 import { nodeGroupPerZone } from "../../stacks/placement.ts";
 
@@ -216,8 +217,10 @@ export class EksCluster extends pulumi.ComponentResource {
             capacityType: pool.spot ? "SPOT" : "ON_DEMAND",
             // All types: spot diversity (the schema's doc asks for types of equal size).
             instanceTypes: pool.machineTypes,
-            // AL2023 NVIDIA AMI: driver included, device plugin is an add-on (field notes, "EKS AL2023 NVIDIA").
-            amiType: pool.gpu ? "AL2023_x86_64_NVIDIA" : "AL2023_x86_64_STANDARD",
+            // AL2023 NVIDIA AMI: driver included, device plugin is an add-on (field notes, "EKS AL2023 NVIDIA"). EKS
+            // has no AMD GPU AMI type (EKS API AmiTypes: NVIDIA and NEURON accelerated types only): AMD pools get the
+            // standard AMI, and their nodes need the amdgpu driver from elsewhere (docs/workloads.md, "Accelerators").
+            amiType: poolGpuVendor(pool) === "nvidia" ? "AL2023_x86_64_NVIDIA" : "AL2023_x86_64_STANDARD",
             diskSize: pool.diskSizeGb,
             labels: eksNodeLabels(pool),
             taints: platformTaints(pool, "aws").map((t) => ({
@@ -389,9 +392,17 @@ export function perZoneSizes(pool: Pick<PoolConfig, "min" | "max">, zones: numbe
   }));
 }
 
-/** Labels set on the node group: the platform's, plus the accelerator label the autoscaler's AWS provider reads. */
+/**
+ * Labels set on the node group: the platform's, plus, on NVIDIA pools, the accelerator label the autoscaler's AWS
+ * provider reads. Not on AMD pools: the autoscaler treats a node with its GPU label as unready until it advertises
+ * nvidia.com/gpu (kubernetes/autoscaler cluster-autoscaler core/static_autoscaler.go, "Handle GPU case", through
+ * processors/customresources/gpu_processor.go), which an AMD node never does.
+ */
 export function eksNodeLabels(pool: PoolConfig): Record<string, string> {
-  return { ...nodeLabels(pool), ...(pool.gpu ? { [EKS_GPU_LABEL]: pool.gpu.type } : {}) };
+  return {
+    ...nodeLabels(pool),
+    ...(pool.gpu && poolGpuVendor(pool) === "nvidia" ? { [EKS_GPU_LABEL]: pool.gpu.type } : {}),
+  };
 }
 
 /** What pods see of an EKS pool: the node group's labels plus EKS's capacity-type label; the taints it sets. */

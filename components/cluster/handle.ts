@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import type { GpuSharing, GpuVendor } from "../../stacks/accelerators.ts";
 import type { AutoscalerProfile, Taint } from "../../stacks/schema/index.ts";
 
 /** A node pool as later components see it: what a pod needs to land there, and how much it can hold. */
@@ -7,7 +8,10 @@ export interface PoolHandle {
   name: string;
   role: "system" | "workload";
   spot: boolean;
-  gpu?: { count: number; type: string };
+  /** `vendor`: resolved (stacks/accelerators.ts poolGpuVendor). */
+  gpu?: { count: number; type: string; vendor: GpuVendor };
+  /** NVIDIA time-slicing or MIG (pools[].gpuSharing); undefined: whole GPUs. */
+  gpuSharing?: GpuSharing;
   min: number;
   max: number;
   machineTypes: string[];
@@ -15,7 +19,7 @@ export interface PoolHandle {
   selector: Record<string, string>;
   /** Taints every node of the pool carries, including the ones the cloud adds itself (AKS spot taint). */
   taints: Taint[];
-  /** max nodes × GPUs per node; 0 for CPU pools. */
+  /** max nodes × GPU devices per node (GPUs × time-slicing replicas or MIG instances); 0 for CPU pools. */
   gpuCapacity: number;
   /** GPUs to hold warm with placeholder pods (0: off). */
   headroomGpus: number;
@@ -95,3 +99,6 @@ export interface ClusterHandle {
 
 export const systemPools = (c: ClusterHandle) => c.pools.filter((p) => p.role === "system");
 export const gpuPools = (c: ClusterHandle) => c.pools.filter((p) => p.gpu);
+/** The GPU pools of one vendor: where that vendor's device plugin and exporter run. */
+export const vendorGpuPools = (c: ClusterHandle, vendor: GpuVendor) =>
+  c.pools.filter((p) => p.gpu && (p.gpu.vendor ?? "nvidia") === vendor);

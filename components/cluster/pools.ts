@@ -1,12 +1,14 @@
 import type { PoolConfig, Taint } from "../../stacks/schema/index.ts";
 import type { PoolHandle } from "./handle.ts";
-import { EKS_SPOT_TAINT, GPU_TAINT, SYSTEM_TAINT, platformPoolLabels } from "./labels.ts";
+import { GPU_TAINTS, gpuDevicesPerNode, poolGpuVendor } from "../../stacks/accelerators.ts";
+import { EKS_SPOT_TAINT, SYSTEM_TAINT, platformPoolLabels } from "./labels.ts";
 
 /** The pool fields the helpers need: a created pool's config (machineTypes may be declared-only on existing clusters). */
 export type PoolSpec = Pick<
   PoolConfig,
   "name" | "role" | "spot" | "gpu" | "min" | "max" | "machineTypes" | "labels" | "taints" | "headroomGpus"
->;
+> &
+  Partial<Pick<PoolConfig, "gpuSharing">>;
 
 /**
  * Node labels the platform sets on a pool it creates: the pool's extra labels, then the platform's own, which win so
@@ -19,13 +21,15 @@ export function nodeLabels(pool: PoolSpec): Record<string, string> {
 /**
  * Taints the platform sets on a pool it creates. System pools: CriticalAddonsOnly on both clouds (AKS docs "Manage
  * system node pools"; on EKS for parity, the add-ons tolerate it through systemPlacement in addons/scheduling.ts).
- * GPU pools: nvidia.com/gpu (issue 3). Spot: only on EKS, which adds no taint of its own (field notes, "EKS spot
+ * GPU pools: the vendor's, nvidia.com/gpu or amd.com/gpu (issues 3, 14). Spot: only on EKS, which adds no taint of its own (field notes, "EKS spot
  * managed node groups"); AKS adds kubernetes.azure.com/scalesetpriority=spot itself and would reject it as input.
  */
 export function platformTaints(pool: PoolSpec, cloud: "azure" | "aws"): Taint[] {
   const own: Taint[] = [];
   if (pool.role === "system") own.push(SYSTEM_TAINT);
-  if (pool.gpu) own.push(GPU_TAINT);
+  // Each vendor its own taint, so a pod for one vendor never tolerates the other's nodes (stacks/accelerators.ts).
+  const vendor = poolGpuVendor(pool);
+  if (vendor) own.push(GPU_TAINTS[vendor]);
   if (pool.spot && cloud === "aws") own.push(EKS_SPOT_TAINT);
   return dedupeTaints([...own, ...pool.taints]);
 }
@@ -48,13 +52,14 @@ export function poolHandle(pool: PoolSpec, selector: Record<string, string>, tai
     name: pool.name,
     role: pool.role,
     spot: pool.spot,
-    gpu: pool.gpu ? { count: pool.gpu.count, type: pool.gpu.type } : undefined,
+    gpu: pool.gpu ? { count: pool.gpu.count, type: pool.gpu.type, vendor: poolGpuVendor(pool)! } : undefined,
+    ...(pool.gpu && pool.gpuSharing ? { gpuSharing: pool.gpuSharing } : {}),
     min: pool.min,
     max: pool.max,
     machineTypes: [...pool.machineTypes],
     selector,
     taints,
-    gpuCapacity: pool.gpu ? pool.max * pool.gpu.count : 0,
+    gpuCapacity: pool.max * gpuDevicesPerNode(pool),
     headroomGpus: pool.headroomGpus,
   };
 }

@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { GPU_RESOURCES, gpuDevicesPerNode, poolGpuVendor, timeSliced } from "../../stacks/accelerators.ts";
 import { HEADROOM_RESOURCES, headroomShape } from "../../stacks/platform-pods.ts";
 import { IMAGES } from "../../stacks/versions.ts";
 import type { PoolHandle } from "../cluster/handle.ts";
 import type { WorkloadEnv } from "./common.ts";
 import { objectLabels, podOpts, priorityClassName, selectorLabels, SKIP_AWAIT } from "./common.ts";
-import { GPU_RESOURCE } from "./pod.ts";
 import { placementOn } from "./scheduling.ts";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security.ts";
 
@@ -21,15 +21,17 @@ const PAUSE_USER = { uid: 65535, gid: 65535 };
  */
 export function createHeadroom(env: WorkloadEnv, parent: pulumi.Resource): k8s.apps.v1.Deployment[] {
   const pools = env.cluster.pools.filter(
-    (p): p is PoolHandle & { gpu: { count: number; type: string } } => !!p.gpu && p.headroomGpus > 0,
+    (p): p is PoolHandle & { gpu: NonNullable<PoolHandle["gpu"]> } => !!p.gpu && p.headroomGpus > 0,
   );
   return pools.map((pool) => {
     const name = `gpu-headroom-${pool.name}`;
     const labels = objectLabels(env, name, "headroom");
     const podLabels = selectorLabels(name, "headroom");
-    const { replicas, gpusPerPod } = headroomShape(pool.headroomGpus, pool.gpu.count);
+    // In the devices the pool advertises (GPUs × time-slicing replicas or MIG instances), under its vendor's resource;
+    // one per placeholder on a time-sliced pool, whose plugin refuses a request above 1 (failRequestsGreaterThanOne).
+    const { replicas, gpusPerPod } = headroomShape(pool.headroomGpus, timeSliced(pool) ? 1 : gpuDevicesPerNode(pool));
     const placement = placementOn([pool]);
-    const gpus = { [GPU_RESOURCE]: String(gpusPerPod) };
+    const gpus = { [GPU_RESOURCES[poolGpuVendor(pool)!]]: String(gpusPerPod) };
     return new k8s.apps.v1.Deployment(
       `${env.cluster.name}-${name}`,
       {

@@ -105,8 +105,9 @@ export function metricsContainerPorts(
 export function containerResources(
   w: WorkerConfig | ServiceConfig,
   gpus: number,
+  gpuResource: string = GPU_RESOURCE,
 ): k8s.types.input.core.v1.ResourceRequirements {
-  const gpu: Record<string, string> = gpus > 0 ? { [GPU_RESOURCE]: String(gpus) } : {};
+  const gpu: Record<string, string> = gpus > 0 ? { [gpuResource]: String(gpus) } : {};
   return {
     requests: { cpu: w.resources.requests.cpu, memory: w.resources.requests.memory, ...gpu },
     limits: {
@@ -149,7 +150,7 @@ export function podSpec(env: WorkloadEnv, w: WorkerConfig | ServiceConfig, o: Po
     ...(w.args ? { args: w.args } : {}),
     env: o.env,
     ...(own?.envFrom.length ? { envFrom: own.envFrom } : {}),
-    resources: containerResources(w, o.placement.gpus),
+    resources: containerResources(w, o.placement.gpus, o.placement.gpuResource),
     securityContext: restrictedContainerSecurityContext(),
     volumeMounts: [...tmpVolumes.map((t) => t.mount), ...(own?.mounts ?? [])],
     ...(o.ports?.length ? { ports: o.ports } : {}),

@@ -1,3 +1,4 @@
+import { GPU_RESOURCES } from "../../stacks/accelerators.ts";
 import type { ClusterHandle, PoolHandle } from "../cluster/handle.ts";
 import type { PlacementRequest } from "../../stacks/placement.ts";
 import { choosePools, queuePools } from "../../stacks/placement.ts";
@@ -19,8 +20,10 @@ export interface PodPlacement {
 }
 
 export interface WorkloadPlacement extends PodPlacement {
-  /** nvidia.com/gpu per pod to request; 0 for CPU pods and for GPU pods that fell back to CPU. */
+  /** GPUs per pod to request; 0 for CPU pods and for GPU pods that fell back to CPU. */
   gpus: number;
+  /** The extended resource of the GPUs: nvidia.com/gpu or amd.com/gpu, by the workload's gpu.vendor. */
+  gpuResource: string;
   /** Set when a GPU pod runs on CPU because the cluster has no usable GPU pool (gpu.fallbackToCpu). */
   fellBackToCpu: boolean;
   /** Compromises made to keep the pod schedulable; the caller logs them once (pulumi.log.warn). */
@@ -66,7 +69,8 @@ export function placementOn(pools: PoolHandle[]): PodPlacement {
 }
 
 /**
- * Where a worker or service pod goes: the pools stacks/placement.ts chooses (GPU pools with enough GPUs per node, CPU
+ * Where a worker or service pod goes: the pools stacks/placement.ts chooses (GPU pools of its gpu.vendor with enough
+ * GPUs per node, never another vendor's, CPU
  * pools otherwise, spot ones only when allowed, never a system pool), tolerating their taints. A GPU pod with no
  * usable GPU pool runs on CPU without the GPU request when `gpu.fallbackToCpu` is set; otherwise it is an error (the
  * schema rejects that config before this runs). When `spot: false` but the cluster's only CPU workload pools are spot
@@ -75,18 +79,21 @@ export function placementOn(pools: PoolHandle[]): PodPlacement {
  */
 export function workloadPlacement(cluster: ClusterHandle, req: PlacementRequest): WorkloadPlacement {
   const choice = choosePools(cluster.pools, req);
+  const vendor = req.gpu?.vendor ?? "nvidia";
+  const gpuResource = GPU_RESOURCES[vendor];
   if (choice.kind === "gpu") {
     if (choice.pools.length === 0) {
       throw new Error(
-        `cluster ${cluster.name} has no ${req.spot ? "" : "on-demand "}GPU pool with ${req.gpu!.count} GPUs per node and gpu.fallbackToCpu is false`,
+        `cluster ${cluster.name} has no ${req.spot ? "" : "on-demand "}${vendor} GPU pool with ${req.gpu!.count} GPUs per node and gpu.fallbackToCpu is false`,
       );
     }
-    return { ...placementOn(choice.pools), gpus: req.gpu!.count, fellBackToCpu: false, warnings: [] };
+    // The chosen pools are all of the vendor: their taints (the vendor's GPU taint) are the only GPU taints tolerated.
+    return { ...placementOn(choice.pools), gpus: req.gpu!.count, gpuResource, fellBackToCpu: false, warnings: [] };
   }
   const warnings: string[] = [];
   if (choice.fellBackToCpu)
     warnings.push(
-      `cluster ${cluster.name} has no usable GPU pool: runs on CPU without the nvidia.com/gpu request (gpu.fallbackToCpu)`,
+      `cluster ${cluster.name} has no usable ${vendor} GPU pool: runs on CPU without the ${gpuResource} request (gpu.fallbackToCpu)`,
     );
   if (choice.spotDespiteSpotFalse) {
     warnings.push(
@@ -95,9 +102,9 @@ export function workloadPlacement(cluster: ClusterHandle, req: PlacementRequest)
   }
   if (choice.pools.length === 0) {
     warnings.push(`cluster ${cluster.name} has no CPU workload pool: no node affinity set, the pod may stay Pending`);
-    return { tolerations: [], pools: [], gpus: 0, fellBackToCpu: choice.fellBackToCpu, warnings };
+    return { tolerations: [], pools: [], gpus: 0, gpuResource, fellBackToCpu: choice.fellBackToCpu, warnings };
   }
-  return { ...placementOn(choice.pools), gpus: 0, fellBackToCpu: choice.fellBackToCpu, warnings };
+  return { ...placementOn(choice.pools), gpus: 0, gpuResource, fellBackToCpu: choice.fellBackToCpu, warnings };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Expression } from "../names.ts";
 import { RECORDS } from "../names.ts";
+import { KSM_GPU_RESOURCES } from "../rules/alerts.ts";
 import type { Dashboard, PanelSpec } from "./model.ts";
 import { dashboard, expressionsOf, layout, validateDashboard } from "./model.ts";
 
@@ -31,7 +32,8 @@ export interface DashboardInput {
 // - DCGM exporter: DCGM_FI_DEV_GPU_UTIL (%) and DCGM_FI_DEV_FB_USED (MiB), labelled with the pod using the GPU.
 const POOL = "label_worker_platform_pool";
 const byPool = (metric: string) => `${metric} * on(node) group_left(${POOL}) kube_node_labels`;
-const GPU = 'resource="nvidia_com_gpu"';
+// Either vendor's GPU resource (observability/rules/alerts.ts KSM_GPU_RESOURCES).
+const GPU = `resource=~"${Object.values(KSM_GPU_RESOURCES).join("|")}"`;
 /** Pods of a Deployment (`<name>-<rs hash>-<id>`) or of a ScaledJob's Jobs (`<name>-<job id>-<id>`); anchored. */
 const podsOf = (worker: string) => `${worker}-[a-z0-9]+-[a-z0-9]+`;
 

@@ -1,4 +1,6 @@
 import type { ClusterConfig, StackConfig, WorkerConfig } from "../../stacks/schema/index.ts";
+import type { GpuVendor } from "../../stacks/accelerators.ts";
+import { GPU_RESOURCES, poolGpuVendor } from "../../stacks/accelerators.ts";
 import { ALERTS } from "../names.ts";
 import type { Severity } from "../names.ts";
 import type { Rule, RuleGroup } from "./rulefmt.ts";
@@ -21,6 +23,11 @@ const KSM_SERVICE = "prometheus-kube-state-metrics";
 export const POOL_LABEL = "label_worker_platform_pool";
 /** kube-state-metrics writes extended resources with `_` for `.` and `/` (`nvidia.com/gpu` → `nvidia_com_gpu`). */
 export const KSM_GPU_RESOURCE = "nvidia_com_gpu";
+/** The same for each vendor's GPU resource (stacks/accelerators.ts GPU_RESOURCES). */
+export const KSM_GPU_RESOURCES: Record<GpuVendor, string> = {
+  nvidia: KSM_GPU_RESOURCE,
+  amd: GPU_RESOURCES.amd.replace(/[./]/g, "_"),
+};
 
 function alert(
   name: string,
@@ -60,7 +67,7 @@ export function kedaBacklog(w: WorkerConfig, ns: string, triggerIndex: number | 
   return `keda_scaler_metrics_value{namespace=${q(ns)},scaledObject=${q(w.name)},type=${q(type)}${index}}`;
 }
 
-function workerRules(w: WorkerConfig, cluster: ClusterConfig, cfg: StackConfig, gpuPools: boolean): Rule[] {
+function workerRules(w: WorkerConfig, cluster: ClusterConfig, cfg: StackConfig, nvidiaPools: boolean): Rule[] {
   const a = cfg.observability.alerts;
   const own = a.workers[w.name];
   const off = (key: string) => own?.disabled.includes(key as never) ?? false;
@@ -141,7 +148,9 @@ function workerRules(w: WorkerConfig, cluster: ClusterConfig, cfg: StackConfig, 
       ),
     );
   }
-  if (gpuPools && w.gpu && a.gpuIdle.enabled && !off("gpuIdle")) {
+  // DCGM is NVIDIA's; AMD's exporter reports GPU activity only on Instinct MI2xx/MI3xx (ROCm/device-metrics-exporter
+  // v1.5.2 docs), so AMD workers get no idle alert.
+  if (nvidiaPools && w.gpu?.vendor === "nvidia" && a.gpuIdle.enabled && !off("gpuIdle")) {
     const percent = own?.gpuIdlePercent ?? a.gpuIdle.utilizationPercent;
     // container!="": the exporter labels a GPU with its pod only while a container holds it (see
     // components/addons/prometheus-adapter.ts, DCGM_RULE).
@@ -169,7 +178,7 @@ function capacityRules(cluster: ClusterConfig, cfg: StackConfig, gpuPools: boole
   if (a.podsUnschedulable.enabled) {
     const pendingFor = a.podsUnschedulable.for ?? cluster.autoscaler.maxNodeProvisionTime;
     const unschedulable = "max by (namespace, pod) (kube_pod_status_unschedulable) == 1";
-    const gpuPods = `max by (namespace, pod) (kube_pod_container_resource_requests{resource=${q(KSM_GPU_RESOURCE)}}) > 0`;
+    const gpuPods = `max by (namespace, pod) (kube_pod_container_resource_requests{resource=~${q(Object.values(KSM_GPU_RESOURCES).join("|"))}}) > 0`;
     rules.push(
       alert(
         ALERTS.podsUnschedulable,
@@ -187,7 +196,7 @@ function capacityRules(cluster: ClusterConfig, cfg: StackConfig, gpuPools: boole
         alert(ALERTS.gpuPodsUnschedulable, `${unschedulable} and on(namespace, pod) ${gpuPods}`, {
           for: pendingFor,
           severity: "critical",
-          summary: "GPU pod {{ $labels.namespace }}/{{ $labels.pod }} unschedulable (Insufficient nvidia.com/gpu)",
+          summary: "GPU pod {{ $labels.namespace }}/{{ $labels.pod }} unschedulable (Insufficient GPU)",
           description: `No GPU node within ${pendingFor} on cluster ${cluster.name}: GPU pools at max, GPU quota or capacity of the region, or the device plugin not advertising GPUs.`,
         }),
       );
@@ -250,7 +259,7 @@ function capacityRules(cluster: ClusterConfig, cfg: StackConfig, gpuPools: boole
 }
 
 /** The platform's own components, by what kube-state-metrics sees of their workloads. */
-function componentRules(cluster: ClusterConfig, cfg: StackConfig, gpuPools: boolean): Rule[] {
+function componentRules(cluster: ClusterConfig, cfg: StackConfig, nvidiaPools: boolean): Rule[] {
   const a = cfg.observability.alerts;
   if (!a.componentDown.enabled) return [];
   const ad = cfg.addons;
@@ -288,7 +297,7 @@ function componentRules(cluster: ClusterConfig, cfg: StackConfig, gpuPools: bool
       deployment(ad.prometheusAdapter.namespace, "prometheus-adapter"),
       "No Prometheus Adapter: HPAs on custom metrics (services' customMetric) stop scaling.",
     );
-  if (gpuPools && ad.dcgmExporter.enabled)
+  if (nvidiaPools && ad.dcgmExporter.enabled)
     down(
       "dcgm-exporter",
       `sum(kube_daemonset_status_number_unavailable{namespace=${q(ad.dcgmExporter.namespace)},daemonset="dcgm-exporter"}) > 0`,
@@ -315,13 +324,14 @@ function componentRules(cluster: ClusterConfig, cfg: StackConfig, gpuPools: bool
 export function alertGroups(cluster: ClusterConfig, cfg: StackConfig): RuleGroup[] {
   const a = cfg.observability.alerts;
   const gpuPools = cluster.pools.some((p) => p.gpu);
+  const nvidiaPools = cluster.pools.some((p) => poolGpuVendor(p) === "nvidia");
   const groups: RuleGroup[] = [];
   if (a.enabled) {
-    const workers = workersOn(cluster, cfg).flatMap((w) => workerRules(w, cluster, cfg, gpuPools));
+    const workers = workersOn(cluster, cfg).flatMap((w) => workerRules(w, cluster, cfg, nvidiaPools));
     groups.push(
       { name: ALERT_GROUPS.workers, rules: workers },
       { name: ALERT_GROUPS.capacity, rules: capacityRules(cluster, cfg, gpuPools) },
-      { name: ALERT_GROUPS.components, rules: componentRules(cluster, cfg, gpuPools) },
+      { name: ALERT_GROUPS.components, rules: componentRules(cluster, cfg, nvidiaPools) },
     );
   }
   if (a.extraRules.length)

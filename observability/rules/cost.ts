@@ -2,7 +2,7 @@ import type { ClusterConfig, StackConfig, WorkerConfig } from "../../stacks/sche
 import { poolPrice } from "../../stacks/prices.ts";
 import { RECORDS } from "../names.ts";
 import type { Rule, RuleGroup } from "./rulefmt.ts";
-import { KSM_GPU_RESOURCE, POOL_LABEL } from "./alerts.ts";
+import { KSM_GPU_RESOURCES, POOL_LABEL } from "./alerts.ts";
 import { podPattern, q, workersOn, workloadsNamespace } from "./common.ts";
 
 export const COST_GROUP = "worker-platform-cost";
@@ -52,7 +52,7 @@ export function costGroups(cluster: ClusterConfig, cfg: StackConfig): RuleGroup[
     });
   }
   for (const w of workersOn(cluster, cfg)) {
-    const resource = w.gpu && cluster.pools.some((p) => p.gpu) ? KSM_GPU_RESOURCE : "cpu";
+    const resource = w.gpu && cluster.pools.some((p) => p.gpu) ? KSM_GPU_RESOURCES[w.gpu.vendor] : "cpu";
     const mine = requestsByPool(`namespace=${q(ns)},pod=~${q(podPattern(w.name))},resource=${q(resource)}`);
     const all = requestsByPool(`resource=${q(resource)}`);
     rules.push({

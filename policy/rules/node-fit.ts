@@ -2,6 +2,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import type { Amounts, NodeAgent } from "./lib/allocatable.ts";
 import {
   GPU_NODE_DAEMONSET_CHARTS,
+  GPU_NODE_DAEMONSET_CHART_VENDORS,
   cloudNodeAgents,
   describeAmounts,
   leftForPods,
@@ -12,7 +13,7 @@ import type { Obj } from "./lib/k8s.ts";
 import { containersOf, parseQuantity, podSpecOf, T } from "./lib/k8s.ts";
 import type { Cluster, Pool, StackModel } from "./lib/model.ts";
 import { chartIs, k8sObjects } from "./lib/model.ts";
-import { MACHINE_TYPES } from "./lib/platform.ts";
+import { MACHINE_TYPES, machineTypesGpuVendor } from "./lib/platform.ts";
 import { scalingView } from "./lib/scaling.ts";
 import { stackPolicy } from "./lib/stack.ts";
 import { tryRead, UNKNOWN } from "./lib/unknown.ts";
@@ -63,9 +64,12 @@ function stackDaemonSets(model: StackModel, cluster: Cluster, pool: Pool): NodeA
     out.push({ name: d.name, cpuMilli: r.cpuMilli, memoryMiB: r.memoryMiB });
   }
   if (!pool.gpu) return out;
+  // Each vendor's DaemonSets run on its pools only (the program places them by vendor).
+  const vendor = machineTypesGpuVendor(pool.machineTypes);
   for (const chart of cluster.charts) {
     const name = Object.keys(GPU_NODE_DAEMONSET_CHARTS).find((n) => chartIs(chart, [n]));
-    if (!name || model.descendantsOf(chart).some((r) => r.type === T.DaemonSet)) continue;
+    if (!name || GPU_NODE_DAEMONSET_CHART_VENDORS[name] !== vendor) continue;
+    if (model.descendantsOf(chart).some((r) => r.type === T.DaemonSet)) continue;
     const values = tryRead(() => (chart.props.values as Obj | undefined)?.resources?.requests as Obj | undefined);
     const requests = { ...GPU_NODE_DAEMONSET_CHARTS[name], ...(values === UNKNOWN ? {} : (values ?? {})) };
     const r = podRequests({ containers: [{ resources: { requests } }] }, 0);

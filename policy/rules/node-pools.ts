@@ -3,7 +3,7 @@ import { isProduction, productionSchema } from "./lib/common.ts";
 import { blockingTaints } from "./lib/k8s.ts";
 import type { Pool } from "./lib/model.ts";
 import { CLOUD, CLUSTER_TYPES } from "./lib/model.ts";
-import { EKS_SPOT_TAINT, GPU_TAINT } from "./lib/platform.ts";
+import { EKS_SPOT_TAINT, GPU_TAINT, GPU_TAINTS } from "./lib/platform.ts";
 import { stackPolicy } from "./lib/stack.ts";
 
 const poolRef = (p: Pool, cluster: string) => `pool ${p.name} of cluster ${cluster}`;
@@ -69,9 +69,11 @@ export const gpuPoolsBounded = stackPolicy(
             `GPU ${poolRef(p, c.name)} may grow to ${p.maxNodes} nodes, above the allowed ${maxNodesPerGpuPool}.`,
             p.resource.urn,
           );
-        if (!p.taints.some((t) => t.key === GPU_TAINT.key && (t.effect === "NoSchedule" || t.effect === "NoExecute"))) {
+        // The taint of the pool's vendor (nvidia.com/gpu or amd.com/gpu): the one its GPU pods tolerate.
+        const taint = GPU_TAINTS[p.gpuVendor];
+        if (!p.taints.some((t) => t.key === taint.key && (t.effect === "NoSchedule" || t.effect === "NoExecute"))) {
           report(
-            `GPU ${poolRef(p, c.name)} lacks the ${GPU_TAINT.key} NoSchedule taint: CPU pods would fill its nodes.`,
+            `GPU ${poolRef(p, c.name)} lacks the ${taint.key} NoSchedule taint: CPU pods would fill its nodes.`,
             p.resource.urn,
           );
         }

@@ -5,7 +5,8 @@ import { blockingTaints, containersOf, parseQuantity, podSpecOf, T, tolerates } 
 import type { Cluster, Pool, StackModel } from "./lib/model.ts";
 import { chartIs, k8sObjects } from "./lib/model.ts";
 import type { Taint } from "./lib/platform.ts";
-import { GPU_RESOURCE, LABELS } from "./lib/platform.ts";
+import type { GpuVendor } from "./lib/platform.ts";
+import { GPU_RESOURCE, GPU_RESOURCES, LABELS } from "./lib/platform.ts";
 import type { Workload } from "./lib/scaling.ts";
 import { scalingView } from "./lib/scaling.ts";
 import { stackPolicy } from "./lib/stack.ts";
@@ -120,6 +121,9 @@ function expressionMatches(pool: Pool, e: Obj): boolean {
   }
 }
 
+/** The AMD device plugin's chart (ROCm/k8s-device-plugin helm/amd-gpu), which the program installs on AMD pools. */
+const AMD_DEVICE_PLUGIN_CHARTS = ["amd-gpu"];
+
 /** Images of the NVIDIA device plugin and of the GPU Operator (which deploys the plugin itself at run time). */
 const DEVICE_PLUGIN_IMAGE = /k8s-device-plugin|gpu-operator/;
 
@@ -129,8 +133,9 @@ const DEVICE_PLUGIN_IMAGE = /k8s-device-plugin|gpu-operator/;
  * (no `chart`), so it is also recognised by its resource name `<cluster>-<release>` (chartIs) and by the DaemonSet it
  * renders (a resource of the stack then, its image naming the plugin).
  */
-function hasDevicePlugin(model: StackModel, cluster: Cluster, charts: string[]): boolean {
+function hasDevicePlugin(model: StackModel, cluster: Cluster, charts: string[], vendor: GpuVendor = "nvidia"): boolean {
   if (cluster.charts.some((c) => chartIs(c, charts))) return true;
+  if (vendor === "amd") return false;
   const workloads = k8sObjects(model, [T.DaemonSet, T.Deployment]).filter((d) => d.cluster === cluster);
   const images = (r: Obj) => (podSpecOf(r.type, r.props)?.containers ?? []).map((c: Obj) => String(c.image ?? ""));
   if (workloads.some((d) => images(d.resource).some((i: string) => DEVICE_PLUGIN_IMAGE.test(i)))) return true;
@@ -173,13 +178,15 @@ export const gpuPlacement = stackPolicy(
     const gpuWorkloads = scalingView(model).workloads.filter((w) => w.gpus > 0);
     forEachDeferringUnknowns(gpuWorkloads, (w) => {
       const c = w.obj.cluster;
-      const ref = `${w.obj.kind} ${w.obj.namespace}/${w.obj.name} (${w.gpus} nvidia.com/gpu per pod)`;
+      const resource = GPU_RESOURCES[w.gpuVendor];
+      const ref = `${w.obj.kind} ${w.obj.namespace}/${w.obj.name} (${w.gpus} ${resource} per pod)`;
       // Existing clusters are reached through a kubeconfig only: their pools are not resources of the stack.
       if (!c || c.cloud === "existing" || isWaived(w.obj.resource.props, "gpu-workload-placement")) return;
-      const gpuPools = c.pools.filter((p) => p.gpu);
+      // Only the pools of the vendor it asks for: another vendor's nodes never advertise its resource.
+      const gpuPools = c.pools.filter((p) => p.gpu && p.gpuVendor === w.gpuVendor);
       if (!gpuPools.length) {
         report(
-          `${ref} runs on cluster ${c.name}, which has no GPU pool: its pods would stay Pending on "Insufficient nvidia.com/gpu".`,
+          `${ref} runs on cluster ${c.name}, which has no ${w.gpuVendor} GPU pool: its pods would stay Pending on "Insufficient ${resource}".`,
           w.obj.resource.urn,
         );
       } else {
@@ -191,9 +198,10 @@ export const gpuPlacement = stackPolicy(
           );
         }
       }
-      if (!hasDevicePlugin(model, c, devicePluginCharts)) {
+      const charts = w.gpuVendor === "amd" ? AMD_DEVICE_PLUGIN_CHARTS : devicePluginCharts;
+      if (!hasDevicePlugin(model, c, charts, w.gpuVendor)) {
         report(
-          `${ref} runs on cluster ${c.name}, which installs no NVIDIA device plugin (${devicePluginCharts.join(" or ")} chart): no node advertises nvidia.com/gpu.`,
+          `${ref} runs on cluster ${c.name}, which installs no ${w.gpuVendor === "amd" ? "AMD" : "NVIDIA"} device plugin (${charts.join(" or ")} chart): no node advertises ${resource}.`,
           w.obj.resource.urn,
         );
       }
@@ -264,52 +272,55 @@ export const gpuCapacity: StackValidationPolicy = stackPolicy(
       (w) => w.gpus > 0 && !preemptible(w) && !isWaived(w.obj.resource.props, "gpu-capacity"),
     );
     for (const c of model.clusters.filter((c) => c.cloud !== "existing")) {
-      const ws = workloads.filter((w) => w.obj.cluster === c);
-      const pools = c.pools.filter((p) => p.gpu);
-      if (!ws.length || !pools.length) continue; // no GPU pool at all: gpu-workload-placement reports it
-      const clusterUrn = c.resource?.urn;
-      const sized = (p: Pool) => p.maxNodes !== undefined && p.gpusPerNode !== undefined;
-      const unknown = pools.filter((p) => !sized(p));
-      if (unknown.length) {
-        report(
-          `cluster ${c.name}: cannot size GPU pool(s) ${unknown.map((p) => p.name).join(", ")} (max nodes or GPUs per node unknown; set the ${LABELS.gpuCount} label or use a known machine type).`,
-          clusterUrn,
-        );
-      }
-      // Every check runs and reports: the cluster-wide total and each group of pools, so one run shows every problem.
-      const demand = (xs: Workload[]) => xs.reduce((n, w) => n + w.maxPods * w.gpus, 0);
-      const total = capacity(pools); // undefined when a pool cannot be sized
-      if (total !== undefined && demand(ws) > total) {
-        report(
-          `cluster ${c.name}: GPU workers ${fmtWorkers(ws)} can demand ${demand(ws)} GPUs, but its GPU pools ${fmtPools(pools)} hold ${total}. ` +
-            `Pods beyond ${total} GPUs stay Pending on "Insufficient nvidia.com/gpu".`,
-          clusterUrn,
-        );
-      }
-      // Per group of pools (smaller than all of them, and all sized): the workers that can only use those pools must
-      // fit them. A group that contains groups already reported is reported only when it overflows on its own: its
-      // workers that are not confined to those groups do not fit its other pools (otherwise it repeats their problem).
-      const reach = new Map(ws.map((w) => [w, pools.filter((p) => !whyNotOnPool(w.spec, w.gpus, p))]));
-      const confinedTo = (subset: Pool[]) =>
-        ws.filter((w) => reach.get(w)!.length > 0 && reach.get(w)!.every((p) => subset.includes(p)));
-      const reported: Pool[][] = [];
-      for (const subset of subsetsBySize(pools)) {
-        if (subset.length === pools.length || !subset.every(sized)) continue;
-        const confined = confinedTo(subset);
-        const cap = capacity(subset)!;
-        if (!confined.length || demand(confined) <= cap) continue;
-        const inner = reported.filter((r) => r.every((p) => subset.includes(p)));
-        if (inner.length) {
-          const innerWorkers = new Set(inner.flatMap(confinedTo));
-          const rest = subset.filter((p) => !inner.some((r) => r.includes(p)));
-          if (demand(confined.filter((w) => !innerWorkers.has(w))) <= capacity(rest)!) continue;
+      for (const vendor of ["nvidia", "amd"] as const) {
+        // Per vendor: a vendor's workers can only use its pools, and its pools hold only its devices.
+        const ws = workloads.filter((w) => w.obj.cluster === c && w.gpuVendor === vendor);
+        const pools = c.pools.filter((p) => p.gpu && p.gpuVendor === vendor);
+        if (!ws.length || !pools.length) continue; // no GPU pool at all: gpu-workload-placement reports it
+        const clusterUrn = c.resource?.urn;
+        const sized = (p: Pool) => p.maxNodes !== undefined && p.gpusPerNode !== undefined;
+        const unknown = pools.filter((p) => !sized(p));
+        if (unknown.length) {
+          report(
+            `cluster ${c.name}: cannot size GPU pool(s) ${unknown.map((p) => p.name).join(", ")} (max nodes or GPUs per node unknown; set the ${LABELS.gpuCount} label or use a known machine type).`,
+            clusterUrn,
+          );
         }
-        reported.push(subset);
-        report(
-          `cluster ${c.name}: GPU workers ${fmtWorkers(confined)} can only use GPU pool(s) ${fmtPools(subset)} and can demand ${demand(confined)} GPUs, ` +
-            `more than the ${cap} those pools hold. Pods beyond that stay Pending on "Insufficient nvidia.com/gpu".`,
-          clusterUrn,
-        );
+        // Every check runs and reports: the cluster-wide total and each group of pools, so one run shows every problem.
+        const demand = (xs: Workload[]) => xs.reduce((n, w) => n + w.maxPods * w.gpus, 0);
+        const total = capacity(pools); // undefined when a pool cannot be sized
+        if (total !== undefined && demand(ws) > total) {
+          report(
+            `cluster ${c.name}: GPU workers ${fmtWorkers(ws)} can demand ${demand(ws)} GPUs, but its GPU pools ${fmtPools(pools)} hold ${total}. ` +
+              `Pods beyond ${total} GPUs stay Pending on "Insufficient ${GPU_RESOURCES[vendor]}".`,
+            clusterUrn,
+          );
+        }
+        // Per group of pools (smaller than all of them, and all sized): the workers that can only use those pools must
+        // fit them. A group that contains groups already reported is reported only when it overflows on its own: its
+        // workers that are not confined to those groups do not fit its other pools (otherwise it repeats their problem).
+        const reach = new Map(ws.map((w) => [w, pools.filter((p) => !whyNotOnPool(w.spec, w.gpus, p))]));
+        const confinedTo = (subset: Pool[]) =>
+          ws.filter((w) => reach.get(w)!.length > 0 && reach.get(w)!.every((p) => subset.includes(p)));
+        const reported: Pool[][] = [];
+        for (const subset of subsetsBySize(pools)) {
+          if (subset.length === pools.length || !subset.every(sized)) continue;
+          const confined = confinedTo(subset);
+          const cap = capacity(subset)!;
+          if (!confined.length || demand(confined) <= cap) continue;
+          const inner = reported.filter((r) => r.every((p) => subset.includes(p)));
+          if (inner.length) {
+            const innerWorkers = new Set(inner.flatMap(confinedTo));
+            const rest = subset.filter((p) => !inner.some((r) => r.includes(p)));
+            if (demand(confined.filter((w) => !innerWorkers.has(w))) <= capacity(rest)!) continue;
+          }
+          reported.push(subset);
+          report(
+            `cluster ${c.name}: GPU workers ${fmtWorkers(confined)} can only use GPU pool(s) ${fmtPools(subset)} and can demand ${demand(confined)} GPUs, ` +
+              `more than the ${cap} those pools hold. Pods beyond that stay Pending on "Insufficient ${GPU_RESOURCES[vendor]}".`,
+            clusterUrn,
+          );
+        }
       }
     }
   },

@@ -12,7 +12,10 @@ function addon<T extends z.ZodRawShape>(chart: ChartName, namespace: string, ext
       /** Chart version. Defaults to the pin in stacks/versions.ts. */
       version: z
         .string()
-        .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { error: "must be an exact chart version such as 1.2.3" })
+        // A leading v only where the chart's versions have one (device-metrics-exporter-charts v1.5.2).
+        .regex(CHARTS[chart].version.startsWith("v") ? /^v[0-9]+\.[0-9]+\.[0-9]+$/ : /^[0-9]+\.[0-9]+\.[0-9]+$/, {
+          error: `must be an exact chart version such as ${CHARTS[chart].version}`,
+        })
         .default(CHARTS[chart].version),
       /** Namespace. */
       namespace: dnsLabel.default(namespace),
@@ -61,6 +64,10 @@ export const addons = z
     dcgmExporter: addon("dcgmExporter", "dcgm-exporter", {}),
     // EKS only, and only where a workload mounts a ReadWriteMany claim of the default class (docs/workloads.md).
     efsCsiDriver: addon("efsCsiDriver", "kube-system", {}),
+    // AMD GPU pools only (components/addons/amd-*.ts); each in its own namespace, like the DCGM exporter: both need
+    // Pod Security privileged (hostPath volumes; the exporter runs privileged).
+    amdDevicePlugin: addon("amdDevicePlugin", "amd-device-plugin", {}),
+    amdMetricsExporter: addon("amdMetricsExporter", "amd-metrics-exporter", {}),
     clusterAutoscaler: addon("clusterAutoscaler", "kube-system", {
       /** Image tag. Defaults to the tag matching the cluster's Kubernetes minor (stacks/versions.ts). */
       imageTag: z

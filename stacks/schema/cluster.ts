@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { storageClassName } from "./workload-storage.ts";
 import { KUBERNETES_VERSIONS, newestKubernetesVersion } from "../kubernetes-versions.ts";
+import { gpuSharing, gpuVendor } from "./accelerators.ts";
 import { cidr, dnsLabel, duration, labels, positiveDuration, quantity, taint } from "./common.ts";
 
 /**
@@ -26,8 +27,15 @@ export const pool = z.strictObject({
       count: z.number().int().min(1),
       /** Accelerator name, e.g. nvidia-tesla-t4, nvidia-a100 (EKS label k8s.amazonaws.com/accelerator). */
       type: z.string().min(1),
+      /**
+       * GPU vendor: `nvidia` or `amd`; decides the resource (`nvidia.com/gpu`, `amd.com/gpu`), taint, device plugin
+       * and metrics exporter (docs/workloads.md, "Accelerators"). Defaults to the machine type's vendor in
+       * stacks/machine-types.ts (AKS, EKS: a different value is an error), else nvidia.
+       */
+      vendor: gpuVendor.optional(),
     })
     .optional(),
+  gpuSharing: gpuSharing.optional(),
   /** Spot/low-priority capacity. Defaults to false. */
   spot: z.boolean().default(false),
   /** Extra node labels, added to the platform's own (worker-platform/pool, ...). Defaults to none. */

@@ -8,6 +8,7 @@ import { checkSimulation } from "./checks/simulation.ts";
 import { checkCloudQueues } from "./checks/cloud-queues.ts";
 import { checkFit } from "./checks/fit.ts";
 import { checkScaling } from "./checks/scaling.ts";
+import { checkAccelerators } from "./checks/accelerators.ts";
 import { checkAccess } from "./checks/access.ts";
 import { checkObservability } from "./checks/observability.ts";
 import { checkAlertmanagerGrafana } from "./checks/alertmanager-grafana.ts";
@@ -24,6 +25,7 @@ export const stackConfig = stackShape.superRefine((cfg, ctx) =>
   runChecks(
     [
       checkClusters,
+      checkAccelerators,
       checkAddons,
       checkWorkloads,
       checkScaling,
@@ -74,6 +76,7 @@ export * from "./workloads.ts";
 export * from "./common.ts";
 export * from "./simulation.ts";
 export * from "./scaling.ts";
+export * from "./accelerators.ts";
 export * from "./workload-access.ts";
 export * from "./observability/index.ts";
 export * from "./workload-network.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { workloadGpuVendor } from "./accelerators.ts";
 import {
   byteQuantity,
   cidrProblem,
@@ -340,8 +341,9 @@ const podShape = {
   resources,
   gpu: z
     .strictObject({
-      /** nvidia.com/gpu per pod. */
+      /** GPUs per pod (`nvidia.com/gpu` or `amd.com/gpu`, by vendor). */
       count: int32().min(1),
+      vendor: workloadGpuVendor,
       /** Where the cluster has no GPU pool, run on CPU without the GPU request instead of failing. Defaults to false. */
       fallbackToCpu: z.boolean().default(false),
     })

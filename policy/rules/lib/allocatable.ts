@@ -96,6 +96,15 @@ export function cloudNodeAgents(cloud: MachineShape["cloud"], networkPolicy?: st
 export const GPU_NODE_DAEMONSET_CHARTS: Record<string, { cpu: string; memory: string }> = {
   "nvidia-device-plugin": { cpu: "10m", memory: "32Mi" },
   "dcgm-exporter": { cpu: "100m", memory: "128Mi" },
+  "amd-gpu": { cpu: "10m", memory: "32Mi" },
+  "device-metrics-exporter-charts": { cpu: "500m", memory: "512Mi" },
+};
+/** The GPU vendor whose pools each of those charts runs on (copy of stacks/platform-pods.ts by vendor). */
+export const GPU_NODE_DAEMONSET_CHART_VENDORS: Record<string, "nvidia" | "amd"> = {
+  "nvidia-device-plugin": "nvidia",
+  "dcgm-exporter": "nvidia",
+  "amd-gpu": "amd",
+  "device-metrics-exporter-charts": "amd",
 };
 
 export function leftForPods(allocatable: Amounts, agents: NodeAgent[]): Amounts {

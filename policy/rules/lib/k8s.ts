@@ -1,6 +1,7 @@
 import { typeChainOfUrn } from "./common.ts";
 import type { Taint } from "./platform.ts";
-import { GPU_RESOURCE } from "./platform.ts";
+import type { GpuVendor } from "./platform.ts";
+import { GPU_RESOURCES } from "./platform.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Obj = Record<string, any>;
@@ -96,8 +97,8 @@ export function parseQuantity(q: unknown): number | undefined {
 
 /** GPUs a pod asks for: the sum over containers, or the largest init container's if larger (Kubernetes effective request). */
 export function gpusPerPod(spec: Obj): number {
-  const gpus = (c: Obj) =>
-    parseQuantity(c.resources?.limits?.[GPU_RESOURCE] ?? c.resources?.requests?.[GPU_RESOURCE]) ?? 0;
+  const one = (c: Obj, r: string) => parseQuantity(c.resources?.limits?.[r] ?? c.resources?.requests?.[r]) ?? 0;
+  const gpus = (c: Obj) => Object.values(GPU_RESOURCES).reduce((n, r) => n + one(c, r), 0);
   const main = (spec.containers ?? []).reduce((n: number, c: Obj) => n + gpus(c), 0);
   const init = Math.max(0, ...(spec.initContainers ?? []).map(gpus));
   return Math.max(main, init);
@@ -138,4 +139,11 @@ export function parseImage(ref: string): { registry: string; repository: string;
     last = last.slice(0, colon);
   }
   return { registry, repository: [...parts, last].join("/"), tag, digest };
+}
+
+/** The GPU vendor a pod asks for: amd where a container asks for amd.com/gpu, else nvidia. */
+export function gpuVendorOfPod(spec: Obj): GpuVendor {
+  const all = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
+  const asks = (c: Obj) => c.resources?.limits?.[GPU_RESOURCES.amd] ?? c.resources?.requests?.[GPU_RESOURCES.amd];
+  return all.some((c: Obj) => asks(c) !== undefined) ? "amd" : "nvidia";
 }

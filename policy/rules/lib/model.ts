@@ -2,8 +2,8 @@ import type { PolicyResource } from "@pulumi/policy";
 import { asArray, toNumber } from "./common.ts";
 import type { Obj } from "./k8s.ts";
 import { T } from "./k8s.ts";
-import type { Taint } from "./platform.ts";
-import { AKS_SPOT_TAINT, GPU_TAINT, LABELS, knownGpuCount } from "./platform.ts";
+import type { GpuVendor, Taint } from "./platform.ts";
+import { AKS_SPOT_TAINT, GPU_TAINT, GPU_TAINTS, LABELS, knownGpuCount, machineTypesGpuVendor } from "./platform.ts";
 import { tryRead, UNKNOWN } from "./unknown.ts";
 import { UNKNOWN_OBJECT_VALUE, UnknownValueError } from "./sdk.ts";
 
@@ -36,9 +36,14 @@ export interface Pool {
   /** The pool's name in the cloud (AKS agent pool name, EKS node group name) or the resource name. */
   name: string;
   spot: boolean;
-  /** GPUs per node; 0 for CPU pools; undefined when the pool is a GPU pool of an unknown machine type. */
+  /**
+   * GPU devices per node under the vendor's resource (GPUs × time-slicing replicas or MIG instances: the program's
+   * worker-platform/gpu-devices label); 0 for CPU pools; undefined when the pool is a GPU pool of an unknown type.
+   */
   gpusPerNode: number | undefined;
   gpu: boolean;
+  /** The vendor of its GPUs (its vendor label, else its taint, else the machine type); nvidia for CPU pools. */
+  gpuVendor: GpuVendor;
   maxNodes: number | undefined;
   labels: Record<string, string>;
   /** Every taint its nodes carry, including the ones the cloud adds (AKS spot). */
@@ -267,7 +272,7 @@ function finish(
   maxNodes: number | undefined,
   maxPods: number | undefined,
 ): Pool {
-  const declared = toNumber(labels[LABELS.gpuCount]);
+  const declared = toNumber(labels[LABELS.gpuDevices]) ?? toNumber(labels[LABELS.gpuCount]);
   const known = machineTypes.map(knownGpuCount);
   // With several instance types (EKS spot diversity) count the smallest: the autoscaler may pick any of them.
   const fromTypes = known.length && known.every((n) => n !== undefined) ? Math.min(...known) : undefined;
@@ -275,9 +280,16 @@ function finish(
     labels[LABELS.gpu] === "true" ||
     (declared ?? 0) > 0 ||
     (fromTypes ?? 0) > 0 ||
-    taints.some((t) => t.key === GPU_TAINT.key);
+    taints.some((t) => t.key === GPU_TAINT.key || t.key === GPU_TAINTS.amd.key);
   const gpusPerNode = declared ?? (gpu ? fromTypes || undefined : 0);
-  return { resource: r, name, spot, gpu, gpusPerNode, maxNodes, labels, taints, machineTypes, maxPods };
+  const labelled = labels[LABELS.gpuVendor];
+  const gpuVendor: GpuVendor =
+    labelled === "amd" || labelled === "nvidia"
+      ? labelled
+      : taints.some((t) => t.key === GPU_TAINTS.amd.key)
+        ? "amd"
+        : machineTypesGpuVendor(machineTypes);
+  return { resource: r, name, spot, gpu, gpuVendor, gpusPerNode, maxNodes, labels, taints, machineTypes, maxPods };
 }
 
 const EKS_EFFECTS: Record<string, Taint["effect"]> = {

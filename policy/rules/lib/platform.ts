@@ -15,10 +15,24 @@ export const LABELS = {
   gpu: "worker-platform/gpu",
   gpuCount: "worker-platform/gpu-count",
   capacity: "worker-platform/capacity",
+  gpuVendor: "worker-platform/gpu-vendor",
+  gpuDevices: "worker-platform/gpu-devices",
 } as const;
 
 export const GPU_RESOURCE = "nvidia.com/gpu";
 export const GPU_TAINT: Taint = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
+/** Per GPU vendor: the extended resource and the taint (copy of stacks/accelerators.ts GPU_RESOURCES, GPU_TAINTS). */
+export const GPU_RESOURCES = { nvidia: "nvidia.com/gpu", amd: "amd.com/gpu" } as const;
+export type GpuVendor = keyof typeof GPU_RESOURCES;
+export const GPU_TAINTS: Record<keyof typeof GPU_RESOURCES, Taint> = {
+  nvidia: GPU_TAINT,
+  amd: { key: "amd.com/gpu", value: "present", effect: "NoSchedule" },
+};
+/** A pool's GPU vendor from its first machine type in the table (nvidia where the table does not say). */
+export function machineTypesGpuVendor(machineTypes: string[]): keyof typeof GPU_RESOURCES {
+  const t = machineTypes.find((m) => Object.hasOwn(MACHINE_TYPES, m) && MACHINE_TYPES[m].gpus > 0);
+  return t && MACHINE_TYPES[t].gpuVendor === "amd" ? "amd" : "nvidia";
+}
 /** AKS adds this taint to every spot pool itself, so it is not among the AgentPool's nodeTaints (AKS docs). */
 export const AKS_SPOT_TAINT: Taint = {
   key: "kubernetes.azure.com/scalesetpriority",
@@ -62,6 +76,8 @@ export interface MachineShape {
   memoryGiB: number;
   gpus: number;
   gpuModel?: string;
+  /** Vendor of the GPUs; absent for CPU types and NVIDIA ones. */
+  gpuVendor?: "amd";
   /** AWS: pods per node the kubelet allows; absent on Azure, where it is a pool setting. */
   maxPods?: number;
 }
@@ -101,6 +117,7 @@ export const MACHINE_TYPES: Record<string, MachineShape> = {
   Standard_NC80adis_H100_v5: azure(80, 640, 2, "H100 NVL"),
   Standard_ND96asr_v4: azure(96, 900, 8, "A100 40GB"),
   Standard_ND96isr_H100_v5: azure(96, 1900, 8, "H100"),
+  Standard_ND96isr_MI300X_v5: { ...azure(96, 1850, 8, "MI300X"), gpuVendor: "amd" },
   // AWS general purpose, compute and memory optimized (max pods: ENIs × (IPs per ENI − 1) + 2)
   "m6i.xlarge": aws(4, 16, 58),
   "m6i.2xlarge": aws(8, 32, 58),
@@ -128,6 +145,9 @@ export const MACHINE_TYPES: Record<string, MachineShape> = {
   "g6e.12xlarge": aws(48, 384, 292, 4, "L40S"),
   "p4d.24xlarge": aws(96, 1152, 737, 8, "A100 40GB"),
   "p5.48xlarge": aws(192, 2048, 100, 8, "H100"),
+  "g4ad.xlarge": { ...aws(4, 16, 8, 1, "Radeon Pro V520"), gpuVendor: "amd" },
+  "g4ad.2xlarge": { ...aws(8, 32, 8, 1, "Radeon Pro V520"), gpuVendor: "amd" },
+  "g4ad.4xlarge": { ...aws(16, 64, 29, 1, "Radeon Pro V520"), gpuVendor: "amd" },
 };
 
 /**

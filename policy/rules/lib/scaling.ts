@@ -1,6 +1,7 @@
 import { toNumber } from "./common.ts";
 import type { Obj } from "./k8s.ts";
-import { gpusPerPod, podSpecOf, SCALABLE_KINDS, T, WORKLOAD_TYPES } from "./k8s.ts";
+import type { GpuVendor } from "./platform.ts";
+import { gpuVendorOfPod, gpusPerPod, podSpecOf, SCALABLE_KINDS, T, WORKLOAD_TYPES } from "./k8s.ts";
 import type { K8sObject, StackModel } from "./model.ts";
 import { k8sObjects } from "./model.ts";
 import { GPU_UTIL_METRIC } from "./platform.ts";
@@ -75,6 +76,8 @@ export interface Workload {
   obj: K8sObject;
   spec: Obj;
   gpus: number;
+  /** The vendor of the GPUs it asks for (amd.com/gpu: amd, else nvidia). */
+  gpuVendor: GpuVendor;
   /** Most pods it can run at once, and where that number comes from. */
   maxPods: number;
   maxSource: string;
@@ -90,7 +93,15 @@ export interface ScalingView {
 export function scalingView(model: StackModel): ScalingView {
   const workloads: Workload[] = k8sObjects(model, WORKLOAD_TYPES).map((obj) => {
     const spec = podSpecOf(obj.resource.type, obj.resource.props) ?? {};
-    return { obj, spec, gpus: gpusPerPod(spec), maxPods: 1, maxSource: "", scalers: [] };
+    return {
+      obj,
+      spec,
+      gpus: gpusPerPod(spec),
+      gpuVendor: gpuVendorOfPod(spec),
+      maxPods: 1,
+      maxSource: "",
+      scalers: [],
+    };
   });
   const scalers: Scaler[] = k8sObjects(model, [T.ScaledObject, T.HPA]).map((obj) => {
     const spec: Obj = obj.resource.props.spec ?? {};

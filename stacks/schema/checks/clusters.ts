@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { describeShape, knownGpuCount, knownMachineTypes, machineShape } from "../../machine-types.ts";
+import { gpuDevicesPerNode, poolGpuVendor } from "../../accelerators.ts";
 import { newestKubernetesVersion } from "../../kubernetes-versions.ts";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../versions.ts";
 import type { StackConfig } from "../stack.ts";
@@ -168,8 +169,14 @@ export function checkClusters(cfg: StackConfig, ctx: Ctx): void {
           pool.headroomGpus,
         );
       }
-      if (pool.gpu && pool.headroomGpus > pool.gpu.count * pool.max) {
-        issue(ctx, p("headroomGpus"), `must be <= max × gpu.count (${pool.gpu.count * pool.max})`, pool.headroomGpus);
+      // In the devices the pool advertises: GPUs × time-slicing replicas or MIG instances (stacks/accelerators.ts).
+      if (pool.gpu && pool.headroomGpus > gpuDevicesPerNode(pool) * pool.max) {
+        issue(
+          ctx,
+          p("headroomGpus"),
+          `must be <= max × GPU devices per node (${gpuDevicesPerNode(pool) * pool.max})`,
+          pool.headroomGpus,
+        );
       }
     });
     if (cluster.cloud === "aws" && cfg.addons.clusterAutoscaler.enabled && !cfg.addons.clusterAutoscaler.imageTag) {
@@ -283,12 +290,16 @@ function checkExistingGpuPools(
       );
       return;
     }
-    const cpu = cluster.pools.find((other) => !other.gpu && labels.every(([k, v]) => other.labels[k] === v));
+    const vendor = poolGpuVendor(pool);
+    const cpu = cluster.pools.find(
+      (other) => poolGpuVendor(other) !== vendor && labels.every(([k, v]) => other.labels[k] === v),
+    );
     if (cpu) {
+      const what = cpu.gpu ? `${poolGpuVendor(cpu)} GPUs` : "no GPU";
       issue(
         ctx,
         at("pools", pi, "labels"),
-        `pool ${cpu.name} (no GPU) carries every label of GPU pool ${pool.name}, so the GPU DaemonSets would run on its nodes too: add a label only the GPU nodes carry`,
+        `pool ${cpu.name} (${what}) carries every label of ${vendor} GPU pool ${pool.name}, so the ${vendor} GPU DaemonSets would run on its nodes too: add a label only the ${vendor} GPU nodes carry`,
         pool.labels,
       );
     }

@@ -9,11 +9,13 @@ import {
   nodeAllocatable,
   shortfall,
 } from "../../allocatable.ts";
+import { gpuDevicesPerNode, poolGpuVendor, timeSliced } from "../../accelerators.ts";
 import { machineShape } from "../../machine-types.ts";
 import { queuePools, choosePools } from "../../placement.ts";
 import type { ContainerResources } from "../../platform-pods.ts";
 import {
   GPU_NODE_DAEMONSET_RESOURCES,
+  GPU_NODE_DAEMONSETS_BY_VENDOR,
   HEADROOM_RESOURCES,
   QUEUE_RESOURCES,
   headroomShape,
@@ -53,7 +55,7 @@ export function poolNodes(cluster: ClusterConfig, pool: Pool, addons: AddonsConf
     const cpu = declared && cpuMilli(declared.cpu);
     const memory = declared && memoryMiB(declared.memory);
     if (cpu === undefined || memory === undefined) return undefined;
-    const allocatable = { cpuMilli: cpu, memoryMiB: memory, gpus: pool.gpu?.count ?? 0 };
+    const allocatable = { cpuMilli: cpu, memoryMiB: memory, gpus: gpuDevicesPerNode(pool) };
     return [
       { machineType: "declared allocatable", allocatable, daemonSets: ours, free: leftForPods(allocatable, ours) },
     ];
@@ -65,7 +67,9 @@ export function poolNodes(cluster: ClusterConfig, pool: Pool, addons: AddonsConf
   for (const machineType of pool.machineTypes) {
     const shape = machineShape(machineType);
     if (!shape || shape.cloud !== cluster.cloud) return undefined;
-    const { allocatable } = nodeAllocatable(shape);
+    // GPUs as the node advertises them to its vendor's pods: × time-slicing replicas or MIG instances.
+    const base = nodeAllocatable(shape).allocatable;
+    const allocatable = { ...base, gpus: gpuDevicesPerNode(pool) };
     const daemonSets = [...agents, ...ours];
     nodes.push({ machineType, allocatable, daemonSets, free: leftForPods(allocatable, daemonSets) });
   }
@@ -73,15 +77,23 @@ export function poolNodes(cluster: ClusterConfig, pool: Pool, addons: AddonsConf
 }
 
 /**
- * The platform's DaemonSets on a pool: the NVIDIA device plugin and the DCGM exporter on every GPU pool, when enabled
- * (components/addons/nvidia-device-plugin.ts, dcgm-exporter.ts: gpuPlacement, all GPU pools), with the requests the
+ * The platform's DaemonSets on a pool: the NVIDIA device plugin and the DCGM exporter on every NVIDIA pool, the AMD
+ * device plugin and metrics exporter on every AMD pool, when enabled (components/addons/nvidia-device-plugin.ts,
+ * dcgm-exporter.ts, amd-device-plugin.ts, amd-metrics-exporter.ts: placement by vendor), with the requests the
  * chart gets: stacks/platform-pods.ts, under `addons.<key>.values.resources` when the stack overrides them.
  */
 function platformDaemonSets(pool: Pool, addons: AddonsConfig): NodeAgent[] {
-  if (!pool.gpu) return [];
+  const vendor = poolGpuVendor(pool);
+  if (!vendor) return [];
   const out: NodeAgent[] = [];
-  const names = { nvidiaDevicePlugin: "nvidia-device-plugin", dcgmExporter: "dcgm-exporter" } as const;
-  for (const key of ["nvidiaDevicePlugin", "dcgmExporter"] as const) {
+  const names = {
+    nvidiaDevicePlugin: "nvidia-device-plugin",
+    dcgmExporter: "dcgm-exporter",
+    amdDevicePlugin: "amd-device-plugin",
+    amdMetricsExporter: "amd-metrics-exporter",
+  } as const;
+  // Each vendor's DaemonSets on its own pools only (components/addons/scheduling.ts gpuPlacement by vendor).
+  for (const key of GPU_NODE_DAEMONSETS_BY_VENDOR[vendor]) {
     if (!addons[key].enabled) continue;
     const requests = { ...GPU_NODE_DAEMONSET_RESOURCES[key].requests, ...overriddenRequests(addons[key].values) };
     out.push({ name: names[key], cpuMilli: cpuMilli(requests.cpu) ?? 0, memoryMiB: memoryMiB(requests.memory) ?? 0 });
@@ -159,7 +171,7 @@ function plannedPods(cfg: StackConfig, cluster: ClusterConfig, ci: number): Plan
   });
   cluster.pools.forEach((pool, pi) => {
     if (!pool.gpu || pool.headroomGpus <= 0) return;
-    const { gpusPerPod } = headroomShape(pool.headroomGpus, pool.gpu.count);
+    const { gpusPerPod } = headroomShape(pool.headroomGpus, timeSliced(pool) ? 1 : gpuDevicesPerNode(pool));
     out.push({
       what: `warm GPU headroom placeholder of pool ${pool.name}`,
       path: ["clusters", ci, "pools", pi, "headroomGpus"],

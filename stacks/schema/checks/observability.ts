@@ -8,6 +8,7 @@ import { prometheusRuleFiles, ruleExpressions, ruleFileProblems } from "../../..
 import { adapterQueries, adapterRuleSet } from "../../../components/addons/prometheus-adapter.ts";
 import { gpuUtilizationQuery } from "../../../observability/queries.ts";
 import { workloadsNamespace } from "../../namespace.ts";
+import { poolGpuVendor } from "../../accelerators.ts";
 import { dashboardExpressions } from "../../../observability/dashboards/index.ts";
 import { dashboardInput } from "../../../observability/dashboards/input.ts";
 
@@ -101,7 +102,7 @@ export function checkObservability(cfg: StackConfig, ctx: z.RefinementCtx): void
     if (cfg.addons.grafana.enabled) platform.push(...dashboardExpressions(dashboardInput(cfg, cluster)));
     if (cfg.addons.prometheusAdapter.enabled && (prometheus || cfg.addons.prometheus.externalUrl))
       adapterRuleSet(
-        cluster.pools.some((p) => p.gpu),
+        cluster.pools.some((p) => poolGpuVendor(p) === "nvidia"),
         cfg.addons,
       ).forEach((rule, i) => {
         const queries = adapterQueries(rule, "DCGM_FI_DEV_GPU_UTIL");

@@ -122,6 +122,16 @@ function checkWorker(cfg: StackConfig, w: Worker, path: Path, ctx: Ctx): void {
           "a gpu trigger scales on the utilisation of the worker's GPUs, and this worker requests none; set gpu or remove the trigger",
           t.type,
         );
+      else if (w.gpu.vendor !== "nvidia")
+        // The gpu trigger reads DCGM_FI_DEV_GPU_UTIL, an NVIDIA DCGM metric. AMD's exporter has gpu_gfx_activity, but
+        // only on Instinct MI2xx/MI3xx (ROCm/device-metrics-exporter docs/configuration/metricslist.md, GPU_GFX_ACTIVITY),
+        // not on every AMD GPU the platform offers (Radeon Pro V520): a prometheus trigger names the metric explicitly.
+        issue(
+          ctx,
+          at(j, "type"),
+          `a gpu trigger scales on DCGM_FI_DEV_GPU_UTIL, an NVIDIA metric, and this worker asks for gpu.vendor ${w.gpu.vendor}; use a prometheus trigger on the AMD exporter's gpu_gfx_activity (Instinct MI2xx/MI3xx), e.g. avg(gpu_gfx_activity{namespace="<ns>",pod=~"${w.name}-.*"}), or remove the trigger`,
+          t.type,
+        );
       if (!t.serverAddress) {
         // The DCGM exporter is scraped by the platform's own Prometheus only (annotation-based: addons/dcgm-exporter.ts).
         const why = !inClusterPrometheusNamespace(cfg)

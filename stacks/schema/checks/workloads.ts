@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { gpuDevicesPerNode, poolGpuVendor, timeSliced } from "../../accelerators.ts";
 import type { ClusterConfig, StackConfig } from "../stack.ts";
 import { duplicates, issue } from "./clusters.ts";
 import { choosePools } from "../../placement.ts";
@@ -203,12 +204,24 @@ function checkPlacement(
   cluster: ClusterConfig,
 ) {
   if (!w.gpu) return;
-  const gpuPools = cluster.pools.filter((p) => p.gpu && (w.spot || !p.spot));
+  const vendor = w.gpu.vendor;
+  const gpuPools = cluster.pools.filter((p) => poolGpuVendor(p) === vendor && (w.spot || !p.spot));
   if (gpuPools.length === 0) {
     if (w.gpu.fallbackToCpu) return;
-    const spotOnly = cluster.pools.some((p) => p.gpu);
+    const offered = [...new Set(cluster.pools.map(poolGpuVendor).filter((v) => v))];
+    if (offered.length > 0 && !offered.includes(vendor)) {
+      // Another vendor's GPUs cannot run this image (CUDA vs ROCm) and advertise another resource: never placed there.
+      issue(
+        ctx,
+        [...path, "gpu", "vendor"],
+        `cluster ${cluster.name} has no ${vendor} GPU pool (its GPU pools are ${offered.join(", ")}): the pod could never schedule; add a ${vendor} GPU pool, set gpu.vendor to ${offered.join(" or ")} if the image runs there, set gpu.fallbackToCpu: true, or list other clusters in clusters`,
+        vendor,
+      );
+      return;
+    }
+    const spotOnly = cluster.pools.some((p) => poolGpuVendor(p) === vendor);
     const why = spotOnly
-      ? `cluster ${cluster.name} has only spot GPU pools and spot is false`
+      ? `cluster ${cluster.name} has only spot ${vendor} GPU pools and spot is false`
       : `cluster ${cluster.name} has no GPU pool`;
     const fixes = spotOnly ? "set spot: true, add an on-demand GPU pool" : "add a GPU pool";
     issue(
@@ -219,12 +232,16 @@ function checkPlacement(
     );
     return;
   }
-  const largest = Math.max(...gpuPools.map((p) => p.gpu!.count));
+  // Time-sliced pools hand out one replica per pod (failRequestsGreaterThanOne): only pods asking for 1 go there.
+  const usable = gpuPools.filter((p) => w.gpu!.count === 1 || !timeSliced(p));
+  const largest = Math.max(0, ...usable.map(gpuDevicesPerNode));
   if (w.gpu.count > largest) {
+    const sliced =
+      gpuPools.length > usable.length ? "; time-sliced pools (gpuSharing.timeSlicing) take pods of 1 GPU only" : "";
     issue(
       ctx,
       [...path, "gpu", "count"],
-      `no GPU pool of cluster ${cluster.name} has ${w.gpu.count} GPUs per node (largest: ${largest})`,
+      `no ${vendor} GPU pool of cluster ${cluster.name} has ${w.gpu.count} GPUs per node (largest: ${largest})${sliced}`,
       w.gpu.count,
     );
   }
