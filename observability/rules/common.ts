@@ -1,6 +1,6 @@
 import type { ClusterConfig, StackConfig, WorkerConfig } from "../../stacks/schema/index.ts";
 import type { Trigger } from "../../stacks/schema/resolve.ts";
-import { workloadsNamespace } from "../../components/workloads/common.ts";
+import { workloadsNamespace } from "../../stacks/namespace.ts";
 import type { Expression } from "../names.ts";
 
 /** Workers deployed on a cluster (a worker without `clusters` goes to every cluster, components/workloads/index.ts). */

@@ -5,7 +5,7 @@ import type { Expression } from "../../../observability/names.ts";
 import { metricCatalogue } from "../../../observability/metrics.ts";
 import { checkExpressions, formatExpressionProblem } from "../../../observability/promql.ts";
 import { prometheusRuleFiles, ruleExpressions, ruleFileProblems } from "../../../observability/rules/index.ts";
-import { adapterQueries, adapterRuleSet } from "../../../components/addons/prometheus-adapter.ts";
+import { adapterQueries, adapterRuleSet } from "../../../observability/adapter-rules.ts";
 import { gpuUtilizationQuery } from "../../../observability/queries.ts";
 import { workloadsNamespace } from "../../namespace.ts";
 import { poolGpuVendor } from "../../accelerators.ts";
