@@ -305,4 +305,28 @@ describe("workloads: the shipped stacks", function () {
     );
     assert.equal(sa.plainInputs.automountServiceAccountToken, true);
   });
+
+  it("prod: reports reads its ConfigMap as environment and as a file, and rolls when it changes", () => {
+    const { resources } = built.prod;
+    const cm = resources.filter(
+      (r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.plainInputs.metadata as Obj).name === "reports-settings",
+    );
+    assert.deepEqual(
+      cm.map((r) => r.provider?.split("::")[3]),
+      ["prod-aks", "prod-eks"],
+      "declared once, created on every cluster like secrets",
+    );
+    const deployment = resources.find(
+      (r) => r.type === "kubernetes:apps/v1:Deployment" && (r.plainInputs.metadata as Obj).name === "reports",
+    )!;
+    const template = (deployment.plainInputs.spec as Obj).template as Obj;
+    const container = template.spec.containers[0] as Obj;
+    assert.deepEqual(container.envFrom, [{ configMapRef: { name: "reports-settings" } }]);
+    assert.ok(
+      (container.volumeMounts as Obj[]).some(
+        (m) => m.mountPath === "/etc/reports/reports.yaml" && m.subPath === "reports.yaml" && m.readOnly === true,
+      ),
+    );
+    assert.match(String(template.metadata.annotations["worker-platform/config-hash"]), /^[0-9a-f]{64}$/);
+  });
 });
