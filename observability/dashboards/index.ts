@@ -39,13 +39,11 @@ export interface DashboardInput {
 const POOL = "label_worker_platform_pool";
 // Right-hand sides of group_left joins deduplicated with `max by`: during a kube-state-metrics rollout two pods are
 // scraped and a bare join fails with "found duplicate series for the match group" (as in observability/rules/alerts.ts).
-const byPool = (metric: string) =>
-  `${metric} * on(node) group_left(${POOL}) max by (node, ${POOL}) (kube_node_labels)`;
+const byPool = (metric: string) => `${metric} * on(node) group_left(${POOL}) max by (node, ${POOL}) (kube_node_labels)`;
 /** Pods running now: kube-state-metrics emits requests for pods in every phase (internal/store/pod.go, v2.20.0). */
 const RUNNING = `on(namespace, pod) group_left() max by (namespace, pod) (kube_pod_status_phase{phase="Running"} == 1)`;
 /** ScaledJob owners of Jobs, one series per Job (kube_job_owner, deduplicated). */
-const jobOwner = (selector: string) =>
-  `max by (namespace, job_name, owner_name) (kube_job_owner{${selector}})`;
+const jobOwner = (selector: string) => `max by (namespace, job_name, owner_name) (kube_job_owner{${selector}})`;
 // Either vendor's GPU resource (observability/rules/alerts.ts KSM_GPU_RESOURCES).
 const GPU = `resource=~"${Object.values(KSM_GPU_RESOURCES).join("|")}"`;
 /** Pods of a Deployment (`<name>-<rs hash>-<id>`) or of a ScaledJob's Jobs (`<name>-<job id>-<id>`); anchored. */
