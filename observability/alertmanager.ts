@@ -102,12 +102,6 @@ export function inhibitRules(): Record<string, unknown>[] {
       target_matchers: [oneOf("alertname", [ALERTS.backlogHigh, ALERTS.backlogGrowing])],
       equal: ["worker"],
     },
-    // GPU pods unschedulable are also counted by the all-pods alert: page once, with the GPU one.
-    {
-      source_matchers: [eq("alertname", ALERTS.gpuPodsUnschedulable)],
-      target_matchers: [eq("alertname", ALERTS.podsUnschedulable)],
-      equal: ["namespace"],
-    },
   ];
 }
 

@@ -89,18 +89,21 @@ export const METRIC_SOURCES: MetricSource[] = [
   },
   {
     name: "DCGM exporter",
-    source: "NVIDIA/dcgm-exporter etc/default-counters.csv (the chart's default counters) at 4.8.2",
+    source: "NVIDIA/dcgm-exporter etc/default-counters.csv (the chart's default counters) at 4.5.3-4.8.2",
     metrics: words(`
   DCGM_FI_DEV_SM_CLOCK DCGM_FI_DEV_MEM_CLOCK DCGM_FI_DEV_MEMORY_TEMP DCGM_FI_DEV_GPU_TEMP DCGM_FI_DEV_POWER_USAGE
   DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION DCGM_FI_DEV_PCIE_TX_THROUGHPUT DCGM_FI_DEV_PCIE_RX_THROUGHPUT
   DCGM_FI_DEV_PCIE_REPLAY_COUNTER DCGM_FI_DEV_GPU_UTIL DCGM_FI_DEV_MEM_COPY_UTIL DCGM_FI_DEV_ENC_UTIL
   DCGM_FI_DEV_DEC_UTIL DCGM_FI_DEV_XID_ERRORS DCGM_FI_DEV_FB_FREE DCGM_FI_DEV_FB_USED
   DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL DCGM_FI_DEV_VGPU_LICENSE_STATUS DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS
-  DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS DCGM_FI_DEV_ROW_REMAP_FAILURE
+  DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS DCGM_FI_DEV_ROW_REMAP_FAILURE DCGM_FI_PROF_GR_ENGINE_ACTIVE
+  DCGM_FI_PROF_PIPE_TENSOR_ACTIVE DCGM_FI_PROF_DRAM_ACTIVE
 `),
   },
   {
     name: "cluster-autoscaler",
+    // The node_group_* gauges exist only with --emit-per-nodegroup-metrics (default false, config/flags/flags.go),
+    // which components/addons/cluster-autoscaler.ts sets.
     source:
       "kubernetes/autoscaler cluster-autoscaler/metrics/metrics.go at cluster-autoscaler-1.35 (namespace cluster_autoscaler)",
     metrics: words(`

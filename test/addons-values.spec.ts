@@ -317,6 +317,8 @@ describe("add-ons: values that matter", () => {
     assert.equal(v.extraArgs["max-graceful-termination-sec"], 900);
     assert.equal(v.extraArgs["balance-similar-node-groups"], true);
     assert.equal(v.extraArgs["skip-nodes-with-local-storage"], false);
+    // node_group_backoff_status (ClusterAutoscalerNodeGroupBackoff) exists only with this flag (default false).
+    assert.equal(v.extraArgs["emit-per-nodegroup-metrics"], true);
     assert.ok(
       !Object.keys(v.extraArgs).some((k) => k.includes("gpu-node-label")),
       "no such flag: the AWS provider's GPU label is fixed",

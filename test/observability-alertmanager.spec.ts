@@ -73,6 +73,12 @@ describe("observability: Alertmanager", () => {
       assert.deepEqual(severity.equal, ["alertname", "worker", "pool"]);
       const stuck = rules.find((r) => JSON.stringify(r.source_matchers).includes(ALERTS.scalerErrors))!;
       assert.deepEqual(stuck.equal, ["worker"]);
+      // GpuPodsUnschedulable and PodsUnschedulable never cover the same pod (`and on` / `unless on`): muting the
+      // latter by the former would hide CPU pods stuck in the same namespace.
+      assert.ok(
+        !rules.some((r) => JSON.stringify(r.source_matchers).includes(ALERTS.gpuPodsUnschedulable)),
+        "no inhibition by GpuPodsUnschedulable",
+      );
     });
     it("validates the shape Alertmanager loads, both ways", () => {
       const doc = alertmanagerConfig(amConfig());

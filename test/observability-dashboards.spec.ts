@@ -58,6 +58,40 @@ describe("observability: dashboards", () => {
     );
     assert.match(exprs, /keda_scaler_metrics_value\{namespace=\\"wp-workloads\\", scaledObject=\\"transcriber\\"\}/);
   });
+  it("joins against deduplicated kube_node_labels and kube_job_owner (two kube-state-metrics pods in a rollout)", () => {
+    const exprs = dashboardExpressions(input());
+    const joins = exprs.filter((e) => /group_left\([^)]*\) *(kube_node_labels|kube_job_owner)/.test(e.expr));
+    assert.deepEqual(joins, [], "a bare right-hand side fails with duplicate series for the match group");
+    const byPool = exprs.filter((e) => e.expr.includes("kube_node_labels"));
+    assert.ok(byPool.length >= 2);
+    for (const e of byPool) assert.match(e.expr, /max by \(node, label_worker_platform_pool\) \(kube_node_labels\)/);
+    const owners = exprs.filter((e) => e.expr.includes("kube_job_owner"));
+    assert.ok(owners.length >= 3);
+    for (const e of owners) assert.match(e.expr, /max by \(namespace, job_name, owner_name\) \(kube_job_owner\{/);
+  });
+  it("counts requested GPUs of running pods only (finished Jobs' pods keep their requests)", () => {
+    const [requested] = dashboardExpressions(input()).filter(
+      (e) => e.source === 'dashboard wp-capacity, panel "Requested GPUs per pool"',
+    );
+    assert.match(
+      requested.expr,
+      /kube_pod_container_resource_requests\{[^}]*\} \* on\(namespace, pod\) group_left\(\) max by \(namespace, pod\) \(kube_pod_status_phase\{phase="Running"\} == 1\)/,
+    );
+  });
+  it("GPU use of MIG workers from DCGM_FI_PROF_GR_ENGINE_ACTIVE (DCGM_FI_DEV_GPU_UTIL reads 0 on MIG); both where mixed", () => {
+    const util = (gpuUtil?: "device" | "mig" | "both") =>
+      dashboardExpressions(input({ workers: [{ name: "t", mode: "deployment", gpu: true, gpuUtil }] })).find(
+        (e) => e.source === 'dashboard wp-worker-t, panel "GPU utilisation per pod"',
+      )!.expr;
+    assert.match(util(), /DCGM_FI_DEV_GPU_UTIL/);
+    assert.doesNotMatch(util(), /GR_ENGINE/);
+    assert.match(util("mig"), /DCGM_FI_PROF_GR_ENGINE_ACTIVE\{[^}]*\}\) \* 100/);
+    assert.doesNotMatch(util("mig"), /DCGM_FI_DEV_GPU_UTIL/);
+    assert.match(
+      util("both"),
+      /^max by \(pod\) \(max by \(namespace, pod\) \(.*DCGM_FI_DEV_GPU_UTIL.* or label_replace\(.*DCGM_FI_PROF_GR_ENGINE_ACTIVE/,
+    );
+  });
   it("leaves out the dashboards config turns off", () => {
     const ds = generateDashboards(input({ fleet: false, cost: false, workers: [] }));
     assert.deepEqual(
@@ -153,6 +187,7 @@ describe("Grafana add-on", () => {
     assert.equal(v.initChownData.enabled, false);
     assert.equal(v.testFramework.enabled, false);
     assert.equal(v.persistence.enabled, false);
+    assert.equal(v.deploymentStrategy, undefined, "without a volume the chart's RollingUpdate is fine");
     assert.ok(!JSON.stringify(v).includes("adminPassword"));
     const secret = run.resources.find(
       (r) => r.type === "kubernetes:core/v1:Secret" && (r.plainInputs.metadata as any).name === "grafana-admin",
@@ -179,6 +214,8 @@ describe("Grafana add-on", () => {
     assert.deepEqual(v["grafana.ini"]["auth.anonymous"], { enabled: true, org_role: "Viewer" });
     assert.deepEqual(v.persistence, { enabled: true, type: "pvc", size: "5Gi" });
     assert.equal(v.initChownData.enabled, false);
+    // A ReadWriteOnce volume: RollingUpdate's new pod would wait on Multi-Attach forever.
+    assert.deepEqual(v.deploymentStrategy, { type: "Recreate" });
   });
   it("is not installed unless enabled", async () => {
     const run = await runAddons("aks");

@@ -22,6 +22,14 @@ const projectDir = path.resolve(import.meta.dirname, "..");
 
 const SYSTEM = { name: "system", role: "system", machineTypes: ["Standard_D4s_v5"], min: 1, max: 3 };
 const GPU_AKS = { name: "gpu", machineTypes: ["Standard_NC4as_T4_v3"], gpu: { count: 1, type: "t4" }, min: 0, max: 2 };
+const MIG_AKS = {
+  name: "mig",
+  machineTypes: ["Standard_NC24ads_A100_v4"],
+  gpu: { count: 1, type: "nvidia-a100" },
+  gpuSharing: { mig: { profile: "1g.10gb" } },
+  min: 0,
+  max: 1,
+};
 const gpuWorker = (over: Obj = {}) =>
   cpuWorker({
     name: "gw",
@@ -55,6 +63,9 @@ const eksCluster = (over: Obj = {}) => ({
   ],
   ...over,
 });
+
+const files0 = () =>
+  rulesOf(stack({ clusters: [eksCluster()], workers: [cpuWorker(), cpuWorker({ name: "gw", spot: true })] }));
 
 describe("observability: alert rules from config", () => {
   it("a CPU worker on AKS: backlog, growth, at-max and scaler-error alerts with its labels and target; no GPU, autoscaler or spot alerts", () => {
@@ -117,6 +128,55 @@ describe("observability: alert rules from config", () => {
     assert.equal(named(files, ALERTS.nodeGroupBackoff).length, 1);
     assert.match(named(files, ALERTS.spotInterruption)[0].expr, /label_worker_platform_pool=~"gpuspot"/);
     assert.ok(named(files, ALERTS.componentDown).some((r) => r.labels?.component === "dcgm-exporter"));
+  });
+
+  it("SpotNodesInterrupted: not-ready and vanished spot nodes only, not cordons (upgrades and drains cordon too)", () => {
+    const [spot] = named(files0(), ALERTS.spotInterruption);
+    assert.doesNotMatch(spot.expr, /kube_node_spec_unschedulable/);
+    assert.match(spot.expr, /kube_node_status_condition\{condition="Ready",status="true"\} == 0/);
+    assert.match(spot.expr, /offset 2m, .*\) unless on\(node\) kube_node_labels\)/);
+  });
+
+  it("GpuIdle on MIG pools reads DCGM_FI_PROF_GR_ENGINE_ACTIVE (DCGM_FI_DEV_GPU_UTIL reads 0 there); the larger of both where a worker may land on either", () => {
+    const idleOn = (pools: Obj[]) =>
+      named(
+        rulesOf(
+          stack({
+            clusters: [{ ...(minimalStack().clusters as Obj[])[0], pools: [SYSTEM, ...pools] }],
+            workers: [gpuWorker()],
+          }),
+        ),
+        ALERTS.gpuIdle,
+      )[0].expr;
+    const mig = idleOn([MIG_AKS]);
+    assert.match(
+      mig,
+      /^avg by \(namespace, pod\) \(avg_over_time\(DCGM_FI_PROF_GR_ENGINE_ACTIVE\{namespace="wp-workloads",pod=~"gw-[^"]+",container!=""\}\[5m\]\)\) \* 100 < 10$/,
+    );
+    assert.doesNotMatch(mig, /DCGM_FI_DEV_GPU_UTIL/);
+    const whole = idleOn([GPU_AKS]);
+    assert.match(whole, /DCGM_FI_DEV_GPU_UTIL/);
+    assert.doesNotMatch(whole, /GR_ENGINE/);
+    const both = idleOn([GPU_AKS, MIG_AKS]);
+    assert.match(
+      both,
+      /^max by \(namespace, pod\) \(.*DCGM_FI_DEV_GPU_UTIL.* or label_replace\(.*DCGM_FI_PROF_GR_ENGINE_ACTIVE.*\) < 10$/,
+    );
+    // A worker kept off spot does not land on the spot MIG pool: whole GPUs only.
+    const onDemand = named(
+      rulesOf(
+        stack({
+          clusters: [
+            { ...(minimalStack().clusters as Obj[])[0], pools: [SYSTEM, GPU_AKS, { ...MIG_AKS, spot: true }] },
+          ],
+          workers: [gpuWorker({ spot: false })],
+        }),
+      ),
+      ALERTS.gpuIdle,
+    )[0].expr;
+    assert.doesNotMatch(onDemand, /GR_ENGINE/);
+    for (const e of [mig, whole, both]) assert.equal(parsePromql(e).error, undefined, e);
+    assert.ok(metricCatalogue().known("DCGM_FI_PROF_GR_ENGINE_ACTIVE"));
   });
 
   it("an AMD-only GPU pool: GPU pending pods still alert, but no DCGM idle or exporter alerts; cost counts amd.com/gpu", () => {
@@ -309,6 +369,22 @@ describe("observability: cost per job recording rules", () => {
       rules.find((r) => r.record === RECORDS.workerCostPerHour && r.labels?.worker === "gw")!.expr,
       /resource="nvidia_com_gpu"/,
     );
+  });
+
+  it("shares cost by running pods' requests, joined to a deduplicated node → pool lookup", () => {
+    const rules = rulesOf(stack()).recording.groups[0].rules;
+    const share = rules.find((r) => r.record === RECORDS.workerCostPerHour)!.expr;
+    // kube-state-metrics reports requests of pods in every phase: both the worker's and the pool's total filter on
+    // Running, so finished Jobs' pods neither bill the worker nor dilute the others' share.
+    const requests = share.match(
+      /kube_pod_container_resource_requests\{[^}]*\} \* on\(namespace, pod\) group_left\(\) max by \(namespace, pod\) \(kube_pod_status_phase\{phase="Running"\} == 1\)/g,
+    );
+    assert.equal(requests?.length, 2, share);
+    // Two kube-state-metrics pods during a rollout: a bare kube_node_labels right-hand side fails the rule.
+    const nodes = /group_left\(pool\) max by \(node, pool\) \(label_replace\(kube_node_labels/g;
+    assert.equal(share.match(nodes)?.length, 2, share);
+    const poolNodes = rules.find((r) => r.record === RECORDS.poolNodes)!.expr;
+    assert.match(poolNodes, /^count by \(pool\) \(max by \(node, pool\) \(label_replace\(kube_node_labels/);
   });
 
   it("the simulator reads the same price: pools[].pricePerHour, simulation.prices over it", () => {

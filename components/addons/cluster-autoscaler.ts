@@ -59,6 +59,10 @@ export const clusterAutoscaler: HelmAddon<"clusterAutoscaler"> = {
         "max-node-provision-time": p.maxNodeProvisionTime,
         "balance-similar-node-groups": p.balanceSimilarNodeGroups,
         "skip-nodes-with-local-storage": p.skipNodesWithLocalStorage,
+        // node_group_backoff_status and the other node_group_* gauges (ClusterAutoscalerNodeGroupBackoff) are
+        // registered only with this flag, default false (cluster-autoscaler-1.35.0 metrics/metrics.go,
+        // config/flags/flags.go).
+        "emit-per-nodegroup-metrics": true,
       },
       // Becomes ConfigMap cluster-autoscaler-priority-expander when the expander list contains "priority".
       expanderPriorities: spec.expanderPriorities,

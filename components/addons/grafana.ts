@@ -88,6 +88,10 @@ export const grafana: HelmAddon<"grafana"> = {
         analytics: { check_for_updates: false, check_for_plugin_updates: false, reporting_enabled: false },
       },
       persistence: { enabled: cfg.persistence.enabled, type: "pvc", size: cfg.persistence.size },
+      // The chart's default RollingUpdate starts the new pod before the old one releases the ReadWriteOnce volume:
+      // on another node it never attaches (Multi-Attach) and the rollout hangs (values.yaml `deploymentStrategy` at
+      // grafana-12.11.1; grafana/helm-charts#146).
+      ...(cfg.persistence.enabled ? { deploymentStrategy: { type: "Recreate" } } : {}),
       initChownData: { enabled: false },
       testFramework: { enabled: false },
       securityContext: { seccompProfile: { type: "RuntimeDefault" } },

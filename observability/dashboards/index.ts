@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import type { Expression } from "../names.ts";
 import { RECORDS } from "../names.ts";
 import { KSM_GPU_RESOURCES } from "../rules/alerts.ts";
+import type { GpuUtilSignal } from "../rules/common.ts";
+import { gpuUtilPercent } from "../rules/common.ts";
 import type { Dashboard, PanelSpec } from "./model.ts";
 import { dashboard, expressionsOf, layout, validateDashboard } from "./model.ts";
 
@@ -13,8 +15,11 @@ export { DATASOURCE_UID } from "./model.ts";
 export interface DashboardInput {
   /** Namespace of the workers (platform.namespace). */
   namespace: string;
-  /** Workers with a per-worker dashboard; `mode` picks the replica queries (Deployment vs ScaledJob's Jobs). */
-  workers: { name: string; mode: "deployment" | "job"; gpu: boolean }[];
+  /**
+   * Workers with a per-worker dashboard; `mode` picks the replica queries (Deployment vs ScaledJob's Jobs);
+   * `gpuUtil` the DCGM gauge of GPU use (observability/rules/common.ts gpuUtilSignal; default `device`).
+   */
+  workers: { name: string; mode: "deployment" | "job"; gpu: boolean; gpuUtil?: GpuUtilSignal }[];
   /** GPU pools of the cluster, by name (the recording rules' `pool` label). */
   gpuPools: string[];
   fleet: boolean;
@@ -29,9 +34,16 @@ export interface DashboardInput {
 //   kube_deployment_status_replicas_ready, kube_pod_status_phase, kube_job_status_active, kube_job_owner,
 //   kube_node_status_allocatable and kube_pod_container_resource_requests with resource="nvidia_com_gpu" (the
 //   resource name sanitised), kube_node_labels with label_worker_platform_pool (allow-listed in prometheus.ts).
-// - DCGM exporter: DCGM_FI_DEV_GPU_UTIL (%) and DCGM_FI_DEV_FB_USED (MiB), labelled with the pod using the GPU.
+// - DCGM exporter: DCGM_FI_DEV_GPU_UTIL (%; DCGM_FI_PROF_GR_ENGINE_ACTIVE on MIG, see gpuUtilPercent) and
+//   DCGM_FI_DEV_FB_USED (MiB), labelled with the pod using the GPU.
 const POOL = "label_worker_platform_pool";
-const byPool = (metric: string) => `${metric} * on(node) group_left(${POOL}) kube_node_labels`;
+// Right-hand sides of group_left joins deduplicated with `max by`: during a kube-state-metrics rollout two pods are
+// scraped and a bare join fails with "found duplicate series for the match group" (as in observability/rules/alerts.ts).
+const byPool = (metric: string) => `${metric} * on(node) group_left(${POOL}) max by (node, ${POOL}) (kube_node_labels)`;
+/** Pods running now: kube-state-metrics emits requests for pods in every phase (internal/store/pod.go, v2.20.0). */
+const RUNNING = `on(namespace, pod) group_left() max by (namespace, pod) (kube_pod_status_phase{phase="Running"} == 1)`;
+/** ScaledJob owners of Jobs, one series per Job (kube_job_owner, deduplicated). */
+const jobOwner = (selector: string) => `max by (namespace, job_name, owner_name) (kube_job_owner{${selector}})`;
 // Either vendor's GPU resource (observability/rules/alerts.ts KSM_GPU_RESOURCES).
 const GPU = `resource=~"${Object.values(KSM_GPU_RESOURCES).join("|")}"`;
 /** Pods of a Deployment (`<name>-<rs hash>-<id>`) or of a ScaledJob's Jobs (`<name>-<job id>-<id>`); anchored. */
@@ -69,7 +81,7 @@ function fleet(input: DashboardInput): Dashboard {
       type: "timeseries",
       queries: [
         {
-          expr: `sum by (owner_name) (kube_job_status_active{${ns}} * on(namespace, job_name) group_left(owner_name) kube_job_owner{${ns}, owner_kind="ScaledJob"})`,
+          expr: `sum by (owner_name) (kube_job_status_active{${ns}} * on(namespace, job_name) group_left(owner_name) ${jobOwner(`${ns}, owner_kind="ScaledJob"`)})`,
           legend: "{{owner_name}}",
         },
       ],
@@ -109,7 +121,7 @@ function worker(input: DashboardInput, w: DashboardInput["workers"][number]): Da
           type: "timeseries",
           queries: [
             {
-              expr: `sum(kube_job_status_active{${ns}} * on(namespace, job_name) group_left() kube_job_owner{${ns}, owner_kind="ScaledJob", owner_name="${w.name}"})`,
+              expr: `sum(kube_job_status_active{${ns}} * on(namespace, job_name) group_left() ${jobOwner(`${ns}, owner_kind="ScaledJob", owner_name="${w.name}"`)})`,
               legend: "active",
             },
           ],
@@ -140,7 +152,7 @@ function worker(input: DashboardInput, w: DashboardInput["workers"][number]): Da
           expr:
             w.mode === "deployment"
               ? `sum(changes(kube_deployment_spec_replicas{${ns}, deployment="${w.name}"}[5m]))`
-              : `count(kube_job_owner{${ns}, owner_kind="ScaledJob", owner_name="${w.name}"})`,
+              : `count(${jobOwner(`${ns}, owner_kind="ScaledJob", owner_name="${w.name}"`)})`,
           legend: w.mode === "deployment" ? "replica changes" : "jobs",
         },
       ],
@@ -168,7 +180,7 @@ function worker(input: DashboardInput, w: DashboardInput["workers"][number]): Da
         title: "GPU utilisation per pod",
         type: "timeseries",
         unit: "percent",
-        queries: [{ expr: `avg by (pod) (DCGM_FI_DEV_GPU_UTIL{${pods}})`, legend: "{{pod}}" }],
+        queries: [{ expr: `max by (pod) (${gpuUtilPercent(pods, w.gpuUtil ?? "device")})`, legend: "{{pod}}" }],
       },
       {
         title: "GPU memory used per pod",
@@ -205,10 +217,11 @@ function capacity(): Dashboard {
     {
       title: "Requested GPUs per pool",
       type: "timeseries",
+      description: "GPUs requested by running pods (finished Jobs' pods keep their requests in kube-state-metrics).",
       stack: true,
       queries: [
         {
-          expr: `sum by (${POOL}) (${byPool(`kube_pod_container_resource_requests{${GPU}}`)})`,
+          expr: `sum by (${POOL}) (${byPool(`(kube_pod_container_resource_requests{${GPU}} * ${RUNNING})`)})`,
           legend: `{{${POOL}}}`,
         },
       ],
@@ -219,7 +232,7 @@ function capacity(): Dashboard {
       description: "Demand no node can take yet: the cluster autoscaler should be adding GPU nodes.",
       queries: [
         {
-          expr: `sum(kube_pod_container_resource_requests{${GPU}} * on(namespace, pod) group_left() (kube_pod_status_phase{phase="Pending"} == 1))`,
+          expr: `sum(kube_pod_container_resource_requests{${GPU}} * on(namespace, pod) group_left() max by (namespace, pod) (kube_pod_status_phase{phase="Pending"} == 1))`,
           legend: "pending GPUs",
         },
       ],

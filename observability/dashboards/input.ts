@@ -1,6 +1,7 @@
 import type { ClusterConfig, StackConfig } from "../../stacks/schema/index.ts";
 import { workloadsNamespace } from "../../stacks/namespace.ts";
 import { targetClusters } from "../../stacks/schema/checks/workloads.ts";
+import { gpuUtilSignal } from "../rules/common.ts";
 import type { DashboardInput } from "./index.ts";
 
 /**
@@ -14,7 +15,7 @@ export function dashboardInput(config: StackConfig, cluster: ClusterConfig): Das
     workers: config.workers
       .filter((w) => targetClusters(config, w.clusters).some((c) => c.name === cluster.name))
       .filter((w) => !d.workers || d.workers.includes(w.name))
-      .map((w) => ({ name: w.name, mode: w.mode, gpu: w.gpu !== undefined })),
+      .map((w) => ({ name: w.name, mode: w.mode, gpu: w.gpu !== undefined, gpuUtil: gpuUtilSignal(cluster, w) })),
     gpuPools: cluster.pools.filter((p) => p.gpu).map((p) => p.name),
     fleet: d.fleet,
     capacity: d.capacity,

@@ -4,7 +4,15 @@ import { GPU_RESOURCES, poolGpuVendor } from "../../stacks/accelerators.ts";
 import { ALERTS } from "../names.ts";
 import type { Severity } from "../names.ts";
 import type { Rule, RuleGroup } from "./rulefmt.ts";
-import { podPattern, q, queueTriggers, workersOn, workloadsNamespace } from "./common.ts";
+import {
+  gpuUtilPercent,
+  gpuUtilSignal,
+  podPattern,
+  q,
+  queueTriggers,
+  workersOn,
+  workloadsNamespace,
+} from "./common.ts";
 
 /** Where each alert is explained (what it means, the first thing to check, the key that tunes it). */
 const DOC = "docs/observability.md#alerts";
@@ -157,7 +165,7 @@ function workerRules(w: WorkerConfig, cluster: ClusterConfig, cfg: StackConfig, 
     rules.push(
       alert(
         ALERTS.gpuIdle,
-        `avg by (namespace, pod) (avg_over_time(DCGM_FI_DEV_GPU_UTIL{namespace=${q(ns)},pod=~${q(podPattern(w.name))},container!=""}[5m])) < ${percent}`,
+        `${gpuUtilPercent(`namespace=${q(ns)},pod=~${q(podPattern(w.name))},container!=""`, gpuUtilSignal(cluster, w), "5m")} < ${percent}`,
         {
           for: own?.gpuIdleFor ?? a.gpuIdle.for,
           severity: "warning",
@@ -205,7 +213,8 @@ function capacityRules(cluster: ClusterConfig, cfg: StackConfig, gpuPools: boole
   // Prometheus; there PodsUnschedulable (pending longer than the max node provision time) stands in.
   if (cluster.cloud === "aws" && cfg.addons.clusterAutoscaler.enabled && a.clusterAutoscaler.enabled) {
     // Counter and gauge of kubernetes/autoscaler cluster-autoscaler/metrics/metrics.go (1.35): failed_scale_ups_total
-    // {reason}, node_group_backoff_status{node_group, reason}.
+    // {reason}, node_group_backoff_status{node_group, reason}; the latter only with --emit-per-nodegroup-metrics
+    // (default false, config/flags/flags.go), which components/addons/cluster-autoscaler.ts sets.
     rules.push(
       alert(ALERTS.scaleUpFailed, "sum by (reason) (increase(cluster_autoscaler_failed_scale_ups_total[15m])) > 0", {
         for: a.clusterAutoscaler.for,
@@ -232,13 +241,11 @@ function capacityRules(cluster: ClusterConfig, cfg: StackConfig, gpuPools: boole
     const nodes = (offset = "") =>
       `label_replace(kube_node_labels{${POOL_LABEL}=~${q(spot.join("|"))}}${offset}, "pool", "$1", ${q(POOL_LABEL)}, "(.+)")`;
     // A spot node interrupted: not ready (the VM is gone: AKS deletes evicted spot VMs, scaleSetEvictionPolicy
-    // Delete), cordoned by someone other than the cluster autoscaler (EKS drains a spot node on a rebalance
-    // recommendation or interruption notice), or gone within the last 2 minutes without the taint the autoscaler puts
-    // on the nodes it removes itself (ToBeDeletedByClusterAutoscaler, kubernetes/autoscaler
-    // cluster-autoscaler/utils/taints/taints.go): the node object can disappear before it is ever seen not ready.
-    const interrupted =
-      `max by (node) (kube_node_status_condition{condition="Ready",status="true"} == 0)` +
-      ` or max by (node) (kube_node_spec_unschedulable == 1 unless on(node) kube_node_spec_taint{key="ToBeDeletedByClusterAutoscaler"})`;
+    // Delete), or gone within the last 2 minutes without the taint the autoscaler puts on the nodes it removes itself
+    // (ToBeDeletedByClusterAutoscaler, kubernetes/autoscaler cluster-autoscaler/utils/taints/taints.go): the node
+    // object can disappear before it is ever seen not ready. A cordon is not counted: node upgrades and drains cordon
+    // too, and neither cloud marks a spot interruption's cordon apart from theirs.
+    const interrupted = `max by (node) (kube_node_status_condition{condition="Ready",status="true"} == 0)`;
     const vanished =
       `(${nodes(" offset 2m")} unless on(node) kube_node_labels)` +
       ` unless on(node) max_over_time(kube_node_spec_taint{key="ToBeDeletedByClusterAutoscaler"}[15m])`;

@@ -2,6 +2,7 @@ import type { ClusterConfig, StackConfig, WorkerConfig } from "../../stacks/sche
 import type { Trigger } from "../../stacks/schema/resolve.ts";
 import { workloadsNamespace } from "../../stacks/namespace.ts";
 import type { Expression } from "../names.ts";
+import { choosePools } from "../../stacks/placement.ts";
 
 /** Workers deployed on a cluster (a worker without `clusters` goes to every cluster, components/workloads/index.ts). */
 export function workersOn(cluster: ClusterConfig, cfg: StackConfig): WorkerConfig[] {
@@ -54,4 +55,35 @@ export function expressionsOf(
       };
     }),
   );
+}
+
+/**
+ * Which DCGM gauge tells how busy a worker's GPUs are. DCGM_FI_DEV_GPU_UTIL is not supported on MIG instances (it
+ * reads 0: NVIDIA/dcgm-exporter issues #216, #105); DCGM_FI_PROF_GR_ENGINE_ACTIVE (a 0-1 ratio) is, and is in the
+ * exporter's default counters (etc/default-counters.csv at 4.5.3-4.8.2). `mig`: every NVIDIA pool the worker may land
+ * on is MIG-partitioned; `both`: some are; `device`: none (or no pool: the worker stays Pending).
+ */
+export type GpuUtilSignal = "device" | "mig" | "both";
+
+export function gpuUtilSignal(cluster: ClusterConfig, w: WorkerConfig): GpuUtilSignal {
+  if (!w.gpu) return "device";
+  const choice = choosePools(cluster.pools, { gpu: w.gpu, spot: w.spot });
+  const pools = choice.kind === "gpu" ? choice.pools : [];
+  const mig = pools.filter((p) => p.gpuSharing && "mig" in p.gpuSharing).length;
+  return mig === 0 ? "device" : mig === pools.length ? "mig" : "both";
+}
+
+/**
+ * GPU utilisation in percent per (namespace, pod) of the pods `selector` matches, averaged over `range` when given.
+ * With `both`, the larger of the two gauges (a pod on a MIG node reads 0 in DCGM_FI_DEV_GPU_UTIL); the second side
+ * gets a `signal` label so `or` keeps it (`or` drops right-hand series whose label set the left has).
+ */
+export function gpuUtilPercent(selector: string, signal: GpuUtilSignal, range?: string): string {
+  const read = (metric: string) =>
+    `avg by (namespace, pod) (${range ? `avg_over_time(${metric}{${selector}}[${range}])` : `${metric}{${selector}}`})`;
+  const device = read("DCGM_FI_DEV_GPU_UTIL");
+  const engine = `${read("DCGM_FI_PROF_GR_ENGINE_ACTIVE")} * 100`;
+  if (signal === "device") return device;
+  if (signal === "mig") return engine;
+  return `max by (namespace, pod) (${device} or label_replace(${engine}, "signal", "gr_engine", "", ""))`;
 }

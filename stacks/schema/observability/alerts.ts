@@ -111,7 +111,7 @@ export const alerts = z
         for: ruleDuration.default("5m"),
       })
       .prefault({}),
-    /** Nodes of a spot pool interrupted (not ready, or cordoned other than by the cluster autoscaler). */
+    /** Nodes of a spot pool interrupted (not ready, or gone without the cluster autoscaler's removal taint). */
     spotInterruption: z.strictObject({ enabled }).prefault({}),
     /** GPUs held by a worker's pods but used under `utilizationPercent` on average for `for`. */
     gpuIdle: z
