@@ -333,6 +333,23 @@ describe("accelerators: bad input is a config error naming the key", () => {
     ]);
   });
 
+  it("a gpu trigger on a worker that may land on MIG pools (DCGM_FI_DEV_GPU_UTIL reads 0 there); whole-GPU pools are fine", () => {
+    const trigger = { triggers: [{ type: "gpu", targetUtilization: 80 }], replicas: { min: 1, max: 2 } };
+    const onMig = problems(stack([mixedAks()], [gpuWorker({ count: 1 }, trigger)]));
+    assert.ok(
+      onMig.some((p) =>
+        /^workers\[0\]\.triggers\[0\]\.type: .*MIG pools \(c1\/nvmig\).*DCGM_FI_PROF_GR_ENGINE_ACTIVE/.test(p),
+      ),
+      onMig.join("\n"),
+    );
+    const noMig = mixedAks();
+    noMig.pools = noMig.pools.filter((p: Obj) => p.name !== "nvmig");
+    assert.ok(
+      !problems(stack([noMig], [gpuWorker({ count: 1 }, trigger)])).some((p) => p.includes("MIG")),
+      "no MIG pool, no MIG problem",
+    );
+  });
+
   it("existing clusters: AMD pools need a label in common that no other pool carries", () => {
     const existing = (pools: Obj[]) => ({
       name: "x",

@@ -3,7 +3,8 @@ import type { StackConfig } from "../stack.ts";
 import type { ScalingRules } from "../scaling.ts";
 import { duplicates, issue } from "./clusters.ts";
 import { resolveWorker } from "../resolve.ts";
-import { inClusterPrometheusNamespace } from "./workloads.ts";
+import { inClusterPrometheusNamespace, targetClusters } from "./workloads.ts";
+import { choosePools } from "../../placement.ts";
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
@@ -132,6 +133,25 @@ function checkWorker(cfg: StackConfig, w: Worker, path: Path, ctx: Ctx): void {
           `a gpu trigger scales on DCGM_FI_DEV_GPU_UTIL, an NVIDIA metric, and this worker asks for gpu.vendor ${w.gpu.vendor}; use a prometheus trigger on the AMD exporter's gpu_gfx_activity (Instinct MI2xx/MI3xx), e.g. avg(gpu_gfx_activity{namespace="<ns>",pod=~"${w.name}-.*"}), or remove the trigger`,
           t.type,
         );
+      // DCGM_FI_DEV_GPU_UTIL is not supported on MIG instances and reads 0 (NVIDIA/dcgm-exporter issues #216, #105):
+      // a gpu trigger there would never scale out. DCGM_FI_PROF_GR_ENGINE_ACTIVE is (etc/default-counters.csv at
+      // 4.5.3-4.8.2), through a prometheus trigger.
+      if (w.gpu) {
+        const gpu = w.gpu;
+        const mig = targetClusters(cfg, w.clusters).flatMap((c) => {
+          const choice = choosePools(c.pools, { gpu, spot: w.spot });
+          return choice.kind === "gpu"
+            ? choice.pools.filter((p) => p.gpuSharing && "mig" in p.gpuSharing).map((p) => `${c.name}/${p.name}`)
+            : [];
+        });
+        if (mig.length)
+          issue(
+            ctx,
+            at(j, "type"),
+            `a gpu trigger scales on DCGM_FI_DEV_GPU_UTIL, which reads 0 on MIG instances, and this worker may land on MIG pools (${mig.join(", ")}); use a prometheus trigger on avg(DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace="<ns>",pod=~"${w.name}-.*"}) * 100, or keep it off MIG pools`,
+            t.type,
+          );
+      }
       if (!t.serverAddress) {
         // The DCGM exporter is scraped by the platform's own Prometheus only (annotation-based: addons/dcgm-exporter.ts).
         const why = !inClusterPrometheusNamespace(cfg)
