@@ -221,6 +221,12 @@ describe("accelerators: vendors, placement and capacity", () => {
     assert.ok(!spec("amd").nodeTaints.includes("nvidia.com/gpu=present:NoSchedule"));
     assert.equal(spec("nvshared").nodeLabels["nvidia.com/device-plugin.config"], "time-slicing-4");
     assert.equal(spec("nvmig").nodeLabels["nvidia.com/device-plugin.config"], "mig-single");
+    // The autoscaler's template node at zero nodes takes these from the scale set's tags (azure_template.go).
+    const tpl = "k8s.io_cluster-autoscaler_node-template_resources_";
+    assert.deepEqual(spec("amd").tags, { [`${tpl}amd.com_gpu`]: "8" });
+    assert.deepEqual(spec("nvshared").tags, { [`${tpl}nvidia.com_gpu`]: "4" });
+    assert.deepEqual(spec("nvmig").tags, { [`${tpl}nvidia.com_gpu`]: "7" });
+    assert.equal(spec("system").tags, undefined);
   });
 
   it("add-ons: NVIDIA plugin and DCGM on NVIDIA pools only, AMD plugin and exporter on AMD pools only, own privileged namespaces", async () => {
