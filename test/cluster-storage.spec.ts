@@ -125,7 +125,7 @@ describe("EKS storage for workload claims", () => {
   it("existing subnets, two in one zone: one mount target per zone (EFS refuses a second: MountTargetConflict)", async () => {
     const values = stack([rwxWorker], [{ name: "scratch", size: "100Gi" }]);
     // The mocks place subnet-0aaaaaaa and subnet-0aaaaaad in eu-west-1b, subnet-0aaaaaab in eu-west-1c.
-    values.clusters[0].aws.existingVpc = {
+    (values.clusters[0].aws as Obj).existingVpc = {
       vpcId: "vpc-0aaaaaaa",
       privateSubnetIds: ["subnet-0aaaaaaa", "subnet-0aaaaaad", "subnet-0aaaaaab"],
     };
