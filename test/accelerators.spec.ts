@@ -361,6 +361,35 @@ describe("accelerators: bad input is a config error naming the key", () => {
     assert.match(found[0], /^clusters\[0\]\.pools\[1\]\.labels: the AMD GPU pools \(a1, a2\) share no label/);
     assert.deepEqual(problems(stack([existing([amd("a1", { gpu: "amd" }), amd("a2", { gpu: "amd", z: "2" })])])), []);
   });
+
+  it("existing clusters: a time-sliced pool needs the device plugin's config label in its labels", () => {
+    const sliced = (labels: Obj) => ({
+      name: "x",
+      cloud: "existing",
+      existing: { context: "kind" },
+      pools: [
+        { name: "default", min: 1, max: 1 },
+        {
+          name: "t4",
+          min: 0,
+          max: 1,
+          gpu: { count: 1, type: "nvidia-tesla-t4" },
+          gpuSharing: { timeSlicing: { replicas: 4 } },
+          labels,
+        },
+      ],
+    });
+    const key = "nvidia.com/device-plugin.config";
+    const found = problems(stack([sliced({ gpu: "t4" })]));
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.ok(
+      found[0].startsWith(`clusters[0].pools[1].labels.${key}: pool t4 shares its GPUs by time-slicing`),
+      found[0],
+    );
+    assert.match(found[0], /nvidia\.com\/device-plugin\.config=time-slicing-4/);
+    assert.equal(problems(stack([sliced({ [key]: "time-slicing-2" })])).length, 1, "the wrong config name");
+    assert.deepEqual(problems(stack([sliced({ gpu: "t4", [key]: "time-slicing-4" })])), []);
+  });
 });
 
 describe("accelerators: warm headroom on shared and AMD pools", () => {
