@@ -113,9 +113,11 @@ describe("EKS storage for workload claims", () => {
   });
 
   it("the controller's role trusts the driver's configured namespace (the chart installs into .Release.Namespace)", async () => {
-    const { resources } = await run(stack([rwxWorker], [{ name: "scratch", size: "100Gi" }], {
-      efsCsiDriver: { namespace: "storage" },
-    }));
+    const { resources } = await run(
+      stack([rwxWorker], [{ name: "scratch", size: "100Gi" }], {
+        efsCsiDriver: { namespace: "storage" },
+      }),
+    );
     const role = of(resources, T.role).find((r) => r.name === "c2-efs-csi")!;
     const trust = String(role.inputs.assumeRolePolicy);
     assert.match(trust, /system:serviceaccount:storage:efs-csi-controller-sa/);

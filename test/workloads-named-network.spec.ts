@@ -226,7 +226,10 @@ describe("workloads config: egress and ingress by name", () => {
       [{ cidr: "0.0.0.0/0" }],
     ])
       assert.deepEqual(warnings(base({ services: [{ ...reader, egress }] })), [], JSON.stringify(egress));
-    assert.equal(warnings(base({ services: [{ ...reader, egress: [{ cidr: "10.0.0.1/32", ports: [5432] }] }] })).length, 1);
+    assert.equal(
+      warnings(base({ services: [{ ...reader, egress: [{ cidr: "10.0.0.1/32", ports: [5432] }] }] })).length,
+      1,
+    );
     assert.deepEqual(warnings(base()), [], "no rules, no identity: nothing to reach");
     // A cloud identity (EKS: STS); a worker reading an SQS queue already reaches 443 anywhere (its
     // trigger's egress), so its rules need nothing more.
@@ -239,7 +242,9 @@ describe("workloads config: egress and ingress by name", () => {
       ],
       ...over,
     });
-    const identity = { serviceAccount: { cloudIdentity: { aws: { roleArn: "arn:aws:iam::123456789012:role/reader" } } } };
+    const identity = {
+      serviceAccount: { cloudIdentity: { aws: { roleArn: "arn:aws:iam::123456789012:role/reader" } } },
+    };
     const idWs = warnings(eks({ workers: [cpuWorker(identity)] }));
     assert.equal(idWs.length, 1, idWs.join("\n"));
     assert.match(idWs[0], /^workers\[0\]\.egress: w needs the cloud's token service/);

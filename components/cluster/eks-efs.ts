@@ -99,16 +99,18 @@ export function efsStorage(
   // One mount target per zone, in the first private subnet of each: EFS refuses a second one in a zone
   // (MountTargetConflict, EFS API reference CreateMountTarget), and the driver mounts the one in the node's own zone.
   // The zones come from invokes (getAvailabilityZones / getSubnet), known in preview, so the targets show there too.
-  const mountTargets = pulumi.all(args.subnetZones).apply((zones) =>
-    firstSubnetPerZone(zones).map(
-      (i) =>
-        new efs.MountTarget(
-          `${name}-efs-${i}`,
-          { fileSystemId: fileSystem.id, subnetId: args.subnetIds[i], securityGroups: [securityGroup.id] },
-          opts,
-        ),
-    ),
-  );
+  const mountTargets = pulumi
+    .all(args.subnetZones)
+    .apply((zones) =>
+      firstSubnetPerZone(zones).map(
+        (i) =>
+          new efs.MountTarget(
+            `${name}-efs-${i}`,
+            { fileSystemId: fileSystem.id, subnetId: args.subnetIds[i], securityGroups: [securityGroup.id] },
+            opts,
+          ),
+      ),
+    );
   const storageClass = new k8s.storage.v1.StorageClass(
     `${name}-${EKS_STORAGE_CLASSES.readWriteMany}`,
     {

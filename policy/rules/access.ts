@@ -141,7 +141,9 @@ export function podCreationOf(rule: Obj): string[] {
   const groups = asArray<string>(rule.apiGroups).map(String);
   const resources = asArray<string>(rule.resources).map(String);
   return Object.entries(POD_CREATORS).flatMap(([g, rs]) =>
-    groups.includes("*") || groups.includes(g) ? rs.filter((r) => resources.includes("*") || resources.includes(r)) : [],
+    groups.includes("*") || groups.includes(g)
+      ? rs.filter((r) => resources.includes("*") || resources.includes(r))
+      : [],
   );
 }
 
@@ -152,7 +154,8 @@ export function podCreationOf(rule: Obj): string[] {
  */
 export const rbacWorkloadCreation: ResourceValidationPolicy = {
   name: "rbac-workload-creation",
-  description: "Roles and ClusterRoles that let a workload create pods, Jobs, CronJobs or their controllers are flagged.",
+  description:
+    "Roles and ClusterRoles that let a workload create pods, Jobs, CronJobs or their controllers are flagged.",
   enforcementLevel: "advisory",
   severity: "medium",
   remediationSteps:
