@@ -66,8 +66,10 @@ export const BUILTIN_API_RESOURCES: Record<string, Record<string, ApiResource>> 
     withSub("events", ns),
     withSub("limitranges", ns),
     withSub("namespaces", cl, "finalize", "status"),
-    // The kubelet's authorizer maps its API to these subresources (kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz).
-    withSub("nodes", cl, "proxy", "status", "metrics", "stats", "log", "spec"),
+    // The kubelet's authorizer maps its API to these subresources (kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz);
+    // pods, configz and healthz are KEP-2862's fine-grained ones (beta, on by default, from 1.33; GA in 1.36), which
+    // spare a monitoring agent nodes/proxy (every kubelet endpoint, exec among them).
+    withSub("nodes", cl, "proxy", "status", "metrics", "stats", "log", "spec", "pods", "configz", "healthz"),
     withSub("persistentvolumeclaims", ns, "status"),
     withSub("persistentvolumes", cl, "status"),
     withSub(
@@ -180,6 +182,9 @@ export const BUILTIN_API_RESOURCES: Record<string, Record<string, ApiResource>> 
  */
 export const PLATFORM_API_RESOURCES: Record<string, Record<string, ApiResource>> = {
   "metrics.k8s.io": group(withSub("pods", ns), withSub("nodes", cl)),
+  // Served by KEDA's metrics server and the Prometheus Adapter; their resources are metric names (METRICS_API_GROUPS).
+  "external.metrics.k8s.io": {},
+  "custom.metrics.k8s.io": {},
   "keda.sh": group(
     withSub("scaledobjects", ns, "status"),
     withSub("scaledjobs", ns, "status"),
@@ -191,6 +196,17 @@ export const PLATFORM_API_RESOURCES: Record<string, Record<string, ApiResource>>
     withSub("clustercloudeventsources", cl, "status"),
   ),
 };
+
+/**
+ * The metrics APIs of the platform's add-ons: external.metrics.k8s.io (KEDA's metrics server, APIService
+ * v1beta1.external.metrics.k8s.io: one resource per metric name, kedacore/keda config/metrics-server) and
+ * custom.metrics.k8s.io (the Prometheus Adapter: the object kind, with the metric name as its subresource,
+ * kubernetes-sigs/custom-metrics-apiserver). The resource names depend on the metrics, so any name is accepted (KEDA's
+ * and the adapter's own readers grant `*`); both APIs serve reads only.
+ */
+export const METRICS_API_GROUPS: readonly string[] = ["external.metrics.k8s.io", "custom.metrics.k8s.io"];
+/** The verbs a rule on METRICS_API_GROUPS may grant. */
+export const READ_VERBS: readonly string[] = ["get", "list", "watch"];
 
 /** Every API group a rule may name without declaring it, with its resources. */
 export const KNOWN_API_RESOURCES: Record<string, Record<string, ApiResource>> = {

@@ -40,7 +40,7 @@ export const GPU_NODE_DAEMONSET_RESOURCES = {
   /** As small as NVIDIA's: it registers the GPUs and serves Allocate calls. */
   amdDevicePlugin: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
   /**
-   * The chart's own defaults (ROCm/device-metrics-exporter helm-charts/values.yaml v1.5.2: requests 500m / 512M,
+   * The chart's own defaults (ROCm/device-metrics-exporter helm-charts/values.yaml v1.5.1: requests 500m / 512M,
    * limits 2 CPU / 4Gi), memory in Mi: no measurement here to size it down by.
    */
   amdMetricsExporter: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "4Gi" } },

@@ -38,12 +38,13 @@ export const CHARTS = {
   // ROCm/k8s-device-plugin helm/amd-gpu/Chart.yaml 0.21.0 (app 1.31.0.9; commit e7b9edac, Dec 2025), published to
   // the chart repo by its helm-chart-release workflow.
   amdDevicePlugin: { chart: "amd-gpu", repo: "https://rocm.github.io/k8s-device-plugin/", version: "0.21.0" },
-  // ROCm/device-metrics-exporter helm-charts/Chart.yaml v1.5.2 (app v1.5.2); docs/installation/kubernetes-helm.md
-  // installs it as `exporter/device-metrics-exporter-charts --version v1.5.2`: this chart's versions carry a `v`.
+  // ROCm/device-metrics-exporter helm-charts/Chart.yaml v1.5.1 (app v1.5.1, image tag default v1.5.1): the newest
+  // version in the chart repo's index.yaml (gh-pages branch); v1.5.2 exists only as a release branch, unpublished.
+  // docs/installation/kubernetes-helm.md installs it as `--version v1.5.1`-style: this chart's versions carry a `v`.
   amdMetricsExporter: {
     chart: "device-metrics-exporter-charts",
     repo: "https://rocm.github.io/device-metrics-exporter",
-    version: "v1.5.2",
+    version: "v1.5.1",
   },
   clusterAutoscaler: {
     chart: "cluster-autoscaler",

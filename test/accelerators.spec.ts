@@ -221,6 +221,12 @@ describe("accelerators: vendors, placement and capacity", () => {
     assert.ok(!spec("amd").nodeTaints.includes("nvidia.com/gpu=present:NoSchedule"));
     assert.equal(spec("nvshared").nodeLabels["nvidia.com/device-plugin.config"], "time-slicing-4");
     assert.equal(spec("nvmig").nodeLabels["nvidia.com/device-plugin.config"], "mig-single");
+    // The autoscaler's template node at zero nodes takes these from the scale set's tags (azure_template.go).
+    const tpl = "k8s.io_cluster-autoscaler_node-template_resources_";
+    assert.deepEqual(spec("amd").tags, { [`${tpl}amd.com_gpu`]: "8" });
+    assert.deepEqual(spec("nvshared").tags, { [`${tpl}nvidia.com_gpu`]: "4" });
+    assert.deepEqual(spec("nvmig").tags, { [`${tpl}nvidia.com_gpu`]: "7" });
+    assert.equal(spec("system").tags, undefined);
   });
 
   it("add-ons: NVIDIA plugin and DCGM on NVIDIA pools only, AMD plugin and exporter on AMD pools only, own privileged namespaces", async () => {
@@ -236,7 +242,10 @@ describe("accelerators: vendors, placement and capacity", () => {
     }
     const dp = run.values("amd-gpu");
     assert.equal(dp.node_selector_enabled, true);
+    // The chart's default NFD key is deleted with null (Helm merges our map into the default); without it no node matches.
+    assert.ok("feature.node.kubernetes.io/pci-0300_1002.present" in dp.node_selector);
     assert.deepEqual(dp.node_selector, {
+      "feature.node.kubernetes.io/pci-0300_1002.present": null,
       "worker-platform/capacity": "on-demand",
       "worker-platform/gpu": "true",
       "worker-platform/gpu-count": "8",
@@ -368,6 +377,35 @@ describe("accelerators: bad input is a config error naming the key", () => {
     assert.equal(found.length, 1, found.join("\n"));
     assert.match(found[0], /^clusters\[0\]\.pools\[1\]\.labels: the AMD GPU pools \(a1, a2\) share no label/);
     assert.deepEqual(problems(stack([existing([amd("a1", { gpu: "amd" }), amd("a2", { gpu: "amd", z: "2" })])])), []);
+  });
+
+  it("existing clusters: a time-sliced pool needs the device plugin's config label in its labels", () => {
+    const sliced = (labels: Obj) => ({
+      name: "x",
+      cloud: "existing",
+      existing: { context: "kind" },
+      pools: [
+        { name: "default", min: 1, max: 1 },
+        {
+          name: "t4",
+          min: 0,
+          max: 1,
+          gpu: { count: 1, type: "nvidia-tesla-t4" },
+          gpuSharing: { timeSlicing: { replicas: 4 } },
+          labels,
+        },
+      ],
+    });
+    const key = "nvidia.com/device-plugin.config";
+    const found = problems(stack([sliced({ gpu: "t4" })]));
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.ok(
+      found[0].startsWith(`clusters[0].pools[1].labels.${key}: pool t4 shares its GPUs by time-slicing`),
+      found[0],
+    );
+    assert.match(found[0], /nvidia\.com\/device-plugin\.config=time-slicing-4/);
+    assert.equal(problems(stack([sliced({ [key]: "time-slicing-2" })])).length, 1, "the wrong config name");
+    assert.deepEqual(problems(stack([sliced({ gpu: "t4", [key]: "time-slicing-4" })])), []);
   });
 });
 

@@ -90,6 +90,35 @@ describe("access config: serviceAccount.rules", () => {
     );
   });
 
+  it("metrics APIs: any metric name with read verbs; writes refused at the verbs key; kubelet fine-grained subresources", () => {
+    const rules = (rs: Record<string, unknown>[], extra: Record<string, unknown> = {}) =>
+      problems(withQueue({ ...minimalStack(), services: [service({ serviceAccount: { rules: rs, ...extra } })] }));
+    assert.deepEqual(
+      rules([
+        { apiGroups: ["external.metrics.k8s.io"], resources: ["s0-redis-jobs"], verbs: ["get", "list"] },
+        { apiGroups: ["custom.metrics.k8s.io"], resources: ["*"], verbs: ["get"] },
+      ]),
+      [],
+    );
+    const writes = rules([{ apiGroups: ["external.metrics.k8s.io"], resources: ["*"], verbs: ["get", "create"] }]);
+    assert.equal(writes.length, 1, writes.join("\n"));
+    assert.match(
+      writes[0],
+      /^services\[0\]\.serviceAccount\.rules\[0\]\.verbs: external\.metrics\.k8s\.io is a read-only metrics API/,
+    );
+    // apiGroups * does not turn every resource name into a metric name.
+    assert.match(
+      rules([{ apiGroups: ["*"], resources: ["jobz"], verbs: ["get"] }]).join("\n"),
+      /unknown resource "jobz"/,
+    );
+    const kubelet = ["nodes/pods", "nodes/configz", "nodes/healthz", "nodes/metrics", "nodes/stats", "nodes/proxy"];
+    assert.deepEqual(rules([{ resources: kubelet, verbs: ["get"], scope: "cluster" }], { clusterWide: true }), []);
+    assert.match(
+      rules([{ resources: ["nodes/exec"], verbs: ["get"], scope: "cluster" }], { clusterWide: true }).join("\n"),
+      /unknown resource "nodes\/exec"/,
+    );
+  });
+
   it("an unknown API group is refused unless declared under customResources, whose resources are then checked", () => {
     const rule = { apiGroups: ["example.com"], resources: ["widgets"], verbs: ["get"] };
     const undeclared = problems(

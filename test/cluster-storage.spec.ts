@@ -82,6 +82,7 @@ describe("EKS storage for workload claims", () => {
     const fs = of(resources, T.fileSystem);
     assert.equal(fs.length, 1);
     assert.equal(fs[0].inputs.encrypted, true);
+    assert.equal(fs[0].protect, true, "shared data survives removing the last claim");
     assert.equal(of(resources, T.mountTarget).length, 3);
     const sg = of(resources, T.securityGroup).find((s) => s.name === "c2-efs")!;
     assert.deepEqual(
@@ -109,6 +110,30 @@ describe("EKS storage for workload claims", () => {
     const attach = of(resources, T.attachment).find((a) => a.name === "c2-efs-csi")!;
     assert.match(String(attach.inputs.policyArn), /:iam::aws:policy\/service-role\/AmazonEFSCSIDriverPolicy$/);
     assert.ok(handle.efs);
+  });
+
+  it("the controller's role trusts the driver's configured namespace (the chart installs into .Release.Namespace)", async () => {
+    const { resources } = await run(
+      stack([rwxWorker], [{ name: "scratch", size: "100Gi" }], {
+        efsCsiDriver: { namespace: "storage" },
+      }),
+    );
+    const role = of(resources, T.role).find((r) => r.name === "c2-efs-csi")!;
+    const trust = String(role.inputs.assumeRolePolicy);
+    assert.match(trust, /system:serviceaccount:storage:efs-csi-controller-sa/);
+    assert.doesNotMatch(trust, /kube-system/);
+  });
+
+  it("existing subnets, two in one zone: one mount target per zone (EFS refuses a second: MountTargetConflict)", async () => {
+    const values = stack([rwxWorker], [{ name: "scratch", size: "100Gi" }]);
+    // The mocks place subnet-0aaaaaaa and subnet-0aaaaaad in eu-west-1b, subnet-0aaaaaab in eu-west-1c.
+    (values.clusters[0].aws as Obj).existingVpc = {
+      vpcId: "vpc-0aaaaaaa",
+      privateSubnetIds: ["subnet-0aaaaaaa", "subnet-0aaaaaad", "subnet-0aaaaaab"],
+    };
+    const { resources } = await run(values);
+    const targets = of(resources, T.mountTarget);
+    assert.deepEqual(targets.map((t) => t.inputs.subnetId).sort(), ["subnet-0aaaaaaa", "subnet-0aaaaaab"]);
   });
 
   it("no ReadWriteMany claim (or the driver disabled): no EFS at all", async () => {

@@ -4,6 +4,8 @@ import {
   rbacClusterWide,
   rbacNoEscalation,
   rbacNoWildcards,
+  rbacWorkloadCreation,
+  podCreationOf,
   tokenOnlyWhenNeeded,
   wildcardsOf,
 } from "../policy/rules/access.ts";
@@ -72,6 +74,26 @@ describe("policy rbac-no-wildcards: advisory", () => {
     assert.deepEqual(text(found), [`Role ${NS}/a, rule 0: * in verbs.`]);
     assert.equal(found[0].enforcementLevel, "advisory");
     assert.deepEqual(wildcardsOf({ apiGroups: ["*"], resources: ["*"], verbs: ["get"] }), ["resources", "apiGroups"]);
+  });
+});
+
+describe("policy rbac-workload-creation: advisory", () => {
+  it("flags create (or *) on pods, jobs, cronjobs and the apps controllers; passes reads and other creates", async () => {
+    const found = await check(rbacWorkloadCreation, [
+      role("submit", [{ apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get"] }]),
+      role("all", [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }], true),
+      role("read", [{ apiGroups: ["", "apps", "batch"], resources: ["pods", "deployments", "jobs"], verbs: ["get"] }]),
+      role("cm", [{ apiGroups: [""], resources: ["configmaps"], verbs: ["create"] }]),
+    ]);
+    assert.deepEqual(text(found), [
+      `Role ${NS}/submit, rule 0: may create jobs, so its holder can run pods as any ServiceAccount of the namespace.`,
+      "ClusterRole all, rule 0: may create pods, deployments, statefulsets, daemonsets, replicasets, jobs, cronjobs, so its holder can run pods as any ServiceAccount of the namespace.",
+    ]);
+    assert.equal(found[0].enforcementLevel, "advisory");
+    assert.deepEqual(podCreationOf({ apiGroups: ["apps"], resources: ["deployments"], verbs: ["create"] }), [
+      "deployments",
+    ]);
+    assert.deepEqual(podCreationOf({ apiGroups: [""], resources: ["pods"], verbs: ["create"] }), ["pods"]);
   });
 });
 

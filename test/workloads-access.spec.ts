@@ -241,7 +241,7 @@ describe("workloads: service account permissions and cloud identities", () => {
     );
   });
 
-  it("the pack: no escalation, wildcard or token violation; the cluster-wide grant is flagged (advisory)", async () => {
+  it("the pack: no escalation, wildcard or token violation; the cluster-wide grant and Job creation are flagged (advisory)", async () => {
     const violations = await evaluatePolicies(run.resources, {
       stack: "test",
       policyConfig: {},
@@ -252,6 +252,10 @@ describe("workloads: service account permissions and cloud identities", () => {
       [
         `rbac-cluster-wide-grant: ClusterRoleBinding ${NS}:nodewatch grants ClusterRole ${NS}:nodewatch in every namespace to ${NS}/nodewatch.`,
         `rbac-cluster-wide-grant: ClusterRoleBinding ${NS}:nodewatch grants ClusterRole ${NS}:nodewatch in every namespace to ${NS}/nodewatch.`,
+        ...["submitter", "submitter", "fanout", "fanout"].map(
+          (r) =>
+            `rbac-workload-creation: Role ${NS}/${r}, rule 0: may create jobs, so its holder can run pods as any ServiceAccount of the namespace.`,
+        ),
       ],
     );
   });

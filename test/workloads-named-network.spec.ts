@@ -4,6 +4,7 @@ import type { RecordedResource } from "../tools/harness.ts";
 import type { WorkloadsRun } from "./helpers/clusters.ts";
 import { runWorkloads } from "./helpers/clusters.ts";
 import { configProblems, cpuWorker, minimalStack, sourceOf } from "./helpers/config.ts";
+import { fakeClusterConfig } from "./helpers/clusters.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -208,5 +209,46 @@ describe("workloads config: egress and ingress by name", () => {
     const svc = warnings({ ...minimalStack(), services: [api] });
     assert.equal(svc.length, 1, svc.join("\n"));
     assert.match(svc[0], /^services\[0\]\.egress: service api declares no egress/);
+  });
+
+  it("serviceAccount.rules or a cloud identity without egress to TCP 443/6443: a warning naming the key", () => {
+    const warnings = (v: Record<string, unknown>) =>
+      loadConfig(sourceOf(v)).warnings.filter((w) => w.includes("no egress entry opens TCP 443"));
+    const rules = [{ resources: ["configmaps"], verbs: ["get"] }];
+    const reader = { ...api, serviceAccount: { rules } };
+    const ws = warnings(base({ services: [reader] }));
+    assert.equal(ws.length, 1, ws.join("\n"));
+    assert.match(ws[0], /^services\[0\]\.egress: api needs the Kubernetes API server \(serviceAccount\.rules\)/);
+    assert.match(ws[0], /egress: \[\{ cidr: .*ports: \[443\] \}\]/);
+    for (const egress of [
+      [{ cidr: "10.0.0.1/32", ports: [443] }],
+      [{ cidr: "10.0.0.1/32", ports: [6443] }],
+      [{ cidr: "0.0.0.0/0" }],
+    ])
+      assert.deepEqual(warnings(base({ services: [{ ...reader, egress }] })), [], JSON.stringify(egress));
+    assert.equal(
+      warnings(base({ services: [{ ...reader, egress: [{ cidr: "10.0.0.1/32", ports: [5432] }] }] })).length,
+      1,
+    );
+    assert.deepEqual(warnings(base()), [], "no rules, no identity: nothing to reach");
+    // A cloud identity (EKS: STS); a worker reading an SQS queue already reaches 443 anywhere (its
+    // trigger's egress), so its rules need nothing more.
+    const eks = (over: Record<string, unknown>) => ({
+      platform: { environment: "test" },
+      clusters: [fakeClusterConfig("eks")],
+      queues: [
+        { name: "q", kind: "redis" },
+        { name: "orders", kind: "sqs" },
+      ],
+      ...over,
+    });
+    const identity = {
+      serviceAccount: { cloudIdentity: { aws: { roleArn: "arn:aws:iam::123456789012:role/reader" } } },
+    };
+    const idWs = warnings(eks({ workers: [cpuWorker(identity)] }));
+    assert.equal(idWs.length, 1, idWs.join("\n"));
+    assert.match(idWs[0], /^workers\[0\]\.egress: w needs the cloud's token service/);
+    const sqs = cpuWorker({ serviceAccount: { rules }, trigger: { type: "sqs", queue: "orders" } });
+    assert.deepEqual(warnings(eks({ workers: [sqs] })), []);
   });
 });

@@ -166,6 +166,22 @@ describe("config: volumes, claims and ConfigMaps", () => {
       assert.deepEqual(problems({ workers: [one(volume, { replicas: { min: 0, max: 5 } })] }), []);
   });
 
+  it("ReadWriteOnce claims count replicas.max × job.parallelism in job mode", () => {
+    const job = (parallelism: number, volume: Record<string, unknown>) =>
+      one(volume, { mode: "job", job: { parallelism, completions: parallelism } });
+    const own = problems({ workers: [job(2, { name: "v", claim: { size: "1Gi" }, mounts: [{ path: "/v" }] })] });
+    assert.match(at(own, "workers[0].volumes[0].claim.accessMode")[0], /job\.parallelism \(2 pods\)/);
+    const shared = problems({
+      claims: [{ name: "data", size: "10Gi", accessMode: "ReadWriteOnce" }],
+      workers: [job(3, { name: "d", sharedClaim: "data", mounts: [{ path: "/d" }] })],
+    });
+    assert.match(at(shared, "claims[0].accessMode")[0], /job\.parallelism/);
+    assert.deepEqual(
+      problems({ workers: [job(1, { name: "v", claim: { size: "1Gi" }, mounts: [{ path: "/v" }] })] }),
+      [],
+    );
+  });
+
   it("a shared claim that is not ReadWriteMany may serve one workload with replicas.max 1 only", () => {
     const twoUsers = problems({
       claims: [{ name: "data", size: "10Gi", accessMode: "ReadWriteOnce" }],
@@ -247,6 +263,20 @@ describe("config: volumes, claims and ConfigMaps", () => {
       }),
     );
     assert.match(at(ps, "workers[0].volumes[0].claim.accessMode")[0], /addons\.efsCsiDriver\.enabled is false/);
+    // Naming the platform's class explicitly does not create it either.
+    const named = configProblems(
+      eksStack({
+        addons: { efsCsiDriver: { enabled: false } },
+        workers: [
+          one({
+            name: "r",
+            claim: { size: "1Gi", accessMode: "ReadWriteMany", storageClass: "efs" },
+            mounts: [{ path: "/r" }],
+          }),
+        ],
+      }),
+    );
+    assert.match(at(named, "workers[0].volumes[0].claim.accessMode")[0], /addons\.efsCsiDriver\.enabled is false/);
   });
 
   it("emptyDir in memory: sizeLimit required and below limits.memory; a warning when it and the requests exceed the limit", () => {

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { createHash, createHmac } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadsRun } from "./helpers/clusters.ts";
 import { fakeClusterConfig, runWorkloads } from "./helpers/clusters.ts";
@@ -172,10 +173,28 @@ describe("workloads: volumes, claims and ConfigMaps", () => {
       job.secretPaths.some((p) => p.startsWith("spec")),
       job.secretPaths.join(","),
     );
-    const a = await pulumiValue(configHash([], [{ name: "s", values: { k: "one" } }]));
-    const b = await pulumiValue(configHash([], [{ name: "s", values: { k: "two" } }]));
+    const key = "00".repeat(32);
+    const a = await pulumiValue(configHash([], [{ name: "s", values: { k: "one" } }], key));
+    const b = await pulumiValue(configHash([], [{ name: "s", values: { k: "two" } }], key));
     assert.notEqual(a, b);
     assert.equal(configHash([], []), undefined);
+    // Keyed: not the plain SHA-256 of what it covers, which a reader of the pod template could test guesses against.
+    const plain = createHash("sha256")
+      .update(JSON.stringify({ configMaps: [], secrets: [{ name: "s", values: { k: "one" } }] }))
+      .digest("hex");
+    assert.notEqual(a, plain);
+    assert.equal(
+      a,
+      createHmac("sha256", key)
+        .update(JSON.stringify({ configMaps: [], secrets: [{ name: "s", values: { k: "one" } }] }))
+        .digest("hex"),
+    );
+    assert.notEqual(a, await pulumiValue(configHash([], [{ name: "s", values: { k: "one" } }], "11".repeat(32))));
+    assert.throws(() => configHash([], [{ name: "s", values: { k: "one" } }]), /a key is required/);
+    // The stack's key: a RandomBytes resource, its outputs secret.
+    const keys = aks.resources.filter((r) => r.type === "random:index/randomBytes:RandomBytes");
+    assert.equal(keys.length, 1);
+    assert.deepEqual([...new Set(keys[0].additionalSecretOutputs)].sort(), ["base64", "hex"]);
   });
 });
 

@@ -136,6 +136,13 @@ export const mocks: pulumi.runtime.Mocks = {
       case "random:index/randomPassword:RandomPassword":
         extra.result = `offline-${name}-password`;
         break;
+      case "random:index/randomBytes:RandomBytes": {
+        // Deterministic bytes from the name, so a plan's hashes are stable from run to run.
+        const bytes = Buffer.alloc(Number(inputs.length ?? 32), `offline-${name}`);
+        extra.hex = bytes.toString("hex");
+        extra.base64 = bytes.toString("base64");
+        break;
+      }
     }
     if (type.startsWith("aws:")) {
       const service = type.split(":")[1].split("/")[0];

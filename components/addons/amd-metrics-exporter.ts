@@ -6,7 +6,7 @@ import { gpuPlacement } from "./scheduling.ts";
 /**
  * AMD device metrics exporter: per-GPU metrics (gpu_gfx_activity, memory, power, ...) labelled with the pod using the
  * GPU (`pod`, `namespace`, from the kubelet pod-resources socket), on the AMD pools only, where the cluster has one.
- * Keys: ROCm/device-metrics-exporter helm-charts/values.yaml and templates/daemonsets.yaml at chart v1.5.2.
+ * Keys: ROCm/device-metrics-exporter helm-charts/values.yaml and templates/daemonsets.yaml at chart v1.5.1.
  * Its own namespace, like the DCGM exporter: it runs privileged (/dev, /sys, pod-resources hostPaths).
  * Scraped like the DCGM exporter: pod annotations for the in-cluster Prometheus's kubernetes-pods job; the chart's
  * ServiceMonitor (Prometheus Operator CRD, absent here) stays off (its default).

@@ -10,7 +10,7 @@ import { durationSeconds } from "../../stacks/schema/common.ts";
 import type { ClusterHandle } from "./handle.ts";
 import type { KubeloginMode } from "./kubeconfig.ts";
 import { decodeAksKubeconfig } from "./kubeconfig.ts";
-import { aksGpuInstanceProfile, poolGpuVendor } from "../../stacks/accelerators.ts";
+import { aksGpuInstanceProfile, GPU_RESOURCES, gpuDevicesPerNode, poolGpuVendor } from "../../stacks/accelerators.ts";
 import { AKS_SPOT_TAINT } from "./labels.ts";
 import { expanderPriorities, nodeLabels, platformTaints, poolHandle, prioritiesYaml, taintString } from "./pools.ts";
 
@@ -261,7 +261,27 @@ export function agentPoolSpec(pool: PoolConfig, cfg: AzureClusterConfig) {
       ? { gpuInstanceProfile: aksGpuInstanceProfile(pool.gpuSharing.mig.profile) }
       : {}),
     ...(pool.spot ? {} : { upgradeSettings: upgradeSettings(cfg) }),
+    ...(aksTemplateResourceTags(pool) ? { tags: aksTemplateResourceTags(pool) } : {}),
   };
+}
+
+/** VMSS tag prefix the autoscaler reads template resources from (cloudprovider/azure/azure_util.go, 1.35.x). */
+export const AKS_TEMPLATE_RESOURCE_TAG = "k8s.io_cluster-autoscaler_node-template_resources_";
+
+/**
+ * The GPU resource a node of the pool advertises, as a scale-set tag for the cluster autoscaler's template node at
+ * zero nodes. kubernetes/autoscaler cluster-autoscaler-1.35.2 cloudprovider/azure/azure_template.go
+ * buildNodeFromTemplate gives GPUs only as nvidia.com/gpu with the SKU's physical count, then overrides capacity with
+ * extractAllocatableResourcesFromScaleSet (tag `k8s.io_cluster-autoscaler_node-template_resources_<name>`, `_` read
+ * as `/`). Without it an empty AMD pool offers no amd.com/gpu and a time-sliced or MIG pool only its physical GPUs,
+ * so those pods never trigger a scale-up from zero. AgentPool tags go to the pool's own resources, its scale set
+ * (AKS docs, "Use Azure tags in AKS"). Undefined where the SKU's figure is right (plain NVIDIA, CPU).
+ */
+export function aksTemplateResourceTags(pool: PoolConfig): Record<string, string> | undefined {
+  const vendor = poolGpuVendor(pool);
+  if (!pool.gpu || !vendor || (vendor === "nvidia" && !pool.gpuSharing)) return undefined;
+  const resource = GPU_RESOURCES[vendor].replaceAll("/", "_");
+  return { [`${AKS_TEMPLATE_RESOURCE_TAG}${resource}`]: String(gpuDevicesPerNode(pool)) };
 }
 
 /**

@@ -6,8 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { EKS_STORAGE_CLASSES } from "../../stacks/storage.ts";
 import { irsaTrustPolicy } from "./eks-autoscaling.ts";
 
-/** The EFS CSI controller's service account (aws-efs-csi-driver chart values.yaml, controller.serviceAccount.name). */
-export const EFS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "efs-csi-controller-sa" } as const;
+/**
+ * The EFS CSI controller's service account (aws-efs-csi-driver chart values.yaml, controller.serviceAccount.name). Its
+ * namespace is the release's (templates/controller-serviceaccount.yaml: .Release.Namespace), addons.efsCsiDriver.namespace.
+ */
+export const EFS_CSI_SERVICE_ACCOUNT = { name: "efs-csi-controller-sa" } as const;
 
 /** NFS, the only port EFS mount targets serve. */
 const NFS_PORT = 2049;
@@ -28,6 +31,10 @@ export function efsStorage(
   args: {
     vpcId: pulumi.Input<string>;
     subnetIds: pulumi.Input<string>[];
+    /** The zone of each of subnetIds, in the same order. */
+    subnetZones: pulumi.Input<string>[];
+    /** Where the driver's chart is installed (addons.efsCsiDriver.namespace): the namespace its role trusts. */
+    namespace: string;
     clusterSecurityGroupId: pulumi.Input<string>;
     oidcArn: pulumi.Input<string>;
     issuerUrl: pulumi.Input<string>;
@@ -35,8 +42,13 @@ export function efsStorage(
     provider: k8s.Provider;
   },
   opts: pulumi.CustomResourceOptions,
-): { roleArn: pulumi.Output<string>; mountTargets: efs.MountTarget[]; storageClass: k8s.storage.v1.StorageClass } {
-  const { namespace, name: serviceAccount } = EFS_CSI_SERVICE_ACCOUNT;
+): {
+  roleArn: pulumi.Output<string>;
+  mountTargets: pulumi.Output<efs.MountTarget[]>;
+  storageClass: k8s.storage.v1.StorageClass;
+} {
+  const { namespace } = args;
+  const { name: serviceAccount } = EFS_CSI_SERVICE_ACCOUNT;
   const role = new iam.Role(
     `${name}-efs-csi`,
     {
@@ -62,7 +74,9 @@ export function efsStorage(
       throughputMode: "elastic",
       tags: { Name: `${name}-efs`, "worker-platform/cluster": name },
     },
-    opts,
+    // Shared data outlives the claims: removing the last ReadWriteMany claim must not delete the file system
+    // (docs/clusters.md says how to remove it on purpose).
+    { ...opts, protect: true },
   );
   const securityGroup = new ec2.SecurityGroup(
     `${name}-efs`,
@@ -82,15 +96,21 @@ export function efsStorage(
     },
     opts,
   );
-  // One mount target per zone: the driver mounts the one in the node's own zone.
-  const mountTargets = args.subnetIds.map(
-    (subnetId, i) =>
-      new efs.MountTarget(
-        `${name}-efs-${i}`,
-        { fileSystemId: fileSystem.id, subnetId, securityGroups: [securityGroup.id] },
-        opts,
+  // One mount target per zone, in the first private subnet of each: EFS refuses a second one in a zone
+  // (MountTargetConflict, EFS API reference CreateMountTarget), and the driver mounts the one in the node's own zone.
+  // The zones come from invokes (getAvailabilityZones / getSubnet), known in preview, so the targets show there too.
+  const mountTargets = pulumi
+    .all(args.subnetZones)
+    .apply((zones) =>
+      firstSubnetPerZone(zones).map(
+        (i) =>
+          new efs.MountTarget(
+            `${name}-efs-${i}`,
+            { fileSystemId: fileSystem.id, subnetId: args.subnetIds[i], securityGroups: [securityGroup.id] },
+            opts,
+          ),
       ),
-  );
+    );
   const storageClass = new k8s.storage.v1.StorageClass(
     `${name}-${EKS_STORAGE_CLASSES.readWriteMany}`,
     {
@@ -109,4 +129,9 @@ export function efsStorage(
     { parent: opts.parent, provider: args.provider, dependsOn: mountTargets },
   );
   return { roleArn: role.arn, mountTargets, storageClass };
+}
+
+/** Index of the first subnet in each distinct zone, in order (the mount targets' subnets). */
+export function firstSubnetPerZone(zones: readonly string[]): number[] {
+  return zones.flatMap((zone, i) => (zones.indexOf(zone) === i ? [i] : []));
 }

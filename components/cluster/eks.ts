@@ -39,8 +39,11 @@ export interface EksClusterArgs {
    * get a node group per zone, like the queues'. Defaults to none.
    */
   zonalClaims?: PlacementRequest[];
-  /** A workload mounts a ReadWriteMany claim of the default class: EFS and its StorageClass (eks-efs.ts). */
-  efs?: boolean;
+  /**
+   * A workload mounts a ReadWriteMany claim of the default class: EFS and its StorageClass (eks-efs.ts), with the
+   * driver's namespace (addons.efsCsiDriver.namespace), which its controller's IRSA role trusts.
+   */
+  efs?: { namespace: string };
 }
 
 /** The chart's service account (components/addons/cluster-autoscaler.ts creates it under this name). */
@@ -288,6 +291,8 @@ export class EksCluster extends pulumi.ComponentResource {
           {
             vpcId: network.vpcId,
             subnetIds: network.privateSubnetIds,
+            subnetZones: network.privateSubnetZones,
+            namespace: args.efs.namespace,
             clusterSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
             oidcArn: oidc.arn,
             issuerUrl,

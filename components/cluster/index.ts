@@ -38,7 +38,10 @@ export function createCluster(
         ? { namespace: stack.addons.keda.namespace, serviceAccount: KEDA_OPERATOR_SERVICE_ACCOUNT }
         : undefined;
       const zonalClaims = zonalClaimRequests(stack, cluster.name);
-      const efs = needsEfs(stack, cluster.name) && stack.addons.efsCsiDriver.enabled;
+      const efs =
+        needsEfs(stack, cluster.name) && stack.addons.efsCsiDriver.enabled
+          ? { namespace: stack.addons.efsCsiDriver.namespace }
+          : undefined;
       return new EksCluster(cluster.name, { config: cluster, protect, autoscaler, keda, zonalClaims, efs }, opts)
         .handle;
     }

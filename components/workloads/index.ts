@@ -13,7 +13,7 @@ import { createPriorityClasses } from "./priority-classes.ts";
 import { createQueues } from "./queues.ts";
 import { createCloudQueues } from "./cloud-queues.ts";
 import { createConfigSecrets } from "./secrets.ts";
-import { createConfigMaps, createSharedClaims } from "./volumes.ts";
+import { configHashKey, createConfigMaps, createSharedClaims } from "./volumes.ts";
 import { Service } from "./service.ts";
 import { Worker } from "./worker.ts";
 
@@ -82,6 +82,7 @@ export class Workloads extends pulumi.ComponentResource {
         new Set(storageUsers.flatMap((w) => w.volumes.flatMap((v) => v.sharedClaim ?? []))),
         this,
       ),
+      ...(config.secrets.length ? { hashKey: configHashKey(`${cluster.name}-config-hash-key`, this) } : {}),
     };
     const secretDeps = (secretEnv: Record<string, { secret: string }>) =>
       Object.values(secretEnv).flatMap((r) => secrets.get(r.secret)?.resource ?? []);

@@ -1,6 +1,7 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type {
   ConfigMapConfig,
   ServiceConfig,
@@ -36,6 +37,20 @@ export interface StorageObjects {
   configMaps: ReadonlyMap<string, { resource: k8s.core.v1.ConfigMap; data: Record<string, string> }>;
   secrets: ReadonlyMap<string, PlatformSecret>;
   claims: ReadonlyMap<string, k8s.core.v1.PersistentVolumeClaim>;
+  /**
+   * The key of the config hash over Secret values (configHashKey): random, kept in state as a Pulumi secret. Set
+   * whenever the stack has `secrets`.
+   */
+  hashKey?: pulumi.Output<string>;
+}
+
+/**
+ * The key of the pod templates' config hash: 32 random bytes, generated once and kept in state (hex, a secret
+ * output of @pulumi/random RandomBytes, marked secret again so a provider schema change cannot expose it).
+ */
+export function configHashKey(name: string, parent: pulumi.Resource): pulumi.Output<string> {
+  const key = new random.RandomBytes(name, { length: 32 }, { parent, additionalSecretOutputs: ["hex", "base64"] });
+  return pulumi.secret(key.hex);
 }
 
 /** The `configMaps` of the stack config as Kubernetes ConfigMaps (the schema refused secret-looking entries). */
@@ -221,6 +236,7 @@ export function workloadStorage(
   const hash = configHash(
     [...configMapsRead].sort().map((name) => ({ name, data: objects.configMaps.get(name)?.data ?? {} })),
     [...secretsRead].sort().map((name) => ({ name, values: objects.secrets.get(name)?.values ?? {} })),
+    objects.hashKey,
   );
   return {
     volumes,
@@ -267,26 +283,28 @@ export function volumeOf(v: VolumeConfig, workload: string, ephemeralSpec?: Clai
 }
 
 /**
- * SHA-256 over the data of the ConfigMaps and the values of the Secrets a pod reads; undefined when it reads none.
- * Over Secret values the result stays a Pulumi secret (it is derived from them), so it is never shown in a preview
- * nor stored in plaintext.
+ * A digest of the data of the ConfigMaps and the values of the Secrets a pod reads; undefined when it reads none.
+ * Over ConfigMaps only: SHA-256 (public data). With Secrets: HMAC-SHA256 keyed with `key` (configHashKey), since the
+ * annotation is readable by anyone who can read the pod template, and a plain hash of a short password can be
+ * guessed offline; the result stays a Pulumi secret (it is derived from them), never shown in a preview nor stored in
+ * plaintext.
  */
 export function configHash(
   configMaps: { name: string; data: Record<string, string> }[],
   secrets: { name: string; values: Record<string, pulumi.Input<string>> }[],
+  key?: pulumi.Input<string>,
 ): pulumi.Input<string> | undefined {
   if (configMaps.length === 0 && secrets.length === 0) return undefined;
   const sorted = (o: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
-  const digest = (secretValues: Record<string, string>[]) =>
-    createHash("sha256")
-      .update(
-        JSON.stringify({
-          configMaps: configMaps.map((c) => ({ name: c.name, data: sorted(c.data) })),
-          secrets: secrets.map((s, i) => ({ name: s.name, values: sorted(secretValues[i]) })),
-        }),
-      )
-      .digest("hex");
-  if (secrets.length === 0) return digest([]);
-  return pulumi.all(secrets.map((s) => pulumi.all(s.values))).apply((values) => digest(values));
+  const payload = (secretValues: Record<string, string>[]) =>
+    JSON.stringify({
+      configMaps: configMaps.map((c) => ({ name: c.name, data: sorted(c.data) })),
+      secrets: secrets.map((s, i) => ({ name: s.name, values: sorted(secretValues[i]) })),
+    });
+  if (secrets.length === 0) return createHash("sha256").update(payload([])).digest("hex");
+  if (key === undefined) throw new Error("configHash: a key is required to hash Secret values (configHashKey)");
+  return pulumi
+    .secret(pulumi.all([key, pulumi.all(secrets.map((s) => pulumi.all(s.values)))]))
+    .apply(([k, values]) => createHmac("sha256", k).update(payload(values)).digest("hex"));
 }

@@ -127,6 +127,51 @@ export const rbacClusterWide: ResourceValidationPolicy = {
   },
 };
 
+/** Resources whose `create` runs pods: pods themselves and the controllers that make them (apps, batch). */
+const POD_CREATORS: Record<string, string[]> = {
+  "": ["pods"],
+  apps: ["deployments", "statefulsets", "daemonsets", "replicasets"],
+  batch: ["jobs", "cronjobs"],
+};
+
+/** The pod-creating resources a PolicyRule lets its holder create (`create` or `*`, by name or wildcard). */
+export function podCreationOf(rule: Obj): string[] {
+  const verbs = asArray<string>(rule.verbs).map(String);
+  if (!verbs.includes("create") && !verbs.includes("*")) return [];
+  const groups = asArray<string>(rule.apiGroups).map(String);
+  const resources = asArray<string>(rule.resources).map(String);
+  return Object.entries(POD_CREATORS).flatMap(([g, rs]) =>
+    groups.includes("*") || groups.includes(g)
+      ? rs.filter((r) => resources.includes("*") || resources.includes(r))
+      : [],
+  );
+}
+
+/**
+ * A subject that can create pods (or what makes them) can run a pod as any ServiceAccount of the namespace and so
+ * use its permissions and cloud identity, and mount any Secret there (kubernetes.io, "Role Based Access Control Good
+ * Practices", Workload creation). Allowed (a job submitter needs it), flagged so that a reviewer sees it.
+ */
+export const rbacWorkloadCreation: ResourceValidationPolicy = {
+  name: "rbac-workload-creation",
+  description:
+    "Roles and ClusterRoles that let a workload create pods, Jobs, CronJobs or their controllers are flagged.",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  remediationSteps:
+    "Grant create on pods, jobs, cronjobs, deployments, statefulsets, daemonsets or replicasets only to a workload that submits work; keep that namespace's other ServiceAccounts without powerful permissions (pods run as any of them), or move the submitter to its own namespace.",
+  validateResource: (args, report) => {
+    const rules = roleRules(args, "rbac-workload-creation");
+    rules?.forEach((r, i) => {
+      const creates = podCreationOf(r);
+      if (creates.length)
+        report(
+          `${args.type.split(":").pop()} ${objectRef(args.props, args.name)}, rule ${i}: may create ${creates.join(", ")}, so its holder can run pods as any ServiceAccount of the namespace.`,
+        );
+    });
+  },
+};
+
 /**
  * A pod that mounts the Kubernetes API token while its service account holds no RBAC binding and no cloud identity
  * carries a credential nothing uses, which anyone who gets into the container can replay against the API server
@@ -174,4 +219,10 @@ export const tokenOnlyWhenNeeded = stackPolicy(
   },
 );
 
-export const accessPolicies = [rbacNoEscalation, rbacNoWildcards, rbacClusterWide, tokenOnlyWhenNeeded];
+export const accessPolicies = [
+  rbacNoEscalation,
+  rbacNoWildcards,
+  rbacClusterWide,
+  rbacWorkloadCreation,
+  tokenOnlyWhenNeeded,
+];

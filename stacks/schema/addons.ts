@@ -12,7 +12,7 @@ function addon<T extends z.ZodRawShape>(chart: ChartName, namespace: string, ext
       /** Chart version. Defaults to the pin in stacks/versions.ts. */
       version: z
         .string()
-        // A leading v only where the chart's versions have one (device-metrics-exporter-charts v1.5.2).
+        // A leading v only where the chart's versions have one (device-metrics-exporter-charts v1.5.1).
         .regex(CHARTS[chart].version.startsWith("v") ? /^v[0-9]+\.[0-9]+\.[0-9]+$/ : /^[0-9]+\.[0-9]+\.[0-9]+$/, {
           error: `must be an exact chart version such as ${CHARTS[chart].version}`,
         })

@@ -6,8 +6,11 @@ const apiGroup = z.string().regex(/^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]
   error: 'must be an API group: "" (the core group), a name such as apps, batch or keda.sh, or *',
 });
 
-/** A resource as RBAC names it: its plural (pods), a subresource (pods/log), or `*`. */
-const resourceName = z.string().regex(/^(\*|[a-z][a-z0-9]*(\/[a-z][a-z0-9]*)?)$/, {
+/**
+ * A resource as RBAC names it: its plural (pods), a subresource (pods/log), or `*`. Hyphens, dots and underscores for
+ * the metrics APIs, whose resources are metric names (s0-redis-jobs); other groups' names are checked by checkAccess.
+ */
+const resourceName = z.string().regex(/^(\*|[a-z0-9]([-a-z0-9_.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9_.]*[a-z0-9])?)?)$/, {
   error: "must be a resource's plural name such as jobs, a subresource such as pods/log, or *",
 });
 

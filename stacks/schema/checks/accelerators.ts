@@ -1,5 +1,13 @@
 import type { z } from "zod";
-import { GPU_TAINTS, MIG_PROFILES, machineGpuVendor, poolGpuModel, poolGpuVendor } from "../../accelerators.ts";
+import {
+  GPU_TAINTS,
+  MIG_PROFILES,
+  NVIDIA_PLUGIN_CONFIG_LABEL,
+  machineGpuVendor,
+  nvidiaPluginConfigName,
+  poolGpuModel,
+  poolGpuVendor,
+} from "../../accelerators.ts";
 import type { StackConfig } from "../stack.ts";
 import { issue } from "./clusters.ts";
 
@@ -41,7 +49,20 @@ export function checkAccelerators(cfg: StackConfig, ctx: Ctx): void {
         );
         return;
       }
-      if (!("mig" in sharing)) return;
+      if (!("mig" in sharing)) {
+        // The plugin picks a node's entry of config.map from this node label, else the default (no sharing):
+        // NVIDIA/k8s-device-plugin v0.20.0 README, "Updating Per-Node Configuration With a Node Label". The platform
+        // labels the pools it creates; on an existing cluster the nodes must carry it already.
+        const config = nvidiaPluginConfigName(pool);
+        if (cluster.cloud === "existing" && config && pool.labels[NVIDIA_PLUGIN_CONFIG_LABEL] !== config)
+          issue(
+            ctx,
+            p("labels", NVIDIA_PLUGIN_CONFIG_LABEL),
+            `pool ${pool.name} shares its GPUs by time-slicing, which the NVIDIA device plugin applies only on nodes labelled ${NVIDIA_PLUGIN_CONFIG_LABEL}=${config}; label the pool's nodes (kubectl label nodes <node> ${NVIDIA_PLUGIN_CONFIG_LABEL}=${config}) and add { "${NVIDIA_PLUGIN_CONFIG_LABEL}": "${config}" } to the pool's labels`,
+            pool.labels[NVIDIA_PLUGIN_CONFIG_LABEL],
+          );
+        return;
+      }
       if (cluster.cloud !== "azure") {
         issue(
           ctx,

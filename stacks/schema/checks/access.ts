@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { ApiResource } from "../../kubernetes-api.ts";
-import { KNOWN_API_RESOURCES } from "../../kubernetes-api.ts";
+import { KNOWN_API_RESOURCES, METRICS_API_GROUPS, READ_VERBS } from "../../kubernetes-api.ts";
 import type { StackConfig } from "../stack.ts";
 import type { WorkloadServiceAccountConfig } from "../workload-access.ts";
 import { isCloudTrigger } from "../workloads.ts";
@@ -81,7 +81,18 @@ function checkRules(sa: WorkloadServiceAccountConfig, at: (...rest: Path) => Pat
         `${unnamed.join(", ")} cannot be limited by resourceNames (Kubernetes authorizes them without an object name), so this rule would never grant ${unnamed.includes("*") ? "create or deletecollection" : unnamed.join(" or ")}; move ${unnamed.join(", ")} to a rule without resourceNames`,
         r.resourceNames,
       );
+    const metricsGroups = r.apiGroups.filter((g) => METRICS_API_GROUPS.includes(g));
+    const writes = r.verbs.filter((v) => !READ_VERBS.includes(v));
+    if (metricsGroups.length && writes.length)
+      issue(
+        ctx,
+        at("rules", ri, "verbs"),
+        `${metricsGroups.join(", ")} ${metricsGroups.length > 1 ? "are" : "is a"} read-only metrics API${metricsGroups.length > 1 ? "s" : ""} (get, list, watch); ${writes.join(", ")} grants nothing there: keep only get, list or watch, and put other groups in a rule of their own`,
+        writes,
+      );
     const groups = r.apiGroups.includes("*") ? Object.keys(known) : r.apiGroups;
+    /** Metric names are the resources of the metrics APIs: any name, namespaced. */
+    const has = (g: string, res: string) => metricsGroups.includes(g) || !!known[g]?.[res];
     r.apiGroups.forEach((g, gi) => {
       if (g !== "*" && !known[g])
         issue(
@@ -93,10 +104,10 @@ function checkRules(sa: WorkloadServiceAccountConfig, at: (...rest: Path) => Pat
     });
     r.resources.forEach((res, xi) => {
       if (res === "*") return;
-      const found = groups.filter((g) => known[g]?.[res]);
+      const found = groups.filter((g) => has(g, res));
       const inGroups = groups.filter((g) => known[g]);
       if (found.length < (r.apiGroups.includes("*") ? 1 : inGroups.length)) {
-        const missing = inGroups.filter((g) => !known[g]?.[res]);
+        const missing = inGroups.filter((g) => !has(g, res));
         const elsewhere = Object.keys(known).filter((g) => known[g][res]);
         const hint = elsewhere.length
           ? `; it is in ${elsewhere.map((g) => JSON.stringify(g)).join(", ")}: list that in apiGroups`
@@ -109,7 +120,7 @@ function checkRules(sa: WorkloadServiceAccountConfig, at: (...rest: Path) => Pat
         );
         return;
       }
-      if (r.scope === "namespace" && found.some((g) => known[g][res].namespaced === false))
+      if (r.scope === "namespace" && found.some((g) => known[g][res]?.namespaced === false))
         issue(
           ctx,
           at("rules", ri, "resources", xi),

@@ -8,7 +8,8 @@ import { claimClass } from "../../storage.ts";
 import type { ClaimRequest } from "../../storage.ts";
 import { quantityValue } from "../../allocatable.ts";
 import { volumePools, choosePools } from "../../placement.ts";
-import { zonalClaimRequests } from "../../storage.ts";
+import { EKS_STORAGE_CLASSES, zonalClaimRequests } from "../../storage.ts";
+import { jobSettingsOf } from "./workload-job.ts";
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
@@ -17,6 +18,15 @@ type Path = (string | number)[];
 export const CONFIGMAP_MAX_BYTES = 2 ** 20;
 /** The platform's own /tmp volume (components/workloads/security.ts tmpVolume). */
 export const TMP_VOLUME = "tmp";
+
+/**
+ * The most pods of a workload at once: replicas.max, times job.parallelism in job mode (each of a ScaledJob's
+ * replicas.max Jobs runs `parallelism` pods together).
+ */
+function maxPods(w: StackConfig["workers"][number] | StackConfig["services"][number]): number {
+  const parallelism = "mode" in w && w.mode === "job" ? jobSettingsOf(w).parallelism : 1;
+  return w.replicas.max * parallelism;
+}
 
 const fmtPath = (path: Path) => path.map((p, i) => (typeof p === "number" ? `[${p}]` : i ? `.${p}` : p)).join("");
 
@@ -101,14 +111,14 @@ export function checkStorage(cfg: StackConfig, ctx: Ctx): void {
             `no claim named "${v.sharedClaim}" under claims (have: ${have(shared.keys())})`,
             v.sharedClaim,
           );
-        else users.set(v.sharedClaim, [...(users.get(v.sharedClaim) ?? []), { path, max: w.replicas.max }]);
+        else users.set(v.sharedClaim, [...(users.get(v.sharedClaim) ?? []), { path, max: maxPods(w) }]);
       }
       if (v.claim) {
-        if (v.claim.accessMode !== "ReadWriteMany" && w.replicas.max > 1)
+        if (v.claim.accessMode !== "ReadWriteMany" && maxPods(w) > 1)
           issue(
             ctx,
             [...at, "claim", "accessMode"],
-            `${v.claim.accessMode} with replicas.max ${w.replicas.max}: a ${v.claim.accessMode} volume attaches to ${v.claim.accessMode === "ReadWriteOnce" ? "one node" : "one pod"}, so further replicas would stay Pending; use ReadWriteMany to share it, ephemeral for scratch space per replica, or replicas.max 1`,
+            `${v.claim.accessMode} with replicas.max ${w.replicas.max}${maxPods(w) !== w.replicas.max ? ` × job.parallelism (${maxPods(w)} pods)` : ""}: a ${v.claim.accessMode} volume attaches to ${v.claim.accessMode === "ReadWriteOnce" ? "one node" : "one pod"}, so further replicas would stay Pending; use ReadWriteMany to share it, ephemeral for scratch space per replica, or replicas.max 1 (and job.parallelism 1)`,
             v.claim.accessMode,
           );
         const pvc = `${w.name}-${v.name}`;
@@ -156,7 +166,7 @@ export function checkStorage(cfg: StackConfig, ctx: Ctx): void {
       issue(
         ctx,
         ["claims", i, "accessMode"],
-        `${c.accessMode} but mounted by ${[...workloads].join(", ")}${workloads.size === 1 ? " with replicas.max above 1" : ""}: a ${c.accessMode} volume attaches to ${c.accessMode === "ReadWriteOnce" ? "one node" : "one pod"}, so the other pods would stay Pending; use ReadWriteMany`,
+        `${c.accessMode} but mounted by ${[...workloads].join(", ")}${workloads.size === 1 ? " with replicas.max (× job.parallelism) above 1" : ""}: a ${c.accessMode} volume attaches to ${c.accessMode === "ReadWriteOnce" ? "one node" : "one pod"}, so the other pods would stay Pending; use ReadWriteMany`,
         c.accessMode,
       );
     // Checked on every cluster where a workload mounts it (the claim is created there).
@@ -192,13 +202,14 @@ function checkClaimOnClusters(
     if (
       cluster.cloud === "aws" &&
       claim.accessMode === "ReadWriteMany" &&
-      !claim.storageClass &&
+      // As stacks/storage.ts needsEfs: the default class, unnamed or named `efs`, is the platform's own.
+      (claim.storageClass ?? EKS_STORAGE_CLASSES.readWriteMany) === EKS_STORAGE_CLASSES.readWriteMany &&
       !cfg.addons.efsCsiDriver.enabled
     ) {
       issue(
         ctx,
         [...path, "accessMode"],
-        `ReadWriteMany on cluster ${cluster.name} needs the EFS CSI driver, but addons.efsCsiDriver.enabled is false; enable it, or set storageClass to a class of your own`,
+        `ReadWriteMany on cluster ${cluster.name} needs the EFS CSI driver, but addons.efsCsiDriver.enabled is false (the platform creates the efs class only with it); enable it, or set storageClass to a class of your own`,
         claim.accessMode,
       );
       continue;

@@ -1,6 +1,8 @@
 import type { z } from "zod";
 import type { StackConfig } from "../stack.ts";
 import { isCloudQueue } from "../workloads.ts";
+import { needsApiToken } from "../workload-access.ts";
+import type { EgressEntry } from "../workload-network.ts";
 import { issue } from "./clusters.ts";
 import { targetClusters } from "./workloads.ts";
 
@@ -105,6 +107,43 @@ export function networkWarnings(cfg: StackConfig): string[] {
     );
   });
   const queues = cfg.queues.filter((q) => !isCloudQueue(q));
+  const cloudQueues = new Set(cfg.queues.filter(isCloudQueue).map((q) => q.name));
+  /**
+   * Whether the workload's egress reaches TCP 443 or 6443 on some address: a CIDR entry on every port or on one of
+   * those, or a cloud queue (its service's ports, 443 among them, on any address: components/workloads/cloud-queues.ts
+   * cloudQueuePorts).
+   */
+  const reachesHttps = (egress: EgressEntry[], triggerQueues: string[]) =>
+    triggerQueues.some((q) => cloudQueues.has(q)) ||
+    egress.some(
+      (e) =>
+        ("cidr" in e && (!e.ports.length || e.ports.some((p) => p === 443 || p === 6443))) ||
+        ("queue" in e && cloudQueues.has(e.queue)),
+    );
+  const apiWarning = (
+    at: string,
+    w: { name: string; egress: EgressEntry[]; serviceAccount: StackConfig["workers"][number]["serviceAccount"] },
+    triggerQueues: string[],
+  ) => {
+    const rules = needsApiToken(w);
+    const identity = w.serviceAccount.cloudIdentity;
+    if ((!rules && !identity) || reachesHttps(w.egress, triggerQueues)) return;
+    const needs = [
+      ...(rules ? ["the Kubernetes API server (serviceAccount.rules)"] : []),
+      ...(identity ? ["the cloud's token service, STS or Entra ID (serviceAccount.cloudIdentity)"] : []),
+    ].join(" and ");
+    out.push(
+      `${at}.egress: ${w.name} needs ${needs}, but under the namespace's default-deny NetworkPolicy no egress entry opens TCP 443 (or 6443), so those calls would time out; add egress: [{ cidr: <the API server's or the cloud endpoint's address, or 0.0.0.0/0>, ports: [443] }]`,
+    );
+  };
+  cfg.workers.forEach((w, i) =>
+    apiWarning(
+      `workers[${i}]`,
+      w,
+      w.triggers.flatMap((t) => ("queue" in t ? [t.queue] : [])),
+    ),
+  );
+  cfg.services.forEach((s, i) => apiWarning(`services[${i}]`, s, []));
   cfg.services.forEach((s, i) => {
     if (s.egress.length || queues.length) return;
     out.push(
