@@ -157,7 +157,7 @@ function workerRules(w: WorkerConfig, cluster: ClusterConfig, cfg: StackConfig, 
     );
   }
   // DCGM is NVIDIA's; AMD's exporter reports GPU activity only on Instinct MI2xx/MI3xx (ROCm/device-metrics-exporter
-  // v1.5.2 docs), so AMD workers get no idle alert.
+  // v1.5.1 docs), so AMD workers get no idle alert.
   if (nvidiaPools && w.gpu?.vendor === "nvidia" && a.gpuIdle.enabled && !off("gpuIdle")) {
     const percent = own?.gpuIdlePercent ?? a.gpuIdle.utilizationPercent;
     // container!="": the exporter labels a GPU with its pod only while a container holds it (see
