@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Expression } from "../names.ts";
 import { RECORDS } from "../names.ts";
-import { KSM_GPU_RESOURCES } from "../rules/alerts.ts";
+import { KSM_GPU_RESOURCES, POOL_LABEL, RUNNING_PODS, podPattern } from "../queries.ts";
 import type { GpuUtilSignal } from "../rules/common.ts";
 import { gpuUtilPercent } from "../rules/common.ts";
 import type { Dashboard, PanelSpec } from "./model.ts";
@@ -36,18 +36,14 @@ export interface DashboardInput {
 //   resource name sanitised), kube_node_labels with label_worker_platform_pool (allow-listed in prometheus.ts).
 // - DCGM exporter: DCGM_FI_DEV_GPU_UTIL (%; DCGM_FI_PROF_GR_ENGINE_ACTIVE on MIG, see gpuUtilPercent) and
 //   DCGM_FI_DEV_FB_USED (MiB), labelled with the pod using the GPU.
-const POOL = "label_worker_platform_pool";
+const POOL = POOL_LABEL;
 // Right-hand sides of group_left joins deduplicated with `max by`: during a kube-state-metrics rollout two pods are
 // scraped and a bare join fails with "found duplicate series for the match group" (as in observability/rules/alerts.ts).
 const byPool = (metric: string) => `${metric} * on(node) group_left(${POOL}) max by (node, ${POOL}) (kube_node_labels)`;
-/** Pods running now: kube-state-metrics emits requests for pods in every phase (internal/store/pod.go, v2.20.0). */
-const RUNNING = `on(namespace, pod) group_left() max by (namespace, pod) (kube_pod_status_phase{phase="Running"} == 1)`;
 /** ScaledJob owners of Jobs, one series per Job (kube_job_owner, deduplicated). */
 const jobOwner = (selector: string) => `max by (namespace, job_name, owner_name) (kube_job_owner{${selector}})`;
 // Either vendor's GPU resource (observability/rules/alerts.ts KSM_GPU_RESOURCES).
 const GPU = `resource=~"${Object.values(KSM_GPU_RESOURCES).join("|")}"`;
-/** Pods of a Deployment (`<name>-<rs hash>-<id>`) or of a ScaledJob's Jobs (`<name>-<job id>-<id>`); anchored. */
-const podsOf = (worker: string) => `${worker}-[a-z0-9]+-[a-z0-9]+`;
 
 function fleet(input: DashboardInput): Dashboard {
   const ns = `namespace="${input.namespace}"`;
@@ -105,7 +101,7 @@ function fleet(input: DashboardInput): Dashboard {
 
 function worker(input: DashboardInput, w: DashboardInput["workers"][number]): Dashboard {
   const ns = `namespace="${input.namespace}"`;
-  const pods = `${ns}, pod=~"${podsOf(w.name)}"`;
+  const pods = `${ns}, pod=~"${podPattern(w.name)}"`;
   const replicas: PanelSpec =
     w.mode === "deployment"
       ? {
@@ -221,7 +217,7 @@ function capacity(): Dashboard {
       stack: true,
       queries: [
         {
-          expr: `sum by (${POOL}) (${byPool(`(kube_pod_container_resource_requests{${GPU}} * ${RUNNING})`)})`,
+          expr: `sum by (${POOL}) (${byPool(`(kube_pod_container_resource_requests{${GPU}} * ${RUNNING_PODS})`)})`,
           legend: `{{${POOL}}}`,
         },
       ],

@@ -1,6 +1,6 @@
 import type { ClusterConfig, StackConfig } from "../../stacks/schema/index.ts";
 import { workloadsNamespace } from "../../stacks/namespace.ts";
-import { targetClusters } from "../../stacks/schema/checks/workloads.ts";
+import { workersOn } from "../rules/common.ts";
 import { gpuUtilSignal } from "../rules/common.ts";
 import type { DashboardInput } from "./index.ts";
 
@@ -12,8 +12,7 @@ export function dashboardInput(config: StackConfig, cluster: ClusterConfig): Das
   const d = config.observability.grafana.dashboards;
   return {
     namespace: workloadsNamespace(config),
-    workers: config.workers
-      .filter((w) => targetClusters(config, w.clusters).some((c) => c.name === cluster.name))
+    workers: workersOn(cluster, config)
       .filter((w) => !d.workers || d.workers.includes(w.name))
       .map((w) => ({ name: w.name, mode: w.mode, gpu: w.gpu !== undefined, gpuUtil: gpuUtilSignal(cluster, w) })),
     gpuPools: cluster.pools.filter((p) => p.gpu).map((p) => p.name),

@@ -1,6 +1,7 @@
 import type { ClusterConfig, StackConfig, WorkerConfig } from "../../stacks/schema/index.ts";
-import type { GpuVendor } from "../../stacks/accelerators.ts";
-import { GPU_RESOURCES, poolGpuVendor } from "../../stacks/accelerators.ts";
+import { poolGpuVendor } from "../../stacks/accelerators.ts";
+import { inClusterPrometheusNamespace } from "../../stacks/schema/checks/workloads.ts";
+import { KSM_GPU_RESOURCES, POOL_LABEL } from "../queries.ts";
 import { ALERTS } from "../names.ts";
 import type { Severity } from "../names.ts";
 import type { Rule, RuleGroup } from "./rulefmt.ts";
@@ -27,16 +28,6 @@ export const ALERT_GROUPS = {
 
 /** The chart's deployment of kube-state-metrics: `<release>-kube-state-metrics` (kube-state-metrics chart fullname). */
 const KSM_SERVICE = "prometheus-kube-state-metrics";
-/** kube-state-metrics turns a node label into `label_<name>` with every other character `_` (--metric-labels-allowlist). */
-export const POOL_LABEL = "label_worker_platform_pool";
-/** kube-state-metrics writes extended resources with `_` for `.` and `/` (`nvidia.com/gpu` → `nvidia_com_gpu`). */
-export const KSM_GPU_RESOURCE = "nvidia_com_gpu";
-/** The same for each vendor's GPU resource (stacks/accelerators.ts GPU_RESOURCES). */
-export const KSM_GPU_RESOURCES: Record<GpuVendor, string> = {
-  nvidia: KSM_GPU_RESOURCE,
-  amd: GPU_RESOURCES.amd.replace(/[./]/g, "_"),
-};
-
 function alert(
   name: string,
   expr: string,
@@ -297,8 +288,8 @@ function componentRules(cluster: ClusterConfig, cfg: StackConfig, nvidiaPools: b
       "No KEDA metrics server: the HPAs of workers read no queue length, workers above 1 replica stop scaling.",
     );
   }
-  const inCluster = ad.prometheus.enabled && !ad.prometheus.externalUrl;
-  if (ad.prometheusAdapter.enabled && (inCluster || ad.prometheus.externalUrl))
+  // Installed where there is a Prometheus to read from (components/addons/prometheus-adapter.ts `applies`).
+  if (ad.prometheusAdapter.enabled && (inClusterPrometheusNamespace(cfg) !== undefined || ad.prometheus.externalUrl))
     down(
       "prometheus-adapter",
       deployment(ad.prometheusAdapter.namespace, "prometheus-adapter"),

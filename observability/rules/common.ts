@@ -3,23 +3,16 @@ import type { Trigger } from "../../stacks/schema/resolve.ts";
 import { workloadsNamespace } from "../../stacks/namespace.ts";
 import type { Expression } from "../names.ts";
 import { choosePools } from "../../stacks/placement.ts";
+import { targetClusters } from "../../stacks/schema/checks/workloads.ts";
 
-/** Workers deployed on a cluster (a worker without `clusters` goes to every cluster, components/workloads/index.ts). */
+/** Workers deployed on a cluster, by the rule the workloads follow (targetClusters). */
 export function workersOn(cluster: ClusterConfig, cfg: StackConfig): WorkerConfig[] {
-  return cfg.workers.filter((w) => !w.clusters || w.clusters.includes(cluster.name));
+  return cfg.workers.filter((w) => targetClusters(cfg, w.clusters).some((c) => c.name === cluster.name));
 }
 
 export { workloadsNamespace };
 
-/** A PromQL string literal (double-quoted, Go escapes). */
-export const q = (s: string) => JSON.stringify(s);
-
-/**
- * The pods of a worker: Deployment pods are `<name>-<template hash>-<suffix>`, a ScaledJob's `<name>-<job suffix>-
- * <suffix>`; Prometheus anchors regex matchers, so a worker named `<name>-x` is not matched (its pods have one more
- * segment). The same pattern as the gpu trigger's query (observability/queries.ts gpuUtilizationQuery).
- */
-export const podPattern = (worker: string) => `${worker}-[a-z0-9]+-[a-z0-9]+`;
+export { podPattern, q } from "../queries.ts";
 
 /** Triggers whose KEDA metric is a queue depth (or a user metric with a threshold): what backlog alerts read. */
 export type QueueTrigger = Extract<Trigger, { type: "redis" | "rabbitmq" | "sqs" | "servicebus" | "prometheus" }>;

@@ -2,7 +2,7 @@ import type { ClusterConfig, StackConfig, WorkerConfig } from "../../stacks/sche
 import { poolPrice } from "../../stacks/prices.ts";
 import { RECORDS } from "../names.ts";
 import type { Rule, RuleGroup } from "./rulefmt.ts";
-import { KSM_GPU_RESOURCES, POOL_LABEL } from "./alerts.ts";
+import { KSM_GPU_RESOURCES, POOL_LABEL, RUNNING_PODS } from "../queries.ts";
 import { podPattern, q, workersOn, workloadsNamespace } from "./common.ts";
 
 export const COST_GROUP = "worker-platform-cost";
@@ -13,13 +13,6 @@ export const COST_GROUP = "worker-platform-cost";
  * fails ("found duplicate series for the match group"), which PlatformComponentDown{component="prometheus"} reports.
  */
 const NODES = `max by (node, pool) (label_replace(kube_node_labels{${POOL_LABEL}!=""}, "pool", "$1", ${q(POOL_LABEL)}, "(.+)"))`;
-/**
- * Running pods only: kube-state-metrics emits kube_pod_container_resource_requests for pods in every phase
- * (internal/store/pod.go at v2.20.0), and finished Jobs' pods stay until their Job is deleted (KEDA keeps
- * successfulJobsHistoryLimit of them).
- */
-const RUNNING = `on(namespace, pod) group_left() max by (namespace, pod) (kube_pod_status_phase{phase="Running"} == 1)`;
-
 /** Price per node-hour of a pool: pools[].pricePerHour, else the price table (stacks/prices.ts). */
 export function poolPricePerHour(pool: ClusterConfig["pools"][number]): number {
   return poolPrice(pool.machineTypes[0], pool.spot, pool.pricePerHour);
@@ -30,7 +23,7 @@ export function poolPricePerHour(pool: ClusterConfig["pools"][number]): number {
  * (kubernetes/kube-state-metrics docs/metrics/workload/pod-metrics.md), joined to the node's pool.
  */
 const requestsByPool = (selector: string) =>
-  `sum by (pool) (kube_pod_container_resource_requests{${selector}} * ${RUNNING} * on(node) group_left(pool) ${NODES})`;
+  `sum by (pool) (kube_pod_container_resource_requests{${selector}} * ${RUNNING_PODS} * on(node) group_left(pool) ${NODES})`;
 
 /** Jobs a worker completed in the last hour, or undefined where it has no way to say. */
 export function jobsCompletedExpr(w: WorkerConfig, ns: string, cfg: StackConfig): string | undefined {

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { StackConfig } from "../stack.ts";
 import { issue } from "./clusters.ts";
+import { inClusterPrometheusNamespace } from "./workloads.ts";
 import type { Expression } from "../../../observability/names.ts";
 import { metricCatalogue } from "../../../observability/metrics.ts";
 import { checkExpressions, formatExpressionProblem } from "../../../observability/promql.ts";
@@ -11,10 +12,6 @@ import { workloadsNamespace } from "../../namespace.ts";
 import { poolGpuVendor } from "../../accelerators.ts";
 import { dashboardExpressions } from "../../../observability/dashboards/index.ts";
 import { dashboardInput } from "../../../observability/dashboards/input.ts";
-
-/** Whether the platform installs Prometheus on its clusters (and with it the rule files). */
-export const inClusterPrometheus = (cfg: StackConfig) =>
-  cfg.addons.prometheus.enabled && !cfg.addons.prometheus.externalUrl;
 
 /**
  * Cross-field rules of `observability`: per-worker keys name workers that exist, and every PromQL expression the
@@ -84,7 +81,7 @@ export function checkObservability(cfg: StackConfig, ctx: z.RefinementCtx): void
         });
     }),
   );
-  const prometheus = inClusterPrometheus(cfg);
+  const prometheus = inClusterPrometheusNamespace(cfg) !== undefined;
   // The generated rules derive from fields: with a field already wrong (reported by zod) they would repeat it.
   const fieldIssues = (ctx as unknown as { issues?: unknown[] }).issues?.length ?? 0;
   for (const cluster of fieldIssues ? [] : cfg.clusters) {
