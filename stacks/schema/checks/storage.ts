@@ -3,7 +3,7 @@ import type { StackConfig } from "../stack.ts";
 import type { VolumeConfig } from "../workload-storage.ts";
 import { duplicates, issue } from "./clusters.ts";
 import { targetClusters } from "./workloads.ts";
-import { secretLooking } from "../secret-looking.ts";
+import { secretLooking } from "../../../policy/rules/lib/secret-looking.ts";
 import { claimClass } from "../../storage.ts";
 import type { ClaimRequest } from "../../storage.ts";
 import { quantityValue } from "../../allocatable.ts";

@@ -1,8 +1,7 @@
 /**
- * Whether a ConfigMap entry looks like a credential: the same rule as the policy pack's no-plaintext-secrets
- * (policy/rules/secrets.ts secretLooking; the pack cannot import the program, so it keeps its own copy and
- * test/workloads-storage-config.spec.ts holds the two equal), applied by the schema so that such a value is refused
- * before anything is registered.
+ * Whether a literal value under a name looks like a credential: the pack's no-plaintext-secrets rule (secrets.ts) and
+ * the program's schema (stacks/schema/checks/storage.ts, secret-looking ConfigMap entries) share this one module. It
+ * imports nothing, so the program can load it without the policy SDK.
  */
 
 /** Names that say "this is a credential". `_FILE`/`_PATH`/`_NAME`/`_REF` variants point at one and are fine. */
@@ -23,13 +22,27 @@ export const SECRET_VALUE: [RegExp, string][] = [
   [/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i, "a URL with a password"],
 ];
 
-/** Placeholders under a credential-looking name (policy/rules/secrets.ts PLACEHOLDER says why each is there). */
+/**
+ * Values under a credential-looking name that are not credentials. Only explicit placeholders, never "short":
+ * `DB_PASSWORD: hunter2` is a password whatever its length. Each entry is here for a reason:
+ * - empty / whitespace only: nothing is set (checked before this pattern);
+ * - `<...>`, `changeme`: documentation placeholders a reader is told to replace;
+ * - `${VAR}`, `$(VAR)`: a reference, expanded from another variable (Kubernetes expands `$(VAR)` in env values);
+ * - absolute paths: where the credential is mounted (`API_TOKEN: /var/run/secrets/token`), not the credential;
+ * - numbers (and dotted versions): 0/1 switches, ports, counts, protocol versions (`PROXY_AUTH: 0`). A
+ *   numeric-only password slips through: the price of not flagging every numeric setting;
+ * - booleans (`true/false`, and YAML 1.1's `yes/no/on/off`) and the switch words `none/null/nil/unset/disabled/
+ *   enabled/required/optional`: whether auth is on, off or needed (`REDIS_AUTH: disabled`, `MTLS_AUTH: required`).
+ * Anything else, including mode names (`REDIS_AUTH: basic`), is treated as a credential: name such settings
+ * `*_MODE`/`*_TYPE` (as `AUTH_MODE`), which SECRET_NAME does not match.
+ */
 export const PLACEHOLDER =
   /^(<[^<>]*>|changeme|\$\{[^{}]*\}|\$\([^()]*\)|\/\S*|-?[0-9]+(\.[0-9]+)*|true|false|yes|no|on|off|none|null|nil|unset|disabled|enabled|required|optional)$/i;
 
 /**
  * Lines longer than this are not scanned for token formats: the URL pattern backtracks quadratically on a long run of
- * letters, and a ConfigMap may hold up to 1 MiB (a minified blob of one line would take minutes).
+ * letters, and a ConfigMap may hold up to 1 MiB (a minified one-line file would take minutes). The program's schema
+ * applies the same rule (stacks/schema/checks/storage.ts imports this module).
  */
 export const MAX_SCANNED_LINE = 4096;
 
